@@ -1,0 +1,128 @@
+# AdrOS top-level Makefile.
+#
+#   make          build build/adros.elf
+#   make run      boot AdrOS in QEMU on the default demo disk (Ctrl-A X quits)
+#   make test     host unit tests + in-kernel KTAP suites; ends "N passed, N failed"
+#   make bench    boot the benchmark kernel and print the figures
+#   make debug    boot QEMU halted, waiting for gdb on :1234 (see README)
+#   make deps     install the Debian packages the build and tests need
+#   make clean / format / lint
+
+CC      ?= gcc
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+LD      := ld
+OBJCOPY := objcopy
+NM      := nm
+PYTHON  := python3
+QEMU    := qemu-system-i386
+
+BUILD   := build
+KERNEL  := $(BUILD)/adros.elf
+
+# The kernel proper: 32-bit freestanding, no PIC, frame pointers kept so that
+# panic() can walk the stack.
+KCFLAGS := -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+           -fno-omit-frame-pointer -fno-strict-aliasing -fno-common \
+           -mno-sse -mno-mmx -mno-80387 -O2 -g -std=gnu11 \
+           -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+           -Wno-unused-parameter -Iinclude -MMD -MP
+KASFLAGS := -m32 -ffreestanding -march=i686 -fno-pic -fno-pie -g -Iinclude -MMD -MP -D__ASSEMBLY__
+LIBGCC  := $(shell $(CC) -m32 -print-libgcc-file-name 2>/dev/null)
+KLDFLAGS := -m elf_i386 -nostdlib -z noexecstack -z max-page-size=0x1000 \
+            -T src/arch/x86/kernel.ld
+
+KSRC := $(shell find src tests/kernel -name '*.c' -o -name '*.S' | sort)
+KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
+
+# --- NetBSD rump kernel components (supplied by the user, see README) -------
+include mk/rump.mk
+
+.PHONY: all kernel run test bench debug deps clean format lint hosttests iso fuzz
+all: kernel
+kernel: $(KERNEL)
+
+$(BUILD)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KCFLAGS) $(RUMP_KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KASFLAGS) -c $< -o $@
+
+# Two-pass link: the first pass gives the addresses, from which the symbol
+# table for backtraces is generated; it lives in its own section placed after
+# everything else, so the second pass moves nothing.
+$(BUILD)/ksyms0.o: tools/gensyms.py
+	@mkdir -p $(BUILD)
+	@$(PYTHON) tools/gensyms.py /dev/null > $(BUILD)/ksyms0.S
+	@$(CC) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $@
+
+$(BUILD)/adros.pass1.elf: $(KOBJ) $(BUILD)/ksyms0.o $(RUMP_ARCHIVES) src/arch/x86/kernel.ld
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(RUMP_LINK) $(BUILD)/ksyms0.o $(LIBGCC)
+
+$(KERNEL): $(BUILD)/adros.pass1.elf tools/gensyms.py
+	@$(NM) -n $< | $(PYTHON) tools/gensyms.py - > $(BUILD)/ksyms.S
+	@$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	@echo "  LD      $@"
+	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(RUMP_LINK) $(BUILD)/ksyms.o $(LIBGCC)
+	@$(NM) -n $< | grep -v -e ksym -e _kernel_end > $(BUILD)/a.nm; $(NM) -n $@ | grep -v -e ksym -e _kernel_end > $(BUILD)/b.nm; \
+	  cmp -s $(BUILD)/a.nm $(BUILD)/b.nm || { echo "symbol table pass moved symbols" >&2; rm -f $@; exit 1; }
+	@$(RUMP_SAY)
+
+# --- host-side tests (cmocka, ASan + UBSan) ---------------------------------
+include tests/host/host.mk
+
+# --- disk images, QEMU, the test runner --------------------------------------
+MEM     ?= 256
+DISK    ?= $(BUILD)/demo.img
+CMDLINE ?=
+QEMU_COMMON := -M pc -m $(MEM) -no-reboot \
+   -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+$(BUILD)/demo.img: tools/mkdemo.sh $(shell find demo -type f 2>/dev/null)
+	@mkdir -p $(BUILD)
+	@tools/mkdemo.sh demo $@
+
+deps:
+	@tools/deps.sh
+
+run:
+	@tools/deps.sh
+	@$(MAKE) --no-print-directory kernel $(DISK)
+	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
+	$(QEMU) $(QEMU_COMMON) -kernel $(KERNEL) -append "$(CMDLINE)" \
+	   -drive file=$(DISK),format=raw,if=ide,index=0 -serial mon:stdio -display none
+
+debug:
+	@tools/deps.sh
+	@$(MAKE) --no-print-directory kernel $(DISK)
+	@echo "QEMU is waiting for gdb: gdb -x tools/gdbinit (target remote :1234)"
+	$(QEMU) $(QEMU_COMMON) -kernel $(KERNEL) -append "$(CMDLINE)" \
+	   -drive file=$(DISK),format=raw,if=ide,index=0 -serial mon:stdio -display none -s -S
+
+test:
+	@tools/deps.sh
+	@$(MAKE) --no-print-directory kernel hosttests
+	@$(PYTHON) tools/runtests.py --build $(BUILD) $(TESTARGS)
+
+bench:
+	@tools/deps.sh
+	@$(MAKE) --no-print-directory kernel
+	@$(PYTHON) tools/runbench.py --build $(BUILD) $(BENCHARGS)
+
+clean:
+	rm -rf $(BUILD)
+
+format:
+	clang-format -i $$(find src include tests -name '*.[ch]')
+
+lint:
+	cppcheck --quiet --enable=warning,portability --error-exitcode=1 \
+	   --suppress=missingIncludeSystem -Iinclude src tests/host
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

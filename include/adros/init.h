@@ -1,0 +1,29 @@
+/* Start-up hooks.  A subsystem registers its initialisation with
+ * INITCALL(level, fn); kmain runs them after threads, timers and interrupts
+ * work, level by level (link order within a level).  fn returns 0 or a
+ * negative errno: a failure is logged and boot goes on without it. */
+#ifndef ADROS_INIT_H
+#define ADROS_INIT_H
+
+#include <adros/types.h>
+
+#define INIT_BUS 1     /* PCI, interrupt routing */
+#define INIT_DRIVER 2  /* device drivers (ATA, ...) */
+#define INIT_BLOCK 3   /* partitions, block devices complete */
+#define INIT_FS 4      /* root ramfs, devfs, automatic mounts */
+#define INIT_RUMP 5    /* the rump kernel */
+#define INIT_LATE 6    /* everything else */
+
+struct initcall {
+    const char *name;
+    int (*fn)(void);
+    int level;
+};
+
+#define INITCALL(lvl, func) \
+    static const struct initcall __initcall_##func __used \
+        __attribute__((section("initcalls." #lvl), aligned(4))) = { #func, func, lvl }
+
+void run_initcalls(void);
+
+#endif

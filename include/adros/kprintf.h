@@ -1,0 +1,53 @@
+/* Kernel console output, the kernel log, and panic.
+ *
+ * kprintf() logs at LOG_INFO.  klog() takes a level; every message goes into
+ * the log ring buffer (see dmesg) and to the consoles when its level is at or
+ * below the console level.  A message may carry its level as a prefix made
+ * with KERN_ERR etc. ("\001" digit), as in kprintf(KERN_WARN "...").
+ * Safe from any context, interrupt handlers included. */
+#ifndef ADROS_KPRINTF_H
+#define ADROS_KPRINTF_H
+
+#include <adros/format.h>
+#include <adros/types.h>
+
+enum log_level { LOG_EMERG, LOG_ALERT, LOG_CRIT, LOG_ERR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+#define KERN_ERR "\0013"
+#define KERN_WARN "\0014"
+#define KERN_NOTICE "\0015"
+#define KERN_INFO "\0016"
+#define KERN_DEBUG "\0017"
+
+int kprintf(const char *fmt, ...) __printf(1, 2);
+int kvprintf(const char *fmt, va_list ap);
+int klog(int level, const char *fmt, ...) __printf(2, 3);
+void kputs_raw(const char *s, size_t n); /* straight to the consoles, no log */
+
+void klog_set_console_level(int level);
+/* Copies the log's retained text (oldest first) into buf; returns the length
+ * the whole log has (may exceed size).  With min_level, keep only records at
+ * or below that level. */
+size_t klog_read(char *buf, size_t size, int max_level);
+size_t klog_size(void);
+
+__noreturn void panic(const char *fmt, ...) __printf(1, 2);
+/* Invariant check: panics with the expression, file and line. */
+#define KASSERT(e) \
+    do { \
+        if (unlikely(!(e))) \
+            panic("assertion \"%s\" failed at %s:%d", #e, __FILE__, __LINE__); \
+    } while (0)
+
+/* Symbol lookup for backtraces: name of the function containing addr (or
+ * NULL), with *off set to addr's offset into it. */
+const char *ksym_lookup(uintptr_t addr, uintptr_t *off);
+uintptr_t ksym_address(const char *name);
+/* Prints a backtrace starting at the given frame pointer. */
+void backtrace_from(uintptr_t ebp, uintptr_t eip);
+void backtrace(void);
+
+/* How a panic ends: halt (default), or power off with a failure status
+ * (kernel option panic=poweroff, used by the test runner). */
+bool panic_in_progress(void);
+
+#endif

@@ -1,0 +1,66 @@
+/* Memory management: physical page frames (buddy allocator), the kernel's
+ * page tables, and the kernel heap.
+ *
+ * All RAM is identity-mapped (virtual == physical), so a kmalloc'd buffer's
+ * address is also its DMA address.  Page 0 is never mapped: NULL
+ * dereferences fault.  Kernel text and read-only data are read-only. */
+#ifndef ADROS_MM_H
+#define ADROS_MM_H
+
+#include <adros/types.h>
+
+#define PAGE_SIZE 4096u
+#define PAGE_SHIFT 12
+
+struct multiboot_info;
+
+/* --- physical pages --- */
+void pmm_init(const struct multiboot_info *mbi);
+/* 2^order contiguous, naturally aligned page frames, or 0 when none. */
+paddr_t pmm_alloc_pages(unsigned order);
+void pmm_free_pages(paddr_t pa, unsigned order); /* panics on a bad free */
+struct pmm_stats {
+    uint32_t total_pages, free_pages;
+    uint32_t free_blocks[13];
+    uint64_t allocs, frees, failures;
+};
+void pmm_get_stats(struct pmm_stats *st);
+paddr_t pmm_ram_top(void); /* end of the highest managed RAM page */
+
+/* --- paging --- */
+void vmm_init(void);
+/* Maps [pa, pa+size) identity, uncached, for device registers.  Returns the
+ * virtual address (== pa), or NULL if the range overlaps RAM in a way that
+ * cannot be made uncached or page tables cannot be allocated. */
+void *vmm_map_mmio(paddr_t pa, size_t size);
+/* Makes one page of the identity map present or not (guard pages). */
+void vmm_set_present(vaddr_t va, bool present);
+bool vmm_is_mapped(vaddr_t va);
+/* True if [addr, addr+len) is mapped (safe to read from a panic). */
+bool mm_kernel_readable(uintptr_t addr, size_t len);
+
+/* --- the kernel heap ---
+ * kmalloc: 16-byte aligned; any size from 1 byte up to 16 MiB; NULL when out
+ * of memory (never panics).  kmalloc(0) returns NULL.
+ * kmalloc_aligned: any power-of-two alignment up to 16 MiB; freed by kfree.
+ * kfree(NULL) does nothing; freeing something kmalloc did not return, or
+ * freeing twice, panics with a message (a broken invariant, not bad input). */
+void kmalloc_init(void);
+void *kmalloc(size_t size);
+void *kmalloc_aligned(size_t size, size_t align);
+void *kcalloc(size_t n, size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+/* Usable size of an allocation (at least what was asked). */
+size_t kmalloc_usable_size(const void *p);
+
+struct kmalloc_stats {
+    size_t bytes_in_use;   /* requested bytes currently allocated */
+    size_t peak_bytes;
+    size_t allocations;    /* live allocations */
+    uint64_t total_allocs, total_frees, failures;
+    size_t slab_pages, large_pages;
+};
+void kmalloc_get_stats(struct kmalloc_stats *st);
+
+#endif

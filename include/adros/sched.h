@@ -1,0 +1,143 @@
+/* Kernel threads and the scheduler.
+ *
+ * Every thread is a kernel thread in the one kernel address space
+ * (PROCESS_FLAG_THREAD); the roadmap's process_* names are kept.  The
+ * scheduler is preemptive with priorities 1..31 (higher runs first),
+ * round-robin within a priority (10 ms slices), and tickless: a one-shot
+ * timer is armed for the next sleeper deadline or slice end.  One CPU.
+ *
+ * Errors and programming errors:
+ *   - bad arguments (NULL entry, stack too small, priority out of range,
+ *     joining a thread that is not joinable, already joined, or oneself)
+ *     return a negative errno (or NULL where the API returns a pointer);
+ *   - broken invariants (blocking with interrupts disabled by a spinlock,
+ *     exiting the idle thread, a corrupted thread) panic. */
+#ifndef ADROS_SCHED_H
+#define ADROS_SCHED_H
+
+#include <adros/list.h>
+#include <adros/types.h>
+
+#define PRIO_IDLE 0
+#define PRIO_MIN 1
+#define PRIO_LOW 8
+#define PRIO_NORMAL 16
+#define PRIO_HIGH 24
+#define PRIO_MAX 31
+#define NPRIO 32
+
+#define PROCESS_FLAG_THREAD 0x01u   /* a kernel thread (all threads are) */
+#define PROCESS_FLAG_JOINABLE 0x02u /* keep it after exit until joined */
+
+#define THREAD_STACK_DEFAULT (16u * 1024u)
+#define THREAD_STACK_MIN (4u * 1024u)
+#define THREAD_STACK_MAX (4u * 1024u * 1024u)
+#define THREAD_NAME_MAX 24
+
+enum thread_state { T_READY, T_RUNNING, T_BLOCKED, T_SLEEPING, T_DEAD };
+
+typedef void *(*thread_entry_t)(void *arg);
+
+struct waitq {
+    struct list_node waiters;
+};
+#define WAITQ_INIT(wq) { LIST_INIT((wq).waiters) }
+
+struct thread {
+    uint32_t ctx_esp;    /* saved stack pointer (switch.S relies on offset 0) */
+    uint32_t tls_tp;     /* thread pointer: %gs base */
+    int tid;
+    char name[THREAD_NAME_MAX];
+    int prio;
+    volatile int state;
+    uint32_t flags;
+    struct list_node rq_node;   /* run queue or wait queue */
+    struct list_node all_node;  /* every thread, for ps */
+    struct list_node timer_node;
+    uint64_t deadline;          /* when timer_node is linked */
+    struct waitq *wq;           /* the wait queue it is blocked on */
+    int wake_result;            /* 0, -ETIMEDOUT, -EINTR */
+    bool interruptible;
+    volatile bool killed;
+    thread_entry_t entry;
+    void *arg;
+    void *retval;
+    struct waitq join_wq;
+    bool joined;
+    char *stack;                /* allocation: guard page, then the stack */
+    size_t stack_size;
+    void *tls_block;
+    uint8_t *fpu;               /* 512-byte FXSAVE area, 16-byte aligned */
+    bool fpu_valid;             /* fpu holds a saved state */
+    uint64_t runtime_ns, switches, start_tsc;
+    uint32_t magic;
+    void *rump_lwp;             /* hypercall layer: curlwp (cheap to reach) */
+    struct thread *zombie_next;
+};
+
+struct thread_attr {
+    const char *name;
+    int prio;            /* 0: PRIO_NORMAL */
+    size_t stack_size;   /* 0: THREAD_STACK_DEFAULT */
+    uint32_t flags;
+};
+
+/* Creates and starts a thread running entry(arg); its return value is its
+ * exit value.  Returns 0 and *out, or -EINVAL (bad argument) / -ENOMEM. */
+int thread_create(const struct thread_attr *attr, thread_entry_t entry, void *arg, struct thread **out);
+/* The roadmap's name: default stack size; NULL on error. */
+struct thread *process_create_kernel(const char *name, thread_entry_t entry, void *arg, int priority,
+                                     uint32_t flags);
+/* Marks the current thread finished with value retval and wakes its joiner;
+ * the caller then calls schedule(), which does not return. */
+void process_exit_notify(void *retval);
+__noreturn void thread_exit(void *retval);
+/* Waits for a joinable thread to finish, returns its exit value through
+ * *retval, frees it.  -EINVAL: not joinable or already joined; -EDEADLK:
+ * oneself. */
+int thread_join(struct thread *t, void **retval);
+/* Asks a thread to stop: sets its kill flag and wakes it from an
+ * interruptible wait (which returns -EINTR).  Threads poll thread_killed(). */
+int process_kill(struct thread *t);
+bool thread_killed(void);
+
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+int thread_set_priority(struct thread *t, int prio);
+/* Calls fn for every thread (interrupts off during the walk: keep fn short). */
+void thread_foreach(void (*fn)(const struct thread *t, void *ctx), void *ctx);
+int thread_count(void);
+
+/* Gives up the CPU: the current thread goes to the back of its priority's
+ * queue (schedule() is the roadmap's name for it). */
+void schedule(void);
+void yield(void);
+/* Sleeps at least ns nanoseconds / until the monotonic clock reaches
+ * deadline_ns.  Returns 0, or -EINTR if killed. */
+int process_sleep(uint64_t ns);
+int process_sleep_until(uint64_t deadline_ns);
+
+/* Wait queues: the primitive under every blocking lock.  Call with
+ * interrupts disabled (irq_save); returns with them still disabled.
+ * deadline_ns 0 means none.  Returns 0 (woken), -ETIMEDOUT, -EINTR. */
+void waitq_init(struct waitq *wq);
+int waitq_wait(struct waitq *wq, uint64_t deadline_ns, bool interruptible);
+/* Wake one (the longest waiting) / all; returns how many were woken.  Any
+ * context, interrupts included. */
+int waitq_wake_one(struct waitq *wq);
+int waitq_wake_all(struct waitq *wq);
+bool waitq_empty(const struct waitq *wq);
+/* After waking threads from thread context: switch now if one of them
+ * should preempt the caller. */
+void sched_preempt_check(void);
+
+void sched_init(void);
+void sched_start_timer(void);
+bool sched_ready(void);
+void sched_irq_exit(void);  /* arch: at the end of an interrupt */
+bool sched_addr_in_guard(uintptr_t addr);
+uint64_t sched_context_switches(void);
+/* Number of times the one-shot timer fired. */
+uint64_t sched_timer_interrupts(void);
+
+#endif

@@ -1,0 +1,25 @@
+# NetBSD rump kernel components, when the user has put them in third_party/rump.
+# RUMP_COMPONENTS lists the archives linked (whole, so that components register
+# themselves through their linker sets).
+RUMP_DIR        ?= third_party/rump
+RUMP_COMPONENTS ?= librumpfs_ext2fs librumpfs_ffs librumpdev_disk librumpdev librumpvfs librump
+RUMP_OPTIONAL   ?= librumpfs_tmpfs
+
+ifneq ($(wildcard $(RUMP_DIR)/lib/librump.a),)
+ifneq ($(wildcard $(RUMP_DIR)/include/rump/rumpuser.h),)
+RUMP_PRESENT := 1
+endif
+endif
+
+ifdef RUMP_PRESENT
+RUMP_OPT_FOUND := $(foreach c,$(RUMP_OPTIONAL),$(wildcard $(RUMP_DIR)/lib/$(c).a))
+RUMP_ARCHIVES  := $(RUMP_OPT_FOUND) $(foreach c,$(RUMP_COMPONENTS),$(RUMP_DIR)/lib/$(c).a)
+RUMP_LINK      := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
+RUMP_KCFLAGS    = $(if $(filter src/rump/%,$<),-DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include)
+RUMP_SAY       := echo "  RUMP    linked: $(notdir $(RUMP_ARCHIVES))"
+else
+RUMP_ARCHIVES  :=
+RUMP_LINK      :=
+RUMP_KCFLAGS   :=
+RUMP_SAY       := echo "  RUMP    no NetBSD rump components in $(RUMP_DIR) (see README); kernel built without rump"
+endif

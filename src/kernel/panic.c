@@ -1,0 +1,111 @@
+/* panic(): report a broken invariant with registers and a backtrace, then
+ * halt (or, with the kernel option panic=poweroff, make QEMU exit with the
+ * panic status so the test runner sees it at once). */
+#include <adros/cmdline.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/power.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+#include <arch/x86.h>
+
+KOPTION(panic, "panic", "panic=halt (default) or panic=poweroff");
+
+static volatile int panicking;
+
+bool panic_in_progress(void) { return panicking != 0; }
+
+static void print_sym(uintptr_t addr)
+{
+    uintptr_t off;
+    const char *name = ksym_lookup(addr, &off);
+    if (name)
+        kprintf("  [%p] %s+0x%x\n", (void *)addr, name, (unsigned)off);
+    else
+        kprintf("  [%p] ?\n", (void *)addr);
+}
+
+void backtrace_from(uintptr_t ebp, uintptr_t eip)
+{
+    kprintf("Backtrace:\n");
+    if (eip)
+        print_sym(eip);
+    for (int depth = 0; depth < 32 && ebp; depth++) {
+        if ((ebp & 3) || !mm_kernel_readable(ebp, 8))
+            break;
+        uintptr_t ret = ((uintptr_t *)ebp)[1];
+        uintptr_t next = ((uintptr_t *)ebp)[0];
+        if (!ret)
+            break;
+        print_sym(ret);
+        if (next <= ebp)
+            break; /* stacks grow down: a frame must be above the previous */
+        ebp = next;
+    }
+}
+
+void backtrace(void) { backtrace_from((uintptr_t)__builtin_frame_address(0), 0); }
+
+static __noreturn void finish(void)
+{
+    const char *how = cmdline_get("panic");
+    if (how && strcmp(how, "poweroff") == 0)
+        machine_poweroff_now(POWEROFF_PANIC);
+    kprintf("System halted.\n");
+    for (;;)
+        cpu_sti_halt(), cpu_cli();
+}
+
+static void header(void)
+{
+    const char *t = sched_ready() ? thread_name(thread_current()) : "boot";
+    kprintf("\n*** KERNEL PANIC (thread %s) ***\n", t ? t : "?");
+}
+
+void panic(const char *fmt, ...)
+{
+    cpu_cli();
+    if (panicking++) {
+        kprintf("\n*** nested panic ***\n");
+        machine_poweroff_now(POWEROFF_PANIC);
+    }
+    header();
+    va_list ap;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+    kprintf("\n");
+    uint32_t eax, ebx, ecx, edx, esi, edi, esp, ebp;
+    __asm__ volatile("" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx), "=S"(esi), "=D"(edi));
+    __asm__ volatile("mov %%esp, %0; mov %%ebp, %1" : "=r"(esp), "=r"(ebp));
+    kprintf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x\nESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", eax, ebx, ecx,
+            edx, esi, edi, ebp, esp);
+    kprintf("CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
+    backtrace_from((uintptr_t)__builtin_frame_address(0), 0);
+    finish();
+}
+
+void panic_trap(struct trapframe *tf, const char *fmt, ...)
+{
+    cpu_cli();
+    if (panicking++) {
+        kprintf("\n*** nested panic ***\n");
+        machine_poweroff_now(POWEROFF_PANIC);
+    }
+    header();
+    va_list ap;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+    kprintf("\n");
+    uintptr_t off;
+    const char *fn = ksym_lookup(tf->eip, &off);
+    kprintf("EIP=%08x in %s+0x%x  EFLAGS=%08x CS=%04x vector=%u err=%08x\n", tf->eip, fn ? fn : "?",
+            (unsigned)(fn ? off : 0), tf->eflags, tf->cs, tf->vector, tf->err);
+    kprintf("EAX=%08x EBX=%08x ECX=%08x EDX=%08x\nESI=%08x EDI=%08x EBP=%08x ESP=%08x\n", tf->eax, tf->ebx,
+            tf->ecx, tf->edx, tf->esi, tf->edi, tf->ebp, tf->esp_at_pusha);
+    kprintf("DS=%04x ES=%04x FS=%04x GS=%04x\n", tf->ds, tf->es, tf->fs, tf->gs);
+    kprintf("CR0=%08x CR2=%08x CR3=%08x CR4=%08x\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
+    backtrace_from(tf->ebp, tf->eip);
+    finish();
+}

@@ -1,0 +1,628 @@
+/* Threads and the scheduler (see sched.h for the contract).
+ *
+ * One CPU.  Every scheduler structure below is protected by disabling
+ * interrupts: the run queues, the timer list, wait queues, thread states.
+ * Code that blocks does so with interrupts off (waitq_wait), which is what
+ * makes "check the condition, then sleep" free of lost wakeups.
+ *
+ * Preemption happens at the end of an interrupt (sched_irq_exit) when a
+ * higher-priority thread became ready or the current slice ran out, and in
+ * thread context after a wakeup (sched_preempt_check). */
+#include <adros/clock.h>
+#include <adros/errno.h>
+#include <adros/irq.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/platform.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+
+#define SLICE_NS (10 * NSEC_PER_MSEC)
+#define TIMER_MAX_NS (50 * NSEC_PER_MSEC)
+#define THREAD_MAGIC 0x7468720au
+
+extern char _tdata_start[], _tdata_end[], _tbss_end[];
+extern char boot_stack_bottom[], boot_stack_top[];
+
+static struct thread *current;
+static struct thread *idle_thread;
+static struct list_node runq[NPRIO];
+static uint32_t ready_mask;          /* bit p: runq[p] not empty */
+static struct list_node timers = LIST_INIT(timers);
+static struct list_node all_threads = LIST_INIT(all_threads);
+static struct thread *zombies;       /* dead detached threads to free */
+static bool need_resched;
+static bool started;
+static uint64_t slice_end;
+static uint64_t armed_at = UINT64_MAX; /* deadline the one-shot timer is set for */
+static uint64_t nswitches, ntimer;
+static int next_tid;
+static int nthreads;
+static size_t tls_size;
+
+/* ---- run queues ---- */
+
+static void rq_push(struct thread *t, bool front)
+{
+    if (front)
+        list_push_front(&runq[t->prio], &t->rq_node);
+    else
+        list_push_back(&runq[t->prio], &t->rq_node);
+    ready_mask |= 1u << t->prio;
+}
+
+static struct thread *rq_pop_highest(void)
+{
+    if (!ready_mask)
+        return NULL;
+    int p = 31 - __builtin_clz(ready_mask);
+    struct list_node *n = list_pop_front(&runq[p]);
+    if (list_empty(&runq[p]))
+        ready_mask &= ~(1u << p);
+    return list_entry(n, struct thread, rq_node);
+}
+
+static void rq_remove(struct thread *t)
+{
+    list_remove(&t->rq_node);
+    if (list_empty(&runq[t->prio]))
+        ready_mask &= ~(1u << t->prio);
+}
+
+/* Is a thread of priority >= prio waiting to run? */
+static bool contended(int prio) { return (ready_mask >> prio) != 0; }
+
+/* ---- the one-shot timer ---- */
+
+static void timer_add(struct thread *t, uint64_t deadline)
+{
+    t->deadline = deadline;
+    struct list_node *it;
+    list_for_each(it, &timers)
+    {
+        if (list_entry(it, struct thread, timer_node)->deadline > deadline)
+            break;
+    }
+    list_insert_after(it->prev, &t->timer_node);
+}
+
+static void timer_del(struct thread *t)
+{
+    if (list_linked(&t->timer_node))
+        list_remove(&t->timer_node);
+}
+
+/* Arms the one-shot timer for the next event: the earliest sleeper, or the
+ * end of the current slice when another thread could use the CPU. */
+static void program_timer(void)
+{
+    if (!started)
+        return;
+    uint64_t now = clock_gettime_ns();
+    uint64_t next = now + TIMER_MAX_NS;
+    if (!list_empty(&timers)) {
+        uint64_t d = list_entry(timers.next, struct thread, timer_node)->deadline;
+        if (d < next)
+            next = d;
+    }
+    if (current != idle_thread && contended(current->prio) && slice_end < next)
+        next = slice_end;
+    /* Already armed for this or an earlier (still future) moment? */
+    if (armed_at > now && armed_at <= next)
+        return;
+    armed_at = next;
+    timer_oneshot(next > now ? next - now : 0);
+}
+
+/* ---- making threads ready ---- */
+
+static void make_ready(struct thread *t)
+{
+    t->state = T_READY;
+    rq_push(t, false);
+    if (t->prio > current->prio || current == idle_thread)
+        need_resched = true;
+    else if (t->prio == current->prio)
+        program_timer(); /* the slice end now matters */
+}
+
+/* ---- switching ---- */
+
+static void free_thread(struct thread *t);
+
+static void reap_zombies(void)
+{
+    while (zombies) {
+        struct thread *z = zombies;
+        zombies = z->zombie_next;
+        free_thread(z);
+    }
+}
+
+/* Picks the next thread and switches to it.  Interrupts off; the caller has
+ * already set current's state (and queued it if it stays runnable). */
+static void switch_to_next(void)
+{
+    struct thread *prev = current;
+    struct thread *next = rq_pop_highest();
+    if (!next)
+        next = idle_thread;
+    need_resched = false;
+    if (next == prev) {
+        prev->state = T_RUNNING;
+        return;
+    }
+    uint64_t now_c = arch_cycles();
+    prev->runtime_ns += clock_cycles_to_ns(now_c - prev->start_tsc);
+    next->start_tsc = now_c;
+    next->state = T_RUNNING;
+    next->switches++;
+    nswitches++;
+    slice_end = clock_gettime_ns() + SLICE_NS;
+    if (prev->state == T_DEAD && !(prev->flags & PROCESS_FLAG_JOINABLE)) {
+        prev->zombie_next = zombies;
+        zombies = prev;
+    }
+    current = next;
+    arch_set_thread_pointer(next->tls_tp);
+    arch_fpu_switch(prev, next);
+    arch_switch(prev, next);
+    /* Running as prev again (or as a new thread, in the trampoline). */
+    reap_zombies();
+    program_timer();
+}
+
+static void thread_trampoline(void)
+{
+    reap_zombies();
+    program_timer();
+    struct thread *t = current;
+    irq_enable();
+    thread_exit(t->entry(t->arg));
+}
+
+void schedule(void)
+{
+    irqflags_t f = irq_save();
+    struct thread *t = current;
+    if (t->state == T_RUNNING && t != idle_thread) {
+        t->state = T_READY;
+        rq_push(t, false);
+    }
+    switch_to_next();
+    irq_restore(f);
+}
+
+void yield(void) { schedule(); }
+
+void sched_irq_exit(void)
+{
+    if (!started || !need_resched)
+        return;
+    struct thread *t = current;
+    if (t->state == T_RUNNING && t != idle_thread) {
+        t->state = T_READY;
+        rq_push(t, false);
+    }
+    switch_to_next();
+}
+
+void sched_preempt_check(void)
+{
+    if (!started || !need_resched || in_interrupt())
+        return;
+    if (!irqs_enabled())
+        return; /* the caller holds interrupts off: preempted later */
+    schedule();
+}
+
+void sched_timer_event(void)
+{
+    ntimer++;
+    armed_at = UINT64_MAX;
+    uint64_t now = clock_gettime_ns();
+    while (!list_empty(&timers)) {
+        struct thread *t = list_entry(timers.next, struct thread, timer_node);
+        if (t->deadline > now)
+            break;
+        list_remove(&t->timer_node);
+        if (t->state == T_BLOCKED) {
+            list_remove(&t->rq_node); /* from its wait queue */
+            t->wq = NULL;
+            t->wake_result = -ETIMEDOUT;
+        } else {
+            t->wake_result = 0;
+        }
+        make_ready(t);
+    }
+    if (current != idle_thread && now >= slice_end && contended(current->prio))
+        need_resched = true;
+    program_timer();
+}
+
+/* ---- sleeping and wait queues ---- */
+
+void waitq_init(struct waitq *wq) { list_init(&wq->waiters); }
+bool waitq_empty(const struct waitq *wq) { return list_empty(&wq->waiters); }
+
+static void check_can_block(void)
+{
+    if (irqs_enabled())
+        panic("blocking with interrupts enabled (call waitq_wait under irq_save)");
+    if (in_interrupt())
+        panic("blocking in an interrupt handler");
+    if (!started || current == idle_thread)
+        panic("blocking in the %s", started ? "idle thread" : "boot code before the scheduler");
+}
+
+int waitq_wait(struct waitq *wq, uint64_t deadline_ns, bool interruptible)
+{
+    check_can_block();
+    struct thread *t = current;
+    if (interruptible && t->killed)
+        return -EINTR;
+    if (deadline_ns && deadline_ns <= clock_gettime_ns())
+        return -ETIMEDOUT;
+    t->state = T_BLOCKED;
+    t->wq = wq;
+    t->interruptible = interruptible;
+    t->wake_result = 0;
+    list_push_back(&wq->waiters, &t->rq_node);
+    if (deadline_ns) {
+        timer_add(t, deadline_ns);
+        program_timer();
+    }
+    switch_to_next();
+    return t->wake_result;
+}
+
+static void wake(struct thread *t, int result)
+{
+    list_remove(&t->rq_node);
+    timer_del(t);
+    t->wq = NULL;
+    t->wake_result = result;
+    make_ready(t);
+}
+
+int waitq_wake_one(struct waitq *wq)
+{
+    irqflags_t f = irq_save();
+    int n = 0;
+    if (!list_empty(&wq->waiters)) {
+        wake(list_entry(wq->waiters.next, struct thread, rq_node), 0);
+        n = 1;
+    }
+    irq_restore(f);
+    return n;
+}
+
+int waitq_wake_all(struct waitq *wq)
+{
+    irqflags_t f = irq_save();
+    int n = 0;
+    while (!list_empty(&wq->waiters)) {
+        wake(list_entry(wq->waiters.next, struct thread, rq_node), 0);
+        n++;
+    }
+    irq_restore(f);
+    return n;
+}
+
+int process_sleep_until(uint64_t deadline_ns)
+{
+    irqflags_t f = irq_save();
+    check_can_block();
+    struct thread *t = current;
+    int r = 0;
+    if (t->killed) {
+        r = -EINTR;
+    } else if (deadline_ns > clock_gettime_ns()) {
+        t->state = T_SLEEPING;
+        t->interruptible = true;
+        t->wake_result = 0;
+        timer_add(t, deadline_ns);
+        program_timer();
+        switch_to_next();
+        r = t->wake_result;
+    }
+    irq_restore(f);
+    return r;
+}
+
+int process_sleep(uint64_t ns) { return process_sleep_until(clock_gettime_ns() + ns); }
+
+/* ---- creating, exiting, joining ---- */
+
+static void *alloc_tls(uint32_t *tp)
+{
+    char *blk = kmalloc_aligned(tls_size + 16, 16);
+    if (!blk)
+        return NULL;
+    size_t init = (size_t)(_tdata_end - _tdata_start);
+    memcpy(blk, _tdata_start, init);
+    memset(blk + init, 0, tls_size - init + 16);
+    uint32_t p = (uint32_t)(blk + tls_size);
+    *(uint32_t *)p = p; /* %gs:0 holds the thread pointer itself */
+    *tp = p;
+    return blk;
+}
+
+static void free_thread(struct thread *t)
+{
+    list_remove(&t->all_node);
+    nthreads--;
+    if (t->stack) {
+        vmm_set_present((vaddr_t)t->stack - PAGE_SIZE, true);
+        kfree(t->stack - PAGE_SIZE);
+    }
+    kfree(t->fpu);
+    kfree(t->tls_block);
+    t->magic = 0;
+    kfree(t);
+}
+
+int thread_create(const struct thread_attr *attr, thread_entry_t entry, void *arg, struct thread **out)
+{
+    struct thread_attr a = attr ? *attr : (struct thread_attr){ 0 };
+    if (!entry || !started)
+        return -EINVAL;
+    if (a.prio == 0)
+        a.prio = PRIO_NORMAL;
+    if (a.prio < PRIO_MIN || a.prio > PRIO_MAX)
+        return -EINVAL;
+    if (a.stack_size == 0)
+        a.stack_size = THREAD_STACK_DEFAULT;
+    if (a.stack_size < THREAD_STACK_MIN || a.stack_size > THREAD_STACK_MAX)
+        return -EINVAL;
+    a.stack_size = ALIGN_UP(a.stack_size, PAGE_SIZE);
+
+    struct thread *t = kzalloc(sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    t->fpu = kmalloc_aligned(arch_fpu_state_size(), 16);
+    t->tls_block = alloc_tls(&t->tls_tp);
+    char *stk = kmalloc_aligned(a.stack_size + PAGE_SIZE, PAGE_SIZE);
+    if (!t->fpu || !t->tls_block || !stk) {
+        kfree(t->fpu);
+        kfree(t->tls_block);
+        kfree(stk);
+        kfree(t);
+        return -ENOMEM;
+    }
+    vmm_set_present((vaddr_t)stk, false); /* the guard page */
+    t->stack = stk + PAGE_SIZE;
+    t->stack_size = a.stack_size;
+    t->magic = THREAD_MAGIC;
+    strlcpy(t->name, a.name ? a.name : "thread", sizeof(t->name));
+    t->prio = a.prio;
+    t->flags = a.flags | PROCESS_FLAG_THREAD;
+    t->entry = entry;
+    t->arg = arg;
+    list_init(&t->rq_node);
+    list_init(&t->timer_node);
+    waitq_init(&t->join_wq);
+    arch_thread_init_stack(t, thread_trampoline);
+
+    irqflags_t f = irq_save();
+    t->tid = next_tid++;
+    list_push_back(&all_threads, &t->all_node);
+    nthreads++;
+    make_ready(t);
+    irq_restore(f);
+    if (out)
+        *out = t;
+    sched_preempt_check();
+    return 0;
+}
+
+struct thread *process_create_kernel(const char *name, thread_entry_t entry, void *arg, int priority,
+                                     uint32_t flags)
+{
+    struct thread_attr a = { .name = name, .prio = priority, .stack_size = 0, .flags = flags };
+    struct thread *t = NULL;
+    return thread_create(&a, entry, arg, &t) == 0 ? t : NULL;
+}
+
+void process_exit_notify(void *retval)
+{
+    irq_save(); /* stays off: schedule() follows and never returns */
+    struct thread *t = current;
+    if (t == idle_thread || !started)
+        panic("process_exit_notify from the %s", t == idle_thread ? "idle thread" : "boot code");
+    t->retval = retval;
+    t->state = T_DEAD;
+    timer_del(t);
+    arch_fpu_thread_exit(t);
+    if (t->flags & PROCESS_FLAG_JOINABLE) {
+        while (!list_empty(&t->join_wq.waiters))
+            wake(list_entry(t->join_wq.waiters.next, struct thread, rq_node), 0);
+    }
+}
+
+void thread_exit(void *retval)
+{
+    process_exit_notify(retval);
+    schedule();
+    panic("a dead thread was scheduled");
+}
+
+static bool thread_valid(const struct thread *t)
+{
+    struct list_node *it;
+    list_for_each(it, &all_threads)
+    {
+        if (list_entry(it, struct thread, all_node) == t)
+            return t->magic == THREAD_MAGIC;
+    }
+    return false;
+}
+
+int thread_join(struct thread *t, void **retval)
+{
+    irqflags_t f = irq_save();
+    if (!t || !thread_valid(t)) {
+        irq_restore(f);
+        return -ESRCH;
+    }
+    if (t == current) {
+        irq_restore(f);
+        return -EDEADLK;
+    }
+    if (!(t->flags & PROCESS_FLAG_JOINABLE) || t->joined) {
+        irq_restore(f);
+        return -EINVAL;
+    }
+    t->joined = true;
+    while (t->state != T_DEAD)
+        waitq_wait(&t->join_wq, 0, false);
+    if (retval)
+        *retval = t->retval;
+    free_thread(t);
+    irq_restore(f);
+    return 0;
+}
+
+int process_kill(struct thread *t)
+{
+    irqflags_t f = irq_save();
+    if (!t || !thread_valid(t)) {
+        irq_restore(f);
+        return -ESRCH;
+    }
+    t->killed = true;
+    if ((t->state == T_BLOCKED || t->state == T_SLEEPING) && t->interruptible) {
+        if (t->state == T_BLOCKED)
+            wake(t, -EINTR);
+        else {
+            timer_del(t);
+            t->wake_result = -EINTR;
+            make_ready(t);
+        }
+    }
+    irq_restore(f);
+    sched_preempt_check();
+    return 0;
+}
+
+bool thread_killed(void) { return current && current->killed; }
+
+/* ---- queries ---- */
+
+struct thread *thread_current(void) { return current; }
+const char *thread_name(const struct thread *t) { return t ? t->name : NULL; }
+bool sched_ready(void) { return started; }
+uint64_t sched_context_switches(void) { return nswitches; }
+uint64_t sched_timer_interrupts(void) { return ntimer; }
+int thread_count(void) { return nthreads; }
+
+int thread_set_priority(struct thread *t, int prio)
+{
+    if (prio < PRIO_MIN || prio > PRIO_MAX || !t)
+        return -EINVAL;
+    irqflags_t f = irq_save();
+    if (t->state == T_READY) {
+        rq_remove(t);
+        t->prio = prio;
+        rq_push(t, false);
+    } else {
+        t->prio = prio;
+    }
+    if (contended(current->prio + 1))
+        need_resched = true;
+    irq_restore(f);
+    sched_preempt_check();
+    return 0;
+}
+
+void thread_foreach(void (*fn)(const struct thread *t, void *ctx), void *ctx)
+{
+    irqflags_t f = irq_save();
+    struct list_node *it;
+    list_for_each(it, &all_threads) fn(list_entry(it, struct thread, all_node), ctx);
+    irq_restore(f);
+}
+
+bool sched_addr_in_guard(uintptr_t addr)
+{
+    if (!started)
+        return false;
+    struct list_node *it;
+    list_for_each(it, &all_threads)
+    {
+        struct thread *t = list_entry(it, struct thread, all_node);
+        if (t->stack && addr >= (uintptr_t)t->stack - PAGE_SIZE && addr < (uintptr_t)t->stack)
+            return true;
+    }
+    return false;
+}
+
+/* ---- start-up ---- */
+
+static void *idle_loop(void *arg)
+{
+    for (;;) {
+        irq_save();
+        reap_zombies();
+        if (ready_mask)
+            switch_to_next();
+        else
+            arch_idle();
+        irq_enable();
+    }
+    return NULL;
+}
+
+static struct thread boot_thread;
+
+void sched_init(void)
+{
+    for (int p = 0; p < NPRIO; p++)
+        list_init(&runq[p]);
+    tls_size = (size_t)(_tbss_end - _tdata_start);
+    KASSERT((tls_size & 15) == 0);
+
+    /* The boot context becomes the thread "main". */
+    struct thread *m = &boot_thread;
+    m->magic = THREAD_MAGIC;
+    strlcpy(m->name, "main", sizeof(m->name));
+    m->prio = PRIO_NORMAL;
+    m->state = T_RUNNING;
+    m->flags = PROCESS_FLAG_THREAD;
+    m->fpu = kmalloc_aligned(arch_fpu_state_size(), 16);
+    m->tls_block = alloc_tls(&m->tls_tp);
+    if (!m->fpu || !m->tls_block)
+        panic("sched: out of memory at boot");
+    m->tid = next_tid++;
+    m->start_tsc = arch_cycles();
+    list_init(&m->rq_node);
+    list_init(&m->timer_node);
+    waitq_init(&m->join_wq);
+    list_push_back(&all_threads, &m->all_node);
+    nthreads = 1;
+    current = m;
+    arch_set_thread_pointer(m->tls_tp);
+    started = true;
+
+    struct thread_attr ia = { .name = "idle", .prio = PRIO_MIN, .stack_size = 8192, .flags = 0 };
+    struct thread *idle;
+    if (thread_create(&ia, idle_loop, NULL, &idle) != 0)
+        panic("sched: cannot create the idle thread");
+    /* The idle thread lives outside the run queues, below every priority. */
+    irqflags_t f = irq_save();
+    rq_remove(idle);
+    idle->prio = PRIO_IDLE;
+    idle->state = T_READY;
+    idle_thread = idle;
+    need_resched = false;
+    irq_restore(f);
+}
+
+void sched_start_timer(void)
+{
+    timer_init();
+    irqflags_t f = irq_save();
+    slice_end = clock_gettime_ns() + SLICE_NS;
+    program_timer();
+    irq_restore(f);
+}
