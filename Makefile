@@ -34,6 +34,7 @@ KLDFLAGS := -m elf_i386 -nostdlib -z noexecstack -z max-page-size=0x1000 \
             -T src/arch/x86/kernel.ld
 
 KSRC := $(shell find src tests/kernel -name '*.c' -o -name '*.S' | sort)
+KSRC := $(filter-out $(SKIP_SRC),$(KSRC))
 KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 
 # --- NetBSD rump kernel components (supplied by the user, see README) -------

@@ -11,11 +11,17 @@ RUMP_PRESENT := 1
 endif
 endif
 
+# The hypercall layer (src/rump/) and the tests that use the rump kernel
+# (tests/kernel/rump*.c) learn through ADROS_HAVE_RUMP that the components
+# are linked, and through ADROS_RUMP_HEADERS that NetBSD's headers are on
+# the include path (src/rump/rumpuser_hdrcheck.c compares them with ours).
+RUMP_CFILES     = $(filter src/rump/% tests/kernel/rump%,$<)
+
 ifdef RUMP_PRESENT
 RUMP_OPT_FOUND := $(foreach c,$(RUMP_OPTIONAL),$(wildcard $(RUMP_DIR)/lib/$(c).a))
 RUMP_ARCHIVES  := $(RUMP_OPT_FOUND) $(foreach c,$(RUMP_COMPONENTS),$(RUMP_DIR)/lib/$(c).a)
 RUMP_LINK      := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
-RUMP_KCFLAGS    = $(if $(filter src/rump/%,$<),-DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include)
+RUMP_KCFLAGS    = $(if $(RUMP_CFILES),-DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include)
 RUMP_SAY       := echo "  RUMP    linked: $(notdir $(RUMP_ARCHIVES))"
 else
 RUMP_ARCHIVES  :=

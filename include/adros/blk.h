@@ -80,10 +80,24 @@ void blk_foreach(void (*fn)(struct blkdev *dev, void *ctx), void *ctx);
 /* Reads the MBR of dev and registers its partitions ("hda1".."hda4", and
  * logical ones); returns how many, or a negative errno. */
 int blk_scan_partitions(struct blkdev *dev);
+/* Extensions (drivers): registers partition `num` of disk, sectors
+ * [start, start+nsectors) of it, named "<disk><num>" ("<disk>p<num>" when
+ * the disk's name ends in a digit).  Returns it, or NULL with *err set
+ * (-EINVAL out of range, -EEXIST, -ENOMEM). */
+struct blkdev *blk_add_partition(struct blkdev *disk, int num, uint64_t start, uint64_t nsectors, int *err);
+/* Unregisters and frees every partition of disk; the caller makes sure none
+ * is in use (no mounts, no requests in flight). */
+void blk_drop_partitions(struct blkdev *disk);
+/* A consistent copy of dev's statistics. */
+void blk_get_stats(struct blkdev *dev, struct blk_stats *out);
 
+/* Returns 0 (done() will be called exactly once) or a negative errno (the
+ * request was refused and done() will not be called).  Thread context. */
 int blk_submit(struct blk_request *req);
 /* Drivers: report a request finished (any context, interrupts included). */
 void blk_complete(struct blk_request *req, int status, size_t bytes_done);
+/* done() callbacks all run on one completion thread: a done() must not wait
+ * for other block I/O (the synchronous wrappers included). */
 
 int blk_read(struct blkdev *dev, uint64_t sector, uint32_t count, void *buf);
 int blk_write(struct blkdev *dev, uint64_t sector, uint32_t count, const void *buf);

@@ -20,9 +20,13 @@ struct initcall {
     int level;
 };
 
+/* The level is expanded before it is stringified, so that the section is
+ * "initcalls.1" (sorted by number), not "initcalls.INIT_BUS". */
+#define INITCALL__STR(x) #x
+#define INITCALL__SEC(lvl) "initcalls." INITCALL__STR(lvl)
 #define INITCALL(lvl, func) \
     static const struct initcall __initcall_##func __used \
-        __attribute__((section("initcalls." #lvl), aligned(4))) = { #func, func, lvl }
+        __attribute__((section(INITCALL__SEC(lvl)), aligned(4))) = { #func, func, lvl }
 
 void run_initcalls(void);
 

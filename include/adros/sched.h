@@ -78,12 +78,14 @@ struct thread {
 struct thread_attr {
     const char *name;
     int prio;            /* 0: PRIO_NORMAL */
-    size_t stack_size;   /* 0: THREAD_STACK_DEFAULT */
+    size_t stack_size;   /* THREAD_STACK_MIN..THREAD_STACK_MAX (0 is an error) */
     uint32_t flags;
 };
 
 /* Creates and starts a thread running entry(arg); its return value is its
- * exit value.  Returns 0 and *out, or -EINVAL (bad argument) / -ENOMEM. */
+ * exit value.  attr NULL means defaults (THREAD_STACK_DEFAULT, PRIO_NORMAL,
+ * detached).  Returns 0 and *out, or -EINVAL (NULL entry, stack size 0 or
+ * out of range, bad priority) / -ENOMEM. */
 int thread_create(const struct thread_attr *attr, thread_entry_t entry, void *arg, struct thread **out);
 /* The roadmap's name: default stack size; NULL on error. */
 struct thread *process_create_kernel(const char *name, thread_entry_t entry, void *arg, int priority,

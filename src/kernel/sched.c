@@ -364,15 +364,13 @@ static void free_thread(struct thread *t)
 
 int thread_create(const struct thread_attr *attr, thread_entry_t entry, void *arg, struct thread **out)
 {
-    struct thread_attr a = attr ? *attr : (struct thread_attr){ 0 };
+    struct thread_attr a = attr ? *attr : (struct thread_attr){ .stack_size = THREAD_STACK_DEFAULT };
     if (!entry || !started)
         return -EINVAL;
     if (a.prio == 0)
         a.prio = PRIO_NORMAL;
     if (a.prio < PRIO_MIN || a.prio > PRIO_MAX)
         return -EINVAL;
-    if (a.stack_size == 0)
-        a.stack_size = THREAD_STACK_DEFAULT;
     if (a.stack_size < THREAD_STACK_MIN || a.stack_size > THREAD_STACK_MAX)
         return -EINVAL;
     a.stack_size = ALIGN_UP(a.stack_size, PAGE_SIZE);
@@ -419,7 +417,7 @@ int thread_create(const struct thread_attr *attr, thread_entry_t entry, void *ar
 struct thread *process_create_kernel(const char *name, thread_entry_t entry, void *arg, int priority,
                                      uint32_t flags)
 {
-    struct thread_attr a = { .name = name, .prio = priority, .stack_size = 0, .flags = flags };
+    struct thread_attr a = { .name = name, .prio = priority, .stack_size = THREAD_STACK_DEFAULT, .flags = flags };
     struct thread *t = NULL;
     return thread_create(&a, entry, arg, &t) == 0 ? t : NULL;
 }

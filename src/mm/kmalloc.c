@@ -16,13 +16,13 @@
  * Locking: one spinlock (interrupts off) for the slab lists; page
  * allocation takes the pmm's lock beneath it. */
 #include <adros/errno.h>
+#include <adros/kmalloc_class.h>
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/string.h>
 #include "mm_internal.h"
 
-#define NCLASS 8
-#define MAX_SMALL 2048u
+#define NCLASS KMALLOC_NCLASS
 #define SLAB_MAGIC 0x51ab1e00u
 #define SLAB_HDR 64u
 
@@ -52,19 +52,11 @@ static struct kmalloc_stats stats;
 void kmalloc_init(void)
 {
     for (int i = 0; i < NCLASS; i++) {
-        classes[i].size = 16u << i;
-        classes[i].order = classes[i].size >= 1024 ? 2 : 0;
+        classes[i].size = kmalloc_class_size(i);
+        classes[i].order = kmalloc_slab_order(i);
         classes[i].partial = NULL;
         classes[i].empty = 0;
     }
-}
-
-static int class_for(size_t size)
-{
-    for (int i = 0; i < NCLASS; i++)
-        if (size <= classes[i].size)
-            return i;
-    return -1;
 }
 
 static void partial_add(struct kclass *c, struct slab *s)
@@ -187,7 +179,7 @@ void *kmalloc(size_t size)
 {
     if (size == 0)
         return NULL;
-    int ci = class_for(size);
+    int ci = kmalloc_class(size, 0);
     return ci >= 0 ? alloc_small(ci) : alloc_large(size, PAGE_SIZE);
 }
 
@@ -195,11 +187,9 @@ void *kmalloc_aligned(size_t size, size_t align)
 {
     if (size == 0 || !IS_POW2(align))
         return NULL;
-    if (align <= 16)
-        return kmalloc(size);
-    size_t need = MAX(size, align);
-    if (need <= MAX_SMALL)
-        return alloc_small(class_for(need)); /* objects are aligned to their class size */
+    int ci = kmalloc_class(size, align);
+    if (ci >= 0)
+        return alloc_small(ci); /* objects are aligned to their class size */
     return alloc_large(size, align);
 }
 

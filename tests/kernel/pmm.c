@@ -1,0 +1,100 @@
+/* The page allocator: exhaust it, give everything back, and the free count
+ * and the block distribution (coalescing) return to where they were. */
+#include <adros/ktest.h>
+#include <adros/mm.h>
+#include <adros/string.h>
+
+static void exhaust_and_restore(struct ktest *t)
+{
+    struct pmm_stats before, after;
+    pmm_get_stats(&before);
+    KT_ASSERT_GT(t, before.free_pages, 1000);
+    /* Chain every free page through its own first word. */
+    paddr_t head = 0;
+    uint32_t n = 0;
+    for (;;) {
+        paddr_t p = pmm_alloc_pages(0);
+        if (!p)
+            break;
+        KT_ASSERT_EQ(t, p & (PAGE_SIZE - 1), 0);
+        *(paddr_t *)p = head;
+        ((uint32_t *)p)[1] = 0xa5a5a5a5u ^ p;
+        head = p;
+        n++;
+    }
+    struct pmm_stats mid;
+    pmm_get_stats(&mid);
+    KT_EXPECT_EQ(t, mid.free_pages, 0);
+    KT_EXPECT_EQ(t, n, before.free_pages);
+    uint32_t bad = 0;
+    while (head) {
+        paddr_t next = *(paddr_t *)head;
+        if (((uint32_t *)head)[1] != (0xa5a5a5a5u ^ head))
+            bad++;
+        pmm_free_pages(head, 0);
+        head = next;
+    }
+    KT_EXPECT_EQ(t, bad, 0);
+    pmm_get_stats(&after);
+    KT_EXPECT_EQ(t, after.free_pages, before.free_pages);
+    for (int o = 0; o <= 12; o++)
+        KT_EXPECT_EQ(t, after.free_blocks[o], before.free_blocks[o]);
+}
+
+static void orders_and_alignment(struct ktest *t)
+{
+    struct pmm_stats before, after;
+    pmm_get_stats(&before);
+    paddr_t blocks[11];
+    for (unsigned o = 0; o <= 10; o++) {
+        blocks[o] = pmm_alloc_pages(o);
+        KT_ASSERT_NE(t, blocks[o], 0);
+        KT_EXPECT_EQ(t, blocks[o] & ((PAGE_SIZE << o) - 1), 0); /* naturally aligned */
+        memset((void *)blocks[o], (int)o, PAGE_SIZE << o);
+    }
+    for (unsigned o = 0; o <= 10; o++) {
+        const uint8_t *b = (const uint8_t *)blocks[o];
+        KT_EXPECT_EQ(t, b[0], o);
+        KT_EXPECT_EQ(t, b[(PAGE_SIZE << o) - 1], o);
+    }
+    for (unsigned o = 0; o <= 10; o++)
+        pmm_free_pages(blocks[o], o);
+    pmm_get_stats(&after);
+    KT_EXPECT_EQ(t, after.free_pages, before.free_pages);
+}
+
+static void coalescing(struct ktest *t)
+{
+    /* Split a 64-page block into single pages, free them in a scrambled
+     * order: the allocator must hand the whole block out again. */
+    paddr_t big = pmm_alloc_pages(6);
+    KT_ASSERT_NE(t, big, 0);
+    pmm_free_pages(big, 6);
+    struct pmm_stats s0;
+    pmm_get_stats(&s0);
+    paddr_t pages[64];
+    for (int i = 0; i < 64; i++)
+        pages[i] = pmm_alloc_pages(0);
+    for (int i = 0; i < 64; i++)
+        KT_ASSERT_NE(t, pages[i], 0);
+    for (int i = 0; i < 64; i++)
+        pmm_free_pages(pages[(i * 37) % 64], 0);
+    struct pmm_stats s1;
+    pmm_get_stats(&s1);
+    KT_EXPECT_EQ(t, s1.free_pages, s0.free_pages);
+    for (int o = 0; o <= 12; o++)
+        KT_EXPECT_EQ(t, s1.free_blocks[o], s0.free_blocks[o]);
+    paddr_t again = pmm_alloc_pages(6);
+    KT_EXPECT_NE(t, again, 0);
+    if (again)
+        pmm_free_pages(again, 6);
+}
+
+static void too_large_fails_cleanly(struct ktest *t)
+{
+    KT_EXPECT_EQ(t, pmm_alloc_pages(13), 0);
+    KT_EXPECT_EQ(t, pmm_alloc_pages(200), 0);
+}
+
+KTEST_SUITE(pmm, KTEST_CASE(orders_and_alignment), KTEST_CASE(coalescing), KTEST_CASE(too_large_fails_cleanly),
+            KTEST_CASE(exhaust_and_restore));

@@ -1,0 +1,250 @@
+/* Threads and the scheduler: creation and joining at scale, fairness,
+ * priorities, sleeping (never early), bad arguments. */
+#include <adros/clock.h>
+#include <adros/errno.h>
+#include <adros/ktest.h>
+#include <adros/mm.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+
+static void *ret_arg(void *arg) { return (void *)((uintptr_t)arg * 3 + 1); }
+
+static void create_join_1000(struct ktest *t)
+{
+    struct kmalloc_stats s0, s1;
+    kmalloc_get_stats(&s0);
+    int threads0 = thread_count();
+    int wrong = 0;
+    /* In batches of 50 alive at once, 1000 in all. */
+    for (int base = 0; base < 1000; base += 50) {
+        struct thread *th[50];
+        for (int i = 0; i < 50; i++) {
+            struct thread_attr a = { .name = "w", .prio = PRIO_NORMAL, .stack_size = THREAD_STACK_DEFAULT,
+                                     .flags = PROCESS_FLAG_JOINABLE };
+            KT_ASSERT_EQ(t, thread_create(&a, ret_arg, (void *)(uintptr_t)(base + i), &th[i]), 0);
+        }
+        for (int i = 0; i < 50; i++) {
+            void *rv = NULL;
+            KT_ASSERT_EQ(t, thread_join(th[i], &rv), 0);
+            if ((uintptr_t)rv != (uintptr_t)(base + i) * 3 + 1)
+                wrong++;
+        }
+    }
+    KT_EXPECT_EQ(t, wrong, 0);
+    KT_EXPECT_EQ(t, thread_count(), threads0);
+    kmalloc_get_stats(&s1);
+    KT_EXPECT_EQ(t, s1.allocations, s0.allocations);
+    KT_EXPECT_EQ(t, s1.bytes_in_use, s0.bytes_in_use);
+}
+
+static void *exit_early(void *arg)
+{
+    thread_exit((void *)0x1234);
+}
+
+static void exit_value_and_detached(struct ktest *t)
+{
+    struct thread_attr a = { .name = "ex", .prio = PRIO_NORMAL, .stack_size = 8192,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *th;
+    KT_ASSERT_EQ(t, thread_create(&a, exit_early, NULL, &th), 0);
+    void *rv;
+    KT_EXPECT_EQ(t, thread_join(th, &rv), 0);
+    KT_EXPECT_EQ(t, (uintptr_t)rv, 0x1234);
+    /* Detached threads are freed by the scheduler itself. */
+    struct kmalloc_stats s0, s1;
+    kmalloc_get_stats(&s0);
+    int n0 = thread_count();
+    for (int i = 0; i < 20; i++)
+        KT_ASSERT_NOT_NULL(t, process_create_kernel("det", ret_arg, NULL, PRIO_NORMAL, 0));
+    process_sleep(20 * NSEC_PER_MSEC);
+    KT_EXPECT_EQ(t, thread_count(), n0);
+    kmalloc_get_stats(&s1);
+    KT_EXPECT_EQ(t, s1.allocations, s0.allocations);
+}
+
+static void bad_arguments(struct ktest *t)
+{
+    struct thread *th;
+    struct thread_attr a = { .name = "bad", .prio = PRIO_NORMAL, .stack_size = 0, .flags = 0 };
+    KT_EXPECT_EQ(t, thread_create(&a, ret_arg, NULL, &th), -EINVAL); /* zero stack */
+    a.stack_size = 8192;
+    KT_EXPECT_EQ(t, thread_create(&a, NULL, NULL, &th), -EINVAL); /* no entry */
+    a.prio = 99;
+    KT_EXPECT_EQ(t, thread_create(&a, ret_arg, NULL, &th), -EINVAL);
+    a.prio = PRIO_NORMAL;
+    a.stack_size = 1u << 30;
+    KT_EXPECT_EQ(t, thread_create(&a, ret_arg, NULL, &th), -EINVAL);
+    KT_EXPECT_NULL(t, process_create_kernel("x", NULL, NULL, PRIO_NORMAL, 0));
+    /* Joining oneself, a non-joinable thread, twice. */
+    KT_EXPECT_EQ(t, thread_join(thread_current(), NULL), -EDEADLK);
+    a.stack_size = 8192;
+    a.flags = 0;
+    struct thread *det;
+    KT_ASSERT_EQ(t, thread_create(&a, exit_early, NULL, &det), 0);
+    KT_EXPECT_NE(t, thread_join(det, NULL), 0);
+    a.flags = PROCESS_FLAG_JOINABLE;
+    KT_ASSERT_EQ(t, thread_create(&a, ret_arg, NULL, &th), 0);
+    KT_EXPECT_EQ(t, thread_join(th, NULL), 0);
+    KT_EXPECT_EQ(t, thread_join(th, NULL), -ESRCH);
+    KT_EXPECT_EQ(t, thread_join(NULL, NULL), -ESRCH);
+}
+
+static volatile bool stop;
+static volatile uint32_t spins[2];
+
+static void *busy(void *arg)
+{
+    int i = (int)(uintptr_t)arg;
+    while (!stop)
+        spins[i]++;
+    return NULL;
+}
+
+static void no_starvation(struct ktest *t)
+{
+    /* Two CPU-bound threads at the same priority, never yielding: both must
+     * make progress (preemption by the slice timer). */
+    struct thread_attr a = { .name = "busy", .prio = PRIO_LOW, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *th[2];
+    stop = false;
+    spins[0] = spins[1] = 0;
+    for (int i = 0; i < 2; i++)
+        KT_ASSERT_EQ(t, thread_create(&a, busy, (void *)(uintptr_t)i, &th[i]), 0);
+    process_sleep(300 * NSEC_PER_MSEC);
+    uint32_t s0 = spins[0], s1 = spins[1];
+    stop = true;
+    thread_join(th[0], NULL);
+    thread_join(th[1], NULL);
+    ktest_log(t, "spins: %u and %u", s0, s1);
+    KT_EXPECT_GT(t, s0, 0);
+    KT_EXPECT_GT(t, s1, 0);
+    /* Round robin: neither gets less than a fifth of the other. */
+    KT_EXPECT_GT(t, (uint64_t)s0 * 5, s1);
+    KT_EXPECT_GT(t, (uint64_t)s1 * 5, s0);
+}
+
+static volatile int order[4];
+static volatile int order_n;
+static void *record(void *arg)
+{
+    order[order_n++] = (int)(uintptr_t)arg;
+    return NULL;
+}
+
+static void priorities_honoured(struct ktest *t)
+{
+    /* Create low, normal and high threads while we run at the highest
+     * priority; when we sleep they must run high first. */
+    struct thread *self = thread_current();
+    int myprio = self->prio;
+    thread_set_priority(self, PRIO_MAX);
+    order_n = 0;
+    struct thread *th[3];
+    int prios[3] = { PRIO_LOW, PRIO_NORMAL, PRIO_HIGH };
+    for (int i = 0; i < 3; i++) {
+        struct thread_attr a = { .name = "prio", .prio = prios[i], .stack_size = 8192,
+                                 .flags = PROCESS_FLAG_JOINABLE };
+        KT_ASSERT_EQ(t, thread_create(&a, record, (void *)(uintptr_t)prios[i], &th[i]), 0);
+    }
+    KT_EXPECT_EQ(t, order_n, 0); /* none ran: we are higher */
+    process_sleep(5 * NSEC_PER_MSEC);
+    KT_EXPECT_EQ(t, order_n, 3);
+    KT_EXPECT_EQ(t, order[0], PRIO_HIGH);
+    KT_EXPECT_EQ(t, order[1], PRIO_NORMAL);
+    KT_EXPECT_EQ(t, order[2], PRIO_LOW);
+    for (int i = 0; i < 3; i++)
+        thread_join(th[i], NULL);
+    thread_set_priority(self, myprio);
+
+    /* A busy high-priority thread keeps a lower one off the CPU. */
+    stop = false;
+    spins[0] = spins[1] = 0;
+    struct thread_attr lo = { .name = "lo", .prio = PRIO_LOW, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread_attr hi = { .name = "hi", .prio = PRIO_HIGH, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *l, *h;
+    KT_ASSERT_EQ(t, thread_create(&lo, busy, (void *)0, &l), 0);
+    thread_set_priority(self, PRIO_MAX);
+    KT_ASSERT_EQ(t, thread_create(&hi, busy, (void *)1, &h), 0);
+    process_sleep(50 * NSEC_PER_MSEC);
+    uint32_t low_during = spins[0];
+    stop = true;
+    thread_set_priority(self, myprio);
+    thread_join(h, NULL);
+    thread_join(l, NULL);
+    KT_EXPECT_GT(t, spins[1], 0);
+    KT_EXPECT_EQ(t, low_during, 0);
+}
+
+static void sleeps_never_early(struct ktest *t)
+{
+    static const uint64_t ms[] = { 1, 10, 100 };
+    for (size_t i = 0; i < ARRAY_SIZE(ms); i++) {
+        uint64_t worst = 0, sum = 0;
+        int early = 0;
+        const int reps = ms[i] == 100 ? 3 : 10;
+        for (int r = 0; r < reps; r++) {
+            uint64_t want = ms[i] * NSEC_PER_MSEC;
+            uint64_t t0 = clock_gettime_ns();
+            KT_EXPECT_EQ(t, process_sleep(want), 0);
+            uint64_t got = clock_gettime_ns() - t0;
+            if (got < want)
+                early++;
+            uint64_t late = got > want ? got - want : 0;
+            sum += late;
+            if (late > worst)
+                worst = late;
+        }
+        KT_EXPECT_EQ(t, early, 0);
+        ktest_log(t, "sleep %llu ms x%d: lateness mean %llu us, worst %llu us", (unsigned long long)ms[i], reps,
+                  (unsigned long long)(sum / reps / 1000), (unsigned long long)(worst / 1000));
+    }
+    /* Absolute deadline in the past: returns at once. */
+    uint64_t t0 = clock_gettime_ns();
+    KT_EXPECT_EQ(t, process_sleep_until(t0 - 1000), 0);
+    KT_EXPECT_LT(t, clock_gettime_ns() - t0, 5 * NSEC_PER_MSEC);
+}
+
+static void *sleeper(void *arg)
+{
+    return (void *)(intptr_t)process_sleep(10 * NSEC_PER_SEC);
+}
+
+static void kill_wakes_sleeper(struct ktest *t)
+{
+    struct thread_attr a = { .name = "sleeper", .prio = PRIO_NORMAL, .stack_size = 8192,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *th;
+    KT_ASSERT_EQ(t, thread_create(&a, sleeper, NULL, &th), 0);
+    process_sleep(5 * NSEC_PER_MSEC);
+    uint64_t t0 = clock_gettime_ns();
+    KT_EXPECT_EQ(t, process_kill(th), 0);
+    void *rv;
+    thread_join(th, &rv);
+    KT_EXPECT_EQ(t, (intptr_t)rv, -EINTR);
+    KT_EXPECT_LT(t, clock_gettime_ns() - t0, 100 * NSEC_PER_MSEC);
+}
+
+static void *deep(void *arg)
+{
+    /* Use most of a 64 KiB stack. */
+    volatile char buf[56 * 1024];
+    for (size_t i = 0; i < sizeof(buf); i += 512)
+        buf[i] = (char)i;
+    return (void *)(uintptr_t)buf[512];
+}
+
+static void big_stacks(struct ktest *t)
+{
+    struct thread_attr a = { .name = "deep", .prio = PRIO_NORMAL, .stack_size = 64 * 1024,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *th;
+    KT_ASSERT_EQ(t, thread_create(&a, deep, NULL, &th), 0);
+    void *rv;
+    KT_EXPECT_EQ(t, thread_join(th, &rv), 0);
+    KT_EXPECT_EQ(t, (uintptr_t)rv, (uintptr_t)(char)512);
+}
+
+KTEST_SUITE(sched, KTEST_CASE(create_join_1000), KTEST_CASE(exit_value_and_detached), KTEST_CASE(bad_arguments),
+            KTEST_CASE(no_starvation), KTEST_CASE(priorities_honoured), KTEST_CASE(sleeps_never_early),
+            KTEST_CASE(kill_wakes_sleeper), KTEST_CASE(big_stacks));

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian packages AdrOS needs to build, run and test, when any
+# is missing.  Fast (a few checks) when everything is there.  As root it runs
+# apt-get; otherwise it prints the exact command to run.
+set -e
+
+PKGS="gcc make gcc-multilib binutils python3 qemu-system-x86 e2fsprogs libcmocka-dev \
+clang libclang-rt-14-dev grub-pc-bin grub-common xorriso mtools"
+
+missing=""
+have() { command -v "$1" >/dev/null 2>&1; }
+pkg_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+for p in $PKGS; do
+    pkg_ok "$p" || missing="$missing $p"
+done
+
+if [ -z "$missing" ]; then
+    exit 0
+fi
+
+echo "deps: missing Debian packages:$missing"
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: run as root:  apt-get update && apt-get install -y$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "deps: installed$missing"

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""AdrOS benchmarks: boots the kernel with bench=..., collects the BENCH
+JSON lines, prints them as JSON (one object per line) and as a table.
+
+  tools/runbench.py                 all benchmarks
+  tools/runbench.py -b mutex,sleep  some
+  tools/runbench.py --boot-samples 5  also time boot-to-ready over 5 boots
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def area_benches(build):
+    """Extra bench boots from tools/plan_<area>.py modules (a benches(build) function)."""
+    import glob
+    import importlib
+    extra = []
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "plan_*.py"))):
+        m = importlib.import_module(os.path.basename(path)[:-3])
+        if hasattr(m, "benches"):
+            extra += m.benches(build)
+    return extra
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("-b", dest="benches", default="all")
+    ap.add_argument("--boot-samples", type=int, default=5)
+    ap.add_argument("--no-extra", action="store_true", help="skip the area boots (storage, rump...)")
+    args = ap.parse_args()
+    kernel = os.path.join(args.build, "adros.elf")
+    boots = [{"name": "core", "cmdline": f"initcalls=off bench={args.benches}", "timeout": 600}]
+    if not args.no_extra and args.benches == "all":
+        boots += area_benches(args.build)
+    results = []
+    for spec in boots:
+        if spec.get("prepare"):
+            spec["prepare"](args.build)
+        b = qemu.boot(kernel, spec["cmdline"], spec.get("disks", ()), spec.get("timeout", 600),
+                      spec.get("mem", 256), spec.get("extra", ()))
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            print(f"bench boot {spec['name']} failed: {b.describe()}\n{b.tail(20)}", file=sys.stderr)
+            return 1
+        for line in b.lines():
+            if line.startswith("BENCH "):
+                r = json.loads(line[6:])
+                results.append(r)
+                print(json.dumps(r))
+    if args.boot_samples:
+        ready = []
+        kernel_ready = []
+        for _ in range(args.boot_samples):
+            b = qemu.boot(kernel, "initcalls=off bench=none", timeout=60)
+            if b.ready_s is not None:
+                ready.append(b.ready_s * 1e3)
+            for line in b.lines():
+                if line.startswith("AdrOS ready in "):
+                    kernel_ready.append(float(line.split()[3]))
+        if ready:
+            r = {"bench": "boot", "metric": "QEMU start to ready line (host ms, median)", "cycles": 0,
+                 "ns": int(statistics.median(ready) * 1e6), "note": f"{len(ready)} boots, -cpu max, 256 MiB"}
+            results.append(r)
+            print(json.dumps(r))
+        if kernel_ready:
+            r = {"bench": "boot", "metric": "kernel entry to ready line (guest ms, median)", "cycles": 0,
+                 "ns": int(statistics.median(kernel_ready) * 1e6), "note": ""}
+            results.append(r)
+            print(json.dumps(r))
+    print()
+    print(f"{'benchmark':<12} {'metric':<46} {'cycles':>12} {'ns':>14}  note")
+    for r in results:
+        print(f"{r['bench']:<12} {r['metric']:<46} {r['cycles']:>12} {r['ns']:>14}  {r.get('note', '')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
