@@ -77,6 +77,7 @@ $(KERNEL): $(BUILD)/adros.pass1.elf tools/gensyms.py
 
 # --- host-side tests (cmocka, ASan + UBSan) ---------------------------------
 include tests/host/host.mk
+include mk/fuzz.mk
 
 # --- disk images, QEMU, the test runner --------------------------------------
 MEM     ?= 256
@@ -96,15 +97,21 @@ run:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
-	$(QEMU) $(QEMU_COMMON) -kernel $(KERNEL) -append "$(CMDLINE)" \
+	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "mount=hda:/mnt $(CMDLINE)" \
 	   -drive file=$(DISK),format=raw,if=ide,index=0 -serial mon:stdio -display none
 
 debug:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel $(DISK)
-	@echo "QEMU is waiting for gdb: gdb -x tools/gdbinit (target remote :1234)"
-	$(QEMU) $(QEMU_COMMON) -kernel $(KERNEL) -append "$(CMDLINE)" \
+	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
+	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "mount=hda:/mnt $(CMDLINE)" \
 	   -drive file=$(DISK),format=raw,if=ide,index=0 -serial mon:stdio -display none -s -S
+
+# A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.
+iso:
+	@tools/deps.sh
+	@$(MAKE) --no-print-directory kernel
+	@tools/mkiso.sh $(KERNEL) $(BUILD)/adros.iso
 
 test:
 	@tools/deps.sh

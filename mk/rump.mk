@@ -29,3 +29,12 @@ RUMP_LINK      :=
 RUMP_KCFLAGS   :=
 RUMP_SAY       := echo "  RUMP    no NetBSD rump components in $(RUMP_DIR) (see README); kernel built without rump"
 endif
+
+# Objects compiled with or without the components must be rebuilt when that
+# changes (or when RUMP_DIR points elsewhere): they depend on a stamp whose
+# content is the configuration, rewritten only when it differs.
+RUMP_CONFIG := $(if $(RUMP_PRESENT),$(abspath $(RUMP_DIR)) $(RUMP_ARCHIVES),none)
+RUMP_STAMP  := $(BUILD)/rump.config
+$(shell mkdir -p $(BUILD); [ "$$(cat $(RUMP_STAMP) 2>/dev/null)" = "$(RUMP_CONFIG)" ] || echo "$(RUMP_CONFIG)" > $(RUMP_STAMP))
+RUMP_OBJS   := $(filter $(BUILD)/k/src/rump/% $(BUILD)/k/tests/kernel/rump%,$(KOBJ))
+$(RUMP_OBJS): $(RUMP_STAMP)

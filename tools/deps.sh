@@ -5,7 +5,7 @@
 set -e
 
 PKGS="gcc make gcc-multilib binutils python3 qemu-system-x86 e2fsprogs libcmocka-dev \
-clang libclang-rt-14-dev grub-pc-bin grub-common xorriso mtools"
+clang libclang-rt-14-dev grub-pc-bin grub-common xorriso mtools gdb cppcheck clang-format"
 
 missing=""
 have() { command -v "$1" >/dev/null 2>&1; }

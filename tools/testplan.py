@@ -7,6 +7,8 @@
   check     callable(boot, result) replacing KTAP parsing (death tests)
   post      callables(boot, result) run after KTAP parsing
   timeout   seconds (default 180)
+  skip      a reason: the boot is not run and its tests (names in "tests")
+            are reported as skipped
 
 cross_checks() are run after all boots with every result (for checks that
 compare boots, like "entropy differs between two boots").
@@ -48,8 +50,8 @@ def _expect_panic(patterns):
 def boots(build):
     plan = [
         {"name": "core", "cmdline": "initcalls=off ktest=printf,cmdline,pmm,kmalloc,irq", "timeout": 240},
-        {"name": "threads", "cmdline": "ktest=sched,fpu,tls,time", "timeout": 300},
-        {"name": "sync", "cmdline": "ktest=sync", "timeout": 300},
+        {"name": "threads", "cmdline": "initcalls=off ktest=sched,fpu,tls,time", "timeout": 300},
+        {"name": "sync", "cmdline": "initcalls=off ktest=sync", "timeout": 300},
         {"name": "entropy-1", "cmdline": "ktest=entropy", "timeout": 120},
         {"name": "entropy-2", "cmdline": "ktest=entropy", "timeout": 120},
         {"name": "death-null", "cmdline": "crashtest=null", "timeout": 60,

@@ -1,7 +1,7 @@
 /* printf-style formatting, independent of where the output goes.  Portable:
  * also built into the host unit tests.
  *
- * Conversions: %c %s %d %i %u %x %X %p %%; flags '-' (left justify) and '0'
+ * Conversions: %c %s %d %i %u %o %x %X %p %%; flags '-' (left justify) and '0'
  * (zero pad); a width (digits or '*'); a precision for %s and the integer
  * conversions ('.N' or '.*'); sizes 'hh', 'h', 'l', 'll', 'z'.  Anything
  * else is copied to the output literally so a bad format is visible, never

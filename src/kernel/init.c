@@ -1,18 +1,27 @@
 /* Late start-up and the interactive loop.  Later layers (devices, storage,
  * rump, the shell) hook in here. */
 #include <adros/clock.h>
+#include <adros/cmdline.h>
 #include <adros/console.h>
 #include <adros/init.h>
 #include <adros/kprintf.h>
 #include <adros/power.h>
+#include <adros/shell.h>
+#include <adros/sched.h>
 #include <adros/errno.h>
 #include <adros/string.h>
 #include "boot.h"
 
 extern const struct initcall __start_initcalls[], __stop_initcalls[];
 
+KOPTION(initcalls, "initcalls", "initcalls=off: start no devices or subsystems (core test boots)");
+
 void run_initcalls(void)
 {
+    if (!cmdline_get_bool("initcalls", true)) {
+        kprintf("init: initcalls=off: no devices or subsystems started\n");
+        return;
+    }
     for (const struct initcall *c = __start_initcalls; c < __stop_initcalls; c++) {
         uint64_t t0 = clock_gettime_ns();
         int r = c->fn();
@@ -38,37 +47,21 @@ static int recurse(int n)
     return recurse(n + 1) + pad[0];
 }
 
-void crash_stack_overflow(void) { overflow_sink = recurse(0); }
-
-/* A minimal line-oriented prompt until the shell exists. */
-void kernel_main_loop(void)
+static void *overflow_thread(void *arg)
 {
-    char line[128];
-    for (;;) {
-        kprintf("adros> ");
-        size_t n = 0;
-        for (;;) {
-            int c = console_getc(0);
-            if (c < 0)
-                continue;
-            if (c == '\r' || c == '\n') {
-                kprintf("\n");
-                break;
-            }
-            if ((c == 8 || c == 127) && n > 0) {
-                n--;
-                kprintf("\b \b");
-                continue;
-            }
-            if (c >= 32 && c < 127 && n < sizeof(line) - 1) {
-                line[n++] = (char)c;
-                kprintf("%c", c);
-            }
-        }
-        line[n] = '\0';
-        if (strcmp(line, "poweroff") == 0)
-            machine_poweroff(POWEROFF_OK);
-        else if (n)
-            kprintf("unknown command: %s\n", line);
-    }
+    overflow_sink = recurse(0);
+    return NULL;
 }
+
+/* In a thread of its own: that stack has a guard page below it. */
+void crash_stack_overflow(void)
+{
+    struct thread_attr a = { .name = "overflow", .prio = PRIO_NORMAL, .stack_size = 16384,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *t;
+    if (thread_create(&a, overflow_thread, NULL, &t) == 0)
+        thread_join(t, NULL);
+}
+
+/* The shell: script mode (run=, init=) or the interactive prompt. */
+void kernel_main_loop(void) { shell_main(); }

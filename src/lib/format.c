@@ -181,6 +181,7 @@ int kvformat(format_put_fn put, void *ctx, const char *fmt, va_list ap)
             break;
         }
         case 'u':
+        case 'o':
         case 'x':
         case 'X': {
             uint64_t v;
@@ -196,7 +197,7 @@ int kvformat(format_put_fn put, void *ctx, const char *fmt, va_list ap)
                 v = (unsigned short)v;
             else if (size == -2)
                 v = (unsigned char)v;
-            n += emit_number(put, ctx, &sp, v, false, c == 'u' ? 10 : 16, c == 'X', "");
+            n += emit_number(put, ctx, &sp, v, false, c == 'u' ? 10 : c == 'o' ? 8 : 16, c == 'X', "");
             break;
         }
         case 'p': {

@@ -30,6 +30,7 @@ static void same_as_libc(void **state)
     SAME("%.5d|%8.3d|%-8.3x|", 42, 7, 0x1f);
     SAME("%%|%5c|%-3c|", 'q', 'r');
     SAME("%lu %ld", 4000000000ul, -5l);
+    SAME("%o %05o %-6o|", 8u, 0755u, 0644u);
 }
 
 static void pointer_and_null(void **state)

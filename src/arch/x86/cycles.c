@@ -21,10 +21,10 @@ uint64_t arch_cycles_hz(const char **how)
     /* Under emulation CPUID 16h is only a nominal figure: measure instead. */
     uint64_t best = 0;
     for (int i = 0; i < 3; i++) {
-        uint64_t t = pit_measure_tsc(10);
+        uint64_t t = pit_measure_tsc(5);
         if (i == 0 || t < best)
             best = t; /* the shortest: least disturbed by the emulator */
     }
     *how = "pit-calibrated";
-    return best * 100;
+    return best * 200;
 }

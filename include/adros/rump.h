@@ -1,0 +1,36 @@
+/* The rump kernel as the rest of AdrOS sees it (src/rump/rump_integration.c).
+ *
+ * When NetBSD's rump components are linked (third_party/rump, see README),
+ * the rump kernel starts at boot (kernel option rump=on|off, on by default)
+ * and its file systems appear in AdrOS's VFS as the file-system type "rump":
+ * vfs_mount("rump", "hda", "/rmnt", flags) mounts block device hda through
+ * NetBSD's ext2fs (rump.fstype=<type> or "ext2fs:hda" picks another NetBSD
+ * file system), so every VFS user — the shell's ls/cat/cp/manifest, the
+ * comparison tool — works on it unchanged.  Without the components these
+ * functions report that the rump kernel is not linked. */
+#ifndef ADROS_RUMP_H
+#define ADROS_RUMP_H
+
+#include <adros/types.h>
+
+bool rump_linked(void);   /* the components are in the image */
+bool rump_running(void);  /* rump_init succeeded */
+/* Time rump_init took (ns), 0 if it did not run. */
+uint64_t rump_init_ns(void);
+/* Kernel heap bytes in use now minus just before rump_init: what the rump
+ * kernel holds (0 if it did not start). */
+int64_t rump_heap_delta(void);
+/* Prints the state of the rump kernel (components, CPUs, memory, mounts). */
+void rump_print_status(void);
+/* Mounts blockdev through the rump kernel on target (created if missing).
+ * Returns 0 or a negative errno (-ENXIO when the rump kernel is not linked
+ * or not running). */
+int rump_mount(const char *blockdev, const char *target, bool readonly);
+/* Syncs every rump file system. */
+int rump_sync(void);
+/* Walks a native and a rump mount of the same disk, comparing every file:
+ * prints files, bytes, mismatches and each driver's time.  Returns the
+ * number of mismatches or a negative errno. */
+int rump_compare(const char *blockdev);
+
+#endif

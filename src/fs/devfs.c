@@ -1,0 +1,156 @@
+/* devfs: the file system on /dev.  Lists every registered block device
+ * (hda, hda1, ram0, ...) as a VBLK node, plus the character devices null
+ * and zero.  Devices are looked up live in the block layer (blk_find /
+ * blk_foreach) at each lookup and readdir, so a device registered before or
+ * after devfs was mounted appears either way, and one unregistered
+ * disappears from the directory (an open file of it keeps its pointer:
+ * the block layer must not free a device that may still be open).
+ *
+ * Inode numbers are stable per name: devfs remembers the names it has seen
+ * (names_lock). */
+#include <adros/blk.h>
+#include <adros/errno.h>
+#include <adros/mm.h>
+#include <adros/string.h>
+#include <adros/sync.h>
+#include <adros/vnode.h>
+
+#define DEVFS_MAX_NAMES 128
+#define INO_ROOT 1
+#define INO_NULL 2
+#define INO_ZERO 3
+#define INO_FIRST_BLK 16
+
+static kmutex_t names_lock = KMUTEX_INIT(names_lock, "devfs");
+static char names[DEVFS_MAX_NAMES][16]; /* names_lock */
+static int nnames;                       /* names_lock */
+
+static const struct vnode_ops devfs_vops;
+
+static uint64_t ino_of(const char *name)
+{
+    kmutex_lock(&names_lock);
+    int i;
+    for (i = 0; i < nnames; i++)
+        if (strcmp(names[i], name) == 0)
+            break;
+    if (i == nnames && nnames < DEVFS_MAX_NAMES)
+        strlcpy(names[nnames++], name, sizeof(names[0]));
+    kmutex_unlock(&names_lock);
+    return i < DEVFS_MAX_NAMES ? (uint64_t)(INO_FIRST_BLK + i) : 0xffffffffu;
+}
+
+static int new_vnode(struct mount *mp, enum vtype type, uint64_t ino, struct blkdev *bdev, struct vnode **out)
+{
+    struct vnode *vp = kzalloc(sizeof(*vp));
+    if (!vp)
+        return -ENOMEM;
+    vnode_init(vp, mp, &devfs_vops, type, ino);
+    vp->bdev = bdev;
+    *out = vp;
+    return 0;
+}
+
+static int devfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
+{
+    if (dir->ino != INO_ROOT)
+        return -ENOTDIR;
+    if (strcmp(name, "..") == 0) {
+        vnode_ref(dir);
+        *out = dir;
+        return 0;
+    }
+    if (strcmp(name, "null") == 0)
+        return new_vnode(dir->mnt, VCHR, INO_NULL, NULL, out);
+    if (strcmp(name, "zero") == 0)
+        return new_vnode(dir->mnt, VCHR, INO_ZERO, NULL, out);
+    struct blkdev *b = blk_find(name);
+    if (!b)
+        return -ENOENT;
+    return new_vnode(dir->mnt, VBLK, ino_of(b->name), b, out);
+}
+
+struct nth {
+    uint64_t want, seen;
+    struct blkdev *found;
+};
+
+static void pick(struct blkdev *dev, void *ctx)
+{
+    struct nth *n = ctx;
+    if (n->seen++ == n->want)
+        n->found = dev;
+}
+
+static int devfs_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
+{
+    if (*cookie < 2) {
+        bool z = *cookie == 1;
+        de->ino = z ? INO_ZERO : INO_NULL;
+        de->type = VCHR;
+        de->namelen = (uint16_t)strlcpy(de->name, z ? "zero" : "null", sizeof(de->name));
+        (*cookie)++;
+        return 1;
+    }
+    /* The block layer's list may change between calls: an entry may be
+     * skipped or repeated then, never invented. */
+    struct nth n = { *cookie - 2, 0, NULL };
+    blk_foreach(pick, &n);
+    if (!n.found)
+        return 0;
+    de->type = VBLK;
+    de->namelen = (uint16_t)strlcpy(de->name, n.found->name, sizeof(de->name));
+    de->ino = ino_of(de->name);
+    (*cookie)++;
+    return 1;
+}
+
+static int devfs_getattr(struct vnode *vp, struct vfs_stat *st)
+{
+    st->mode = vp->type == VDIR ? 0755 : vp->type == VCHR ? 0666 : 0660;
+    st->nlink = vp->type == VDIR ? 2 : 1;
+    st->blksize = 4096;
+    return 0;
+}
+
+static ssize_t devfs_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
+{
+    if (vp->ino == INO_NULL)
+        return 0;
+    memset(buf, 0, len);
+    return (ssize_t)len;
+}
+
+static ssize_t devfs_write(struct vnode *vp, const void *buf, size_t len, uint64_t off) { return (ssize_t)len; }
+
+static void devfs_inactive(struct vnode *vp)
+{
+    if (vp->ino != INO_ROOT)
+        kfree(vp);
+}
+
+static const struct vnode_ops devfs_vops = {
+    .lookup = devfs_lookup,
+    .readdir = devfs_readdir,
+    .getattr = devfs_getattr,
+    .read = devfs_read,
+    .write = devfs_write,
+    .inactive = devfs_inactive,
+};
+
+static int devfs_mount(struct mount *mp, const char *source, struct vnode **rootp)
+{
+    return new_vnode(mp, VDIR, INO_ROOT, NULL, rootp);
+}
+
+static int devfs_unmount(struct mount *mp)
+{
+    kfree(mp->root);
+    return 0;
+}
+
+const struct vfsops devfs_vfsops = {
+    .name = "devfs",
+    .mount = devfs_mount,
+    .unmount = devfs_unmount,
+};

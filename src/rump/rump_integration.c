@@ -1,0 +1,276 @@
+/* Starting the rump kernel at boot and using it: the roadmap's
+ * rump_integration.c.
+ *
+ * At boot (INIT_RUMP) rump_init() runs, timed, unless the kernel option
+ * rump=off says not to; then NetBSD's file systems are available as the VFS
+ * type "rump" (rump_vfs.c).  At shutdown every rump mount is unmounted, which
+ * writes everything back, before the machine powers off.  Failures are
+ * reported and AdrOS goes on without the rump kernel; nothing here panics.
+ *
+ * Kernel options: rump=on|off; rumpmount=<dev>:<path>[:ro] mounts at boot;
+ * manifest=rump:<dev> prints the storage manifest of dev read through
+ * NetBSD's ext2fs; compare=<dev> compares the native driver's and NetBSD's
+ * view of dev. */
+#include <adros/cmdline.h>
+#include <adros/clock.h>
+#include <adros/errno.h>
+#include <adros/init.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/power.h>
+#include <adros/rump.h>
+#include <adros/sha256.h>
+#include <adros/shell.h>
+#include <adros/string.h>
+#include <adros/sync.h>
+#include <adros/vfs.h>
+
+#include "rump_int.h"
+
+KOPTION(rump, "rump", "rump=on|off: start the rump kernel at boot (default on when linked)");
+KOPTION(rumpmount, "rumpmount", "rumpmount=<dev>:<path>[:ro]: mount a disk through the rump kernel at boot");
+KOPTION(compare, "compare", "compare=<dev>: compare the native ext2 driver with NetBSD's on dev, then power off");
+
+static bool running;
+static uint64_t init_ns, last_mount_ns;
+static struct kmalloc_stats mem_before;
+
+bool rump_linked(void)
+{
+#ifdef ADROS_HAVE_RUMP
+    return true;
+#else
+    return false;
+#endif
+}
+
+bool rump_running(void) { return running; }
+uint64_t rump_init_ns(void) { return init_ns; }
+void rump__note_mount(uint64_t ns) { last_mount_ns = ns; }
+
+int64_t rump_heap_delta(void)
+{
+    if (!running)
+        return 0;
+    struct kmalloc_stats now;
+    kmalloc_get_stats(&now);
+    return (int64_t)now.bytes_in_use - (int64_t)mem_before.bytes_in_use;
+}
+
+int rump_mount(const char *dev, const char *target, bool readonly)
+{
+    if (!running)
+        return -ENXIO;
+    struct vfs_stat st;
+    if (vfs_stat(target, &st) == -ENOENT) {
+        int r = vfs_mkdir(target, 0755);
+        if (r < 0)
+            return r;
+    }
+    return vfs_mount("rump", dev, target, readonly ? VFS_MNT_RDONLY : 0);
+}
+
+#ifdef ADROS_HAVE_RUMP
+#include "rump_sys.h"
+
+/* ---- etfs registrations ---- */
+
+#define NETFS 8
+static struct {
+    char key[32];
+    int users;
+} etfs[NETFS];
+static kmutex_t etfs_lock = KMUTEX_INIT(etfs_lock, "etfs");
+
+int rump__etfs_get(const char *key, const char *dev)
+{
+    kmutex_lock(&etfs_lock);
+    int free_slot = -1, r = 0;
+    for (int i = 0; i < NETFS; i++) {
+        if (etfs[i].users && strcmp(etfs[i].key, key) == 0) {
+            etfs[i].users++;
+            kmutex_unlock(&etfs_lock);
+            return 0;
+        }
+        if (!etfs[i].users && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot < 0) {
+        r = -ENOSPC;
+    } else {
+        int e = rump_pub_etfs_register(key, dev, NB_RUMP_ETFS_BLK);
+        if (e != 0 && e != EEXIST) {
+            r = -e;
+            klog(LOG_ERR, "rump: registering %s as %s failed: %s\n", dev, key, strerror(r));
+        } else {
+            strlcpy(etfs[free_slot].key, key, sizeof(etfs[free_slot].key));
+            etfs[free_slot].users = 1;
+        }
+    }
+    kmutex_unlock(&etfs_lock);
+    return r;
+}
+
+void rump__etfs_put(const char *key)
+{
+    kmutex_lock(&etfs_lock);
+    for (int i = 0; i < NETFS; i++) {
+        if (etfs[i].users && strcmp(etfs[i].key, key) == 0) {
+            if (--etfs[i].users == 0)
+                rump_pub_etfs_remove(key);
+            break;
+        }
+    }
+    kmutex_unlock(&etfs_lock);
+}
+
+int rump_sync(void)
+{
+    if (!running)
+        return -ENXIO;
+    rump___sysimpl_sync();
+    return 0;
+}
+
+/* At poweroff: unmount every rump file system (NetBSD writes everything
+ * back as it unmounts), innermost first. */
+static void rump_shutdown(void)
+{
+    if (!running)
+        return;
+    struct vfs_mountinfo mi[16];
+    int n = vfs_mount_list(mi, 16);
+    for (int i = MIN(n, 16) - 1; i >= 0; i--) {
+        if (strcmp(mi[i].fstype, "rump") != 0)
+            continue;
+        int r = vfs_umount(mi[i].target);
+        if (r < 0)
+            kprintf(KERN_ERR "rump: could not unmount %s at shutdown (%s); syncing instead\n", mi[i].target,
+                    strerror(r));
+    }
+    rump___sysimpl_sync();
+}
+static struct shutdown_hook rump_hook = { "rump", rump_shutdown, NULL };
+
+static int rump_boot(void)
+{
+    if (!cmdline_get_bool("rump", true)) {
+        kprintf("rump: linked, not started (rump=off)\n");
+        return 0;
+    }
+    kmalloc_get_stats(&mem_before);
+    uint64_t t0 = clock_gettime_ns();
+    int e = rump_init();
+    init_ns = clock_gettime_ns() - t0;
+    if (e != 0) {
+        kprintf(KERN_ERR "rump: rump_init failed: %s; continuing without the rump kernel\n", strerror(-e));
+        return -e;
+    }
+    running = true;
+    vfs_register_fs(&rump_vfsops);
+    shutdown_hook_add(&rump_hook);
+    kprintf("rump: NetBSD rump kernel started, rump_init took %llu.%03llu ms\n",
+            (unsigned long long)(init_ns / NSEC_PER_MSEC), (unsigned long long)(init_ns / 1000 % 1000));
+    return 0;
+}
+#else
+int rump_sync(void) { return -ENXIO; }
+
+static int rump_boot(void)
+{
+    kprintf("rump: no NetBSD rump components linked (see README: Using NetBSD rump kernel components)\n");
+    return 0;
+}
+#endif
+
+INITCALL(INIT_RUMP, rump_boot);
+
+void rump_print_status(void)
+{
+    if (!rump_linked()) {
+        kprintf("rump kernel: not linked (put NetBSD's components in third_party/rump and rebuild)\n");
+        return;
+    }
+    kprintf("rump kernel: %s\n", running ? "running" : "linked, not running");
+    if (!running)
+        return;
+    const char *ncpu = cmdline_get("rump._RUMPUSER_NCPU");
+    kprintf("  virtual CPUs: %s\n", ncpu ? ncpu : "1");
+    kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
+            (unsigned long long)(last_mount_ns / 1000));
+    struct kmalloc_stats now;
+    kmalloc_get_stats(&now);
+    kprintf("  kernel heap in use: %u KiB (%d KiB more than before rump_init)\n",
+            (unsigned)(now.bytes_in_use / 1024), (int)(rump_heap_delta() / 1024));
+    struct vfs_mountinfo mi[16];
+    int n = vfs_mount_list(mi, 16);
+    for (int i = 0; i < MIN(n, 16); i++)
+        if (strcmp(mi[i].fstype, "rump") == 0)
+            kprintf("  mount: %s on %s (%s)\n", mi[i].source, mi[i].target,
+                    (mi[i].flags & VFS_MNT_RDONLY) ? "ro" : "rw");
+}
+
+/* Boot-time actions (after the rump kernel started, INIT_RUMP, and the
+ * file systems): rumpmount=<dev>:<path>[:ro], compare=<dev>. */
+static int rump_boot_actions(void)
+{
+    const char *m = cmdline_get("rumpmount");
+    if (m) {
+        char dev[32], path[128];
+        const char *c1 = strchr(m, ':');
+        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+        size_t dl = c1 ? (size_t)(c1 - m) : 0;
+        size_t pl = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
+        if (!c1 || dl == 0 || dl >= sizeof(dev) || pl == 0 || pl >= sizeof(path)) {
+            kprintf(KERN_ERR "rumpmount: expected <dev>:<path>[:ro], got \"%s\"\n", m);
+        } else {
+            memcpy(dev, m, dl);
+            dev[dl] = '\0';
+            memcpy(path, c1 + 1, pl);
+            path[pl] = '\0';
+            bool ro = c2 && strcmp(c2 + 1, "ro") == 0;
+            int r = rump_mount(dev, path, ro);
+            if (r < 0)
+                kprintf(KERN_ERR "rumpmount: mounting %s on %s through the rump kernel failed: %s\n", dev, path,
+                        strerror(r));
+            else
+                kprintf("rumpmount: %s mounted on %s by NetBSD's ext2fs (%s)\n", dev, path, ro ? "ro" : "rw");
+        }
+    }
+    const char *c = cmdline_get("compare");
+    if (c) {
+        int r = rump_compare(c);
+        kprintf("COMPARE-RESULT %d\n", r);
+        machine_poweroff(r == 0 ? POWEROFF_OK : POWEROFF_FAIL);
+    }
+    return 0;
+}
+INITCALL(INIT_LATE, rump_boot_actions);
+
+/* The shell's "rump" command. */
+static int cmd_rump(int argc, char **argv)
+{
+    if (argc == 1 || strcmp(argv[1], "status") == 0) {
+        rump_print_status();
+        return rump_running() ? SHELL_OK : SHELL_FAIL;
+    }
+    if (!rump_running()) {
+        shell_printf("rump: the rump kernel is %s\n", rump_linked() ? "not running" : "not linked");
+        return SHELL_FAIL;
+    }
+    if (strcmp(argv[1], "mount") == 0 && (argc == 4 || (argc == 5 && strcmp(argv[4], "-r") == 0))) {
+        int r = rump_mount(argv[2], argv[3], argc == 5);
+        return r < 0 ? shell_error(argv[0], "mount %s on %s: %s", argv[2], argv[3], shell_strerror(r)) : SHELL_OK;
+    }
+    if (strcmp(argv[1], "sync") == 0 && argc == 2)
+        return rump_sync() < 0 ? SHELL_FAIL : SHELL_OK;
+    if (strcmp(argv[1], "compare") == 0 && argc == 3) {
+        int r = rump_compare(argv[2]);
+        if (r < 0)
+            return shell_error(argv[0], "compare %s: %s", argv[2], shell_strerror(r));
+        return r == 0 ? SHELL_OK : SHELL_FAIL;
+    }
+    return shell_usage(argv[0]);
+}
+SHELL_CMD(rump, cmd_rump, "rump [status | mount <dev> <dir> [-r] | sync | compare <dev>]",
+          "the NetBSD rump kernel: state, mounting disks through NetBSD's ext2fs, comparing drivers");

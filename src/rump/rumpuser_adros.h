@@ -1,0 +1,203 @@
+/* The rumpuser(3) hypercall interface, version 17, as AdrOS implements it,
+ * plus the PCI hypercalls (rumpcomp_pci_*) of NetBSD's PCI component.
+ *
+ * These are our own declarations, written from the manual page, so that
+ * the hypercall layer (src/rump/rumpuser_*.c) builds without NetBSD's
+ * headers.  When the user's rump/rumpuser.h is present, rumpuser_hdrcheck.c
+ * compiles a check that the two agree (layout, constants, prototypes).
+ *
+ * The ABI is i386 cdecl, as the rump kernel was built: ints are 32 bits,
+ * int64_t arguments take two stack slots, enums travel as int.  Every
+ * int-returning hypercall returns 0 or a positive NetBSD errno; routines
+ * returning void never fail.  Every hypercall is entered holding a rump
+ * kernel CPU context and returns holding one (see rumpuser_int.h). */
+#ifndef ADROS_RUMPUSER_ADROS_H
+#define ADROS_RUMPUSER_ADROS_H
+
+#include <adros/types.h>
+
+typedef int32_t rumpuser_pid_t; /* NetBSD pid_t on i386 */
+
+struct lwp;            /* the rump kernel's thread: opaque here */
+struct modinfo;
+struct rump_component;
+
+/* --- init --- */
+#define RUMPUSER_VERSION 17
+
+/* The upcalls, in the order the rump kernel lays them out: 13 functions,
+ * then 8 spare slots (stored too, for later versions of the kernel side). */
+struct rumpuser_hyperup {
+    void (*hyp_schedule)(void);
+    void (*hyp_unschedule)(void);
+    /* Gives up the rump CPU: nlocks_in is 0 (release all of the big
+     * kernel lock), *nlocks_out gets how many were held, interlock is the
+     * mutex a cv wait is about to release (or NULL). */
+    void (*hyp_backend_unschedule)(int nlocks_in, int *nlocks_out, void *interlock);
+    void (*hyp_backend_schedule)(int nlocks, void *interlock);
+    void (*hyp_lwproc_switch)(struct lwp *l);
+    void (*hyp_lwproc_release)(void);
+    int (*hyp_lwproc_rfork)(void *priv, int flags, const char *comm);
+    int (*hyp_lwproc_newlwp)(rumpuser_pid_t pid);
+    struct lwp *(*hyp_lwproc_curlwp)(void);
+    int (*hyp_syscall)(int num, void *arg, long *retval);
+    void (*hyp_lwpexit)(void);
+    void (*hyp_execnotify)(const char *comm);
+    rumpuser_pid_t (*hyp_getpid)(void);
+    void *hyp__extra[8];
+};
+int rumpuser_init(int version, const struct rumpuser_hyperup *hyp);
+
+/* --- memory --- */
+int rumpuser_malloc(size_t len, int alignment, void **memp);
+void rumpuser_free(void *mem, size_t len);
+int rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec, void **memp);
+void rumpuser_unmap(void *addr, size_t len);
+
+/* --- files and I/O --- */
+#define RUMPUSER_OPEN_RDONLY 0x0000
+#define RUMPUSER_OPEN_WRONLY 0x0001
+#define RUMPUSER_OPEN_RDWR 0x0002
+#define RUMPUSER_OPEN_ACCMODE 0x0003
+#define RUMPUSER_OPEN_CREATE 0x0004
+#define RUMPUSER_OPEN_EXCL 0x0008
+#define RUMPUSER_OPEN_BIO 0x0010
+int rumpuser_open(const char *name, int mode, int *fdp);
+int rumpuser_close(int fd);
+
+#define RUMPUSER_FT_OTHER 0
+#define RUMPUSER_FT_DIR 1
+#define RUMPUSER_FT_REG 2
+#define RUMPUSER_FT_BLK 3
+#define RUMPUSER_FT_CHR 4
+int rumpuser_getfileinfo(const char *name, uint64_t *size, int *type);
+
+#define RUMPUSER_BIO_READ 0x01
+#define RUMPUSER_BIO_WRITE 0x02
+#define RUMPUSER_BIO_SYNC 0x04
+typedef void (*rump_biodone_fn)(void *arg, size_t done, int error);
+void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_biodone_fn biodone, void *donearg);
+
+struct rumpuser_iovec {
+    void *iov_base;
+    size_t iov_len;
+};
+#define RUMPUSER_IOV_NOSEEK -1
+int rumpuser_iovread(int fd, struct rumpuser_iovec *ruiov, size_t iovlen, int64_t off, size_t *retv);
+int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *ruiov, size_t iovlen, int64_t off, size_t *retv);
+
+#define RUMPUSER_SYNCFD_READ 0x01
+#define RUMPUSER_SYNCFD_WRITE 0x02
+#define RUMPUSER_SYNCFD_BOTH (RUMPUSER_SYNCFD_READ | RUMPUSER_SYNCFD_WRITE)
+#define RUMPUSER_SYNCFD_BARRIER 0x04
+#define RUMPUSER_SYNCFD_SYNC 0x08
+int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len);
+
+/* --- clocks --- */
+enum rumpclock { RUMPUSER_CLOCK_RELWALL, RUMPUSER_CLOCK_ABSMONO };
+int rumpuser_clock_gettime(int enum_rumpclock, int64_t *sec, long *nsec);
+int rumpuser_clock_sleep(int enum_rumpclock, int64_t sec, long nsec);
+
+/* --- parameters --- */
+#define RUMPUSER_PARAM_NCPU "_RUMPUSER_NCPU"
+#define RUMPUSER_PARAM_HOSTNAME "_RUMPUSER_HOSTNAME"
+int rumpuser_getparam(const char *name, void *buf, size_t buflen);
+
+/* --- errno of rump system calls, termination, console, randomness --- */
+void rumpuser_seterrno(int error);
+
+#define RUMPUSER_PID_SELF ((int64_t)-1)
+int rumpuser_kill(int64_t pid, int sig);
+#define RUMPUSER_PANIC (-1)
+void rumpuser_exit(int value) __noreturn;
+
+void rumpuser_putchar(int ch);
+void rumpuser_dprintf(const char *fmt, ...) __printf(1, 2);
+
+#define RUMPUSER_RANDOM_HARD 0x01
+#define RUMPUSER_RANDOM_NOWAIT 0x02
+int rumpuser_getrandom(void *buf, size_t buflen, int flags, size_t *retp);
+
+/* --- threads --- */
+int rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname, int mustjoin, int priority,
+                           int cpuidx, void **cookie);
+void rumpuser_thread_exit(void) __noreturn;
+int rumpuser_thread_join(void *cookie);
+
+enum rumplwpop { RUMPUSER_LWP_CREATE, RUMPUSER_LWP_DESTROY, RUMPUSER_LWP_SET, RUMPUSER_LWP_CLEAR };
+void rumpuser_curlwpop(int enum_rumplwpop, struct lwp *l);
+struct lwp *rumpuser_curlwp(void);
+
+/* --- locks --- */
+struct rumpuser_mtx;
+#define RUMPUSER_MTX_SPIN 0x01
+#define RUMPUSER_MTX_KMUTEX 0x02
+void rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags);
+void rumpuser_mutex_enter(struct rumpuser_mtx *mtx);
+void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *mtx);
+int rumpuser_mutex_tryenter(struct rumpuser_mtx *mtx);
+void rumpuser_mutex_exit(struct rumpuser_mtx *mtx);
+void rumpuser_mutex_destroy(struct rumpuser_mtx *mtx);
+void rumpuser_mutex_owner(struct rumpuser_mtx *mtx, struct lwp **lp);
+
+struct rumpuser_rw;
+enum rumprwlock { RUMPUSER_RW_READER, RUMPUSER_RW_WRITER };
+void rumpuser_rw_init(struct rumpuser_rw **rwp);
+void rumpuser_rw_enter(int enum_rumprwlock, struct rumpuser_rw *rw);
+int rumpuser_rw_tryenter(int enum_rumprwlock, struct rumpuser_rw *rw);
+int rumpuser_rw_tryupgrade(struct rumpuser_rw *rw);
+void rumpuser_rw_downgrade(struct rumpuser_rw *rw);
+void rumpuser_rw_exit(struct rumpuser_rw *rw);
+void rumpuser_rw_destroy(struct rumpuser_rw *rw);
+void rumpuser_rw_held(int enum_rumprwlock, struct rumpuser_rw *rw, int *heldp);
+
+struct rumpuser_cv;
+void rumpuser_cv_init(struct rumpuser_cv **cvp);
+void rumpuser_cv_destroy(struct rumpuser_cv *cv);
+void rumpuser_cv_wait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
+void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
+int rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx, int64_t sec, int64_t nsec);
+void rumpuser_cv_signal(struct rumpuser_cv *cv);
+void rumpuser_cv_broadcast(struct rumpuser_cv *cv);
+void rumpuser_cv_has_waiters(struct rumpuser_cv *cv, int *waitersp);
+
+/* --- dynamic loading (a static image here) and daemonising --- */
+typedef void (*rump_modinit_fn)(const struct modinfo *const *, size_t);
+typedef int (*rump_symload_fn)(void *, uint64_t, char *, uint64_t);
+typedef void (*rump_compload_fn)(const struct rump_component *);
+void rumpuser_dl_bootstrap(rump_modinit_fn domodinit, rump_symload_fn symload, rump_compload_fn compload);
+
+int rumpuser_daemonize_begin(void);
+int rumpuser_daemonize_done(int error);
+
+/* --- PCI hypercalls (rumpcomp/pci_user.h, with the user features
+ * "DMA free" and "I/O space").  Errors are positive NetBSD errno values. --- */
+struct rumpcomp_pci_dmaseg {
+    unsigned long ds_pa;
+    unsigned long ds_len;
+    unsigned long ds_vacookie;
+};
+void *rumpcomp_pci_map(unsigned long addr, unsigned long len);
+int rumpcomp_pci_confread(unsigned bus, unsigned dev, unsigned fun, int reg, unsigned int *value);
+int rumpcomp_pci_confwrite(unsigned bus, unsigned dev, unsigned fun, int reg, unsigned int value);
+int rumpcomp_pci_irq_map(unsigned bus, unsigned dev, unsigned fun, int intrline, unsigned cookie);
+void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *arg);
+int rumpcomp_pci_dmalloc(size_t size, size_t align, unsigned long *pap, unsigned long *vap);
+void rumpcomp_pci_dmafree(unsigned long va, size_t size);
+int rumpcomp_pci_dmamem_map(struct rumpcomp_pci_dmaseg *segs, size_t nseg, size_t totlen, void **vap);
+unsigned long rumpcomp_pci_virt_to_mach(void *va);
+int rumpcomp_pci_iospace_init(void);
+
+/* --- AdrOS additions, not part of the interface --- */
+/* The upcalls in use (NULL before rumpuser_init). */
+const struct rumpuser_hyperup *rumpuser_adros_hyperup(void);
+/* -2 while the rump kernel runs; the value it passed to rumpuser_exit. */
+int rumpuser_adros_exit_value(void);
+/* The calling thread's errno as last set by rumpuser_seterrno. */
+int rumpuser_adros_errno(void);
+/* Bytes currently allocated through rumpuser_malloc/anonmmap, and the
+ * limit (RUMP_MEMLIMIT, 0 for none). */
+size_t rumpuser_adros_mem_in_use(void);
+size_t rumpuser_adros_mem_limit(void);
+
+#endif

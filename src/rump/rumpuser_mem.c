@@ -1,0 +1,116 @@
+/* librumpuser_adros, memory group: rumpuser_malloc/free and
+ * rumpuser_anonmmap/unmap on the kernel heap.
+ *
+ * Any power-of-two alignment (page size and larger included) comes from
+ * kmalloc_aligned.  Running out of memory, or over the limit RUMP_MEMLIMIT
+ * (rump.RUMP_MEMLIMIT=<bytes>[k|m|g] on the command line), answers ENOMEM:
+ * the rump kernel then reclaims memory itself.  None of these block. */
+#include <adros/irq.h>
+#include <adros/mm.h>
+#include <adros/string.h>
+
+#include "rumpuser_int.h"
+
+/* Bytes handed out (the lengths the rump kernel asked for) and the limit;
+ * updated with interrupts off (one CPU). */
+static size_t mem_in_use;
+static size_t mem_limit;
+
+static size_t parse_size(const char *s)
+{
+    uint64_t v = 0;
+    if (!s || *s < '0' || *s > '9')
+        return 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    switch (*s) {
+    case 'k': case 'K': v <<= 10; break;
+    case 'm': case 'M': v <<= 20; break;
+    case 'g': case 'G': v <<= 30; break;
+    default: break;
+    }
+    return v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+}
+
+void rumpuser__mem_init(void)
+{
+    size_t old = mem_limit;
+    mem_limit = parse_size(rumpuser__param("RUMP_MEMLIMIT"));
+    if (mem_limit && mem_limit != old)
+        kprintf("rumpuser: rump kernel memory limited to %zu bytes (RUMP_MEMLIMIT)\n", mem_limit);
+}
+
+size_t rumpuser_adros_mem_in_use(void) { return mem_in_use; }
+size_t rumpuser_adros_mem_limit(void) { return mem_limit; }
+
+static bool charge(size_t len)
+{
+    irqflags_t f = irq_save();
+    bool ok = !mem_limit || (mem_in_use + len >= mem_in_use && mem_in_use + len <= mem_limit);
+    if (ok)
+        mem_in_use += len;
+    irq_restore(f);
+    return ok;
+}
+
+static void uncharge(size_t len)
+{
+    irqflags_t f = irq_save();
+    mem_in_use = len > mem_in_use ? 0 : mem_in_use - len;
+    irq_restore(f);
+}
+
+static int alloc(size_t len, size_t align, void **memp)
+{
+    *memp = NULL;
+    if (len == 0)
+        len = 1; /* malloc(0) must still give a unique pointer to free */
+    if (align < 16)
+        align = 16;
+    if (!IS_POW2(align))
+        return EINVAL;
+    if (!charge(len))
+        return ENOMEM;
+    void *p = align <= 16 ? kmalloc(len) : kmalloc_aligned(len, align);
+    if (!p) {
+        uncharge(len);
+        return ENOMEM;
+    }
+    *memp = p;
+    return 0;
+}
+
+/* alignment 0 means "anything suitable"; otherwise a power of two. */
+int rumpuser_malloc(size_t len, int alignment, void **memp)
+{
+    if (alignment < 0)
+        return EINVAL;
+    return alloc(len, (size_t)alignment, memp);
+}
+
+/* len is what the rump kernel asked rumpuser_malloc for. */
+void rumpuser_free(void *mem, size_t len)
+{
+    if (!mem)
+        return;
+    kfree(mem);
+    uncharge(len ? len : 1);
+}
+
+/* Anonymous memory, zeroed like a fresh mapping, aligned to 2^alignbit
+ * (at least a page).  prefaddr is a hint we cannot honour (one address
+ * space, identity mapped) and exec needs nothing (kernel memory). */
+int rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec, void **memp)
+{
+    if (alignbit < 0 || alignbit > 24)
+        return EINVAL;
+    size_t align = (size_t)1 << alignbit;
+    if (align < PAGE_SIZE)
+        align = PAGE_SIZE;
+    int r = alloc(size, align, memp);
+    if (r == 0)
+        memset(*memp, 0, size);
+    return r;
+}
+
+void rumpuser_unmap(void *addr, size_t len) { rumpuser_free(addr, len); }

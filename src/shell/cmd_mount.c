@@ -1,0 +1,177 @@
+/* Mounting: the shell commands mount, umount and df, the boot option
+ * mount=<dev>:<dir>[,...] (how `make run` puts the demo disk on /mnt), and
+ * reading the init= script from a mounted disk. */
+#include <adros/cmdline.h>
+#include <adros/errno.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/shell.h>
+#include <adros/string.h>
+#include <adros/vfs.h>
+#include "shell_internal.h"
+
+KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount ext2 file systems before the shell starts");
+
+#define MAX_MOUNTS 32
+#define SCRIPT_MAX (64u * 1024u)
+
+static void print_mount(const struct vfs_mountinfo *m)
+{
+    shell_printf("%s on %s type %s (%s)\n", m->source, m->target, m->fstype,
+                 (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw");
+}
+
+static int cmd_mount(int argc, char **argv)
+{
+    const char *type = "ext2";
+    uint32_t flags = 0;
+    const char *args[2];
+    int nargs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+            type = argv[++i];
+        else if (strcmp(argv[i], "-r") == 0)
+            flags |= VFS_MNT_RDONLY;
+        else if (argv[i][0] != '-' && nargs < 2)
+            args[nargs++] = argv[i];
+        else
+            return shell_usage(argv[0]);
+    }
+    if (nargs == 0 && argc == 1) {
+        struct vfs_mountinfo *m = kmalloc(MAX_MOUNTS * sizeof(*m));
+        if (!m)
+            return shell_error(argv[0], "out of memory");
+        int n = vfs_mount_list(m, MAX_MOUNTS);
+        for (int i = 0; i < MIN(n, MAX_MOUNTS); i++)
+            print_mount(&m[i]);
+        kfree(m);
+        return 0;
+    }
+    if (nargs != 2)
+        return shell_usage(argv[0]);
+    int r = vfs_mount(type, args[0], args[1], flags);
+    if (r < 0)
+        return shell_error(argv[0], "%s on %s (%s): %s", args[0], args[1], type, shell_strerror(r));
+    return 0;
+}
+SHELL_CMD(mount, cmd_mount, "mount [[-t <type>] [-r] <device> <dir>]",
+          "list mounts, or mount a file system (default type ext2; -r read-only)");
+
+static int cmd_umount(int argc, char **argv)
+{
+    if (argc != 2)
+        return shell_usage(argv[0]);
+    int r = vfs_umount(argv[1]);
+    if (r < 0)
+        return shell_error(argv[0], "%s: %s", argv[1], shell_strerror(r));
+    return 0;
+}
+SHELL_CMD(umount, cmd_umount, "umount <dir>", "unmount the file system mounted on dir");
+
+static int cmd_df(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    struct vfs_mountinfo *m = kmalloc(MAX_MOUNTS * sizeof(*m));
+    if (!m)
+        return shell_error(argv[0], "out of memory");
+    int n = vfs_mount_list(m, MAX_MOUNTS);
+    shell_printf("%-10s %-6s %8s %8s %8s %4s %9s %9s  %s\n", "SOURCE", "TYPE", "SIZE", "USED", "AVAIL", "USE%",
+                 "INODES", "IFREE", "MOUNTED ON");
+    for (int i = 0; i < MIN(n, MAX_MOUNTS); i++) {
+        char size[16] = "-", used[16] = "-", avail[16] = "-", pct[8] = "-", ino[24] = "-", ifree[24] = "-";
+        if (m[i].block_size && m[i].total_blocks) {
+            uint64_t total = m[i].total_blocks * m[i].block_size;
+            uint64_t free = m[i].free_blocks * m[i].block_size;
+            shell_format_size(total, size, sizeof(size));
+            shell_format_size(total - free, used, sizeof(used));
+            shell_format_size(free, avail, sizeof(avail));
+            ksnprintf(pct, sizeof(pct), "%u%%",
+                      (unsigned)((m[i].total_blocks - m[i].free_blocks) * 100 / m[i].total_blocks));
+        }
+        if (m[i].total_inodes) {
+            ksnprintf(ino, sizeof(ino), "%llu", (unsigned long long)m[i].total_inodes);
+            ksnprintf(ifree, sizeof(ifree), "%llu", (unsigned long long)m[i].free_inodes);
+        }
+        shell_printf("%-10s %-6s %8s %8s %8s %4s %9s %9s  %s\n", m[i].source, m[i].fstype, size, used, avail, pct,
+                     ino, ifree, m[i].target);
+    }
+    kfree(m);
+    return 0;
+}
+SHELL_CMD(df, cmd_df, "df", "mounted file systems: size, used, free blocks and inodes");
+
+/* --- boot --- */
+void sh_boot_mounts(void)
+{
+    const char *spec = cmdline_get("mount");
+    if (!spec)
+        return;
+    while (*spec) {
+        const char *e = strchr(spec, ',');
+        size_t len = e ? (size_t)(e - spec) : strlen(spec);
+        char item[128], *dev = item, *dir, *opt;
+        if (len >= sizeof(item)) {
+            kprintf(KERN_ERR "shell: mount=: entry too long\n");
+        } else {
+            memcpy(item, spec, len);
+            item[len] = '\0';
+            dir = strchr(item, ':');
+            if (dir)
+                *dir++ = '\0';
+            opt = dir ? strchr(dir, ':') : NULL;
+            if (opt)
+                *opt++ = '\0';
+            if (!dir || !*dev || !*dir || (opt && strcmp(opt, "ro") != 0)) {
+                kprintf(KERN_ERR "shell: mount=: bad entry \"%s\" (want <dev>:<dir>[:ro])\n", item);
+            } else {
+                uint32_t flags = opt ? VFS_MNT_RDONLY : 0;
+                int r = vfs_mount("ext2", dev, dir, flags);
+                if (r < 0)
+                    kprintf(KERN_ERR "shell: cannot mount %s on %s: %s\n", dev, dir, shell_strerror(r));
+                else
+                    kprintf("shell: mounted %s on %s (ext2)\n", dev, dir);
+            }
+        }
+        spec += len + (e ? 1 : 0);
+    }
+}
+
+char *sh_read_script(const char *path)
+{
+    struct file *f;
+    int r = vfs_open(path, O_RDONLY, 0, &f);
+    if (r < 0) {
+        shell_printf("script: cannot open %s: %s\n", path, shell_strerror(r));
+        return NULL;
+    }
+    struct vfs_stat st;
+    r = vfs_fstat(f, &st);
+    if (r == 0 && st.type != VREG) {
+        shell_printf("script: %s is not a regular file\n", path);
+        vfs_close(f);
+        return NULL;
+    }
+    if (r == 0 && st.size > SCRIPT_MAX)
+        r = -EFBIG;
+    char *text = r == 0 ? kmalloc((size_t)st.size + 1) : NULL;
+    if (r == 0 && !text)
+        r = -ENOMEM;
+    size_t got = 0;
+    while (r == 0 && got < st.size) {
+        ssize_t n = vfs_read(f, text + got, (size_t)st.size - got);
+        if (n <= 0) {
+            r = n < 0 ? (int)n : -EIO;
+            break;
+        }
+        got += (size_t)n;
+    }
+    vfs_close(f);
+    if (r < 0) {
+        shell_printf("script: cannot read %s: %s\n", path, shell_strerror(r));
+        kfree(text);
+        return NULL;
+    }
+    text[got] = '\0';
+    return text;
+}

@@ -1,0 +1,243 @@
+/* Shell input: a reader thread that owns the console input, and the line
+ * editor (echo, backspace, Ctrl-U, Ctrl-C, history on the arrow keys).
+ *
+ * The reader thread runs at high priority and moves every console byte into
+ * the shell's own queue, except a Ctrl-C while a command runs: that one
+ * interrupts the command (sh_interrupt_job) instead, so even a command that
+ * computes without sleeping can be stopped.  The editor only echoes what it
+ * keeps: printable ASCII.  Other bytes (binary garbage, unknown escape
+ * sequences) are dropped, so nothing typed can disturb the shell.  Redrawing
+ * uses only \r, \b and spaces, which both the serial terminal and the VGA
+ * text console understand. */
+#include <adros/console.h>
+#include <adros/irq.h>
+#include <adros/kprintf.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+#include "shell_internal.h"
+
+/* --- the input queue: reader thread -> line editor --- */
+#define QSIZE 4096
+static uint8_t q[QSIZE];
+static unsigned q_head, q_tail; /* interrupts off while touching these */
+static uint64_t q_dropped;
+static struct waitq q_wq = WAITQ_INIT(q_wq);
+
+static void q_push(uint8_t c)
+{
+    irqflags_t f = irq_save();
+    if (q_head - q_tail < QSIZE)
+        q[q_head++ % QSIZE] = c;
+    else
+        q_dropped++;
+    waitq_wake_one(&q_wq);
+    irq_restore(f);
+}
+
+static int q_pop(void)
+{
+    irqflags_t f = irq_save();
+    while (q_head == q_tail)
+        waitq_wait(&q_wq, 0, false);
+    int c = q[q_tail++ % QSIZE];
+    irq_restore(f);
+    return c;
+}
+
+void sh_input_flush(void)
+{
+    irqflags_t f = irq_save();
+    q_tail = q_head;
+    irq_restore(f);
+}
+
+uint64_t sh_input_dropped(void) { return q_dropped + console_input_dropped(); }
+
+static void *reader_main(void *arg)
+{
+    for (;;) {
+        int c = console_getc(0);
+        if (c < 0)
+            continue;
+        if (c == 3 && sh_interrupt_job()) {
+            kputs_raw("^C\n", 3);
+            continue;
+        }
+        q_push((uint8_t)c);
+    }
+    return NULL;
+}
+
+int sh_input_start(void)
+{
+    struct thread_attr a = { .name = "shell-input", .prio = PRIO_HIGH, .stack_size = THREAD_STACK_DEFAULT, .flags = 0 };
+    return thread_create(&a, reader_main, NULL, NULL);
+}
+
+/* --- history: the last HIST_N lines, oldest overwritten --- */
+#define HIST_N 32
+static char hist[HIST_N][SHELL_LINE_MAX];
+static unsigned hist_count; /* lines ever added; hist[i % HIST_N] */
+
+void sh_history_add(const char *line)
+{
+    if (!*line)
+        return;
+    if (hist_count && strcmp(hist[(hist_count - 1) % HIST_N], line) == 0)
+        return;
+    strlcpy(hist[hist_count % HIST_N], line, SHELL_LINE_MAX);
+    hist_count++;
+}
+
+int sh_history_print(void)
+{
+    unsigned first = hist_count > HIST_N ? hist_count - HIST_N : 0;
+    for (unsigned i = first; i < hist_count; i++)
+        shell_printf("%5u  %s\n", i + 1, hist[i % HIST_N]);
+    return 0;
+}
+
+/* --- the line editor --- */
+struct editor {
+    const char *prompt;
+    char *buf;
+    size_t len;
+    unsigned hpos;              /* history index being shown; hist_count = the new line */
+    char saved[SHELL_LINE_MAX]; /* the new line while browsing history */
+    bool warned_long;
+};
+
+static void out(const char *s, size_t n) { kputs_raw(s, n); }
+
+static void out_repeat(char c, size_t n)
+{
+    char tmp[32];
+    memset(tmp, c, sizeof(tmp));
+    while (n) {
+        size_t k = MIN(n, sizeof(tmp));
+        out(tmp, k);
+        n -= k;
+    }
+}
+
+/* Replaces the shown line with text, erasing leftovers of a longer one. */
+static void replace_line(struct editor *e, const char *text)
+{
+    size_t old = e->len;
+    size_t n = strnlen(text, SHELL_LINE_MAX - 1);
+    memmove(e->buf, text, n);
+    e->buf[n] = '\0';
+    e->len = n;
+    out("\r", 1);
+    out(e->prompt, strlen(e->prompt));
+    out(e->buf, n);
+    if (old > n) {
+        out_repeat(' ', old - n);
+        out_repeat('\b', old - n);
+    }
+}
+
+static void history_move(struct editor *e, int dir)
+{
+    unsigned oldest = hist_count > HIST_N ? hist_count - HIST_N : 0;
+    if (dir < 0) {
+        if (e->hpos <= oldest)
+            return;
+        if (e->hpos == hist_count) {
+            e->buf[e->len] = '\0';
+            strlcpy(e->saved, e->buf, sizeof(e->saved));
+        }
+        e->hpos--;
+        replace_line(e, hist[e->hpos % HIST_N]);
+    } else {
+        if (e->hpos >= hist_count)
+            return;
+        e->hpos++;
+        replace_line(e, e->hpos == hist_count ? e->saved : hist[e->hpos % HIST_N]);
+    }
+}
+
+enum { ESC_NONE, ESC_START, ESC_CSI };
+
+int sh_readline(const char *prompt, char *buf)
+{
+    struct editor e = { .prompt = prompt, .buf = buf, .len = 0, .hpos = hist_count };
+    int esc = ESC_NONE, esc_len = 0;
+    bool after_cr = false;
+    e.saved[0] = '\0';
+    out(prompt, strlen(prompt));
+    for (;;) {
+        int c = q_pop();
+        if (esc == ESC_START) {
+            esc = (c == '[' || c == 'O') ? ESC_CSI : ESC_NONE;
+            esc_len = 0;
+            if (esc == ESC_CSI || c == 27)
+                continue;
+            if (c >= 32 && c < 127)
+                continue; /* ESC x (Alt-x): not ours */
+        } else if (esc == ESC_CSI) {
+            if (c >= 0x20 && c <= 0x3f && ++esc_len < 16)
+                continue; /* parameters, intermediates */
+            esc = ESC_NONE;
+            if (c >= 0x40 && c <= 0x7e) {
+                if (c == 'A')
+                    history_move(&e, -1);
+                else if (c == 'B')
+                    history_move(&e, +1);
+                continue;
+            }
+            /* Not a sequence after all: handle the byte on its own. */
+        }
+        bool was_cr = after_cr;
+        after_cr = c == '\r';
+        switch (c) {
+        case '\n':
+            if (was_cr)
+                break; /* the \n of a \r\n pair */
+            /* fall through */
+        case '\r':
+            out("\n", 1);
+            buf[e.len] = '\0';
+            return (int)e.len;
+        case 3: /* Ctrl-C */
+            out("^C\n", 3);
+            buf[0] = '\0';
+            return -1;
+        case 8:
+        case 127:
+            if (e.len) {
+                e.len--;
+                out("\b \b", 3);
+            }
+            break;
+        case 21: /* Ctrl-U */
+            buf[0] = '\0';
+            replace_line(&e, "");
+            break;
+        case 27:
+            esc = ESC_START;
+            break;
+        case '\t':
+            c = ' ';
+            /* fall through */
+        default:
+            if (c < 32 || c >= 127)
+                break; /* not printable ASCII: dropped */
+            if (e.len >= SHELL_LINE_MAX - 1) {
+                if (!e.warned_long) {
+                    e.warned_long = true;
+                    shell_printf("\nshell: line too long, truncated to %u characters\n",
+                                 (unsigned)(SHELL_LINE_MAX - 1));
+                    buf[e.len] = '\0';
+                    out(prompt, strlen(prompt));
+                    out(buf, e.len);
+                }
+                break;
+            }
+            buf[e.len++] = (char)c;
+            char ch = (char)c;
+            out(&ch, 1);
+            break;
+        }
+    }
+}

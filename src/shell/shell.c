@@ -1,0 +1,338 @@
+/* The shell's core: command lookup in the shell_cmds linker set, running a
+ * command in a thread of its own so Ctrl-C can stop it, script mode (run=,
+ * init=), the interactive loop, and the built-ins help and history.
+ *
+ * One shell runs, in the boot thread (kernel_main_loop); it runs one command
+ * at a time.  job_thread and job_intr are shared with the input reader thread
+ * and change only with interrupts off (one CPU). */
+#include <adros/clock.h>
+#include <adros/cmdline.h>
+#include <adros/errno.h>
+#include <adros/irq.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/power.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+#include "shell_internal.h"
+
+KOPTION(run, "run", "run=\"<cmd>;<cmd>;...\": run shell commands at boot, then power off");
+KOPTION(init, "init", "init=<path>: run the shell script at <path> at boot, then power off");
+
+extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
+
+#define JOB_STACK (64u * 1024u)
+static const char PROMPT[] = "adros> ";
+
+/* --- output --- */
+struct outbuf {
+    char b[128];
+    size_t n;
+};
+
+static void out_put(void *ctx, const char *s, size_t n)
+{
+    struct outbuf *o = ctx;
+    while (n) {
+        size_t k = MIN(n, sizeof(o->b) - o->n);
+        memcpy(o->b + o->n, s, k);
+        o->n += k;
+        s += k;
+        n -= k;
+        if (o->n == sizeof(o->b)) {
+            kputs_raw(o->b, o->n);
+            o->n = 0;
+        }
+    }
+}
+
+static int out_vprintf(const char *fmt, va_list ap)
+{
+    struct outbuf o = { .n = 0 };
+    int n = kvformat(out_put, &o, fmt, ap);
+    if (o.n)
+        kputs_raw(o.b, o.n);
+    return n;
+}
+
+int shell_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = out_vprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+void shell_write(const char *s, size_t n) { kputs_raw(s, n); }
+
+int shell_error(const char *argv0, const char *fmt, ...)
+{
+    va_list ap;
+    shell_printf("%s: ", argv0);
+    va_start(ap, fmt);
+    out_vprintf(fmt, ap);
+    va_end(ap);
+    shell_printf("\n");
+    return SHELL_FAIL;
+}
+
+const char *shell_strerror(int err)
+{
+    static const struct {
+        int err;
+        const char *text;
+    } texts[] = {
+        { ENOENT, "no such file or directory (ENOENT)" }, { ENOTDIR, "not a directory (ENOTDIR)" },
+        { EISDIR, "is a directory (EISDIR)" },            { EACCES, "permission denied (EACCES)" },
+        { EROFS, "read-only file system (EROFS)" },       { EBUSY, "busy (EBUSY)" },
+        { ENODEV, "no such device or file system type (ENODEV)" },
+        { ENXIO, "no such device (ENXIO)" },              { EINVAL, "invalid argument (EINVAL)" },
+        { EIO, "I/O error (EIO)" },                       { ELOOP, "too many symbolic links (ELOOP)" },
+        { ENAMETOOLONG, "name too long (ENAMETOOLONG)" }, { ENOMEM, "out of memory (ENOMEM)" },
+        { EEXIST, "already exists (EEXIST)" },            { ENOSPC, "no space left (ENOSPC)" },
+        { ENOTEMPTY, "directory not empty (ENOTEMPTY)" }, { EFTYPE, "bad file system image (EFTYPE)" },
+        { ENOTBLK, "not a block device (ENOTBLK)" },      { ENOSYS, "not implemented (ENOSYS)" },
+        { EOPNOTSUPP, "operation not supported (EOPNOTSUPP)" },
+        { EINTR, "interrupted (EINTR)" },                 { EFBIG, "file too large (EFBIG)" },
+    };
+    if (err < 0)
+        err = -err;
+    for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+        if (texts[i].err == err)
+            return texts[i].text;
+    return strerror(-err);
+}
+
+const struct shell_cmd *shell_find(const char *name)
+{
+    for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int shell_usage(const char *argv0)
+{
+    const struct shell_cmd *c = shell_find(argv0);
+    shell_printf("usage: %s\n", c ? c->usage : argv0);
+    return SHELL_USAGE;
+}
+
+/* --- running a command --- */
+static struct thread *job_thread; /* the running command; interrupts off */
+static volatile bool job_intr;
+
+bool sh_interrupt_job(void)
+{
+    irqflags_t f = irq_save();
+    struct thread *t = job_thread;
+    if (t) {
+        job_intr = true;
+        process_kill(t); /* wakes it from process_sleep */
+    }
+    irq_restore(f);
+    if (t)
+        sh_input_flush();
+    return t != NULL;
+}
+
+bool shell_interrupted(void) { return job_intr || thread_killed(); }
+
+int shell_sleep(uint64_t ns)
+{
+    uint64_t deadline = clock_gettime_ns() + ns;
+    while (clock_gettime_ns() < deadline) {
+        if (shell_interrupted())
+            return SHELL_INTERRUPTED;
+        /* Slices, in case the sleeper is not the killable job thread. */
+        uint64_t next = MIN(deadline, clock_gettime_ns() + 100 * NSEC_PER_MSEC);
+        process_sleep_until(next);
+    }
+    return shell_interrupted() ? SHELL_INTERRUPTED : 0;
+}
+
+struct job {
+    const struct shell_cmd *cmd;
+    int argc;
+    char **argv;
+    int status;
+};
+
+static void *job_main(void *arg)
+{
+    struct job *j = arg;
+    j->status = j->cmd->fn(j->argc, j->argv);
+    return NULL;
+}
+
+static int run_job(const struct shell_cmd *c, int argc, char **argv)
+{
+    char name[THREAD_NAME_MAX];
+    ksnprintf(name, sizeof(name), "sh:%s", c->name);
+    struct job j = { c, argc, argv, 0 };
+    struct thread_attr a = { .name = name, .prio = PRIO_NORMAL, .stack_size = JOB_STACK,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *t;
+    job_intr = false;
+    irqflags_t f = irq_save();
+    int r = thread_create(&a, job_main, &j, &t);
+    if (r == 0)
+        job_thread = t;
+    irq_restore(f);
+    if (r < 0)
+        return shell_error("shell", "cannot start %s: %s", c->name, strerror(r));
+    thread_join(t, NULL);
+    f = irq_save();
+    job_thread = NULL;
+    irq_restore(f);
+    job_intr = false;
+    return j.status;
+}
+
+int shell_run_line(const char *line)
+{
+    static char buf[SHELL_LINE_MAX]; /* one command at a time */
+    char *argv[SHELL_ARGV_MAX + 1];
+    const char *err;
+    if (strlen(line) >= sizeof(buf)) {
+        shell_printf("shell: line too long (over %u characters)\n", (unsigned)(sizeof(buf) - 1));
+        return SHELL_USAGE;
+    }
+    strlcpy(buf, line, sizeof(buf));
+    int argc = shell_split_args(buf, argv, SHELL_ARGV_MAX, &err);
+    int status;
+    if (argc < 0) {
+        shell_printf("shell: %s\n", err);
+        status = SHELL_USAGE;
+    } else if (argc == 0) {
+        return 0;
+    } else {
+        argv[argc] = NULL;
+        const struct shell_cmd *c = shell_find(argv[0]);
+        if (c) {
+            status = run_job(c, argc, argv);
+        } else if (strcmp(argv[0], "rump") == 0) {
+            /* The rump integration registers the real "rump" command. */
+            shell_printf("rump: rump kernel not linked (see README: NetBSD rump components)\n");
+            status = SHELL_FAIL;
+        } else {
+            shell_printf("shell: unknown command \"%s\" (type help)\n", argv[0]);
+            status = 127;
+        }
+    }
+    if (status != 0)
+        shell_printf("[exit %d] %s\n", status, line);
+    return status;
+}
+
+int shell_run_script(const char *text)
+{
+    static char cmd[SHELL_LINE_MAX];
+    int n = 0, failed = 0;
+    const char *s = text;
+    while (s) {
+        bool trunc;
+        s = shell_next_command(s, cmd, sizeof(cmd), &trunc);
+        char *p = cmd;
+        while (*p == ' ' || *p == '\t' || *p == '\r')
+            p++;
+        size_t len = strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t' || p[len - 1] == '\r'))
+            p[--len] = '\0';
+        if (!*p || *p == '#')
+            continue;
+        n++;
+        shell_printf("adros# %s\n", p);
+        if (trunc) {
+            shell_printf("shell: command too long (over %u characters)\n[exit %d] %s\n",
+                         (unsigned)(sizeof(cmd) - 1), SHELL_USAGE, p);
+            failed++;
+            continue;
+        }
+        if (shell_run_line(p) != 0)
+            failed++;
+    }
+    shell_printf("script: %d commands, %d failed\n", n, failed);
+    return failed;
+}
+
+/* --- built-ins --- */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc > 2)
+        return shell_usage(argv[0]);
+    if (argc == 2) {
+        const struct shell_cmd *c = shell_find(argv[1]);
+        if (!c)
+            return shell_error(argv[0], "no command \"%s\"", argv[1]);
+        shell_printf("usage: %s\n  %s\n", c->usage, c->help);
+        return 0;
+    }
+    /* Sorted by name: the linker set is in link order. */
+    const struct shell_cmd *list[128];
+    size_t n = 0;
+    for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds && n < ARRAY_SIZE(list); c++) {
+        size_t i = n++;
+        while (i > 0 && strcmp(list[i - 1]->name, c->name) > 0) {
+            list[i] = list[i - 1];
+            i--;
+        }
+        list[i] = c;
+    }
+    shell_printf("Commands (help <command> for its usage):\n");
+    for (size_t i = 0; i < n; i++)
+        shell_printf("  %-10s %s\n", list[i]->name, list[i]->help);
+    if (!shell_find("rump"))
+        shell_printf("  %-10s %s\n", "rump", "(not linked: no NetBSD rump components in this kernel)");
+    shell_printf("Keys: Backspace, Ctrl-U erases the line, Ctrl-C cancels or interrupts, Up/Down history.\n");
+    return 0;
+}
+SHELL_CMD(help, cmd_help, "help [command]", "list the commands, or show one's usage");
+
+static int cmd_history(int argc, char **argv)
+{
+    if (argc != 1)
+        return shell_usage(argv[0]);
+    return sh_history_print();
+}
+SHELL_CMD(history, cmd_history, "history", "show the command history (Up/Down recall it)");
+
+/* --- entry point --- */
+static __noreturn void script_mode(const char *what, const char *text)
+{
+    shell_printf("script: running %s\n", what);
+    int failed = shell_run_script(text);
+    machine_poweroff(failed ? POWEROFF_FAIL : POWEROFF_OK);
+}
+
+void shell_main(void)
+{
+    static char line[SHELL_LINE_MAX];
+    int r = sh_input_start();
+    if (r < 0)
+        kprintf(KERN_ERR "shell: cannot start the input thread: %s\n", strerror(r));
+    sh_boot_mounts();
+    const char *run = cmdline_get("run");
+    if (run)
+        script_mode("run=", run);
+    const char *init = cmdline_get("init");
+    if (init) {
+        char *text = sh_read_script(init);
+        if (!text) {
+            shell_printf("script: 0 commands, 1 failed\n");
+            machine_poweroff(POWEROFF_FAIL);
+        }
+        char what[80];
+        ksnprintf(what, sizeof(what), "init=%s", init);
+        script_mode(what, text);
+    }
+    shell_printf("AdrOS shell: type help for the commands; Ctrl-C interrupts; under QEMU Ctrl-A X quits.\n");
+    for (;;) {
+        int n = sh_readline(PROMPT, line);
+        if (n <= 0)
+            continue;
+        sh_history_add(line);
+        shell_run_line(line);
+    }
+}

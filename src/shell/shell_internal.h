@@ -1,0 +1,29 @@
+/* Private interface between the shell's files (src/shell/). */
+#ifndef SHELL_INTERNAL_H
+#define SHELL_INTERNAL_H
+
+#include <adros/shell.h>
+
+/* lineedit.c: the input reader thread, line editing and history. */
+int sh_input_start(void);
+/* Reads one line with echo and editing into buf (size SHELL_LINE_MAX).
+ * Returns its length, or -1 when the user cancelled it with Ctrl-C. */
+int sh_readline(const char *prompt, char *buf);
+void sh_history_add(const char *line);
+int sh_history_print(void);
+/* Drops type-ahead (after Ctrl-C interrupted a command, as a tty does). */
+void sh_input_flush(void);
+uint64_t sh_input_dropped(void);
+
+/* cmd_mount.c: mounts asked for with mount= (before the shell starts), and
+ * the init= script read whole (kmalloc'd, NUL-terminated; NULL after
+ * printing why not). */
+void sh_boot_mounts(void);
+char *sh_read_script(const char *path);
+
+/* shell.c: called by the reader thread for a Ctrl-C.  Returns true if a
+ * command was running (and is now asked to stop), false if the byte should
+ * go to the line editor instead. */
+bool sh_interrupt_job(void);
+
+#endif

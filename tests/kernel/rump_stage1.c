@@ -1,0 +1,235 @@
+/* Stage 1: NetBSD's ext2fs through the rump kernel (suites rumpfs and
+ * rumpwrite).  The runner boots them with prepared disks (tools/
+ * plan_stage1.py): for rumpfs, hda holds files/f0..f7 (1 MiB each, the
+ * pattern below) and hdb is a corrupt image; for rumpwrite, hda is a fresh
+ * ext2 file system that the suite fills, and the runner checks it on the
+ * host afterwards (e2fsck -fn, debugfs).  Without the rump components every
+ * case reports SKIP. */
+#include <adros/clock.h>
+#include <adros/errno.h>
+#include <adros/format.h>
+#include <adros/ktest.h>
+#include <adros/mm.h>
+#include <adros/rump.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+#include <adros/vfs.h>
+
+/* The content generator shared with tools/plan_stage1.py. */
+static uint8_t pattern(uint32_t seed, uint64_t i) { return (uint8_t)((i * 131u + seed * 7u + (i >> 10)) & 0xff); }
+
+#define NEED_RUMP(t) \
+    do { \
+        if (!rump_linked()) \
+            KT_SKIP(t, "NetBSD rump components not linked (third_party/rump absent)"); \
+        if (!rump_running()) \
+            KT_SKIP(t, "the rump kernel did not start"); \
+    } while (0)
+
+static void fill_pattern(uint8_t *buf, size_t n, uint32_t seed, uint64_t off)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = pattern(seed, off + i);
+}
+
+/* ---------------- rumpfs ---------------- */
+
+static void mount_readonly(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_ASSERT_EQ(t, rump_mount("hda", "/r", true), 0);
+    struct vfs_stat st;
+    KT_ASSERT_EQ(t, vfs_stat("/r/files/f3", &st), 0);
+    KT_EXPECT_EQ(t, st.type, VREG);
+    KT_EXPECT_EQ(t, st.size, 1u << 20);
+    /* Read-only: writes are refused by NetBSD's ext2fs. */
+    struct file *f;
+    KT_EXPECT_EQ(t, vfs_open("/r/new", O_CREAT | O_WRONLY, 0644, &f), -EROFS);
+}
+
+static volatile int reader_bad, reader_done;
+static void *reader(void *arg)
+{
+    uint32_t k = (uint32_t)(uintptr_t)arg;
+    char path[32];
+    ksnprintf(path, sizeof(path), "/r/files/f%u", (unsigned)k);
+    uint8_t *buf = kmalloc(16384), *want = kmalloc(16384);
+    struct file *f;
+    if (!buf || !want || vfs_open(path, O_RDONLY, 0, &f) != 0) {
+        reader_bad++;
+        goto out;
+    }
+    uint64_t off = 0;
+    for (;;) {
+        /* Odd sizes so that requests straddle blocks. */
+        size_t want_n = 4093 + (k * 1021) % 12000;
+        ssize_t n = vfs_read(f, buf, want_n);
+        if (n < 0) {
+            reader_bad++;
+            break;
+        }
+        if (n == 0)
+            break;
+        fill_pattern(want, (size_t)n, k, off);
+        if (memcmp(buf, want, (size_t)n) != 0)
+            reader_bad++;
+        off += (uint64_t)n;
+    }
+    if (off != (1u << 20))
+        reader_bad++;
+    vfs_close(f);
+out:
+    kfree(buf);
+    kfree(want);
+    reader_done++;
+    return NULL;
+}
+
+static void eight_concurrent_readers(struct ktest *t)
+{
+    NEED_RUMP(t);
+    reader_bad = reader_done = 0;
+    struct thread *th[8];
+    uint64_t t0 = clock_gettime_ns();
+    for (int k = 0; k < 8; k++) {
+        struct thread_attr a = { .name = "rreader", .prio = PRIO_NORMAL, .stack_size = 32768,
+                                 .flags = PROCESS_FLAG_JOINABLE };
+        KT_ASSERT_EQ(t, thread_create(&a, reader, (void *)(uintptr_t)k, &th[k]), 0);
+    }
+    for (int k = 0; k < 8; k++)
+        thread_join(th[k], NULL);
+    ktest_log(t, "8 threads read 8 MiB through rump ext2fs in %llu ms",
+              (unsigned long long)((clock_gettime_ns() - t0) / NSEC_PER_MSEC));
+    KT_EXPECT_EQ(t, reader_done, 8);
+    KT_EXPECT_EQ(t, reader_bad, 0);
+}
+
+static void same_as_native(struct ktest *t)
+{
+    NEED_RUMP(t);
+    /* Runs after /r is unmounted: NetBSD refuses (EBUSY) a second mount of a
+     * device it has mounted already. */
+    KT_EXPECT_EQ(t, rump_compare("hda"), 0);
+}
+
+static void corrupt_image_fails_cleanly(struct ktest *t)
+{
+    NEED_RUMP(t);
+    int r = rump_mount("hdb", "/bad", true);
+    ktest_log(t, "mounting the corrupt image: %s", strerror(r));
+    KT_EXPECT_LT(t, r, 0);
+    /* AdrOS and the rump kernel go on working. */
+    struct vfs_stat st;
+    KT_EXPECT_EQ(t, vfs_stat("/r/files/f0", &st), 0);
+    KT_EXPECT_EQ(t, rump_mount("hdb", "/bad", false) < 0, 1);
+}
+
+static void unmount(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_EXPECT_EQ(t, vfs_umount("/r"), 0);
+    struct vfs_stat st;
+    KT_EXPECT_EQ(t, vfs_stat("/r/files/f0", &st), -ENOENT);
+}
+
+KTEST_SUITE(rumpfs, KTEST_CASE(mount_readonly), KTEST_CASE(eight_concurrent_readers),
+            KTEST_CASE(corrupt_image_fails_cleanly), KTEST_CASE(unmount), KTEST_CASE(same_as_native));
+
+/* ---------------- rumpwrite ---------------- */
+
+static int write_file(const char *path, uint32_t seed, uint64_t size, int flags)
+{
+    struct file *f;
+    int r = vfs_open(path, O_WRONLY | O_CREAT | flags, 0644, &f);
+    if (r < 0)
+        return r;
+    uint8_t *buf = kmalloc(65536);
+    if (!buf) {
+        vfs_close(f);
+        return -ENOMEM;
+    }
+    uint64_t start = (flags & O_APPEND) ? (uint64_t)vfs_lseek(f, 0, SEEK_END) : 0;
+    for (uint64_t off = 0; off < size && r >= 0;) {
+        size_t n = (size_t)MIN((uint64_t)65536, size - off);
+        fill_pattern(buf, n, seed, start + off);
+        ssize_t w = vfs_write(f, buf, n);
+        if (w != (ssize_t)n)
+            r = w < 0 ? (int)w : -EIO;
+        off += n;
+    }
+    kfree(buf);
+    int c = vfs_fsync(f);
+    vfs_close(f);
+    return r < 0 ? r : c;
+}
+
+static void mount_readwrite(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_ASSERT_EQ(t, rump_mount("hda", "/w", false), 0);
+}
+
+static void create_append_rename_delete(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_ASSERT_EQ(t, write_file("/w/created.txt", 1, 5000, O_TRUNC), 0);
+    KT_ASSERT_EQ(t, write_file("/w/appended.txt", 2, 3000, O_TRUNC), 0);
+    KT_ASSERT_EQ(t, write_file("/w/appended.txt", 2, 7000, O_APPEND), 0);
+    struct vfs_stat st;
+    KT_EXPECT_EQ(t, vfs_stat("/w/appended.txt", &st), 0);
+    KT_EXPECT_EQ(t, st.size, 10000);
+    KT_ASSERT_EQ(t, write_file("/w/before-rename.txt", 3, 1234, O_TRUNC), 0);
+    KT_EXPECT_EQ(t, vfs_rename("/w/before-rename.txt", "/w/after-rename.txt"), 0);
+    KT_EXPECT_EQ(t, vfs_stat("/w/before-rename.txt", &st), -ENOENT);
+    KT_ASSERT_EQ(t, write_file("/w/deleted.txt", 4, 100, O_TRUNC), 0);
+    KT_EXPECT_EQ(t, vfs_unlink("/w/deleted.txt"), 0);
+    KT_EXPECT_EQ(t, vfs_mkdir("/w/dir", 0755), 0);
+    KT_EXPECT_EQ(t, vfs_symlink("../created.txt", "/w/dir/link"), 0);
+    char target[64];
+    KT_EXPECT_EQ(t, vfs_readlink("/w/dir/link", target, sizeof(target)), 14);
+    KT_EXPECT_STREQ(t, target, "../created.txt");
+}
+
+static void thousand_small_files(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_ASSERT_EQ(t, vfs_mkdir("/w/small", 0755), 0);
+    int bad = 0;
+    for (int k = 0; k < 1000; k++) {
+        char path[40];
+        ksnprintf(path, sizeof(path), "/w/small/f%04d", k);
+        if (write_file(path, 100 + (uint32_t)k, (uint64_t)(k * 37 % 3000) + 1, O_TRUNC) != 0)
+            bad++;
+    }
+    KT_EXPECT_EQ(t, bad, 0);
+}
+
+static void one_32mib_file(struct ktest *t)
+{
+    NEED_RUMP(t);
+    uint64_t t0 = clock_gettime_ns();
+    KT_ASSERT_EQ(t, write_file("/w/big.bin", 7, 32u << 20, O_TRUNC), 0);
+    uint64_t ms = (clock_gettime_ns() - t0) / NSEC_PER_MSEC;
+    ktest_log(t, "32 MiB written through rump ext2fs in %llu ms", (unsigned long long)ms);
+    /* Read a few spots back through the rump kernel. */
+    struct file *f;
+    KT_ASSERT_EQ(t, vfs_open("/w/big.bin", O_RDONLY, 0, &f), 0);
+    uint8_t buf[512], want[512];
+    static const uint64_t spots[] = { 0, 4095, 1u << 20, (32u << 20) - 512 };
+    for (size_t i = 0; i < ARRAY_SIZE(spots); i++) {
+        KT_EXPECT_EQ(t, vfs_pread(f, buf, 512, spots[i]), 512);
+        fill_pattern(want, 512, 7, spots[i]);
+        KT_EXPECT_MEMEQ(t, buf, want, 512);
+    }
+    vfs_close(f);
+}
+
+static void sync_and_unmount(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_EXPECT_EQ(t, rump_sync(), 0);
+    KT_EXPECT_EQ(t, vfs_umount("/w"), 0);
+}
+
+KTEST_SUITE(rumpwrite, KTEST_CASE(mount_readwrite), KTEST_CASE(create_append_rename_delete),
+            KTEST_CASE(thousand_small_files), KTEST_CASE(one_32mib_file), KTEST_CASE(sync_and_unmount));

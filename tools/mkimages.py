@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Test trees and ext2 images for the file-system tests (made at test time
+in the build directory, never committed).
+
+  tools/mkimages.py <build>      make everything under <build>/fsimg/
+
+Good images (mke2fs -t ext2 -d <tree>), each with its tree kept beside it so
+tools/manifest.sh can list the tree for comparison:
+  std1k   1 KiB blocks: the full tree (see make_tree), a 70 MiB mostly sparse
+          file reaching triple-indirect blocks
+  std2k   2 KiB blocks, the full tree without the 70 MiB file
+  std4k   4 KiB blocks, the full tree
+  rev0    revision 0 (mke2fs -r 0), 1 KiB blocks, a small tree
+  big4k   4 KiB blocks, a 5 GiB sparse file (size over 4 GiB; for the ext2
+          suite, not for a manifest boot: hashing 5 GiB under TCG is too slow)
+Hostile images: copies of a small good image with one thing broken each (see
+CORRUPTIONS); every one must make the manifest fail cleanly.
+
+Everything is deterministic (fixed seeds) and takes a few seconds.
+"""
+import fcntl
+import hashlib
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+
+# Bump when the trees or images change: the stamp makes later runs cheap.
+VERSION = "7"
+MIB = 1024 * 1024
+
+
+def _data(seed, n):
+    """n pseudo-random bytes (fast: SHA-256 in counter mode... of a seed)."""
+    out = bytearray()
+    ctr = 0
+    while len(out) < n:
+        out += hashlib.sha256(f"{seed}:{ctr}".encode()).digest() * 64  # 2 KiB per hash
+        ctr += 1
+    return bytes(out[:n])
+
+
+def _write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def make_tree(root, big=True, small=False):
+    """The test tree.  small: only a few objects (rev0, hostile images)."""
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    os.mkdir(os.path.join(root, "lost+found"))
+    rnd = random.Random(1234)
+    _write(os.path.join(root, "hello.txt"), b"Hello from AdrOS ext2 tests\n")
+    _write(os.path.join(root, "empty"), b"")
+    os.makedirs(os.path.join(root, "a/b/c/d/e"))
+    _write(os.path.join(root, "a/b/c/d/e/deep.txt"), b"deep\n")
+    os.symlink("a/b/c/d/e/deep.txt", os.path.join(root, "fastlink"))
+    os.symlink("../../../hello.txt", os.path.join(root, "a/b/c/up"))
+    if small:
+        _write(os.path.join(root, "a/mid.bin"), _data("mid", 5000))
+        _write(os.path.join(root, "a/ind.bin"), _data("ind", 60000))  # uses an indirect block
+        return
+    # Sizes around block and indirection boundaries for 1, 2 and 4 KiB blocks.
+    sizes = sorted({0, 1, 511, 512, 513, 1023, 1024, 1025, 2047, 2048, 2049, 4095, 4096, 4097,
+                    12 * 1024 - 1, 12 * 1024, 12 * 1024 + 1, 12 * 4096 - 1, 12 * 4096, 12 * 4096 + 1,
+                    (12 + 256) * 1024 - 1, (12 + 256) * 1024, (12 + 256) * 1024 + 1,
+                    (12 + 512) * 2048 + 1, (12 + 1024) * 4096 + 1, 3 * MIB + 17})
+    os.mkdir(os.path.join(root, "sizes"))
+    for s in sizes:
+        _write(os.path.join(root, "sizes", f"s{s}"), _data(f"size{s}", s))
+    # A directory of 1000+ entries (htree-indexed by mke2fs), names of many lengths.
+    os.mkdir(os.path.join(root, "many"))
+    for i in range(1100):
+        name = f"entry{i:04d}" + "x" * rnd.randrange(0, 40)
+        _write(os.path.join(root, "many", name), _data(f"m{i}", rnd.randrange(0, 200)))
+    # 255-byte names.
+    long_file = "F" * 250 + ".long"
+    long_dir = "D" * 255
+    os.mkdir(os.path.join(root, long_dir))
+    _write(os.path.join(root, long_dir, long_file), b"long name\n")
+    _write(os.path.join(root, "n" * 255), b"x")
+    # Symlinks: fast (< 60 bytes) and slow (a block), dangling, absolute,
+    # to a directory, with a 255-byte name.
+    os.mkdir(os.path.join(root, "links"))
+    os.symlink("../hello.txt", os.path.join(root, "links/fast"))
+    os.symlink("x" * 59, os.path.join(root, "links/fast59"))
+    os.symlink("y" * 60, os.path.join(root, "links/slow60"))
+    os.symlink("../" + long_dir + "/" + long_file, os.path.join(root, "links/slow_long"))
+    os.symlink("/" + "z" * 900, os.path.join(root, "links/slow900"))
+    os.symlink("/nonexistent/target", os.path.join(root, "links/dangling"))
+    os.symlink("../a/b", os.path.join(root, "links/todir"))
+    os.symlink("t", os.path.join(root, "links", "L" * 255))
+    # Hard links (three names, one inode), across directories.
+    _write(os.path.join(root, "hard1"), _data("hard", 3000))
+    os.link(os.path.join(root, "hard1"), os.path.join(root, "hard2"))
+    os.link(os.path.join(root, "hard1"), os.path.join(root, "a/b/hard3"))
+    # A sparse file: holes at the start, in the middle and at the end.
+    with open(os.path.join(root, "sparse"), "wb") as f:
+        f.seek(300 * 1024)
+        f.write(_data("sp1", 5000))
+        f.seek(2 * MIB + 123)
+        f.write(_data("sp2", 10000))
+        f.truncate(6 * MIB)
+    # Names with odd bytes.
+    _write(os.path.join(root, "sp ace"), b"space\n")
+    _write(os.path.join(root, "UPPER"), b"upper\n")
+    _write(os.path.join(root, "caf\u00e9"), b"utf8\n")
+    if big:
+        # 70 MiB, mostly holes: data every 3 MiB and in the last block, so
+        # that with 1 KiB blocks it uses direct, single-, double- and
+        # triple-indirect blocks (triple starts at about 64.26 MiB).
+        with open(os.path.join(root, "big70m"), "wb") as f:
+            f.write(_data("big0", 20000))
+            for k in range(1, 24):
+                f.seek(k * 3 * MIB + k)
+                f.write(_data(f"big{k}", 4096))
+            f.seek(70 * MIB - 1000)
+            f.write(_data("bigend", 1000))
+
+
+def _mke2fs(tree, img, size, args):
+    if os.path.exists(img):
+        os.unlink(img)
+    with open(img, "wb") as f:
+        f.truncate(size)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-E", "root_owner=0:0", "-L", "adros-test"] + args +
+                   ["-d", tree, img], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _debugfs(img, cmd, write=False):
+    args = ["debugfs"] + (["-w"] if write else []) + ["-R", cmd, img]
+    p = subprocess.run(args, capture_output=True, text=True, check=True)
+    return p.stdout
+
+
+def _blocks_of(img, path):
+    out = _debugfs(img, f"blocks {path}")
+    return [int(x) for x in out.split()]
+
+
+def _dirent_offset(img, dirpath, name, bs):
+    """Byte offset in the image of the directory entry `name` in dirpath."""
+    data = open(img, "rb").read()
+    for b in _blocks_of(img, dirpath):
+        off = 0
+        while off < bs:
+            ino, rec_len, name_len = struct.unpack_from("<IHB", data, b * bs + off)
+            nm = data[b * bs + off + 8: b * bs + off + 8 + name_len]
+            if ino and nm == name.encode():
+                return b * bs + off
+            if rec_len < 8:
+                break
+            off += rec_len
+    raise RuntimeError(f"{name} not found in {dirpath}")
+
+
+def _patch(img, off, fmt, *vals):
+    with open(img, "r+b") as f:
+        f.seek(off)
+        f.write(struct.pack(fmt, *vals))
+
+
+# Hostile images: name -> (what it breaks, function(img, bs)).
+def _corruptions():
+    sb = 1024
+
+    def dirent(path, name, field_off, fmt, val):
+        def f(img, bs):
+            _patch(img, _dirent_offset(img, path, name, bs) + field_off, fmt, val)
+        return f
+
+    def sif(path, field, val):
+        return lambda img, bs: _debugfs(img, f"sif {path} {field} {val}", write=True)
+
+    return {
+        "badmagic": ("superblock magic", lambda img, bs: _patch(img, sb + 56, "<H", 0x1234)),
+        "hugeblocks": ("blocks_count past the device", lambda img, bs: _patch(img, sb + 4, "<I", 0x7fffffff)),
+        "badlogbs": ("block size 128 KiB", lambda img, bs: _patch(img, sb + 24, "<I", 7)),
+        "zeroipg": ("inodes_per_group 0", lambda img, bs: _patch(img, sb + 40, "<I", 0)),
+        "badinodecount": ("inodes_count larger than groups hold", lambda img, bs: _patch(img, sb + 0, "<I", 0xfffffff0)),
+        "badrev": ("revision 9", lambda img, bs: _patch(img, sb + 76, "<I", 9)),
+        "incompat": ("unknown incompatible feature", lambda img, bs: _patch(img, sb + 96, "<I", 0x2 | 0x40)),
+        "badgdt": ("group 0 inode table past the end",
+                   lambda img, bs: _patch(img, (2 if bs == 1024 else 1) * bs + 8, "<I", 0x0fffffff)),
+        "blockpast": ("file block pointer past the device", sif("/a/mid.bin", "block[0]", 0x00ffffff)),
+        "indpast": ("indirect block pointer past the device", sif("/a/ind.bin", "block[IND]", 0x00ffffff)),
+        "hugesize": ("absurd file size", sif("/a/mid.bin", "size", 0x7fffffffffffffff)),
+        "dirsize": ("directory size not a whole block", sif("/a", "size", 1000)),
+        "reclen0": ("directory record length 0", dirent("/a", "mid.bin", 4, "<H", 0)),
+        "reclen3": ("directory record length not a multiple of 4", dirent("/a", "mid.bin", 4, "<H", 13)),
+        "reclenpast": ("directory record past the block", dirent("/a", "mid.bin", 4, "<H", 0xfff0)),
+        "namelen": ("name longer than the record", dirent("/a", "b", 6, "B", 200)),
+        "badino": ("entry with an inode number past inodes_count", dirent("/a", "mid.bin", 0, "<I", 0x7ffffff0)),
+        "freeino": ("entry naming a free inode", dirent("/a", "mid.bin", 0, "<I", 60)),
+        "dirloop": ("a directory entry pointing back at the root (a loop)",
+                    dirent("/a/b/c", "d", 0, "<I", 2)),
+        "badmode": ("inode of unknown type", sif("/hello.txt", "mode", 0o170644)),
+        "symlinklong": ("symlink longer than a block", sif("/fastlink", "size", 70000)),
+    }
+
+
+def build_all(build):
+    """Makes everything (once per VERSION); returns the directory.  Safe to
+    call from several threads or processes at once (a lock file)."""
+    out = os.path.join(build, "fsimg")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, ".lock"), "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        return _build_all(build, out)
+
+
+def _build_all(build, out):
+    stamp = os.path.join(out, "stamp")
+    me = open(os.path.abspath(__file__), "rb").read()
+    want = VERSION + hashlib.sha256(me).hexdigest()
+    if os.path.exists(stamp) and open(stamp).read() == want:
+        return out
+    os.makedirs(out, exist_ok=True)
+    full = os.path.join(out, "tree-full")
+    nobig = os.path.join(out, "tree-nobig")
+    small = os.path.join(out, "tree-small")
+    bigt = os.path.join(out, "tree-5g")
+    make_tree(full, big=True)
+    make_tree(nobig, big=False)
+    make_tree(small, small=True)
+    if os.path.exists(bigt):
+        shutil.rmtree(bigt)
+    os.makedirs(os.path.join(bigt, "lost+found"))
+    with open(os.path.join(bigt, "over4g"), "wb") as f:
+        f.write(b"start of a file over 4 GiB\n")
+        f.seek(5 * 1024 * MIB)
+        f.write(b"5 GiB in\n")
+        f.truncate(5 * 1024 * MIB + 4096)
+    _write(os.path.join(bigt, "small"), b"small\n")
+
+    _mke2fs(full, os.path.join(out, "std1k.img"), 40 * MIB, ["-b", "1024", "-N", "2048"])
+    _mke2fs(nobig, os.path.join(out, "std2k.img"), 24 * MIB, ["-b", "2048", "-N", "2048"])
+    _mke2fs(full, os.path.join(out, "std4k.img"), 40 * MIB, ["-b", "4096", "-N", "2048"])
+    _mke2fs(small, os.path.join(out, "rev0.img"), 4 * MIB, ["-b", "1024", "-r", "0"])
+    _mke2fs(bigt, os.path.join(out, "big4k.img"), 64 * MIB, ["-b", "4096"])
+    _mke2fs(small, os.path.join(out, "small1k.img"), 256 * 1024, ["-b", "1024", "-N", "64"])
+    _mke2fs(small, os.path.join(out, "small4k.img"), 512 * 1024, ["-b", "4096", "-N", "64"])
+    benchtree = os.path.join(out, "tree-bench")
+    if os.path.exists(benchtree):
+        shutil.rmtree(benchtree)
+    os.makedirs(os.path.join(benchtree, "lost+found"))
+    _write(os.path.join(benchtree, "bench.bin"), _data("bench", 32 * MIB))
+    _mke2fs(benchtree, os.path.join(out, "bench4k.img"), 40 * MIB, ["-b", "4096"])
+
+    for name, (_, fn) in _corruptions().items():
+        for bs in (1024, 4096):
+            src = os.path.join(out, f"small{bs // 1024}k.img")
+            dst = os.path.join(out, f"bad-{name}-{bs // 1024}k.img")
+            shutil.copyfile(src, dst)
+            fn(dst, bs)
+    _pack_hostile(out)
+    # Tiny images: the fuzzer's seed corpus.
+    seeds = os.path.join(out, "fuzz-seeds")
+    os.makedirs(seeds, exist_ok=True)
+    tiny = os.path.join(out, "tree-tiny")
+    if os.path.exists(tiny):
+        shutil.rmtree(tiny)
+    os.makedirs(os.path.join(tiny, "d/e"))
+    _write(os.path.join(tiny, "f"), _data("tiny", 3000))
+    _write(os.path.join(tiny, "d/e/g"), _data("tiny2", 13000))
+    os.symlink("d/e/g", os.path.join(tiny, "l"))
+    os.symlink("/" + "s" * 80, os.path.join(tiny, "d/slow"))
+    for name, size, args in (("1k", 128 * 1024, ["-b", "1024", "-N", "32"]),
+                             ("2k", 256 * 1024, ["-b", "2048", "-N", "32"]),
+                             ("4k", 512 * 1024, ["-b", "4096", "-N", "32"]),
+                             ("rev0", 128 * 1024, ["-b", "1024", "-N", "32", "-r", "0"])):
+        _mke2fs(tiny, os.path.join(seeds, f"seed-{name}.img"), size, args)
+    with open(stamp, "w") as f:
+        f.write(want)
+    return out
+
+
+PACK_MAGIC = b"ADRHOSTP"
+PACK_SLOT = 512 * 1024
+
+
+def _pack_hostile(out):
+    """hostile-pack.img: every bad-*.img in one disk, for the ext2 suite.
+    Sector 0..7: "ADRHOSTP", u32 count, u32 0, then count entries of
+    name[40], u32 first sector, u32 sectors.  Images in 512 KiB slots from
+    sector 8."""
+    names = sorted(f[4:-4] for f in os.listdir(out) if f.startswith("bad-") and f.endswith(".img"))
+    hdr = bytearray(4096)
+    hdr[0:8] = PACK_MAGIC
+    struct.pack_into("<II", hdr, 8, len(names), 0)
+    with open(os.path.join(out, "hostile-pack.img"), "wb") as f:
+        for i, n in enumerate(names):
+            data = open(os.path.join(out, f"bad-{n}.img"), "rb").read()
+            assert len(data) <= PACK_SLOT, n
+            start = 8 + i * (PACK_SLOT // 512)
+            struct.pack_into("<40sII", hdr, 16 + 48 * i, n.encode(), start, len(data) // 512)
+            f.seek(start * 512)
+            f.write(data)
+        f.truncate(8 * 512 + len(names) * PACK_SLOT)
+        f.seek(0)
+        f.write(hdr)
+
+
+GOOD = {"std1k": "tree-full", "std2k": "tree-nobig", "std4k": "tree-full", "rev0": "tree-small",
+        "small1k": "tree-small", "small4k": "tree-small"}
+
+
+def corruption_names():
+    return list(_corruptions().keys())
+
+
+def corruption_what(name):
+    return _corruptions()[name][0]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: mkimages.py <build>", file=sys.stderr)
+        sys.exit(2)
+    print(build_all(sys.argv[1]))

@@ -1,0 +1,158 @@
+"""File-system test boots (VFS, native ext2, the manifest, hostile images)
+and the short fuzzing run.
+
+  fs-vfs              ktest=vfs: ramfs, devfs, paths, mounts, RAM disks
+  fs-ext2             ktest=ext2: hda = std4k image, hdb = the 5 GiB-file
+                      image, hdd = the pack of hostile images (every one
+                      must fail cleanly)
+  fs-manifest-<img>   manifest=hda on each good image, compared line by
+                      line with tools/manifest.sh on the tree it was made from
+  fs-hostile-<img>    manifest=hda on some corrupt images: must report the
+                      failure (MANIFEST-FAILED or a mount error) and power
+                      off with the FAIL status, no panic, no hang
+  cross check fuzz-ext2-short: the libFuzzer target for ~25 s (when a fs
+                      boot was run)
+Images are made by tools/mkimages.py in <build>/fsimg.
+"""
+import os
+import re
+import subprocess
+import sys
+
+import qemu
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import mkimages  # noqa: E402
+
+HOSTILE_BOOTS = ["badmagic-1k", "hugeblocks-4k", "badgdt-1k", "blockpast-4k", "reclen0-1k", "dirloop-4k",
+                 "hugesize-1k", "badino-4k"]
+
+
+def _prepare(build):
+    mkimages.build_all(build)
+
+
+def _img(build, name):
+    return os.path.join(build, "fsimg", name + ".img")
+
+
+def _drive(path, index):
+    # snapshot=on: the guest can never change the images.
+    return f"file={path},format=raw,if=ide,index={index},snapshot=on"
+
+
+def _manifest_lines(text):
+    lines = [l.rstrip("\r") for l in text.splitlines()]
+    try:
+        a = lines.index("MANIFEST-BEGIN")
+    except ValueError:
+        return None
+    out = []
+    for l in lines[a:]:
+        out.append(l)
+        if l.startswith("MANIFEST-END"):
+            return out
+    return None
+
+
+def _compare_manifest(img, tree):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            res.fail(name, f"{b.describe()}\n" + b.tail(20))
+            return
+        guest = _manifest_lines(b.output)
+        if guest is None:
+            res.fail(name, "no complete MANIFEST-BEGIN..MANIFEST-END in the output\n" + b.tail(20))
+            return
+        host = subprocess.run([os.path.join(HERE, "manifest.sh"), tree], capture_output=True, text=True,
+                              check=True).stdout.splitlines()
+        if guest == host:
+            res.ok(f"{name}: {len(host) - 2} objects, every line equal")
+            return
+        diffs = []
+        for i in range(max(len(guest), len(host))):
+            g = guest[i] if i < len(guest) else "(none)"
+            h = host[i] if i < len(host) else "(none)"
+            if g != h:
+                diffs.append(f"line {i + 1}:\n      guest: {g}\n      host:  {h}")
+            if len(diffs) >= 5:
+                break
+        res.fail(name, f"manifest differs from tools/manifest.sh {tree}:\n    " + "\n    ".join(diffs))
+    return check
+
+
+def _expect_clean_failure(what):
+    def check(b, res):
+        name = res.group
+        if b.timed_out:
+            res.fail(name, f"timed out ({what})\n" + b.tail(15))
+        elif b.status == qemu.EXIT_PANIC or "KERNEL PANIC" in b.output:
+            res.fail(name, f"panicked on a corrupt image ({what})\n" + b.tail(25))
+        elif b.status != qemu.EXIT_FAIL:
+            res.fail(name, f"expected the FAIL status, got {b.describe()} ({what})\n" + b.tail(15))
+        elif "MANIFEST-END" in b.output:
+            res.fail(name, f"the manifest completed on a corrupt image ({what})")
+        elif not re.search(r"MANIFEST-FAILED E[A-Z]+", b.output):
+            res.fail(name, "no MANIFEST-FAILED line\n" + b.tail(15))
+        elif not re.search(r"ext2: hda: .*: (EIO|EINVAL)|manifest: .*: E[A-Z]+", b.output):
+            res.fail(name, "no error message naming the problem\n" + b.tail(15))
+        else:
+            m = re.search(r"ext2: hda: (.*)", b.output) or re.search(r"manifest: (.*)", b.output)
+            res.ok(f"{name}: fails cleanly: {m.group(1).strip() if m else ''}")
+    return check
+
+
+def boots(build):
+    plan = [
+        {"name": "fs-vfs", "cmdline": "ktest=vfs", "timeout": 120},
+        {"name": "fs-ext2", "cmdline": "ktest=ext2", "timeout": 300, "prepare": _prepare,
+         "disks": [_drive(_img(build, "std4k"), 0), _drive(_img(build, "big4k"), 1),
+                   _drive(os.path.join(build, "fsimg", "hostile-pack.img"), 3)]},
+    ]
+    for img, tree in mkimages.GOOD.items():
+        if img.startswith("small"):
+            continue
+        plan.append({"name": f"fs-manifest-{img}", "cmdline": "manifest=hda", "timeout": 240,
+                     "prepare": _prepare, "disks": [_drive(_img(build, img), 0)],
+                     "check": _compare_manifest(img, os.path.join(build, "fsimg", tree))})
+    for h in HOSTILE_BOOTS:
+        what = mkimages.corruption_what(h.rsplit("-", 1)[0])
+        plan.append({"name": f"fs-hostile-{h}", "cmdline": "manifest=hda", "timeout": 90,
+                     "prepare": _prepare, "disks": [_drive(_img(build, "bad-" + h), 0)],
+                     "check": _expect_clean_failure(what)})
+    return plan
+
+
+def fuzz_ext2_short(results, res, build):
+    """Builds and runs the ext2 fuzzer briefly, when file-system boots ran."""
+    if not any(r.group.startswith("fs-") for r in results):
+        return
+    name = "fuzz-ext2-short"
+    mkimages.build_all(build)
+    p = subprocess.run(["make", "--no-print-directory", "-f", "mk/fuzz.mk", f"BUILD={build}", "fuzz-build"],
+                       cwd=ROOT, capture_output=True, text=True)
+    if p.returncode != 0:
+        res.fail(name, "building the fuzzer failed:\n" + (p.stdout + p.stderr)[-2000:])
+        return
+    p = subprocess.run(["make", "--no-print-directory", "-f", "mk/fuzz.mk", f"BUILD={build}", "FUZZ_TIME=25",
+                        "fuzz"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    out = p.stdout + p.stderr
+    m = re.search(r"Done (\d+) runs", out)
+    if p.returncode == 0 and m:
+        res.ok(f"{name}: {m.group(1)} inputs, no crash")
+    else:
+        res.fail(name, f"fuzzer exit {p.returncode}:\n" + out[-3000:])
+
+
+def cross_checks():
+    return [fuzz_ext2_short]
+
+
+def benches(build):
+    """Native ext2 sequential file-read throughput (bench=ext2_seq_read) on an
+    image holding /bench.bin (32 MiB of random data)."""
+    return [{"name": "fs-bench", "cmdline": "bench=ext2_seq_read", "timeout": 600, "prepare": _prepare,
+             "disks": [_drive(_img(build, "bench4k"), 0)]}]

@@ -1,0 +1,44 @@
+"""Test boots for the hypercall layer (src/rump/).
+
+  rumpuser        the conformance suite against the stand-in rump kernel,
+                  with parameters set on the command line (the suite reads
+                  the same options back through rumpuser_getparam)
+  rumpuser-panic  rumpuser_exit(RUMPUSER_PANIC) gives AdrOS's panic report
+  rumpuser-lwp    curlwpop(SET) over a set lwp is caught (panic)
+  rumpreal        the real NetBSD rump kernel (when linked: rump_init and
+                  rump system calls from several threads; else KTAP SKIP)
+"""
+import re
+
+import qemu
+
+
+def _expect_panic(patterns):
+    def check(b, res):
+        name = res.group
+        if b.timed_out:
+            res.fail(name, "timed out instead of panicking")
+            return
+        if b.status != qemu.EXIT_PANIC:
+            res.fail(name, f"expected a panic, got: {b.describe()}\n" + b.tail(15))
+            return
+        for pat in patterns:
+            if re.search(pat, b.output):
+                res.ok(f"{name}: /{pat}/")
+            else:
+                res.fail(name, f"panic report lacks /{pat}/:\n" + b.tail(25))
+    return check
+
+
+def boots(build):
+    return [
+        {"name": "rumpuser",
+         "cmdline": "ktest=rumpuser rump=off rump.RUMP_MEMLIMIT=8m rump._RUMPUSER_HOSTNAME=rumptest "
+                    "rump.RUMP_NVNODES=1234",
+         "timeout": 300},
+        {"name": "rumpuser-panic", "cmdline": "rumptest.crash=panic", "timeout": 60,
+         "check": _expect_panic([r"rump kernel panic", r"Backtrace:", r"rumpuser_exit\+"])},
+        {"name": "rumpuser-lwp", "cmdline": "rumptest.crash=curlwp", "timeout": 60,
+         "check": _expect_panic([r"rumpuser_curlwpop\(SET", r"rumpuser_curlwpop\+"])},
+        {"name": "rumpreal", "cmdline": "ktest=rumpreal", "timeout": 300},
+    ]
