@@ -11,6 +11,7 @@ every test here is reported as skipped with the reason.
                 with the native manifest and tools/manifest.sh
 """
 import os
+import re
 import shutil
 import subprocess
 
@@ -104,10 +105,24 @@ def _check_written(b, res):
     shutil.rmtree(out, ignore_errors=True)
 
 
-def _with_build(fn):
-    def post(b, res):
-        return fn(b, res)
-    return post
+def _rump_fails_cleanly(b, res):
+    """A corrupt image read through NetBSD's ext2fs: the manifest must fail
+    with an error and AdrOS must go on to a clean poweroff (FAIL status).  If
+    NetBSD's code panics on the image, the rump kernel is stopped and the
+    panic contained; AdrOS itself must never panic."""
+    name = res.group
+    if b.timed_out:
+        res.fail(name, "timed out\n" + b.tail(15))
+    elif "*** KERNEL PANIC" in b.output or b.status == 5:
+        res.fail(name, "AdrOS panicked on a corrupt image read through rump\n" + b.tail(25))
+    elif b.status != 3:
+        res.fail(name, f"expected the FAIL status, got {b.describe()}\n" + b.tail(15))
+    elif "MANIFEST-END" in b.output or "MANIFEST-FAILED" not in b.output:
+        res.fail(name, "no MANIFEST-FAILED (the corrupt image was read as if sound?)\n" + b.tail(15))
+    else:
+        how = "rump kernel panicked, contained" if "RUMP KERNEL PANIC" in b.output else "error returned"
+        m = re.search(r"MANIFEST-FAILED (E[A-Z]+)", b.output)
+        res.ok(f"{name}: fails cleanly with {m.group(1) if m else '?'} ({how})")
 
 
 def boots(build):
@@ -117,6 +132,8 @@ def boots(build):
             {"name": "stage1-read", "cmdline": "", "skip": why,
              "tests": ["rumpfs/mount_readonly", "rumpfs/eight_concurrent_readers", "rumpfs/same_as_native",
                        "rumpfs/corrupt_image_fails_cleanly", "rumpfs/unmount"]},
+            {"name": "stage1-hostile", "cmdline": "", "skip": why,
+             "tests": ["corrupt images read through rump fail cleanly, AdrOS keeps running"]},
             {"name": "stage1-manifest", "cmdline": "", "skip": why,
              "tests": ["manifest=rump:hda equals tools/manifest.sh on the storage images"]},
             {"name": "stage1-write", "cmdline": "", "skip": why,
@@ -142,7 +159,13 @@ def boots(build):
                           "prepare": plan_fs._prepare,
                           "disks": [plan_fs._drive(plan_fs._img(build, img), 0)],
                           "check": plan_fs._compare_manifest(img, os.path.join(build, "fsimg", tree))})
-    return manifests + [
+    hostile = []
+    for h in plan_fs.HOSTILE_BOOTS:
+        hostile.append({"name": f"stage1-hostile-{h}", "cmdline": "manifest=rump:hda", "timeout": 120,
+                        "prepare": plan_fs._prepare,
+                        "disks": [plan_fs._drive(plan_fs._img(build, "bad-" + h), 0)],
+                        "check": _rump_fails_cleanly})
+    return manifests + hostile + [
         {"name": "stage1-read", "cmdline": "ktest=rumpfs", "timeout": 300,
          "prepare": _prepare_read,
          "disks": [f"file={d}/read.img,format=raw,if=ide,index=0",

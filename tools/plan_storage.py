@@ -123,18 +123,6 @@ def _check_pio_only(b, res):
 
 
 def benches(build):
-    """The storage benchmark boot for tools/runbench.py: sequential reads
-    from hda with PIO and with DMA, request sizes 4 KiB..1 MiB."""
-    def prepare(build):
-        d = os.path.join(build, "storage", "bench")
-        os.makedirs(d, exist_ok=True)
-        path = os.path.join(d, "bench.img")
-        if not os.path.exists(path) or os.path.getsize(path) != 64 << 20:
-            # Real data, not a sparse file: QEMU reads holes faster than data.
-            with open(path + ".tmp", "wb") as f:
-                for _ in range(64):
-                    f.write(os.urandom(1 << 20))
-            os.replace(path + ".tmp", path)
-    d = os.path.join(build, "storage", "bench")
-    return [{"name": "storage-bench", "cmdline": "bench=ata_seq_read", "timeout": 600, "prepare": prepare,
-             "disks": [f"file={d}/bench.img,format=raw,if=ide,index=0"]}]
+    """The ATA benchmark (bench=ata_seq_read) runs in the same boot as the
+    native ext2 one, on the ext2 benchmark image: see plan_fs.benches()."""
+    return []

@@ -14,4 +14,30 @@ void rump__etfs_put(const char *key);
 /* Records how long NetBSD's mount took (benchmarks, status). */
 void rump__note_mount(uint64_t ns);
 
+/* Entering the rump kernel from AdrOS.  A panic of the rump kernel must not
+ * take AdrOS down: every entry from an AdrOS thread goes through
+ * RUMP_GUARDED(ret, errval, call), which fails with errval at once when the
+ * rump kernel has crashed, and otherwise records a return point that the
+ * panic handler (rump_integration.c) jumps back to, so the call returns
+ * errval instead of never returning.  What the rump kernel held at that
+ * moment (its locks, its memory) is abandoned with it. */
+extern __thread void *rump__guard_jb;
+extern volatile bool rump__crashed;
+#define RUMP_GUARDED(ret, errval, call) \
+    do { \
+        if (rump__crashed) { \
+            (ret) = (errval); \
+            break; \
+        } \
+        void *rg_jb__[5]; \
+        void *rg_prev__ = rump__guard_jb; \
+        if (__builtin_setjmp(rg_jb__) == 0) { \
+            rump__guard_jb = rg_jb__; \
+            (ret) = (call); \
+        } else { \
+            (ret) = (errval); \
+        } \
+        rump__guard_jb = rg_prev__; \
+    } while (0)
+
 #endif

@@ -26,6 +26,7 @@
 #include <adros/vfs.h>
 
 #include "rump_int.h"
+#include "rumpuser_adros.h"
 
 KOPTION(rump, "rump", "rump=on|off: start the rump kernel at boot (default on when linked)");
 KOPTION(rumpmount, "rumpmount", "rumpmount=<dev>:<path>[:ro]: mount a disk through the rump kernel at boot");
@@ -33,6 +34,8 @@ KOPTION(compare, "compare", "compare=<dev>: compare the native ext2 driver with 
 
 static bool running;
 static uint64_t init_ns, last_mount_ns;
+__thread void *rump__guard_jb;
+volatile bool rump__crashed;
 static struct kmalloc_stats mem_before;
 
 bool rump_linked(void)
@@ -124,18 +127,47 @@ void rump__etfs_put(const char *key)
     kmutex_unlock(&etfs_lock);
 }
 
+static int do_sync(void)
+{
+    rump___sysimpl_sync();
+    return 0;
+}
+
 int rump_sync(void)
 {
     if (!running)
         return -ENXIO;
-    rump___sysimpl_sync();
-    return 0;
+    int r;
+    RUMP_GUARDED(r, -EIO, do_sync());
+    return r;
+}
+
+/* The rump kernel panicked (its report is printed): stop it, and let AdrOS
+ * go on.  A guarded caller gets its call back as a failure; a thread of the
+ * rump kernel itself has nowhere to go and is parked for good. */
+static void rump_panicked(void)
+{
+    rump__crashed = true;
+    running = false;
+    kprintf(KERN_ERR "rump: the rump kernel panicked and is stopped; AdrOS goes on without it "
+                     "(its file systems are gone until reboot)\n");
+    void *jb = rump__guard_jb;
+    if (jb) {
+        rump__guard_jb = NULL;
+        __builtin_longjmp(jb, 1);
+    }
+    for (;;)
+        process_sleep(3600 * NSEC_PER_SEC);
 }
 
 /* At poweroff: unmount every rump file system (NetBSD writes everything
  * back as it unmounts), innermost first. */
 static void rump_shutdown(void)
 {
+    if (rump__crashed) {
+        kprintf(KERN_ERR "rump: the rump kernel crashed earlier; its file systems were not written back\n");
+        return;
+    }
     if (!running)
         return;
     struct vfs_mountinfo mi[16];
@@ -148,7 +180,7 @@ static void rump_shutdown(void)
             kprintf(KERN_ERR "rump: could not unmount %s at shutdown (%s); syncing instead\n", mi[i].target,
                     strerror(r));
     }
-    rump___sysimpl_sync();
+    rump_sync();
 }
 static struct shutdown_hook rump_hook = { "rump", rump_shutdown, NULL };
 
@@ -159,8 +191,10 @@ static int rump_boot(void)
         return 0;
     }
     kmalloc_get_stats(&mem_before);
+    rumpuser_adros_set_panic_handler(rump_panicked);
     uint64_t t0 = clock_gettime_ns();
-    int e = rump_init();
+    int e;
+    RUMP_GUARDED(e, EIO, rump_init());
     init_ns = clock_gettime_ns() - t0;
     if (e != 0) {
         kprintf(KERN_ERR "rump: rump_init failed: %s; continuing without the rump kernel\n", strerror(-e));
@@ -191,7 +225,7 @@ void rump_print_status(void)
         kprintf("rump kernel: not linked (put NetBSD's components in third_party/rump and rebuild)\n");
         return;
     }
-    kprintf("rump kernel: %s\n", running ? "running" : "linked, not running");
+    kprintf("rump kernel: %s\n", running ? "running" : rump__crashed ? "crashed (panicked), stopped" : "linked, not running");
     if (!running)
         return;
     const char *ncpu = cmdline_get("rump._RUMPUSER_NCPU");

@@ -46,6 +46,8 @@ struct rmount {
 };
 
 static const struct vnode_ops rump_vnops;
+static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp);
+static int r_unmount_body(struct mount *mp);
 
 static int vtype_of(uint32_t mode)
 {
@@ -115,7 +117,7 @@ static int ensure_fd(struct rnode *rn, bool rw, bool dir)
     return 0;
 }
 
-static int r_lookup(struct vnode *dir, const char *name, struct vnode **out)
+static int r_lookup_body(struct vnode *dir, const char *name, struct vnode **out)
 {
     char *path = kmalloc(VFS_PATH_MAX);
     if (!path)
@@ -127,7 +129,7 @@ static int r_lookup(struct vnode *dir, const char *name, struct vnode **out)
     return r;
 }
 
-static int r_create(struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out)
+static int r_create_body(struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out)
 {
     char *path = kmalloc(VFS_PATH_MAX);
     if (!path)
@@ -172,14 +174,14 @@ static int child_op(struct vnode *dir, const char *name, enum child_op op, const
     return r;
 }
 
-static int r_symlink(struct vnode *dir, const char *name, const char *target)
+static int r_symlink_body(struct vnode *dir, const char *name, const char *target)
 {
     return child_op(dir, name, OP_SYMLINK, target);
 }
-static int r_unlink(struct vnode *dir, const char *name) { return child_op(dir, name, OP_UNLINK, NULL); }
-static int r_rmdir(struct vnode *dir, const char *name) { return child_op(dir, name, OP_RMDIR, NULL); }
+static int r_unlink_body(struct vnode *dir, const char *name) { return child_op(dir, name, OP_UNLINK, NULL); }
+static int r_rmdir_body(struct vnode *dir, const char *name) { return child_op(dir, name, OP_RMDIR, NULL); }
 
-static int r_rename(struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname)
+static int r_rename_body(struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname)
 {
     char *a = kmalloc(VFS_PATH_MAX), *b = kmalloc(VFS_PATH_MAX);
     int r = (!a || !b) ? -ENOMEM : child_path(fdir->data, fname, a);
@@ -212,7 +214,7 @@ static enum vtype dtype(uint8_t t)
 
 #define DBUF 8192
 
-static int r_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
+static int r_readdir_body(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
 {
     struct rnode *rn = dir->data;
     kmutex_lock(&rn->lock);
@@ -278,7 +280,7 @@ static void fill_stat(const struct nb_stat *s, struct vfs_stat *st)
     st->ctime = s->st_ctim.tv_sec;
 }
 
-static int r_getattr(struct vnode *vp, struct vfs_stat *st)
+static int r_getattr_body(struct vnode *vp, struct vfs_stat *st)
 {
     struct rnode *rn = vp->data;
     struct nb_stat s;
@@ -288,7 +290,7 @@ static int r_getattr(struct vnode *vp, struct vfs_stat *st)
     return 0;
 }
 
-static ssize_t r_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
+static ssize_t r_read_body(struct vnode *vp, void *buf, size_t len, uint64_t off)
 {
     struct rnode *rn = vp->data;
     kmutex_lock(&rn->lock);
@@ -301,7 +303,7 @@ static ssize_t r_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
     return r < 0 ? rump_sys_err() : r;
 }
 
-static ssize_t r_write(struct vnode *vp, const void *buf, size_t len, uint64_t off)
+static ssize_t r_write_body(struct vnode *vp, const void *buf, size_t len, uint64_t off)
 {
     struct rnode *rn = vp->data;
     kmutex_lock(&rn->lock);
@@ -323,7 +325,7 @@ static ssize_t r_write(struct vnode *vp, const void *buf, size_t len, uint64_t o
     return r;
 }
 
-static int r_truncate(struct vnode *vp, uint64_t size)
+static int r_truncate_body(struct vnode *vp, uint64_t size)
 {
     struct rnode *rn = vp->data;
     kmutex_lock(&rn->lock);
@@ -334,7 +336,7 @@ static int r_truncate(struct vnode *vp, uint64_t size)
     return r;
 }
 
-static int r_readlink(struct vnode *vp, char *buf, size_t size)
+static int r_readlink_body(struct vnode *vp, char *buf, size_t size)
 {
     struct rnode *rn = vp->data;
     char *tmp = kmalloc(VFS_PATH_MAX);
@@ -354,7 +356,7 @@ static int r_readlink(struct vnode *vp, char *buf, size_t size)
     return r;
 }
 
-static int r_fsync(struct vnode *vp)
+static int r_fsync_body(struct vnode *vp)
 {
     struct rnode *rn = vp->data;
     kmutex_lock(&rn->lock);
@@ -369,7 +371,7 @@ static int r_fsync(struct vnode *vp)
     return r;
 }
 
-static void r_inactive(struct vnode *vp)
+static void r_inactive_body(struct vnode *vp)
 {
     struct rnode *rn = vp->data;
     if (rn->fd >= 0)
@@ -377,6 +379,112 @@ static void r_inactive(struct vnode *vp)
     kfree(rn->dbuf);
     kfree(rn);
     kfree(vp);
+}
+
+
+/* ---- guarded entries (see RUMP_GUARDED in rump_int.h) ---- */
+static int r_lookup(struct vnode *dir, const char *name, struct vnode **out)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_lookup_body(dir, name, out));
+    return r;
+}
+static int r_create(struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_create_body(dir, name, type, mode, out));
+    return r;
+}
+static int r_symlink(struct vnode *dir, const char *name, const char *target)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_symlink_body(dir, name, target));
+    return r;
+}
+static int r_unlink(struct vnode *dir, const char *name)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_unlink_body(dir, name));
+    return r;
+}
+static int r_rmdir(struct vnode *dir, const char *name)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_rmdir_body(dir, name));
+    return r;
+}
+static int r_rename(struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_rename_body(fdir, fname, tdir, tname));
+    return r;
+}
+static int r_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_readdir_body(dir, cookie, de));
+    return r;
+}
+static int r_getattr(struct vnode *vp, struct vfs_stat *st)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_getattr_body(vp, st));
+    return r;
+}
+static ssize_t r_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
+{
+    ssize_t r;
+    RUMP_GUARDED(r, -EIO, r_read_body(vp, buf, len, off));
+    return r;
+}
+static ssize_t r_write(struct vnode *vp, const void *buf, size_t len, uint64_t off)
+{
+    ssize_t r;
+    RUMP_GUARDED(r, -EIO, r_write_body(vp, buf, len, off));
+    return r;
+}
+static int r_truncate(struct vnode *vp, uint64_t size)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_truncate_body(vp, size));
+    return r;
+}
+static int r_readlink(struct vnode *vp, char *buf, size_t size)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_readlink_body(vp, buf, size));
+    return r;
+}
+static int r_fsync(struct vnode *vp)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_fsync_body(vp));
+    return r;
+}
+static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_mount_body(mp, source, rootp));
+    return r;
+}
+static int r_unmount(struct mount *mp)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, r_unmount_body(mp));
+    return r;
+}
+static void r_inactive(struct vnode *vp)
+{
+    int done;
+    RUMP_GUARDED(done, 0, (r_inactive_body(vp), 1));
+    if (!done) {
+        /* The rump kernel is dead (or died meanwhile): nothing can be
+         * closed there; free what is ours. */
+        struct rnode *rn = vp->data;
+        kfree(rn->dbuf);
+        kfree(rn);
+        kfree(vp);
+    }
 }
 
 static const struct vnode_ops rump_vnops = {
@@ -397,7 +505,7 @@ static const struct vnode_ops rump_vnops = {
 };
 
 /* source: "hda" (NetBSD's ext2fs) or "<fstype>:<device>" ("ffs:hdb1"). */
-static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
+static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp)
 {
     if (!rump_running())
         return -ENXIO;
@@ -450,14 +558,18 @@ fail:
     return r;
 }
 
-static int r_unmount(struct mount *mp)
+static int r_unmount_body(struct mount *mp)
 {
     struct rmount *rm = mp->data;
-    /* Unmounting writes everything back (NetBSD's unmount syncs). */
+    /* Unmounting writes everything back (NetBSD's unmount syncs).  The VFS
+     * forgets the mount whatever we return, so if NetBSD refuses, write
+     * everything back anyway and force it. */
     if (rump___sysimpl_unmount(rm->rpath, 0) < 0) {
         int r = rump_sys_err();
-        klog(LOG_ERR, "rump: unmount of %s failed: %s\n", rm->rpath, strerror(r));
-        return r;
+        klog(LOG_ERR, "rump: unmount of %s failed (%s); syncing and forcing it\n", rm->rpath, strerror(r));
+        rump___sysimpl_sync();
+        if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
+            return rump_sys_err();
     }
     rump___sysimpl_rmdir(rm->rpath);
     rump__etfs_put(rm->etfs_key);

@@ -73,13 +73,25 @@ int rumpuser_adros_errno(void) { return rumpuser_errno; }
 
 /* RUMPUSER_PANIC: the rump kernel hit a fatal error; AdrOS's panic report
  * (registers, backtrace through the rump kernel's frames) is our "core
- * dump".  Any other value: the rump kernel has halted (rump_sys_reboot).
- * AdrOS itself keeps running: the rump kernel is recorded as stopped, the
- * calling thread gives up its rump CPU and ends. */
+ * dump".  With a panic handler installed (the integration does), the
+ * report is printed and the handler stops the rump kernel while AdrOS goes
+ * on; without one, AdrOS panics.  Any other value: the rump kernel has
+ * halted (rump_sys_reboot).  AdrOS itself keeps running: the rump kernel is
+ * recorded as stopped, the calling thread gives up its rump CPU and ends. */
+static rumpuser_adros_panic_fn panic_handler;
+
+void rumpuser_adros_set_panic_handler(rumpuser_adros_panic_fn fn) { panic_handler = fn; }
+
 void rumpuser_exit(int value)
 {
-    if (value == RUMPUSER_PANIC)
-        panic("rump kernel panic (rumpuser_exit(RUMPUSER_PANIC))");
+    if (value == RUMPUSER_PANIC) {
+        if (!panic_handler)
+            panic("rump kernel panic (rumpuser_exit(RUMPUSER_PANIC))");
+        kprintf(KERN_ERR "\n*** RUMP KERNEL PANIC (thread %s) ***\n", thread_name(thread_current()));
+        backtrace();
+        panic_handler();
+        panic("rump kernel panic: the panic handler returned");
+    }
     kprintf(KERN_NOTICE "rumpuser: rump kernel halted, exit value %d\n", value);
     rumpuser_exit_value = value;
     int nlocks;

@@ -197,6 +197,12 @@ int rumpuser_adros_exit_value(void);
 int rumpuser_adros_errno(void);
 /* Bytes currently allocated through rumpuser_malloc/anonmmap, and the
  * limit (RUMP_MEMLIMIT, 0 for none). */
+/* What a rump kernel panic (rumpuser_exit(RUMPUSER_PANIC)) does after its
+ * report (message, registers, backtrace): without a handler, AdrOS panics;
+ * the integration installs one that stops the rump kernel and lets AdrOS go
+ * on.  The handler must not return. */
+typedef void (*rumpuser_adros_panic_fn)(void);
+void rumpuser_adros_set_panic_handler(rumpuser_adros_panic_fn fn);
 size_t rumpuser_adros_mem_in_use(void);
 size_t rumpuser_adros_mem_limit(void);
 
