@@ -36,9 +36,9 @@ def boots(build):
          "cmdline": "ktest=rumpuser rump=off rump.RUMP_MEMLIMIT=8m rump._RUMPUSER_HOSTNAME=rumptest "
                     "rump.RUMP_NVNODES=1234",
          "timeout": 300},
-        {"name": "rumpuser-panic", "cmdline": "rumptest.crash=panic", "timeout": 60,
+        {"name": "rumpuser-panic", "cmdline": "rump=off rumptest.crash=panic", "timeout": 60,
          "check": _expect_panic([r"rump kernel panic", r"Backtrace:", r"rumpuser_exit\+"])},
-        {"name": "rumpuser-lwp", "cmdline": "rumptest.crash=curlwp", "timeout": 60,
+        {"name": "rumpuser-lwp", "cmdline": "rump=off rumptest.crash=curlwp", "timeout": 60,
          "check": _expect_panic([r"rumpuser_curlwpop\(SET", r"rumpuser_curlwpop\+"])},
         {"name": "rumpreal", "cmdline": "ktest=rumpreal", "timeout": 300},
     ]

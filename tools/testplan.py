@@ -50,7 +50,7 @@ def _expect_panic(patterns):
 def boots(build):
     plan = [
         {"name": "core", "cmdline": "initcalls=off ktest=printf,cmdline,pmm,kmalloc,irq", "timeout": 240},
-        {"name": "threads", "cmdline": "initcalls=off ktest=sched,fpu,tls,time", "timeout": 300},
+        {"name": "threads", "cmdline": "initcalls=off ktest=sched,schedregress,fpu,tls,time", "timeout": 300},
         {"name": "sync", "cmdline": "initcalls=off ktest=sync", "timeout": 300},
         {"name": "entropy-1", "cmdline": "ktest=entropy", "timeout": 120},
         {"name": "entropy-2", "cmdline": "ktest=entropy", "timeout": 120},
@@ -61,6 +61,8 @@ def boots(build):
          "check": _expect_panic([r"guard page"])},
         {"name": "death-doublefree", "cmdline": "crashtest=kfree", "timeout": 60,
          "check": _expect_panic([r"kfree\(0x[0-9a-f]+\): double free"])},
+        {"name": "death-spinsleep", "cmdline": "crashtest=spinsleep", "timeout": 60,
+         "check": _expect_panic([r"blocking while holding a spinlock"])},
         {"name": "bad-cmdline", "cmdline": "ktest=cmdline =oops bad\"opt=1 unknownopt=3 x=\"unterminated",
          "timeout": 60, "post": [_check_cmdline_warnings]},
     ]

@@ -24,9 +24,9 @@ int klog(int level, const char *fmt, ...) __printf(2, 3);
 void kputs_raw(const char *s, size_t n); /* straight to the consoles, no log */
 
 void klog_set_console_level(int level);
-/* Copies the log's retained text (oldest first) into buf; returns the length
- * the whole log has (may exceed size).  With min_level, keep only records at
- * or below that level. */
+/* Copies the log's retained text (oldest first) into buf, whole lines only,
+ * NUL-terminated; returns the length the whole log has (may exceed size).
+ * Only records at or below max_level are included. */
 size_t klog_read(char *buf, size_t size, int max_level);
 size_t klog_size(void);
 

@@ -55,7 +55,7 @@ void kfree(void *p);
 size_t kmalloc_usable_size(const void *p);
 
 struct kmalloc_stats {
-    size_t bytes_in_use;   /* requested bytes currently allocated */
+    size_t bytes_in_use;   /* bytes currently allocated, in whole size classes and pages */
     size_t peak_bytes;
     size_t allocations;    /* live allocations */
     uint64_t total_allocs, total_frees, failures;

@@ -66,6 +66,7 @@ struct thread {
     bool joined;
     char *stack;                /* allocation: guard page, then the stack */
     size_t stack_size;
+    bool static_stack;          /* the boot stack: not ours to free */
     void *tls_block;
     uint8_t *fpu;               /* 512-byte FXSAVE area, 16-byte aligned */
     bool fpu_valid;             /* fpu holds a saved state */
@@ -95,8 +96,9 @@ struct thread *process_create_kernel(const char *name, thread_entry_t entry, voi
 void process_exit_notify(void *retval);
 __noreturn void thread_exit(void *retval);
 /* Waits for a joinable thread to finish, returns its exit value through
- * *retval, frees it.  -EINVAL: not joinable or already joined; -EDEADLK:
- * oneself. */
+ * *retval, frees it.  -EINVAL: not joinable, or another thread is joining
+ * it; -EDEADLK: oneself; -ESRCH: not a thread (or already joined and
+ * freed). */
 int thread_join(struct thread *t, void **retval);
 /* Asks a thread to stop: sets its kill flag and wakes it from an
  * interruptible wait (which returns -EINTR).  Threads poll thread_killed(). */
@@ -118,6 +120,8 @@ void yield(void);
  * deadline_ns.  Returns 0, or -EINTR if killed. */
 int process_sleep(uint64_t ns);
 int process_sleep_until(uint64_t deadline_ns);
+/* The monotonic time ns from now, saturating at UINT64_MAX ("never"). */
+uint64_t sched_deadline_after(uint64_t ns);
 
 /* Wait queues: the primitive under every blocking lock.  Call with
  * interrupts disabled (irq_save); returns with them still disabled.

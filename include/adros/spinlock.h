@@ -20,5 +20,6 @@ void spin_init(spinlock_t *l, const char *name);
 irqflags_t spin_lock_irqsave(spinlock_t *l);
 void spin_unlock_irqrestore(spinlock_t *l, irqflags_t flags);
 bool spin_held(const spinlock_t *l);
+int spin_depth(void); /* spinlocks held now: blocking requires 0 */
 
 #endif

@@ -35,8 +35,13 @@ irqflags_t irq_save(void)
 
 void irq_restore(irqflags_t flags)
 {
-    if (flags & EFLAGS_IF)
+    if (flags & EFLAGS_IF) {
         cpu_sti();
+        /* Turning interrupts back on is a preemption point: a wakeup made
+         * while they were off (need_resched) is acted on now, as an
+         * interrupt arriving right after sti would. */
+        sched_preempt_check();
+    }
 }
 
 bool irqs_enabled(void) { return (read_eflags() & EFLAGS_IF) != 0; }

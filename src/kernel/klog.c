@@ -125,7 +125,7 @@ static const char level_char[8] = { '!', 'A', 'C', 'E', 'W', 'N', 'I', 'D' };
 
 size_t klog_read(char *buf, size_t size, int max_level)
 {
-    size_t pos = 0;
+    size_t pos = 0, copied = 0; /* copied: the prefix of buf filled so far */
     irqflags_t f = spin_lock_irqsave(&log_lock);
     unsigned first = rec_next > NREC ? rec_next - NREC : 0;
     for (unsigned i = first; i < rec_next; i++) {
@@ -140,13 +140,15 @@ size_t klog_read(char *buf, size_t size, int max_level)
                           r->text);
         if (n > (int)sizeof(line) - 1)
             n = sizeof(line) - 1;
-        if (pos + (size_t)n < size)
+        if (pos == copied && pos + (size_t)n < size) {
             memcpy(buf + pos, line, (size_t)n);
+            copied += (size_t)n;
+        }
         pos += (size_t)n;
     }
     spin_unlock_irqrestore(&log_lock, f);
     if (size)
-        buf[pos < size ? pos : size - 1] = '\0';
+        buf[copied] = '\0';
     return pos;
 }
 

@@ -12,13 +12,14 @@
 #include <adros/platform.h>
 #include <adros/power.h>
 #include <adros/sched.h>
+#include <adros/spinlock.h>
 #include <adros/string.h>
 #include <arch/x86.h>
 #include "boot.h"
 
 KOPTION(ktest, "ktest", "ktest=all|<suite>[,<suite>...]: run test suites and power off");
 KOPTION(bench, "bench", "bench=all|<name>[,...]: run benchmarks and power off");
-KOPTION(crash, "crashtest", "crashtest=null|stack|panic|df: deliberately crash (death tests)");
+KOPTION(crash, "crashtest", "crashtest=null|stack|panic|kfree|spinsleep: deliberately crash (death tests)");
 KOPTION(quiet, "quiet", "quiet: only warnings and errors on the console during boot");
 KOPTION(vga, "vga", "vga=off: no VGA text console (serial only)");
 KOPTION(loglevel, "loglevel", "loglevel=0..7: console log level");
@@ -63,6 +64,11 @@ static __attribute__((noinline)) void crash_test(const char *what)
         panic("crashtest: deliberate panic");
     } else if (strcmp(what, "stack") == 0) {
         crash_stack_overflow();
+    } else if (strcmp(what, "spinsleep") == 0) {
+        static spinlock_t l = SPINLOCK_INIT("crashtest");
+        irqflags_t f = spin_lock_irqsave(&l);
+        process_sleep(NSEC_PER_MSEC);
+        spin_unlock_irqrestore(&l, f);
     } else if (strcmp(what, "kfree") == 0) {
         char *p = kmalloc(32);
         kfree(p);

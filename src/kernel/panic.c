@@ -15,12 +15,15 @@ static volatile int panicking;
 
 bool panic_in_progress(void) { return panicking != 0; }
 
-static void print_sym(uintptr_t addr)
+/* lookup is the address to name: the faulting EIP itself, or a return
+ * address minus one (the call instruction), so that a call as the last
+ * instruction of a noreturn function is not named after the next one. */
+static void print_sym(uintptr_t addr, uintptr_t lookup)
 {
     uintptr_t off;
-    const char *name = ksym_lookup(addr, &off);
+    const char *name = ksym_lookup(lookup, &off);
     if (name)
-        kprintf("  [%p] %s+0x%x\n", (void *)addr, name, (unsigned)off);
+        kprintf("  [%p] %s+0x%x\n", (void *)addr, name, (unsigned)(off + (addr - lookup)));
     else
         kprintf("  [%p] ?\n", (void *)addr);
 }
@@ -29,7 +32,7 @@ void backtrace_from(uintptr_t ebp, uintptr_t eip)
 {
     kprintf("Backtrace:\n");
     if (eip)
-        print_sym(eip);
+        print_sym(eip, eip);
     for (int depth = 0; depth < 32 && ebp; depth++) {
         if ((ebp & 3) || !mm_kernel_readable(ebp, 8))
             break;
@@ -37,7 +40,7 @@ void backtrace_from(uintptr_t ebp, uintptr_t eip)
         uintptr_t next = ((uintptr_t *)ebp)[0];
         if (!ret)
             break;
-        print_sym(ret);
+        print_sym(ret, ret - 1);
         if (next <= ebp)
             break; /* stacks grow down: a frame must be above the previous */
         ebp = next;

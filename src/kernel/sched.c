@@ -15,6 +15,7 @@
 #include <adros/mm.h>
 #include <adros/platform.h>
 #include <adros/sched.h>
+#include <adros/spinlock.h>
 #include <adros/string.h>
 
 #define SLICE_NS (10 * NSEC_PER_MSEC)
@@ -70,7 +71,7 @@ static void rq_remove(struct thread *t)
 }
 
 /* Is a thread of priority >= prio waiting to run? */
-static bool contended(int prio) { return (ready_mask >> prio) != 0; }
+static bool contended(int prio) { return prio < NPRIO && (ready_mask >> prio) != 0; }
 
 /* ---- the one-shot timer ---- */
 
@@ -116,13 +117,15 @@ static void program_timer(void)
 
 /* ---- making threads ready ---- */
 
+static bool in_timer_event; /* sched_timer_event re-arms once at its end */
+
 static void make_ready(struct thread *t)
 {
     t->state = T_READY;
     rq_push(t, false);
     if (t->prio > current->prio || current == idle_thread)
         need_resched = true;
-    else if (t->prio == current->prio)
+    else if (t->prio == current->prio && !in_timer_event)
         program_timer(); /* the slice end now matters */
 }
 
@@ -183,6 +186,8 @@ static void thread_trampoline(void)
 
 void schedule(void)
 {
+    if (in_interrupt())
+        panic("schedule() called from an interrupt handler");
     irqflags_t f = irq_save();
     struct thread *t = current;
     if (t->state == T_RUNNING && t != idle_thread) {
@@ -220,6 +225,7 @@ void sched_timer_event(void)
 {
     ntimer++;
     armed_at = UINT64_MAX;
+    in_timer_event = true;
     uint64_t now = clock_gettime_ns();
     while (!list_empty(&timers)) {
         struct thread *t = list_entry(timers.next, struct thread, timer_node);
@@ -237,6 +243,7 @@ void sched_timer_event(void)
     }
     if (current != idle_thread && now >= slice_end && contended(current->prio))
         need_resched = true;
+    in_timer_event = false;
     program_timer();
 }
 
@@ -251,6 +258,8 @@ static void check_can_block(void)
         panic("blocking with interrupts enabled (call waitq_wait under irq_save)");
     if (in_interrupt())
         panic("blocking in an interrupt handler");
+    if (spin_depth())
+        panic("blocking while holding a spinlock");
     if (!started || current == idle_thread)
         panic("blocking in the %s", started ? "idle thread" : "boot code before the scheduler");
 }
@@ -330,7 +339,14 @@ int process_sleep_until(uint64_t deadline_ns)
     return r;
 }
 
-int process_sleep(uint64_t ns) { return process_sleep_until(clock_gettime_ns() + ns); }
+/* now + ns, saturating: a "forever" timeout must not wrap into the past. */
+uint64_t sched_deadline_after(uint64_t ns)
+{
+    uint64_t now = clock_gettime_ns();
+    return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
+int process_sleep(uint64_t ns) { return process_sleep_until(sched_deadline_after(ns)); }
 
 /* ---- creating, exiting, joining ---- */
 
@@ -352,7 +368,7 @@ static void free_thread(struct thread *t)
 {
     list_remove(&t->all_node);
     nthreads--;
-    if (t->stack) {
+    if (t->stack && !t->static_stack) {
         vmm_set_present((vaddr_t)t->stack - PAGE_SIZE, true);
         kfree(t->stack - PAGE_SIZE);
     }
@@ -571,8 +587,6 @@ static void *idle_loop(void *arg)
     return NULL;
 }
 
-static struct thread boot_thread;
-
 void sched_init(void)
 {
     for (int p = 0; p < NPRIO; p++)
@@ -580,8 +594,16 @@ void sched_init(void)
     tls_size = (size_t)(_tbss_end - _tdata_start);
     KASSERT((tls_size & 15) == 0);
 
-    /* The boot context becomes the thread "main". */
-    struct thread *m = &boot_thread;
+    /* The boot context becomes the thread "main".  Its struct is on the
+     * heap like any other (it may exit and be reaped); its stack is the
+     * boot stack in .bss, with a guard page below it. */
+    struct thread *m = kzalloc(sizeof(*m));
+    if (!m)
+        panic("sched: out of memory at boot");
+    m->stack = boot_stack_bottom;
+    m->stack_size = (size_t)(boot_stack_top - boot_stack_bottom);
+    m->static_stack = true;
+    vmm_set_present((vaddr_t)boot_stack_bottom - PAGE_SIZE, false);
     m->magic = THREAD_MAGIC;
     strlcpy(m->name, "main", sizeof(m->name));
     m->prio = PRIO_NORMAL;

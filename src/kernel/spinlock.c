@@ -3,6 +3,9 @@
 #include <adros/kprintf.h>
 #include <adros/spinlock.h>
 
+static int depth; /* spinlocks held now (one CPU) */
+int spin_depth(void) { return depth; }
+
 void spin_init(spinlock_t *l, const char *name)
 {
     l->locked = 0;
@@ -15,6 +18,7 @@ irqflags_t spin_lock_irqsave(spinlock_t *l)
     if (unlikely(l->locked) && !panic_in_progress())
         panic("spinlock %s: recursive acquire", l->name ? l->name : "?");
     l->locked = 1;
+    depth++;
     return f;
 }
 
@@ -23,6 +27,7 @@ void spin_unlock_irqrestore(spinlock_t *l, irqflags_t flags)
     if (unlikely(!l->locked) && !panic_in_progress())
         panic("spinlock %s: released while not held", l->name ? l->name : "?");
     l->locked = 0;
+    depth--;
     irq_restore(flags);
 }
 

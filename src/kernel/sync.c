@@ -67,6 +67,8 @@ struct thread *kmutex_owner(const kmutex_t *m) { return m->owner; }
 
 void ksem_init(ksem_t *s, int count)
 {
+    if (count < 0)
+        panic("ksem_init: negative count %d", count);
     s->count = count;
     waitq_init(&s->wq);
 }
@@ -89,11 +91,7 @@ int ksem_down_until(ksem_t *s, uint64_t deadline)
 
 int ksem_down(ksem_t *s) { return ksem_down_until(s, 0); }
 
-int ksem_down_timeout(ksem_t *s, uint64_t ns)
-{
-    uint64_t now = clock_gettime_ns();
-    return ksem_down_until(s, ns ? now + ns : now);
-}
+int ksem_down_timeout(ksem_t *s, uint64_t ns) { return ksem_down_until(s, sched_deadline_after(ns)); }
 
 int ksem_trydown(ksem_t *s)
 {
@@ -144,8 +142,7 @@ void kcond_wait(kcond_t *c, kmutex_t *m) { (void)kcond_wait_until(c, m, 0); }
 
 int kcond_timedwait(kcond_t *c, kmutex_t *m, uint64_t ns)
 {
-    uint64_t now = clock_gettime_ns();
-    return kcond_wait_until(c, m, ns ? now + ns : now);
+    return kcond_wait_until(c, m, sched_deadline_after(ns));
 }
 
 void kcond_signal(kcond_t *c)

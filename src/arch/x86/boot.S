@@ -27,7 +27,11 @@ _start:
     .size _start, . - _start
 
     .section .bss
-    .align 16
+    .align 4096
+    /* A guard page below the boot stack: unmapped by sched_init, so that an
+     * overflow faults instead of silently corrupting .bss. */
+boot_stack_guard:
+    .skip 4096
     .global boot_stack_bottom, boot_stack_top
 boot_stack_bottom:
     .skip 32768
