@@ -125,8 +125,11 @@ static char *image_manifest(struct img *m, int *err)
         uint8_t d[32];
         if ((*err = ext2_read_inode(&fs, l.e[i].ino, &in, scratch)) != 0)
             break;
-        if (len + 5000 > cap)
-            out = realloc(out, cap *= 2);
+        if (len + 5000 > cap) {
+            char *bigger = realloc(out, cap *= 2);
+            assert_non_null(bigger);
+            out = bigger;
+        }
         if (ext2_itype(&in) == EXT2_S_IFDIR) {
             len += (size_t)sprintf(out + len, "d - - %s\n", l.e[i].path);
         } else if (ext2_itype(&in) == EXT2_S_IFLNK) {
@@ -181,8 +184,11 @@ static char *host_manifest(const char *tree)
     char *out = malloc(cap);
     while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
         len += n;
-        if (cap - len < 4096)
-            out = realloc(out, cap *= 2);
+        if (cap - len < 4096) {
+            char *bigger = realloc(out, cap *= 2);
+            assert_non_null(bigger);
+            out = bigger;
+        }
     }
     out[len] = '\0';
     assert_int_equal(pclose(p), 0);

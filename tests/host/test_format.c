@@ -25,7 +25,7 @@ static void same_as_libc(void **state)
     SAME("[%10s|%-10s|%.3s|%*.*s]", "abc", "abc", "abcdef", 6, 2, "xyz");
     SAME("%lld %llu %llx", (long long)-1234567890123ll, 18446744073709551615ull, 0xfedcba9876543210ull);
     SAME("%c%c%c", 'a', 'b', 'c');
-    SAME("%hhd %hd %hu", 300, 70000, 70000);
+    SAME("%hhd %hd %hu", 300, 70000, 70000); /* ints cut to char/short: the point */
     SAME("%zu %zx", (size_t)123456, (size_t)0xabc);
     SAME("%.5d|%8.3d|%-8.3x|", 42, 7, 0x1f);
     SAME("%%|%5c|%-3c|", 'q', 'r');
