@@ -95,6 +95,15 @@ struct thread *process_create_kernel(const char *name, thread_entry_t entry, voi
  * the caller then calls schedule(), which does not return. */
 void process_exit_notify(void *retval);
 __noreturn void thread_exit(void *retval);
+/* Hooks run by every exiting thread (thread_exit, or returning from its
+ * entry) in its own context, interrupts on, before it is marked dead: for
+ * subsystems that keep per-thread state (the rump integration releases the
+ * thread's rump lwp).  Called newest first; fn may block. */
+struct thread_exit_hook {
+    void (*fn)(void);
+    struct thread_exit_hook *next;
+};
+void thread_exit_hook_add(struct thread_exit_hook *h);
 /* Waits for a joinable thread to finish, returns its exit value through
  * *retval, frees it.  -EINVAL: not joinable, or another thread is joining
  * it; -EDEADLK: oneself; -ESRCH: not a thread (or already joined and

@@ -454,8 +454,20 @@ void process_exit_notify(void *retval)
     }
 }
 
+static struct thread_exit_hook *exit_hooks;
+
+void thread_exit_hook_add(struct thread_exit_hook *h)
+{
+    irqflags_t f = irq_save();
+    h->next = exit_hooks;
+    exit_hooks = h;
+    irq_restore(f);
+}
+
 void thread_exit(void *retval)
 {
+    for (struct thread_exit_hook *h = exit_hooks; h; h = h->next)
+        h->fn();
     process_exit_notify(retval);
     schedule();
     panic("a dead thread was scheduled");

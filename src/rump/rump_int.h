@@ -40,4 +40,12 @@ extern volatile bool rump__crashed;
         rump__guard_jb = rg_prev__; \
     } while (0)
 
+/* Binds the calling AdrOS thread to an lwp of its own in the rump kernel,
+ * once per thread (a thread-exit hook releases it).  Without it every system
+ * call makes the rump kernel create and destroy a temporary lwp.  Threads
+ * that already have an lwp (the rump kernel's own) are left alone. */
+void rump__bind(void);
+/* RUMP_GUARDED for system calls from AdrOS threads: bound first. */
+#define RUMP_SYSCALL(ret, errval, call) RUMP_GUARDED(ret, errval, (rump__bind(), (call)))
+
 #endif

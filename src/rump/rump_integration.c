@@ -138,9 +138,38 @@ int rump_sync(void)
     if (!running)
         return -ENXIO;
     int r;
-    RUMP_GUARDED(r, -EIO, do_sync());
+    RUMP_SYSCALL(r, -EIO, do_sync());
     return r;
 }
+
+/* ---- binding AdrOS threads to lwps ---- */
+
+static __thread bool bound;
+
+void rump__bind(void)
+{
+    if (bound || !running || thread_current()->rump_lwp)
+        return;
+    /* A new lwp in the rump kernel's process 0, which owns the descriptors
+     * the VFS bridge keeps (as the temporary lwps' did). */
+    int e = rump_pub_lwproc_newlwp(0);
+    if (e == 0)
+        bound = true;
+    else
+        klog(LOG_WARN, "rump: cannot bind thread %s to an lwp (%s); using temporary ones\n",
+             thread_name(thread_current()), strerror(-e));
+}
+
+static void rump_thread_exit(void)
+{
+    if (!bound)
+        return;
+    bound = false;
+    int r;
+    RUMP_GUARDED(r, 0, (rump_pub_lwproc_releaselwp(), 0));
+    (void)r;
+}
+static struct thread_exit_hook rump_exit_hook = { rump_thread_exit, NULL };
 
 /* The rump kernel panicked (its report is printed): stop it, and let AdrOS
  * go on.  A guarded caller gets its call back as a failure; a thread of the
@@ -201,6 +230,7 @@ static int rump_boot(void)
         return -e;
     }
     running = true;
+    thread_exit_hook_add(&rump_exit_hook);
     vfs_register_fs(&rump_vfsops);
     shutdown_hook_add(&rump_hook);
     kprintf("rump: NetBSD rump kernel started, rump_init took %llu.%03llu ms\n",

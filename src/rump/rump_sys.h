@@ -69,6 +69,8 @@ enum { NB_RUMP_ETFS_REG, NB_RUMP_ETFS_BLK, NB_RUMP_ETFS_CHR, NB_RUMP_ETFS_DIR, N
 int rump_init(void);
 int rump_pub_etfs_register(const char *key, const char *hostpath, int type);
 int rump_pub_etfs_remove(const char *key);
+int rump_pub_lwproc_newlwp(int32_t pid);
+void rump_pub_lwproc_releaselwp(void);
 
 int rump___sysimpl_open(const char *path, int flags, ...);
 int rump___sysimpl_close(int fd);

@@ -386,97 +386,97 @@ static void r_inactive_body(struct vnode *vp)
 static int r_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_lookup_body(dir, name, out));
+    RUMP_SYSCALL(r, -EIO, r_lookup_body(dir, name, out));
     return r;
 }
 static int r_create(struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_create_body(dir, name, type, mode, out));
+    RUMP_SYSCALL(r, -EIO, r_create_body(dir, name, type, mode, out));
     return r;
 }
 static int r_symlink(struct vnode *dir, const char *name, const char *target)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_symlink_body(dir, name, target));
+    RUMP_SYSCALL(r, -EIO, r_symlink_body(dir, name, target));
     return r;
 }
 static int r_unlink(struct vnode *dir, const char *name)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_unlink_body(dir, name));
+    RUMP_SYSCALL(r, -EIO, r_unlink_body(dir, name));
     return r;
 }
 static int r_rmdir(struct vnode *dir, const char *name)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_rmdir_body(dir, name));
+    RUMP_SYSCALL(r, -EIO, r_rmdir_body(dir, name));
     return r;
 }
 static int r_rename(struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_rename_body(fdir, fname, tdir, tname));
+    RUMP_SYSCALL(r, -EIO, r_rename_body(fdir, fname, tdir, tname));
     return r;
 }
 static int r_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_readdir_body(dir, cookie, de));
+    RUMP_SYSCALL(r, -EIO, r_readdir_body(dir, cookie, de));
     return r;
 }
 static int r_getattr(struct vnode *vp, struct vfs_stat *st)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_getattr_body(vp, st));
+    RUMP_SYSCALL(r, -EIO, r_getattr_body(vp, st));
     return r;
 }
 static ssize_t r_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
 {
     ssize_t r;
-    RUMP_GUARDED(r, -EIO, r_read_body(vp, buf, len, off));
+    RUMP_SYSCALL(r, -EIO, r_read_body(vp, buf, len, off));
     return r;
 }
 static ssize_t r_write(struct vnode *vp, const void *buf, size_t len, uint64_t off)
 {
     ssize_t r;
-    RUMP_GUARDED(r, -EIO, r_write_body(vp, buf, len, off));
+    RUMP_SYSCALL(r, -EIO, r_write_body(vp, buf, len, off));
     return r;
 }
 static int r_truncate(struct vnode *vp, uint64_t size)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_truncate_body(vp, size));
+    RUMP_SYSCALL(r, -EIO, r_truncate_body(vp, size));
     return r;
 }
 static int r_readlink(struct vnode *vp, char *buf, size_t size)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_readlink_body(vp, buf, size));
+    RUMP_SYSCALL(r, -EIO, r_readlink_body(vp, buf, size));
     return r;
 }
 static int r_fsync(struct vnode *vp)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_fsync_body(vp));
+    RUMP_SYSCALL(r, -EIO, r_fsync_body(vp));
     return r;
 }
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_mount_body(mp, source, rootp));
+    RUMP_SYSCALL(r, -EIO, r_mount_body(mp, source, rootp));
     return r;
 }
 static int r_unmount(struct mount *mp)
 {
     int r;
-    RUMP_GUARDED(r, -EIO, r_unmount_body(mp));
+    RUMP_SYSCALL(r, -EIO, r_unmount_body(mp));
     return r;
 }
 static void r_inactive(struct vnode *vp)
 {
     int done;
-    RUMP_GUARDED(done, 0, (r_inactive_body(vp), 1));
+    RUMP_SYSCALL(done, 0, (r_inactive_body(vp), 1));
     if (!done) {
         /* The rump kernel is dead (or died meanwhile): nothing can be
          * closed there; free what is ours. */
