@@ -10,24 +10,8 @@
 """
 import re
 
-import qemu
-
-
-def _expect_panic(patterns):
-    def check(b, res):
-        name = res.group
-        if b.timed_out:
-            res.fail(name, "timed out instead of panicking")
-            return
-        if b.status != qemu.EXIT_PANIC:
-            res.fail(name, f"expected a panic, got: {b.describe()}\n" + b.tail(15))
-            return
-        for pat in patterns:
-            if re.search(pat, b.output):
-                res.ok(f"{name}: /{pat}/")
-            else:
-                res.fail(name, f"panic report lacks /{pat}/:\n" + b.tail(25))
-    return check
+import qemu  # noqa: F401
+from testplan import expect_panic
 
 
 def boots(build):
@@ -37,8 +21,8 @@ def boots(build):
                     "rump.RUMP_NVNODES=1234",
          "timeout": 300},
         {"name": "rumpuser-panic", "cmdline": "rump=off rumptest.crash=panic", "timeout": 60,
-         "check": _expect_panic([r"rump kernel panic", r"Backtrace:", r"rumpuser_exit\+"])},
+         "check": expect_panic([r"rump kernel panic", r"Backtrace:", r"rumpuser_exit\+"])},
         {"name": "rumpuser-lwp", "cmdline": "rump=off rumptest.crash=curlwp", "timeout": 60,
-         "check": _expect_panic([r"rumpuser_curlwpop\(SET", r"rumpuser_curlwpop\+"])},
+         "check": expect_panic([r"rumpuser_curlwpop\(SET", r"rumpuser_curlwpop\+"])},
         {"name": "rumpreal", "cmdline": "ktest=rumpreal", "timeout": 300},
     ]

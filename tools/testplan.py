@@ -30,7 +30,9 @@ def _area_plans():
     return mods
 
 
-def _expect_panic(patterns):
+def expect_panic(patterns):
+    """A check for death tests: the boot must end in a panic whose report
+    matches every pattern (plan_*.py modules use it too)."""
     def check(b, res):
         name = res.group
         if b.timed_out:
@@ -55,14 +57,14 @@ def boots(build):
         {"name": "entropy-1", "cmdline": "ktest=entropy", "timeout": 120},
         {"name": "entropy-2", "cmdline": "ktest=entropy", "timeout": 120},
         {"name": "death-null", "cmdline": "crashtest=null", "timeout": 60,
-         "check": _expect_panic([r"Page fault \(#PF\)", r"NULL pointer dereference",
+         "check": expect_panic([r"Page fault \(#PF\)", r"NULL pointer dereference",
                                  r"EIP=[0-9a-f]+ in crash_test\+", r"Backtrace:\n\s+\[0x[0-9a-f]+\] crash_test\+"])},
         {"name": "death-stack", "cmdline": "crashtest=stack", "timeout": 60,
-         "check": _expect_panic([r"guard page"])},
+         "check": expect_panic([r"guard page"])},
         {"name": "death-doublefree", "cmdline": "crashtest=kfree", "timeout": 60,
-         "check": _expect_panic([r"kfree\(0x[0-9a-f]+\): double free"])},
+         "check": expect_panic([r"kfree\(0x[0-9a-f]+\): double free"])},
         {"name": "death-spinsleep", "cmdline": "crashtest=spinsleep", "timeout": 60,
-         "check": _expect_panic([r"blocking while holding a spinlock"])},
+         "check": expect_panic([r"blocking while holding a spinlock"])},
         {"name": "bad-cmdline", "cmdline": "ktest=cmdline =oops bad\"opt=1 unknownopt=3 x=\"unterminated",
          "timeout": 60, "post": [_check_cmdline_warnings]},
     ]

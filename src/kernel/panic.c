@@ -59,25 +59,27 @@ static __noreturn void finish(void)
         cpu_sti_halt(), cpu_cli();
 }
 
-static void header(void)
-{
-    const char *t = sched_ready() ? thread_name(thread_current()) : "boot";
-    kprintf("\n*** KERNEL PANIC (thread %s) ***\n", t ? t : "?");
-}
-
-void panic(const char *fmt, ...)
+/* The start of every panic report: interrupts off, a nested panic stops at
+ * once, then the header and the message. */
+static void begin(const char *fmt, va_list ap)
 {
     cpu_cli();
     if (panicking++) {
         kprintf("\n*** nested panic ***\n");
         machine_poweroff_now(POWEROFF_PANIC);
     }
-    header();
+    const char *t = sched_ready() ? thread_name(thread_current()) : "boot";
+    kprintf("\n*** KERNEL PANIC (thread %s) ***\n", t ? t : "?");
+    kvprintf(fmt, ap);
+    kprintf("\n");
+}
+
+void panic(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    kvprintf(fmt, ap);
+    begin(fmt, ap);
     va_end(ap);
-    kprintf("\n");
     uint32_t eax, ebx, ecx, edx, esi, edi, esp, ebp;
     __asm__ volatile("" : "=a"(eax), "=b"(ebx), "=c"(ecx), "=d"(edx), "=S"(esi), "=D"(edi));
     __asm__ volatile("mov %%esp, %0; mov %%ebp, %1" : "=r"(esp), "=r"(ebp));
@@ -90,17 +92,10 @@ void panic(const char *fmt, ...)
 
 void panic_trap(struct trapframe *tf, const char *fmt, ...)
 {
-    cpu_cli();
-    if (panicking++) {
-        kprintf("\n*** nested panic ***\n");
-        machine_poweroff_now(POWEROFF_PANIC);
-    }
-    header();
     va_list ap;
     va_start(ap, fmt);
-    kvprintf(fmt, ap);
+    begin(fmt, ap);
     va_end(ap);
-    kprintf("\n");
     uintptr_t off;
     const char *fn = ksym_lookup(tf->eip, &off);
     kprintf("EIP=%08x in %s+0x%x  EFLAGS=%08x CS=%04x vector=%u err=%08x\n", tf->eip, fn ? fn : "?",
