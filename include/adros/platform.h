@@ -27,6 +27,8 @@ size_t arch_fpu_state_size(void);
 
 /* Idle: wait for an interrupt with interrupts enabled, return with them off. */
 void arch_idle(void);
+/* A busy-wait iteration (the x86 "pause" hint). */
+void arch_cpu_relax(void);
 
 /* Random numbers from the CPU (RDRAND/RDSEED); false when unavailable. */
 bool arch_rdrand32(uint32_t *v);

@@ -20,6 +20,13 @@
 
 #define SLICE_NS (10 * NSEC_PER_MSEC)
 #define TIMER_MAX_NS (50 * NSEC_PER_MSEC)
+/* A timer interrupt reaches the guest some tens to hundreds of microseconds
+ * after its moment under emulation (and the halted CPU must wake first).
+ * So a sleeper's interrupt is asked for EARLY_NS ahead, and when the CPU is
+ * otherwise idle, the idle thread spins out the remaining time on the
+ * clock and wakes the sleeper itself, at its deadline.  Never early: only
+ * the clock decides when a deadline has passed. */
+#define EARLY_NS (300 * NSEC_PER_USEC)
 #define THREAD_MAGIC 0x7468720au
 
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
@@ -103,6 +110,10 @@ static void program_timer(void)
     uint64_t next = now + TIMER_MAX_NS;
     if (!list_empty(&timers)) {
         uint64_t d = list_entry(timers.next, struct thread, timer_node)->deadline;
+        /* Early, unless that moment has passed (then at the deadline: an
+         * early interrupt re-armed "early" again would fire continuously). */
+        if (d > now + EARLY_NS)
+            d -= EARLY_NS;
         if (d < next)
             next = d;
     }
@@ -221,12 +232,10 @@ void sched_preempt_check(void)
     schedule();
 }
 
-void sched_timer_event(void)
+/* Wakes every sleeper whose deadline has passed.  Interrupts off. */
+static void expire_timers(uint64_t now)
 {
-    ntimer++;
-    armed_at = UINT64_MAX;
     in_timer_event = true;
-    uint64_t now = clock_gettime_ns();
     while (!list_empty(&timers)) {
         struct thread *t = list_entry(timers.next, struct thread, timer_node);
         if (t->deadline > now)
@@ -241,10 +250,39 @@ void sched_timer_event(void)
         }
         make_ready(t);
     }
+    in_timer_event = false;
+}
+
+void sched_timer_event(void)
+{
+    ntimer++;
+    armed_at = UINT64_MAX;
+    uint64_t now = clock_gettime_ns();
+    expire_timers(now);
     if (current != idle_thread && now >= slice_end && contended(current->prio))
         need_resched = true;
-    in_timer_event = false;
     program_timer();
+}
+
+/* Idle thread, interrupts off, nothing ready: if the next sleeper is due
+ * within EARLY_NS, spin until its deadline (interrupts on meanwhile, so any
+ * other event is taken) and wake it.  Returns false when there is no such
+ * sleeper (then the CPU halts until the next interrupt). */
+static bool idle_spin_to_deadline(void)
+{
+    if (list_empty(&timers))
+        return false;
+    uint64_t d = list_entry(timers.next, struct thread, timer_node)->deadline;
+    uint64_t now = clock_gettime_ns();
+    if (d > now + EARLY_NS)
+        return false;
+    irq_enable();
+    while (!ready_mask && clock_gettime_ns() < d)
+        arch_cpu_relax();
+    irq_save();
+    expire_timers(clock_gettime_ns());
+    program_timer();
+    return true;
 }
 
 /* ---- sleeping and wait queues ---- */
@@ -592,7 +630,7 @@ static void *idle_loop(void *arg)
         reap_zombies();
         if (ready_mask)
             switch_to_next();
-        else
+        else if (!idle_spin_to_deadline())
             arch_idle();
         irq_enable();
     }

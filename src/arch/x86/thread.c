@@ -20,6 +20,8 @@ void arch_thread_init_stack(struct thread *t, void (*trampoline)(void))
 
 void arch_set_thread_pointer(uint32_t tp) { gdt_set_tls_base(tp); }
 
+void arch_cpu_relax(void) { cpu_pause(); }
+
 void arch_idle(void)
 {
     cpu_sti_halt();
