@@ -105,6 +105,39 @@ def _check_written(b, res):
     shutil.rmtree(out, ignore_errors=True)
 
 
+SHELL_SCRIPT = ("mkdir /w; mount -t rump hda /w; write /w/a.txt hello rump; write -a /w/a.txt second line; "
+                "mkdir /w/d; cp /w/a.txt /w/d/b.txt; mv /w/d/b.txt /w/d/c.txt; ln -s ../a.txt /w/d/l; "
+                "cat /w/d/l; sync; rump; umount /w")
+
+
+def _prepare_shell(build):
+    d = os.path.join(build, "stage1")
+    os.makedirs(d, exist_ok=True)
+    _mkfs(os.path.join(d, "shell.img"), 16)
+
+
+def _check_shell(build):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != 1:
+            res.fail(name, f"{b.describe()}\n" + b.tail(20))
+            return
+        if not re.search(r"script: 12 commands, 0 failed", b.output):
+            res.fail(name, "the script had failures:\n" + b.tail(30))
+            return
+        res.ok(f"{name}: mount -t rump, write, cp, mv, ln -s, cat, sync, umount")
+        img = os.path.join(build, "stage1", "shell.img")
+        p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
+        (res.ok if p.returncode == 0 else lambda n: res.fail(n, p.stdout[-1500:]))(f"{name}: e2fsck -fn clean")
+        got = subprocess.run(["debugfs", "-R", "cat /d/c.txt", img], capture_output=True).stdout
+        link = subprocess.run(["debugfs", "-R", "stat /d/l", img], capture_output=True, text=True).stdout
+        if got == b"hello rump\nsecond line\n" and 'Fast link dest: "../a.txt"' in link:
+            res.ok(f"{name}: the host reads the files back")
+        else:
+            res.fail(f"{name}: the host reads the files back", f"got {got!r}; link: {link[-300:]}")
+    return check
+
+
 def _rump_fails_cleanly(b, res):
     """A corrupt image read through NetBSD's ext2fs: the manifest must fail
     with an error and AdrOS must go on to a clean poweroff (FAIL status).  If
@@ -132,6 +165,8 @@ def boots(build):
             {"name": "stage1-read", "cmdline": "", "skip": why,
              "tests": ["rumpfs/mount_readonly", "rumpfs/eight_concurrent_readers", "rumpfs/same_as_native",
                        "rumpfs/corrupt_image_fails_cleanly", "rumpfs/unmount"]},
+            {"name": "stage1-shell", "cmdline": "", "skip": why,
+             "tests": ["shell: mount -t rump, write, cp, mv, ln -s, sync, umount; checked on the host"]},
             {"name": "stage1-hostile", "cmdline": "", "skip": why,
              "tests": ["corrupt images read through rump fail cleanly, AdrOS keeps running"]},
             {"name": "stage1-manifest", "cmdline": "", "skip": why,
@@ -165,7 +200,10 @@ def boots(build):
                         "prepare": plan_fs._prepare,
                         "disks": [plan_fs._drive(plan_fs._img(build, "bad-" + h), 0)],
                         "check": _rump_fails_cleanly})
-    return manifests + hostile + [
+    shell = [{"name": "stage1-shell", "cmdline": f'run="{SHELL_SCRIPT}"', "timeout": 120,
+              "prepare": _prepare_shell, "disks": [f"file={d}/shell.img,format=raw,if=ide,index=0"],
+              "check": _check_shell(build)}]
+    return manifests + hostile + shell + [
         {"name": "stage1-read", "cmdline": "ktest=rumpfs", "timeout": 300,
          "prepare": _prepare_read,
          "disks": [f"file={d}/read.img,format=raw,if=ide,index=0",
