@@ -105,6 +105,49 @@ def _expect_clean_failure(what):
     return check
 
 
+def _make_hugedir(path, bs):
+    """A tiny ext2 image whose root directory claims ~4 GiB and maps every
+    block, through indirect blocks that all point at one another, to one
+    empty directory block: no holes, so only a size check can refuse it (a
+    driver that walks it takes minutes per lookup)."""
+    import struct
+    nblk = 64 if bs == 1024 else 16
+    img = bytearray(bs * nblk)
+    first = 1 if bs == 1024 else 0
+    sb = 1024
+    struct.pack_into("<IIIII", img, sb + 0, 32, nblk, 0, 0, 0)      # inodes, blocks
+    struct.pack_into("<I", img, sb + 20, first)                     # first data block
+    struct.pack_into("<I", img, sb + 24, {1024: 0, 4096: 2}[bs])    # log block size
+    struct.pack_into("<I", img, sb + 32, 8 * bs)                    # blocks per group
+    struct.pack_into("<I", img, sb + 40, 32)                        # inodes per group
+    struct.pack_into("<H", img, sb + 56, 0xEF53)
+    gdt = first + 1
+    itab = gdt + 1
+    struct.pack_into("<I", img, gdt * bs + 8, itab)                 # inode table
+    itb = (32 * 128 + bs - 1) // bs
+    d, s1, s2, s3 = itab + itb + 1, itab + itb + 2, itab + itb + 3, itab + itb + 4
+    r = itab * bs + 128                                             # inode 2, the root
+    struct.pack_into("<HHI", img, r, 0o40755, 0, (0xffffffff // bs) * bs)
+    struct.pack_into("<H", img, r + 26, 2)
+    for i in range(12):
+        struct.pack_into("<I", img, r + 40 + 4 * i, d)
+    struct.pack_into("<III", img, r + 88, s1, s2, s3)
+    struct.pack_into("<IH", img, d * bs, 0, bs)                     # one empty entry
+    for i in range(bs // 4):
+        struct.pack_into("<I", img, s1 * bs + 4 * i, d)
+        struct.pack_into("<I", img, s2 * bs + 4 * i, s1)
+        struct.pack_into("<I", img, s3 * bs + 4 * i, s2)
+    with open(path, "wb") as f:
+        f.write(img)
+
+
+def _prepare_hugedir(build):
+    d = os.path.join(build, "fsimg")
+    os.makedirs(d, exist_ok=True)
+    for bs in (1024, 4096):
+        _make_hugedir(os.path.join(d, f"bad-hugedir-{bs // 1024}k.img"), bs)
+
+
 def boots(build):
     plan = [
         {"name": "fs-vfs", "cmdline": "ktest=vfs", "timeout": 120},
@@ -123,6 +166,10 @@ def boots(build):
         plan.append({"name": f"fs-hostile-{h}", "cmdline": "manifest=hda", "timeout": 90,
                      "prepare": _prepare, "disks": [_drive(_img(build, "bad-" + h), 0)],
                      "check": _expect_clean_failure(what)})
+    for k in ("1k", "4k"):
+        plan.append({"name": f"fs-hostile-hugedir-{k}", "cmdline": "manifest=hda", "timeout": 60,
+                     "prepare": _prepare_hugedir, "disks": [_drive(_img(build, "bad-hugedir-" + k), 0)],
+                     "check": _expect_clean_failure("a directory claiming 4 GiB of one repeated block")})
     return plan
 
 

@@ -68,7 +68,7 @@ static const struct blkdev_ops rd_ops = { .submit = rd_submit };
 int ramdisk_create(uint64_t nsectors, uint32_t sector_size, struct blkdev **out)
 {
     if (!IS_POW2(sector_size) || sector_size < 512 || sector_size > 4096 || nsectors == 0 ||
-        nsectors * sector_size > RD_MAX_BYTES)
+        nsectors > RD_MAX_BYTES / sector_size)
         return -EINVAL;
     struct ramdisk *rd = kzalloc(sizeof(*rd));
     if (!rd)
@@ -109,6 +109,7 @@ void ramdisk_destroy(struct blkdev *dev)
     if (!dev)
         return;
     struct ramdisk *rd = container_of(dev, struct ramdisk, dev);
+    blk_drop_partitions(dev); /* they point at dev */
     blk_unregister(dev);
     for (size_t i = 0; i < rd->npages; i++)
         kfree(rd->pages[i]);

@@ -142,7 +142,12 @@ int ext2_read_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *out, vo
             return bad(fs, -EIO, "file size larger than the block map can address", ino);
         break;
     case EXT2_S_IFDIR:
-        if (out->size % bs || out->size > fs->max_size)
+        /* A directory has no holes: it cannot be larger than the blocks
+         * it owns, nor than the file system (else a block map pointing
+         * everywhere at one block makes every lookup walk gigabytes). */
+        if (out->size % bs || out->size > fs->max_size ||
+            out->size / bs > (uint64_t)(fs->blocks_count - fs->first_data_block) ||
+            out->size / 512 > out->blocks512)
             return bad(fs, -EIO, "bad directory size", ino);
         break;
     case EXT2_S_IFLNK:

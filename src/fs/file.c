@@ -157,10 +157,19 @@ static ssize_t rw_at(struct file *f, bool write, void *buf, size_t len, uint64_t
     }
 }
 
+/* Caller-given offsets are signed 64-bit (off_t) and the range may not
+ * wrap; VFS_OFF_APPEND (UINT64_MAX) is only ever made by vfs_write. */
+static bool bad_range(uint64_t off, size_t len)
+{
+    return off > (uint64_t)INT64_MAX || (uint64_t)len > (uint64_t)INT64_MAX - off;
+}
+
 ssize_t vfs_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
     if (!f)
         return -EBADF;
+    if (bad_range(off, len))
+        return -EINVAL;
     return rw_at(f, false, buf, len, off);
 }
 
@@ -168,6 +177,8 @@ ssize_t vfs_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 {
     if (!f)
         return -EBADF;
+    if (bad_range(off, len))
+        return -EINVAL;
     return rw_at(f, true, (void *)buf, len, off);
 }
 
@@ -181,6 +192,8 @@ static ssize_t rw_vec(struct file *f, bool write, const struct kiovec *iov, int 
     for (int i = 0; i < iovcnt; i++) {
         if (iov[i].len == 0)
             continue;
+        if (bad_range(off + total, iov[i].len) || off > (uint64_t)INT64_MAX)
+            return total ? (ssize_t)total : -EINVAL;
         ssize_t n = rw_at(f, write, iov[i].base, iov[i].len, off + total);
         if (n < 0)
             return total ? (ssize_t)total : n;
@@ -265,7 +278,8 @@ int64_t vfs_lseek(struct file *f, int64_t off, int whence)
         base = (int64_t)st.size;
     } else if (whence != SEEK_SET)
         err = -EINVAL;
-    if (!err && (base + off < 0 || (f->vp->type == VDIR && !(whence == SEEK_SET))))
+    if (!err && ((off > 0 && base > INT64_MAX - off) || base + off < 0 ||
+                 (f->vp->type == VDIR && !(whence == SEEK_SET))))
         err = -EINVAL;
     if (!err)
         f->off = (uint64_t)(base + off);
