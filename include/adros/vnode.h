@@ -59,6 +59,10 @@ struct vnode {
     void *data;                 /* the file system's */
     struct blkdev *bdev;        /* VBLK: the device */
     volatile int refcnt;        /* atomic */
+    /* vnode_rele calls in flight that may end in inactive() (atomic): a
+     * file system must not free a vnode while another release of it is
+     * still on its way into inactive() (see ramfs_inactive). */
+    volatile int releasing;
 };
 
 struct vfsops {

@@ -426,8 +426,11 @@ static void ramfs_inactive(struct vnode *vp)
     struct ramfs *fs = RFS(vp);
     struct rnode *n = RN(vp);
     kmutex_lock(&fs->lock);
-    /* Unlinked nodes cannot be found again, so the count stays zero. */
-    bool dead = !n->linked && __atomic_load_n(&vp->refcnt, __ATOMIC_SEQ_CST) == 0;
+    /* Unlinked nodes cannot be found again, so the count stays zero.  Free
+     * only as the last release in flight: another thread may have reached
+     * zero before us and not yet got here (then it frees). */
+    int others = __atomic_sub_fetch(&vp->releasing, 1, __ATOMIC_SEQ_CST);
+    bool dead = !n->linked && others == 0 && __atomic_load_n(&vp->refcnt, __ATOMIC_SEQ_CST) == 0;
     if (dead)
         free_node(fs, n);
     kmutex_unlock(&fs->lock);

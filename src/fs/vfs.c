@@ -68,11 +68,17 @@ void vnode_ref(struct vnode *vp)
 void vnode_rele(struct vnode *vp)
 {
     struct mount *mp = vp->mnt;
+    /* Counted before the decrement: a thread preempted between reaching
+     * zero and entering inactive() is visible to a faster one that revived
+     * and released the vnode meanwhile. */
+    __atomic_add_fetch(&vp->releasing, 1, __ATOMIC_SEQ_CST);
     int n = __atomic_sub_fetch(&vp->refcnt, 1, __ATOMIC_SEQ_CST);
     if (n < 0)
         panic("vnode_rele: vnode %p (ino %llu) released too often", (void *)vp, (unsigned long long)vp->ino);
     if (n == 0 && vp->ops->inactive)
-        vp->ops->inactive(vp);
+        vp->ops->inactive(vp); /* drops its `releasing` count itself */
+    else
+        __atomic_sub_fetch(&vp->releasing, 1, __ATOMIC_SEQ_CST);
     /* Only now may umount see the mount idle: inactive() may still be
      * using the file system. */
     __atomic_sub_fetch(&mp->refs, 1, __ATOMIC_SEQ_CST);
