@@ -138,6 +138,52 @@ def _check_shell(build):
     return check
 
 
+TWO_DISKS = ("mkdir /a; mkdir /b; mount -t rump hda /a; mount -t rump hdb /b; write /a/x on-a; write /b/y on-b; "
+             "ls /a; ls /b; umount /b; cat /a/x; umount /a")
+
+
+def _prepare_two(build):
+    d = os.path.join(build, "stage1")
+    os.makedirs(d, exist_ok=True)
+    _mkfs(os.path.join(d, "two-a.img"), 8)
+    _mkfs(os.path.join(d, "two-b.img"), 8)
+
+
+def _check_two(build):
+    def check(b, res):
+        name = res.group
+        out = b.output
+        ok = (re.search(r"adros# ls /a\nlost\+found/\nx\n", out) and re.search(r"adros# ls /b\nlost\+found/\ny\n", out)
+              and re.search(r"adros# cat /a/x\non-a\n", out) and "script: 11 commands, 0 failed" in out)
+        if ok:
+            res.ok(f"{name}: two disks mounted through rump at once stay apart")
+        else:
+            res.fail(name, "wrong listing or contents:\n" + b.tail(30))
+        d = os.path.join(build, "stage1")
+        a = subprocess.run(["debugfs", "-R", "ls -p /", os.path.join(d, "two-a.img")], capture_output=True, text=True).stdout
+        bb = subprocess.run(["debugfs", "-R", "ls -p /", os.path.join(d, "two-b.img")], capture_output=True, text=True).stdout
+        if "/x/" in a and "/y/" not in a and "/y/" in bb and "/x/" not in bb:
+            res.ok(f"{name}: each file landed on its own disk (host)")
+        else:
+            res.fail(f"{name}: each file landed on its own disk (host)", f"hda: {a}\nhdb: {bb}")
+    return check
+
+
+def _check_memlimit(build):
+    def check(b, res):
+        name = res.group
+        import hashlib
+        tree = os.path.join(build, "stage1", "bench-tree", "big.bin")
+        want = hashlib.sha256(open(tree, "rb").read()).hexdigest()
+        if b.timed_out:
+            res.fail(name, "hung (the rump kernel waiting for memory?)\n" + b.tail(15))
+        elif re.search(want + r"\s+/r/big.bin", b.output) and "0 failed" in b.output:
+            res.ok(f"{name}: 32 MiB read through rump with RUMP_MEMLIMIT=3m, right digest")
+        else:
+            res.fail(name, f"expected {want}:\n" + b.tail(15))
+    return check
+
+
 def _rump_fails_cleanly(b, res):
     """A corrupt image read through NetBSD's ext2fs: the manifest must fail
     with an error and AdrOS must go on to a clean poweroff (FAIL status).  If
@@ -167,6 +213,9 @@ def boots(build):
                        "rumpfs/corrupt_image_fails_cleanly", "rumpfs/unmount"]},
             {"name": "stage1-shell", "cmdline": "", "skip": why,
              "tests": ["shell: mount -t rump, write, cp, mv, ln -s, sync, umount; checked on the host"]},
+            {"name": "stage1-two-disks", "cmdline": "", "skip": why,
+             "tests": ["two disks mounted through rump at once stay apart",
+                       "32 MiB read through rump with RUMP_MEMLIMIT=3m"]},
             {"name": "stage1-hostile", "cmdline": "", "skip": why,
              "tests": ["corrupt images read through rump fail cleanly, AdrOS keeps running"]},
             {"name": "stage1-manifest", "cmdline": "", "skip": why,
@@ -203,6 +252,16 @@ def boots(build):
     shell = [{"name": "stage1-shell", "cmdline": f'run="{SHELL_SCRIPT}"', "timeout": 120,
               "prepare": _prepare_shell, "disks": [f"file={d}/shell.img,format=raw,if=ide,index=0"],
               "check": _check_shell(build)}]
+    shell += [{"name": "stage1-two-disks", "cmdline": f'run="{TWO_DISKS}"', "timeout": 120,
+               "prepare": _prepare_two,
+               "disks": [f"file={d}/two-a.img,format=raw,if=ide,index=0",
+                         f"file={d}/two-b.img,format=raw,if=ide,index=1"],
+               "check": _check_two(build)},
+              {"name": "stage1-memlimit",
+               "cmdline": 'rump.RUMP_MEMLIMIT=3m run="mkdir /r; mount -t rump -r hda /r; sha256sum /r/big.bin"',
+               "timeout": 180, "prepare": _prepare_bench,
+               "disks": [f"file={d}/bench.img,format=raw,if=ide,index=0,snapshot=on"],
+               "check": _check_memlimit(build)}]
     return manifests + hostile + shell + [
         {"name": "stage1-read", "cmdline": "ktest=rumpfs", "timeout": 300,
          "prepare": _prepare_read,

@@ -30,7 +30,7 @@ extern volatile bool rump__crashed;
             break; \
         } \
         void *rg_jb__[5]; \
-        void *rg_prev__ = rump__guard_jb; \
+        void *volatile rg_prev__ = rump__guard_jb; \
         if (__builtin_setjmp(rg_jb__) == 0) { \
             rump__guard_jb = rg_jb__; \
             (ret) = (call); \
@@ -44,8 +44,18 @@ extern volatile bool rump__crashed;
  * once per thread (a thread-exit hook releases it).  Without it every system
  * call makes the rump kernel create and destroy a temporary lwp.  Threads
  * that already have an lwp (the rump kernel's own) are left alone. */
-void rump__bind(void);
-/* RUMP_GUARDED for system calls from AdrOS threads: bound first. */
-#define RUMP_SYSCALL(ret, errval, call) RUMP_GUARDED(ret, errval, (rump__bind(), (call)))
+int rump__bind(void); /* 0 or a negative errno */
+/* RUMP_GUARDED for system calls from AdrOS threads: bound first (a thread
+ * that cannot be bound gets the error, not a call in the wrong process). */
+#define RUMP_SYSCALL(ret, errval, call) \
+    do { \
+        int rb__; \
+        RUMP_GUARDED(rb__, (errval), rump__bind()); \
+        if (rb__ < 0) { \
+            (ret) = rb__; \
+            break; \
+        } \
+        RUMP_GUARDED(ret, errval, call); \
+    } while (0)
 
 #endif

@@ -83,16 +83,15 @@ static struct {
     char key[32];
     int users;
 } etfs[NETFS];
-static kmutex_t etfs_lock = KMUTEX_INIT(etfs_lock, "etfs");
-
+/* Called only by rump_vfs.c's mount and unmount, which run one at a time
+ * (under its rmount_lock): no lock of its own, so none is ever left held
+ * by a rump kernel panic. */
 int rump__etfs_get(const char *key, const char *dev)
 {
-    kmutex_lock(&etfs_lock);
     int free_slot = -1, r = 0;
     for (int i = 0; i < NETFS; i++) {
         if (etfs[i].users && strcmp(etfs[i].key, key) == 0) {
             etfs[i].users++;
-            kmutex_unlock(&etfs_lock);
             return 0;
         }
         if (!etfs[i].users && free_slot < 0)
@@ -110,13 +109,11 @@ int rump__etfs_get(const char *key, const char *dev)
             etfs[free_slot].users = 1;
         }
     }
-    kmutex_unlock(&etfs_lock);
     return r;
 }
 
 void rump__etfs_put(const char *key)
 {
-    kmutex_lock(&etfs_lock);
     for (int i = 0; i < NETFS; i++) {
         if (etfs[i].users && strcmp(etfs[i].key, key) == 0) {
             if (--etfs[i].users == 0)
@@ -124,7 +121,6 @@ void rump__etfs_put(const char *key)
             break;
         }
     }
-    kmutex_unlock(&etfs_lock);
 }
 
 static int do_sync(void)
@@ -146,18 +142,21 @@ int rump_sync(void)
 
 static __thread bool bound;
 
-void rump__bind(void)
+int rump__bind(void)
 {
     if (bound || !running || thread_current()->rump_lwp)
-        return;
-    /* A new lwp in the rump kernel's process 0, which owns the descriptors
-     * the VFS bridge keeps (as the temporary lwps' did). */
-    int e = rump_pub_lwproc_newlwp(0);
-    if (e == 0)
-        bound = true;
-    else
-        klog(LOG_WARN, "rump: cannot bind thread %s to an lwp (%s); using temporary ones\n",
-             thread_name(thread_current()), strerror(-e));
+        return 0;
+    /* A new lwp in the rump kernel's process 1 (initproc): the process the
+     * rump kernel gives the temporary lwps of unbound callers, so every
+     * descriptor the VFS bridge keeps lives in one table. */
+    int e = rump_pub_lwproc_newlwp(1);
+    if (e != 0) {
+        klog(LOG_ERR, "rump: cannot bind thread %s to an lwp: %s\n", thread_name(thread_current()),
+             strerror(-e));
+        return -e;
+    }
+    bound = true;
+    return 0;
 }
 
 static void rump_thread_exit(void)

@@ -29,9 +29,14 @@
 #include "rump_sys.h"
 
 struct rnode {
-    kmutex_t lock;      /* fd, rw, and the directory cursor */
+    kmutex_t lock;      /* fd, rw, old_fd and the directory cursor; taken by
+                         * the guarded entries, outside RUMP_GUARDED, so a
+                         * rump kernel panic cannot leave it held */
     int fd;             /* -1 until needed */
     bool rw;            /* fd is open read-write */
+    int old_fd;         /* the read-only descriptor fd replaced: kept open
+                         * until inactive, since a reader may still be using
+                         * its number (closing it would let it be reused) */
     /* readdir cursor: entry index `dindex` is at dbuf[dpos] */
     char *dbuf;
     int dpos, dlen;
@@ -46,6 +51,9 @@ struct rmount {
 };
 
 static const struct vnode_ops rump_vnops;
+/* Mounting and unmounting (and with them the etfs registrations, see
+ * rump_integration.c) one at a time; taken outside RUMP_GUARDED. */
+static kmutex_t rmount_lock = KMUTEX_INIT(rmount_lock, "rumpmount");
 static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp);
 static int r_unmount_body(struct mount *mp);
 
@@ -82,6 +90,7 @@ static int new_vnode(struct mount *mp, const char *path, struct vnode **out)
     }
     kmutex_init(&rn->lock, "rumpvn");
     rn->fd = -1;
+    rn->old_fd = -1;
     memcpy(rn->path, path, len + 1);
     vnode_init(vp, mp, &rump_vnops, (enum vtype)vtype_of(st.st_mode), st.st_ino);
     vp->data = rn;
@@ -111,7 +120,7 @@ static int ensure_fd(struct rnode *rn, bool rw, bool dir)
     if (fd < 0)
         return rump_sys_err();
     if (rn->fd >= 0)
-        rump___sysimpl_close(rn->fd);
+        rn->old_fd = rn->fd; /* only ever read-only to read-write: once */
     rn->fd = fd;
     rn->rw = rw;
     return 0;
@@ -178,7 +187,9 @@ static int r_symlink_body(struct vnode *dir, const char *name, const char *targe
 {
     return child_op(dir, name, OP_SYMLINK, target);
 }
+
 static int r_unlink_body(struct vnode *dir, const char *name) { return child_op(dir, name, OP_UNLINK, NULL); }
+
 static int r_rmdir_body(struct vnode *dir, const char *name) { return child_op(dir, name, OP_RMDIR, NULL); }
 
 static int r_rename_body(struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname)
@@ -216,8 +227,7 @@ static enum vtype dtype(uint8_t t)
 
 static int r_readdir_body(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
 {
-    struct rnode *rn = dir->data;
-    kmutex_lock(&rn->lock);
+    struct rnode *rn = dir->data; /* rn->lock held */
     int r = ensure_fd(rn, false, true);
     if (r == 0 && !rn->dbuf && !(rn->dbuf = kmalloc(DBUF)))
         r = -ENOMEM;
@@ -259,7 +269,6 @@ static int r_readdir_body(struct vnode *dir, uint64_t *cookie, struct vfs_dirent
         *cookie = rn->dindex;
         r = 1;
     }
-    kmutex_unlock(&rn->lock);
     return r;
 }
 
@@ -290,23 +299,20 @@ static int r_getattr_body(struct vnode *vp, struct vfs_stat *st)
     return 0;
 }
 
-static ssize_t r_read_body(struct vnode *vp, void *buf, size_t len, uint64_t off)
+/* rn->lock held. */
+static int r_openfd_body(struct rnode *rn, bool rw) { return ensure_fd(rn, rw, false); }
+
+/* Without the lock: reads of one file run side by side; fd stays open
+ * until inactive even if a writer replaces it. */
+static ssize_t r_read_body(int fd, void *buf, size_t len, uint64_t off)
 {
-    struct rnode *rn = vp->data;
-    kmutex_lock(&rn->lock);
-    ssize_t r = ensure_fd(rn, false, false);
-    int fd = rn->fd;
-    kmutex_unlock(&rn->lock);
-    if (r < 0)
-        return r;
-    r = rump___sysimpl_pread(fd, buf, len, (int64_t)off);
+    ssize_t r = rump___sysimpl_pread(fd, buf, len, (int64_t)off);
     return r < 0 ? rump_sys_err() : r;
 }
 
 static ssize_t r_write_body(struct vnode *vp, const void *buf, size_t len, uint64_t off)
 {
-    struct rnode *rn = vp->data;
-    kmutex_lock(&rn->lock);
+    struct rnode *rn = vp->data; /* rn->lock held */
     ssize_t r = ensure_fd(rn, true, false);
     if (r == 0 && off == VFS_OFF_APPEND) {
         /* Appending: the size and the write under our lock. */
@@ -321,18 +327,15 @@ static ssize_t r_write_body(struct vnode *vp, const void *buf, size_t len, uint6
         if (r < 0)
             r = rump_sys_err();
     }
-    kmutex_unlock(&rn->lock);
     return r;
 }
 
 static int r_truncate_body(struct vnode *vp, uint64_t size)
 {
-    struct rnode *rn = vp->data;
-    kmutex_lock(&rn->lock);
+    struct rnode *rn = vp->data; /* rn->lock held */
     int r = ensure_fd(rn, true, false);
     if (r == 0 && rump___sysimpl_ftruncate(rn->fd, (int64_t)size) < 0)
         r = rump_sys_err();
-    kmutex_unlock(&rn->lock);
     return r;
 }
 
@@ -358,8 +361,7 @@ static int r_readlink_body(struct vnode *vp, char *buf, size_t size)
 
 static int r_fsync_body(struct vnode *vp)
 {
-    struct rnode *rn = vp->data;
-    kmutex_lock(&rn->lock);
+    struct rnode *rn = vp->data; /* rn->lock held */
     int r = 0;
     if (rn->fd >= 0 && rn->rw) {
         if (rump___sysimpl_fsync(rn->fd) < 0)
@@ -367,7 +369,6 @@ static int r_fsync_body(struct vnode *vp)
     } else {
         rump___sysimpl_sync();
     }
-    kmutex_unlock(&rn->lock);
     return r;
 }
 
@@ -376,6 +377,8 @@ static void r_inactive_body(struct vnode *vp)
     struct rnode *rn = vp->data;
     if (rn->fd >= 0)
         rump___sysimpl_close(rn->fd);
+    if (rn->old_fd >= 0)
+        rump___sysimpl_close(rn->old_fd);
     kfree(rn->dbuf);
     kfree(rn);
     kfree(vp);
@@ -389,90 +392,129 @@ static int r_lookup(struct vnode *dir, const char *name, struct vnode **out)
     RUMP_SYSCALL(r, -EIO, r_lookup_body(dir, name, out));
     return r;
 }
+
 static int r_create(struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_create_body(dir, name, type, mode, out));
     return r;
 }
+
 static int r_symlink(struct vnode *dir, const char *name, const char *target)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_symlink_body(dir, name, target));
     return r;
 }
+
 static int r_unlink(struct vnode *dir, const char *name)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_unlink_body(dir, name));
     return r;
 }
+
 static int r_rmdir(struct vnode *dir, const char *name)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_rmdir_body(dir, name));
     return r;
 }
+
 static int r_rename(struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_rename_body(fdir, fname, tdir, tname));
     return r;
 }
+
 static int r_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
 {
+    struct rnode *rn = dir->data;
     int r;
+    kmutex_lock(&rn->lock);
     RUMP_SYSCALL(r, -EIO, r_readdir_body(dir, cookie, de));
+    kmutex_unlock(&rn->lock);
     return r;
 }
+
 static int r_getattr(struct vnode *vp, struct vfs_stat *st)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_getattr_body(vp, st));
     return r;
 }
+
 static ssize_t r_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
 {
-    ssize_t r;
-    RUMP_SYSCALL(r, -EIO, r_read_body(vp, buf, len, off));
-    return r;
+    struct rnode *rn = vp->data;
+    int r;
+    kmutex_lock(&rn->lock);
+    RUMP_SYSCALL(r, -EIO, r_openfd_body(rn, false));
+    int fd = rn->fd;
+    kmutex_unlock(&rn->lock);
+    if (r < 0)
+        return r;
+    ssize_t n;
+    RUMP_SYSCALL(n, -EIO, r_read_body(fd, buf, len, off));
+    return n;
 }
+
 static ssize_t r_write(struct vnode *vp, const void *buf, size_t len, uint64_t off)
 {
+    struct rnode *rn = vp->data;
     ssize_t r;
+    kmutex_lock(&rn->lock);
     RUMP_SYSCALL(r, -EIO, r_write_body(vp, buf, len, off));
+    kmutex_unlock(&rn->lock);
     return r;
 }
+
 static int r_truncate(struct vnode *vp, uint64_t size)
 {
+    struct rnode *rn = vp->data;
     int r;
+    kmutex_lock(&rn->lock);
     RUMP_SYSCALL(r, -EIO, r_truncate_body(vp, size));
+    kmutex_unlock(&rn->lock);
     return r;
 }
+
 static int r_readlink(struct vnode *vp, char *buf, size_t size)
 {
     int r;
     RUMP_SYSCALL(r, -EIO, r_readlink_body(vp, buf, size));
     return r;
 }
+
 static int r_fsync(struct vnode *vp)
 {
+    struct rnode *rn = vp->data;
     int r;
+    kmutex_lock(&rn->lock);
     RUMP_SYSCALL(r, -EIO, r_fsync_body(vp));
+    kmutex_unlock(&rn->lock);
     return r;
 }
+
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
 {
     int r;
+    kmutex_lock(&rmount_lock);
     RUMP_SYSCALL(r, -EIO, r_mount_body(mp, source, rootp));
+    kmutex_unlock(&rmount_lock);
     return r;
 }
+
 static int r_unmount(struct mount *mp)
 {
     int r;
+    kmutex_lock(&rmount_lock);
     RUMP_SYSCALL(r, -EIO, r_unmount_body(mp));
+    kmutex_unlock(&rmount_lock);
     return r;
 }
+
 static void r_inactive(struct vnode *vp)
 {
     int done;
@@ -527,8 +569,12 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         goto fail;
     }
     ksnprintf(rm->etfs_key, sizeof(rm->etfs_key), "/dev/%s", dev);
-    ksnprintf(rm->rpath, sizeof(rm->rpath), "/adros/%u", (unsigned)mp->id);
-    rump__etfs_get(rm->etfs_key, dev);
+    /* A mount point of its own in the rump kernel's namespace (the VFS
+     * numbers a mount only after this returns). */
+    static uint32_t seq;
+    ksnprintf(rm->rpath, sizeof(rm->rpath), "/adros/%u", (unsigned)++seq);
+    if ((r = rump__etfs_get(rm->etfs_key, dev)) < 0)
+        goto fail;
     rump___sysimpl_mkdir("/adros", 0755);
     if (rump___sysimpl_mkdir(rm->rpath, 0755) < 0 && rump_sys_err() != -EEXIST) {
         r = rump_sys_err();
@@ -547,6 +593,7 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
     r = new_vnode(mp, rm->rpath, rootp);
     if (r < 0) {
         rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE);
+        rump___sysimpl_rmdir(rm->rpath);
         goto fail_etfs;
     }
     mp->data = rm;

@@ -43,10 +43,25 @@ void rumpuser__mem_init(void)
 size_t rumpuser_adros_mem_in_use(void) { return mem_in_use; }
 size_t rumpuser_adros_mem_limit(void) { return mem_limit; }
 
+/* RUMP_MEMLIMIT is the rump kernel's to enforce: it reads the parameter
+ * and keeps its normal threads below it, lets its pagedaemon go up to it
+ * and allocates some memory outside its own accounting.  Refusing at the
+ * same number here starves the pagedaemon and hangs the rump kernel (it
+ * waits for memory it believes it has).  So the host only keeps a safety
+ * ceiling against a runaway rump kernel: twice the limit plus 16 MiB. */
+size_t rumpuser_adros_mem_ceiling(void)
+{
+    if (!mem_limit)
+        return 0;
+    size_t c = 2 * mem_limit + 16 * 1024 * 1024;
+    return c < mem_limit ? SIZE_MAX : c;
+}
+
 static bool charge(size_t len)
 {
+    size_t ceiling = rumpuser_adros_mem_ceiling();
     irqflags_t f = irq_save();
-    bool ok = !mem_limit || (mem_in_use + len >= mem_in_use && mem_in_use + len <= mem_limit);
+    bool ok = !ceiling || (mem_in_use + len >= mem_in_use && mem_in_use + len <= ceiling);
     if (ok)
         mem_in_use += len;
     irq_restore(f);
