@@ -147,16 +147,20 @@ static struct irq_line *line_get(unsigned line)
         return NULL;
     l->line = line;
     waitq_init(&l->wq);
-    struct thread_attr a = { .name = "rump-intr", .prio = PRIO_HIGH, .stack_size = 64 * 1024 };
-    if (thread_create(&a, line_thread, l, &l->thread) < 0) {
-        kfree(l);
-        return NULL;
-    }
+    /* The line first: an interrupt arriving before the thread runs is
+     * remembered in l->pending, and a line that cannot be had leaves
+     * nothing behind. */
     int err;
     l->action = irq_register(line, line_irq, l, "rump-pci", &err);
     if (!l->action) {
         kprintf(KERN_ERR "rumpuser: cannot register IRQ %u: %d\n", line, err);
-        l->thread = NULL; /* parked forever: no interrupt will wake it */
+        kfree(l);
+        return NULL;
+    }
+    struct thread_attr a = { .name = "rump-intr", .prio = PRIO_HIGH, .stack_size = 64 * 1024 };
+    if (thread_create(&a, line_thread, l, &l->thread) < 0) {
+        irq_unregister(l->action);
+        kfree(l);
         return NULL;
     }
     lines[line] = l;
