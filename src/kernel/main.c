@@ -14,6 +14,7 @@
 #include <adros/sched.h>
 #include <adros/spinlock.h>
 #include <adros/string.h>
+#include <arch/apic.h>
 #include <arch/x86.h>
 #include "boot.h"
 
@@ -99,6 +100,7 @@ void kmain(uint32_t magic, const struct multiboot_info *mbi)
     pmm_init(&mbi_copy);
     vmm_init();
     kmalloc_init();
+    apic_init(); /* needs paging and the command line; before any line opens */
     clock_init();
     stage_t0 = 0;
     stage_done("memory, clock");
