@@ -101,11 +101,7 @@ def _interactive(build):
         st.run("system commands", plan_shell._t_system)
         st.run("Ctrl-C interrupts sleep 30", plan_shell._t_ctrl_c_sleep)
 
-        def poweroff(s):
-            s.send("poweroff\r")
-            code = s.close(30)
-            return None if code == qemu.EXIT_OK else f"QEMU exit status {code} after poweroff"
-        st.run("poweroff", poweroff)
+        st.run("poweroff", qi.poweroff_step)
         if s.alive():
             s.close(5)
     return check

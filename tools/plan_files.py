@@ -2,7 +2,7 @@
 ln -s, sync) on the ramfs root: each must do what it says, and each error
 must be one line with an exit status.  (Through NetBSD's ext2fs they are
 exercised by plan_stage1's stage1-shell boot.)"""
-import re
+from testplan import check_patterns
 
 SCRIPT = ("mkdir /t; write /t/a hello world; write -a /t/a again; cat /t/a; cp /t/a /t/b; mv /t/b /t/c; "
           "ln -s c /t/l; cat /t/l; ls /t; rm /t/a; ls /t; mkdir /t/sub; rmdir /t/sub; rm /t/none; cp /t; "
@@ -25,11 +25,7 @@ def _check(b, res):
         ("rmdir of a non-empty directory refused", r"rmdir: /t: .*\(ENOTEMPTY\)\n\[exit 1\]"),
         ("the script's failures are counted", r"script: 19 commands, 5 failed"),
     ]
-    for name, pat in expect:
-        if re.search(pat, out):
-            res.ok(f"shell-files/{name}")
-        else:
-            res.fail(f"shell-files/{name}", f"no /{pat}/ in the output:\n" + b.tail(40))
+    check_patterns(res, out, [(pat, name) for name, pat in expect], "shell-files/", b.tail(40))
 
 
 def boots(build):

@@ -17,6 +17,7 @@ import subprocess
 
 import qemu
 import qemu_interactive as qi
+from testplan import check_patterns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO = os.path.join(ROOT, "demo")
@@ -84,11 +85,7 @@ def _check_script_ok(b, res):
         (r"(?m)^adros# date\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(\d+\)$", "date"),
         (r"(?m)^script: 6 commands, 0 failed$", "summary line"),
     ]
-    for pat, what in want:
-        if re.search(pat, out):
-            res.ok(f"{name}: {what}")
-        else:
-            res.fail(f"{name}: {what}", f"no /{pat}/ in:\n" + b.tail(30))
+    check_patterns(res, out, want, f"{name}: ", b.tail(30))
     if b.status == qemu.EXIT_OK:
         res.ok(f"{name}: powers off with success status")
     else:
@@ -111,11 +108,7 @@ def _check_script_fail(b, res):
          "unterminated quote (it swallows the rest of the script)"),
         (r"(?m)^script: 5 commands, 4 failed$", "summary counts the failures"),
     ]
-    for pat, what in want:
-        if re.search(pat, out):
-            res.ok(f"{name}: {what}")
-        else:
-            res.fail(f"{name}: {what}", f"no /{pat}/ in:\n" + b.tail(30))
+    check_patterns(res, out, want, f"{name}: ", b.tail(30))
     if b.status == qemu.EXIT_FAIL:
         res.ok(f"{name}: powers off with failure status")
     else:
@@ -447,13 +440,7 @@ def _interactive(build):
         st.run("file errors are one line with an exit status", _t_file_errors)
         st.run("Ctrl-C interrupts a long hexdump", _t_ctrl_c_hexdump)
 
-        def poweroff(s):
-            s.send("poweroff\r")
-            st_ = s.close(30)
-            if st_ != qemu.EXIT_OK:
-                return f"QEMU exit status {st_} after poweroff"
-            return None
-        st.run("poweroff exits QEMU cleanly", poweroff)
+        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
         if s.alive():
             s.close(1)
         if "KERNEL PANIC" in s.text():
@@ -475,11 +462,7 @@ def _check_init(b, res):
         (rf"(?m)^{digest}  /mnt/hello.txt$", "sha256sum matches the host's"),
         (rf"(?m)^script: {ncmds} commands, 0 failed$", "every command succeeded"),
     ]
-    for pat, what in want:
-        if re.search(pat, b.output):
-            res.ok(f"{name}: {what}")
-        else:
-            res.fail(f"{name}: {what}", f"no /{pat}/ in:\n" + b.tail(30))
+    check_patterns(res, b.output, want, f"{name}: ", b.tail(30))
     if b.status == qemu.EXIT_OK:
         res.ok(f"{name}: powers off with success status")
     else:
@@ -526,11 +509,7 @@ def _check_iso(build):
         st.run("the shell answers", lambda s: s.wait_prompt(30) and _expect_out(s, "echo from-the-iso",
                                                                                 r"^from-the-iso\r?$"))
 
-        def poweroff(s):
-            s.send("poweroff\r")
-            status = s.close(30)
-            return None if status == qemu.EXIT_OK else f"QEMU exit status {status}"
-        st.run("poweroff", poweroff)
+        st.run("poweroff", qi.poweroff_step)
         if s.alive():
             s.close(1)
     return check

@@ -16,6 +16,8 @@ import os
 import re
 import struct
 
+from testplan import check_patterns
+
 BLKDEBUG_READ_SECTOR = 1000
 BLKDEBUG_WRITE_SECTOR = 2000
 
@@ -91,11 +93,7 @@ def _check_boot_log(b, res):
         (r"ata1: hdc: master \"QEMU HARDDISK\", 8192 sectors", "hdc identified"),
         (r"blk: hda: partition hda6 type 83, sectors 12351\.\.16383", "logical partition found"),
     ]
-    for pat, what in want:
-        if re.search(pat, b.output):
-            res.ok(f"boot-log: {what}")
-        else:
-            res.fail(f"boot-log: {what}", f"no line matching /{pat}/")
+    check_patterns(res, b.output, want, "boot-log: ")
 
 
 def boots(build):

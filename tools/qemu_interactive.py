@@ -169,6 +169,14 @@ class Session:
         return time.monotonic() - self.t0
 
 
+def poweroff_step(s):
+    """A session step: `poweroff` must make QEMU exit with the success
+    status.  Returns None or what went wrong (the Steps convention)."""
+    s.send("poweroff\r")
+    status = s.close(30)
+    return None if status == qemu.EXIT_OK else f"QEMU exit status {status} after poweroff"
+
+
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -30,6 +30,16 @@ def _area_plans():
     return mods
 
 
+def check_patterns(res, text, want, prefix, context=""):
+    """One test result per (pattern, what) in want: ok when the pattern is
+    found in text, else a failure showing context (e.g. the console tail)."""
+    for pat, what in want:
+        if re.search(pat, text):
+            res.ok(f"{prefix}{what}")
+        else:
+            res.fail(f"{prefix}{what}", f"no /{pat}/ in the output" + (f":\n{context}" if context else ""))
+
+
 def expect_panic(patterns):
     """A check for death tests: the boot must end in a panic whose report
     matches every pattern (plan_*.py modules use it too)."""
