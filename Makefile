@@ -8,6 +8,9 @@
 #   make deps     install the Debian packages the build and tests need
 #   make clean / format / lint
 
+# `make` alone builds the kernel, whatever the included makefiles define first.
+.DEFAULT_GOAL := all
+
 CC      ?= gcc
 ifeq ($(origin CC),default)
 CC      := gcc
@@ -141,4 +144,6 @@ lint:
 	   --suppress=invalidPrintfArgType_uint:tests/host/test_format.c \
 	   -Iinclude src tests/host
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Only the kernel's dependency files (build/ also holds other trees, such as
+# tools/rump-components.sh's work directory).
+-include $(shell find $(BUILD)/k -name '*.d' 2>/dev/null)

@@ -1,9 +1,32 @@
-# NetBSD rump kernel components, when the user has put them in third_party/rump.
-# RUMP_COMPONENTS lists the archives linked (whole, so that components register
-# themselves through their linker sets).
-RUMP_DIR        ?= third_party/rump
-RUMP_COMPONENTS ?= librumpfs_ext2fs librumpfs_ffs librumpdev_disk librumpdev librumpvfs librump
-RUMP_OPTIONAL   ?= librumpfs_tmpfs
+# NetBSD rump kernel components, when the user has put them in third_party/rump
+# (tools/rump-components.sh builds and installs them there).
+#
+# The archives are grouped by stage; every stage whose archives are all
+# present is linked, each archive whole (components register themselves
+# through their linker sets), and `make` says per stage what was linked or
+# which archive is missing.  RUMP_COMPONENTS=... links exactly the archives
+# named instead; the stages are then those whose archives are all named.
+#
+# Objects learn what is linked through defines: ADROS_HAVE_RUMP (anything),
+# ADROS_RUMP_<STAGE> per stage, ADROS_RUMP_PCI (the PCI bus component),
+# ADROS_RUMP_FS_<NAME> per optional file system, ADROS_RUMP_STAGES (a string
+# for the boot log and the shell), and ADROS_RUMP_HEADERS when NetBSD's
+# headers are on the include path (src/rump/rumpuser_hdrcheck.c and the
+# structure checks compare them with our declarations).
+RUMP_DIR ?= third_party/rump
+
+RUMP_BASE        := librump librumpvfs librumpdev
+RUMP_STAGE_ext2  := librumpfs_ext2fs librumpfs_ffs librumpdev_disk
+RUMP_STAGE_net   := librumpnet librumpnet_net librumpnet_netinet librumpnet_config librumpdev_bpf \
+                    librumpdev_pci librumpdev_pci_if_wm librumpdev_miiphy
+RUMP_STAGE_usb   := librumpdev_pci librumpdev_pci_usbhc librumpdev_usb librumpdev_umass \
+                    librumpdev_scsipi librumpdev_disk
+RUMP_STAGE_audio := librumpdev_pci librumpdev_pci_hdaudio librumpdev_hdaudio_hdafg librumpdev_audio
+RUMP_STAGES      := ext2 net usb audio
+# Linked when present (and, for the extras of a stage, when that stage is).
+RUMP_EXTRA_net   := librumpnet_netinet6
+RUMP_EXTRA_audio := librumpdev_pci_auich+librumpdev_audio_ac97 librumpdev_pci_eap
+RUMP_EXTRA_fs    := librumpfs_msdos librumpfs_cd9660 librumpfs_tmpfs
 
 ifneq ($(wildcard $(RUMP_DIR)/lib/librump.a),)
 ifneq ($(wildcard $(RUMP_DIR)/include/rump/rumpuser.h),)
@@ -11,30 +34,66 @@ RUMP_PRESENT := 1
 endif
 endif
 
-# The hypercall layer (src/rump/) and the tests that use the rump kernel
-# (tests/kernel/rump*.c) learn through ADROS_HAVE_RUMP that the components
-# are linked, and through ADROS_RUMP_HEADERS that NetBSD's headers are on
-# the include path (src/rump/rumpuser_hdrcheck.c compares them with ours).
-RUMP_CFILES     = $(filter src/rump/% tests/kernel/rump%,$<)
+rump_have = $(if $(RUMP_COMPONENTS),$(filter $(1),$(RUMP_COMPONENTS)),$(if $(wildcard $(RUMP_DIR)/lib/$(1).a),$(1)))
+rump_missing = $(strip $(foreach a,$(1),$(if $(call rump_have,$(a)),,$(a))))
 
 ifdef RUMP_PRESENT
-RUMP_OPT_FOUND := $(foreach c,$(RUMP_OPTIONAL),$(wildcard $(RUMP_DIR)/lib/$(c).a))
-RUMP_ARCHIVES  := $(RUMP_OPT_FOUND) $(foreach c,$(RUMP_COMPONENTS),$(RUMP_DIR)/lib/$(c).a)
-RUMP_LINK      := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
-RUMP_KCFLAGS    = $(if $(RUMP_CFILES),-DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include)
-RUMP_SAY       := echo "  RUMP    linked: $(notdir $(RUMP_ARCHIVES))"
+RUMP_BASE_MISSING := $(call rump_missing,$(RUMP_BASE))
+ifneq ($(RUMP_BASE_MISSING),)
+$(error $(RUMP_DIR)/lib lacks the rump kernel base $(addsuffix .a,$(RUMP_BASE_MISSING)); rebuild it with tools/rump-components.sh)
+endif
+RUMP_LINKED_STAGES := $(foreach s,$(RUMP_STAGES),$(if $(call rump_missing,$(RUMP_STAGE_$(s))),,$(s)))
+# An extra "a+b" is linked only when both are there.
+rump_extra = $(foreach e,$(1),$(if $(call rump_missing,$(subst +, ,$(e))),,$(subst +, ,$(e))))
+RUMP_EXTRAS := $(call rump_extra,$(RUMP_EXTRA_fs)) \
+               $(foreach s,$(RUMP_LINKED_STAGES),$(call rump_extra,$(RUMP_EXTRA_$(s))))
+ifdef RUMP_COMPONENTS
+RUMP_LIBS := $(RUMP_COMPONENTS)
 else
-RUMP_ARCHIVES  :=
-RUMP_LINK      :=
-RUMP_KCFLAGS   :=
-RUMP_SAY       := echo "  RUMP    no NetBSD rump components in $(RUMP_DIR) (see README); kernel built without rump"
+RUMP_LIBS := $(sort $(RUMP_BASE) $(foreach s,$(RUMP_LINKED_STAGES),$(RUMP_STAGE_$(s))) $(RUMP_EXTRAS))
+endif
+# librumpdev_pci is linked from a copy whose stubs that panic
+# (pci_intr_disestablish, bus_space_unmap, bus_space_mmap) are weak, so
+# AdrOS's implementations (src/rump/rump_pci_glue.c) take their place.
+RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
+rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(RUMP_DIR)/lib/$(1).a)
+RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
+RUMP_LINK     := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
+RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
+RUMP_FSES     := $(patsubst librumpfs_%,%,$(filter librumpfs_%,$(RUMP_LIBS)))
+RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include \
+                 $(foreach s,$(RUMP_LINKED_STAGES),-DADROS_RUMP_$(shell echo $(s) | tr a-z A-Z)=1) \
+                 $(foreach f,$(RUMP_FSES),-DADROS_RUMP_FS_$(shell echo $(f) | tr a-z A-Z)=1) \
+                 $(if $(RUMP_PCI),-DADROS_RUMP_PCI=1) \
+                 -DADROS_RUMP_STAGES='"$(RUMP_LINKED_STAGES)"'
+RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked,not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \
+           echo "  RUMP    archives: $(RUMP_LIBS)"
+
+$(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
+	@mkdir -p $(dir $@)
+	@$(OBJCOPY) --weaken-symbol=rumpns_pci_intr_disestablish \
+	   --weaken-symbol=rumpns_pciide_machdep_compat_intr_disestablish \
+	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap $< $@
+
+# A USB set built without NUSB_DMA makes usbd_alloc_buffer panic as soon as
+# EHCI attaches: usbdi.o then never calls usb_allocmem_flags.
+ifneq ($(filter usb,$(RUMP_LINKED_STAGES)),)
+ifeq ($(shell $(NM) -u $(RUMP_DIR)/lib/librumpdev_usb.a 2>/dev/null | grep -c rumpns_usb_allocmem_flags),0)
+$(error $(RUMP_DIR)/lib/librumpdev_usb.a was built without NUSB_DMA=1 (USB host controllers would panic at attach); rebuild the components with tools/rump-components.sh, or build with RUMP_COMPONENTS naming the archives without the USB ones)
+endif
+endif
+else
+RUMP_LINKED_STAGES :=
+RUMP_ARCHIVES :=
+RUMP_LINK     :=
+RUMP_KCFLAGS  :=
+RUMP_SAY      := echo "  RUMP    no NetBSD rump components in $(RUMP_DIR) (tools/rump-components.sh builds them; see README); kernel built without rump"
 endif
 
-# Objects compiled with or without the components must be rebuilt when that
-# changes (or when RUMP_DIR points elsewhere): they depend on a stamp whose
+# Every object is rebuilt when the configuration changes (components added
+# or removed, or RUMP_DIR pointing elsewhere): they depend on a stamp whose
 # content is the configuration, rewritten only when it differs.
 RUMP_CONFIG := $(if $(RUMP_PRESENT),$(abspath $(RUMP_DIR)) $(RUMP_ARCHIVES),none)
 RUMP_STAMP  := $(BUILD)/rump.config
 $(shell mkdir -p $(BUILD); [ "$$(cat $(RUMP_STAMP) 2>/dev/null)" = "$(RUMP_CONFIG)" ] || echo "$(RUMP_CONFIG)" > $(RUMP_STAMP))
-RUMP_OBJS   := $(filter $(BUILD)/k/src/rump/% $(BUILD)/k/tests/kernel/rump%,$(KOBJ))
-$(RUMP_OBJS): $(RUMP_STAMP)
+$(KOBJ): $(RUMP_STAMP)

@@ -15,6 +15,9 @@
 
 bool rump_linked(void);   /* the components are in the image */
 bool rump_running(void);  /* rump_init succeeded */
+/* The stages whose components are linked, as a space-separated list of
+ * "ext2", "net", "usb", "audio" (mk/rump.mk decides); "" when none. */
+const char *rump_stages(void);
 /* Time rump_init took (ns), 0 if it did not run. */
 uint64_t rump_init_ns(void);
 /* Kernel heap bytes in use now minus just before rump_init: what the rump

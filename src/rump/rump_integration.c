@@ -47,7 +47,11 @@ bool rump_linked(void)
 #endif
 }
 
+#ifndef ADROS_RUMP_STAGES
+#define ADROS_RUMP_STAGES ""
+#endif
 bool rump_running(void) { return running; }
+const char *rump_stages(void) { return ADROS_RUMP_STAGES; }
 uint64_t rump_init_ns(void) { return init_ns; }
 void rump__note_mount(uint64_t ns) { last_mount_ns = ns; }
 
@@ -214,6 +218,7 @@ static struct shutdown_hook rump_hook = { "rump", rump_shutdown, NULL };
 
 static int rump_boot(void)
 {
+    kprintf("rump: NetBSD components linked for: %s\n", rump_stages()[0] ? rump_stages() : "(no stage)");
     if (!cmdline_get_bool("rump", true)) {
         kprintf("rump: linked, not started (rump=off)\n");
         return 0;
@@ -255,6 +260,7 @@ void rump_print_status(void)
         return;
     }
     kprintf("rump kernel: %s\n", running ? "running" : rump__crashed ? "crashed (panicked), stopped" : "linked, not running");
+    kprintf("  stages linked: %s\n", rump_stages()[0] ? rump_stages() : "(none)");
     if (!running)
         return;
     const char *ncpu = cmdline_get("rump._RUMPUSER_NCPU");

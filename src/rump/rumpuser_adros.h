@@ -182,6 +182,10 @@ int rumpcomp_pci_confread(unsigned bus, unsigned dev, unsigned fun, int reg, uns
 int rumpcomp_pci_confwrite(unsigned bus, unsigned dev, unsigned fun, int reg, unsigned int value);
 int rumpcomp_pci_irq_map(unsigned bus, unsigned dev, unsigned fun, int intrline, unsigned cookie);
 void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *arg);
+/* Not in NetBSD's interface (AdrOS's, for pci_intr_disestablish: see
+ * rump_pci_glue.c): removes an established handler; blocks until it is not
+ * running. */
+void rumpcomp_pci_irq_disestablish(void *cookie);
 int rumpcomp_pci_dmalloc(size_t size, size_t align, unsigned long *pap, unsigned long *vap);
 void rumpcomp_pci_dmafree(unsigned long va, size_t size);
 int rumpcomp_pci_dmamem_map(struct rumpcomp_pci_dmaseg *segs, size_t nseg, size_t totlen, void **vap);

@@ -2,7 +2,8 @@
  * (rumpuser_adros.h) agree with the rump kernel's own rump/rumpuser.h and
  * rumpcomp/pci_user.h, when the user installed them (mk/rump.mk then
  * defines ADROS_RUMP_HEADERS and puts $(RUMP_DIR)/include on the include
- * path).  Nothing here generates code.
+ * path).  The PCI half applies when the PCI component is linked
+ * (ADROS_RUMP_PCI): a Stage 1 set has no rumpcomp/ headers.  Nothing here generates code.
  *
  * How: NetBSD's header comes first.  Its constants are captured in an
  * enum and undefined, and the few complete types (the upcall structure,
@@ -23,7 +24,9 @@ typedef int32_t pid_t;
 #define LIBRUMPUSER 1
 
 #include <rump/rumpuser.h>
+#ifdef ADROS_RUMP_PCI
 #include <rumpcomp/pci_user.h>
+#endif
 
 #define CAPTURE(x) NB_##x = (x)
 enum nb_consts {
@@ -48,11 +51,13 @@ enum nb_consts {
 _Static_assert(RUMPUSER_PID_SELF == (int64_t)-1, "RUMPUSER_PID_SELF (theirs)");
 static const char nb_param_ncpu[] __attribute__((unused)) = RUMPUSER_PARAM_NCPU;
 static const char nb_param_hostname[] __attribute__((unused)) = RUMPUSER_PARAM_HOSTNAME;
+#ifdef ADROS_RUMP_PCI
 #ifndef RUMPCOMP_USERFEATURE_PCI_DMAFREE
 #error the rump PCI component was built without the "DMA free" user feature AdrOS provides
 #endif
 #ifndef RUMPCOMP_USERFEATURE_PCI_IOSPACE
 #error the rump PCI component was built without the "I/O space" user feature AdrOS provides
+#endif
 #endif
 
 #undef RUMPUSER_VERSION
@@ -182,10 +187,12 @@ HYP(hyp__extra);
 _Static_assert(sizeof(struct rumpuser_iovec) == sizeof(struct adros_iovec), "struct rumpuser_iovec size");
 MEMBER(struct rumpuser_iovec, struct adros_iovec, iov_base);
 MEMBER(struct rumpuser_iovec, struct adros_iovec, iov_len);
+#ifdef ADROS_RUMP_PCI
 _Static_assert(sizeof(struct rumpcomp_pci_dmaseg) == sizeof(struct adros_pci_dmaseg), "dmaseg size");
 MEMBER(struct rumpcomp_pci_dmaseg, struct adros_pci_dmaseg, ds_pa);
 MEMBER(struct rumpcomp_pci_dmaseg, struct adros_pci_dmaseg, ds_len);
 MEMBER(struct rumpcomp_pci_dmaseg, struct adros_pci_dmaseg, ds_vacookie);
+#endif
 
 /* The renamed functions, with NetBSD's types substituted by hand. */
 typedef int init_nb_t(int, const struct rumpuser_hyperup *);
@@ -204,9 +211,11 @@ _Static_assert(__builtin_types_compatible_p(__typeof__(rumpuser_iovwrite),
 _Static_assert(__builtin_types_compatible_p(__typeof__(adros_chk_iovwrite),
                                             int(int, const struct adros_iovec *, size_t, int64_t, size_t *)),
                "rumpuser_iovwrite (ours)");
+#ifdef ADROS_RUMP_PCI
 _Static_assert(__builtin_types_compatible_p(__typeof__(rumpcomp_pci_dmamem_map),
                                             int(struct rumpcomp_pci_dmaseg *, size_t, size_t, void **)),
                "rumpcomp_pci_dmamem_map (theirs)");
+#endif
 _Static_assert(__builtin_types_compatible_p(__typeof__(adros_chk_dmamem_map),
                                             int(struct adros_pci_dmaseg *, size_t, size_t, void **)),
                "rumpcomp_pci_dmamem_map (ours)");

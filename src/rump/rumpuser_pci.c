@@ -65,17 +65,23 @@ struct pci_handler {
     int (*fn)(void *);
     void *arg;
     struct pci_handler *next;
+    struct irq_line *line;
 };
 
-/* One per interrupt line in use by the rump kernel.  handlers is only
- * appended to (under irq_lock); the thread walks it. */
+/* One per interrupt line in use by the rump kernel.  handlers is changed
+ * only under irq_lock; the thread walks it without the lock, holding a rump
+ * CPU, with busy set, so a handler that is unlinked is freed only once busy
+ * is seen clear (rumpcomp_pci_irq_disestablish).  action is registered
+ * while the line has handlers. */
 struct irq_line {
     unsigned line;
     struct irq_action *action;
     struct thread *thread;
-    struct pci_handler *handlers;
+    struct pci_handler *volatile handlers;
     volatile bool pending;     /* set by the AdrOS handler */
+    volatile bool busy;        /* the thread is running handlers */
     struct waitq wq;
+    struct waitq idle;         /* woken when busy goes false */
     uint64_t count;
 };
 
@@ -130,23 +136,40 @@ static void *line_thread(void *arg)
         l->count++;
         int nlocks;
         rumpuser__sched(0, NULL);
+        l->busy = true;
         for (struct pci_handler *h = l->handlers; h; h = h->next)
             h->fn(h->arg);
+        l->busy = false;
         rumpuser__unsched(&nlocks, NULL);
+        waitq_wake_all(&l->idle);
         irqchip_unmask(l->line);
     }
     return NULL;
 }
 
+/* The line's AdrOS handler, registered again after its last handler went
+ * (rumpcomp_pci_irq_disestablish).  Caller holds irq_lock. */
+static bool line_hook(struct irq_line *l)
+{
+    if (l->action)
+        return true;
+    int err;
+    l->action = irq_register(l->line, line_irq, l, "rump-pci", &err);
+    if (!l->action)
+        kprintf(KERN_ERR "rumpuser: cannot register IRQ %u: %d\n", l->line, err);
+    return l->action != NULL;
+}
+
 static struct irq_line *line_get(unsigned line)
 {
     if (lines[line])
-        return lines[line];
+        return line_hook(lines[line]) ? lines[line] : NULL;
     struct irq_line *l = kzalloc(sizeof(*l));
     if (!l)
         return NULL;
     l->line = line;
     waitq_init(&l->wq);
+    waitq_init(&l->idle);
     /* The line first: an interrupt arriving before the thread runs is
      * remembered in l->pending, and a line that cannot be had leaves
      * nothing behind. */
@@ -182,9 +205,10 @@ void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *
         kmutex_lock(&irq_lock);
         struct irq_line *l = line_get((unsigned)(cookie_line[cookie] - 1));
         if (l) {
-            struct pci_handler **pp = &l->handlers;
+            struct pci_handler *volatile *pp = &l->handlers;
             while (*pp)
                 pp = &(*pp)->next;
+            h->line = l;
             *pp = h;
             ret = h;
         }
@@ -193,6 +217,39 @@ void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *
     if (!ret)
         kfree(h);
     return ret;
+}
+
+/* Removes a handler rumpcomp_pci_irq_establish returned (NetBSD's PCI glue
+ * has no such hypercall: src/rump/rump_pci_glue.c calls this for
+ * pci_intr_disestablish).  When it returns, the handler is not running and
+ * never runs again; the line's AdrOS handler goes with its last rump
+ * handler, so a device left asserting its line does not keep the line
+ * thread busy.  Blocks without the rump CPU. */
+void rumpcomp_pci_irq_disestablish(void *cookie)
+{
+    struct pci_handler *h = cookie;
+    if (!h)
+        return;
+    struct irq_line *l = h->line;
+    RUMPUSER_BLOCKING({
+        kmutex_lock(&irq_lock);
+        struct pci_handler *volatile *pp = &l->handlers;
+        while (*pp && *pp != h)
+            pp = &(*pp)->next;
+        if (*pp == h)
+            *pp = h->next;
+        if (!l->handlers && l->action) {
+            irq_unregister(l->action);
+            l->action = NULL;
+        }
+        kmutex_unlock(&irq_lock);
+        /* The thread may be past the unlink point, running h. */
+        irqflags_t f = irq_save();
+        while (l->busy)
+            waitq_wait(&l->idle, 0, false);
+        irq_restore(f);
+    });
+    kfree(h);
 }
 
 /* ---- DMA memory ---- */

@@ -1,0 +1,216 @@
+#!/bin/sh
+# Builds NetBSD's rump kernel components for AdrOS with NetBSD's own build
+# tool (buildrump.sh) and installs them into third_party/rump/ (or --dest).
+#
+#   tools/rump-components.sh [--src DIR] [--buildrump DIR] [--dest DIR]
+#                            [--work DIR] [--curlwp hypercall|__thread] [-j N]
+#
+#   --src DIR        rumpkernel/src-netbsd, branch buildrump-src: a checkout,
+#                    or a git repository holding that branch (it is then
+#                    checked out into the work directory).  Default: cloned.
+#   --buildrump DIR  rumpkernel/buildrump.sh: a checkout or a git repository.
+#                    Default: cloned.
+#   --dest DIR       where lib/ and include/ go.  Default: third_party/rump.
+#   --work DIR       checkouts, objects and tools.  Default: build/rumpbuild.
+#   --curlwp MODE    how the rump kernel finds the current lwp: "hypercall"
+#                    (rumpuser_curlwp, the default) or "__thread" (TLS).
+#   -j N             parallel jobs.  Default: the number of CPUs.
+#
+# What it builds: the rump kernel kernel-only (-k), for i386, non-PIC,
+# including the file systems, the network stack and librumpnet_config;
+# then the PCI components (PCI bus, wm, the PHYs, USB host controllers,
+# HD audio, AC'97, ES1370, virtio) with the PCI user features "I/O space"
+# and "DMA free", which AdrOS's hypercall layer provides.  USB is compiled
+# with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
+# panics as soon as EHCI attaches).
+#
+# This file holds no NetBSD code and changes none of NetBSD's sources: only
+# the options and commands that drive NetBSD's tool.
+set -eu
+
+die() { echo "rump-components: $*" >&2; exit 1; }
+say() { echo "rump-components: $*"; }
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SRC=""
+BRS=""
+DEST="$ROOT/third_party/rump"
+WORK="$ROOT/build/rumpbuild"
+CURLWP=hypercall
+JOBS=$(nproc 2>/dev/null || echo 2)
+SRC_URL=https://github.com/rumpkernel/src-netbsd
+BRS_URL=https://github.com/rumpkernel/buildrump.sh
+BRANCH=buildrump-src
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --src) [ $# -ge 2 ] || die "--src needs a directory"; SRC=$2; shift 2 ;;
+    --buildrump) [ $# -ge 2 ] || die "--buildrump needs a directory"; BRS=$2; shift 2 ;;
+    --dest) [ $# -ge 2 ] || die "--dest needs a directory"; DEST=$2; shift 2 ;;
+    --work) [ $# -ge 2 ] || die "--work needs a directory"; WORK=$2; shift 2 ;;
+    --curlwp) [ $# -ge 2 ] || die "--curlwp needs hypercall or __thread"; CURLWP=$2; shift 2 ;;
+    -j) [ $# -ge 2 ] || die "-j needs a number"; JOBS=$2; shift 2 ;;
+    -j*) JOBS=${1#-j}; shift ;;
+    -h|--help) usage 0 ;;
+    *) echo "rump-components: unknown argument '$1'" >&2; usage ;;
+    esac
+done
+
+case "$CURLWP" in hypercall|__thread) ;; *) die "--curlwp must be hypercall or __thread, not '$CURLWP'" ;; esac
+case "$JOBS" in ''|*[!0-9]*|0) die "-j needs a positive number, not '$JOBS'" ;; esac
+
+abspath() { mkdir -p "$1" && (cd "$1" && pwd); }
+WORK=$(abspath "$WORK")
+DEST=$(abspath "$DEST")
+
+# --- inputs -------------------------------------------------------------------
+command -v git >/dev/null || die "git is needed (apt-get install git)"
+command -v make >/dev/null || die "make is needed (apt-get install make)"
+CC=${CC:-cc}
+probe=$WORK/probe
+mkdir -p "$probe"
+printf 'int main(void) { return sizeof(long) != 4; }\n' > "$probe/m32.c"
+if ! "$CC" -m32 "$probe/m32.c" -o "$probe/m32" 2>"$probe/m32.err"; then
+    sed 's/^/    /' "$probe/m32.err" | head -5 >&2
+    die "no i386 multilib compiler: '$CC -m32' cannot build a program (apt-get install gcc-multilib)"
+fi
+
+is_repo() { git -C "$1" rev-parse --git-dir >/dev/null 2>&1; }
+
+# A checkout of NAME at BRANCH in $WORK/NAME from SOURCE (a URL or a local
+# repository), leaving out the paths given after it (sparse checkout).
+checkout() {
+    name=$1 source=$2 branch=$3; shift 3
+    dir=$WORK/$name
+    if [ ! -d "$dir/.git" ]; then
+        rm -rf "$dir"
+        say "checking out $name ($branch) from $source" >&2
+        git clone -q --no-checkout --branch "$branch" "$source" "$dir" \
+            || die "cannot clone $source (branch $branch)"
+        if [ $# -gt 0 ]; then
+            # Written by hand: "git sparse-checkout set" would first try to
+            # fill the empty work tree with every path.
+            git -C "$dir" config core.sparseCheckout true
+            printf '%s\n' '/*' "$@" > "$dir/.git/info/sparse-checkout"
+        fi
+        # (git reports the two blobs the public repository lacks while it
+        # builds the index; the sparse checkout never needs them.)
+        git -C "$dir" checkout -q "$branch" 2>"$WORK/checkout-$name.log" || {
+            cat "$WORK/checkout-$name.log" >&2
+            die "cannot check out $branch of $source"
+        }
+    fi
+    echo "$dir"
+}
+
+# src-netbsd: two test blobs under compiler_rt's tests are missing from the
+# public repository, so that folder is never checked out.
+SPARSE_SKIP='!/sys/external/bsd/compiler_rt/dist/test/'
+if [ -z "$SRC" ]; then
+    SRC=$(checkout src-netbsd "$SRC_URL" "$BRANCH" "$SPARSE_SKIP")
+else
+    [ -d "$SRC" ] || die "--src $SRC: no such directory"
+    if [ -f "$SRC/sys/rump/Makefile.rump" ]; then
+        if is_repo "$SRC"; then
+            b=$(git -C "$SRC" rev-parse --abbrev-ref HEAD 2>/dev/null || true)
+            [ "$b" = "$BRANCH" ] || [ "$b" = HEAD ] \
+                || die "--src $SRC is on branch '$b'; check out $BRANCH (git -C $SRC checkout $BRANCH)"
+        fi
+    elif is_repo "$SRC"; then
+        git -C "$SRC" rev-parse -q --verify "refs/heads/$BRANCH" >/dev/null \
+            || git -C "$SRC" rev-parse -q --verify "refs/remotes/origin/$BRANCH" >/dev/null \
+            || die "--src $SRC: a git repository without the $BRANCH branch (is it rumpkernel/src-netbsd?)"
+        SRC=$(checkout src-netbsd "$(cd "$SRC" && pwd)" "$BRANCH" "$SPARSE_SKIP")
+    else
+        die "--src $SRC is neither a checkout of rumpkernel/src-netbsd ($BRANCH) nor a git repository"
+    fi
+fi
+SRC=$(cd "$SRC" && pwd)
+[ -f "$SRC/sys/rump/Makefile.rump" ] || die "$SRC has no sys/rump/Makefile.rump: not the $BRANCH branch of src-netbsd"
+
+if [ -z "$BRS" ]; then
+    BRS=$(checkout buildrump.sh "$BRS_URL" master)
+elif [ ! -f "$BRS/buildrump.sh" ]; then
+    is_repo "$BRS" || die "--buildrump $BRS is neither a checkout of rumpkernel/buildrump.sh nor a git repository"
+    b=$(git -C "$BRS" symbolic-ref --short HEAD 2>/dev/null || echo master)
+    BRS=$(checkout buildrump.sh "$(cd "$BRS" && pwd)" "$b")
+fi
+BRS=$(cd "$BRS" && pwd)
+[ -x "$BRS/buildrump.sh" ] || [ -f "$BRS/buildrump.sh" ] || die "$BRS has no buildrump.sh"
+
+# --- the build ----------------------------------------------------------------
+OBJ=$WORK/obj-$CURLWP
+TOOLS=$WORK/tools-$CURLWP
+STAGE=$WORK/dest-$CURLWP
+PCIUSER=$WORK/pciuser
+mkdir -p "$PCIUSER"
+start=$(date +%s)
+
+# The PCI user features AdrOS implements (src/rump/rumpuser_pci.c), and the
+# makefile fragment through which NetBSD's libpci Makefile picks them up.
+cat > "$PCIUSER/rumpcomp_userfeatures_pci.h" <<'EOF'
+/* PCI hypercall features provided by AdrOS's librumpuser_adros. */
+#define RUMPCOMP_USERFEATURE_PCI_IOSPACE 1
+#define RUMPCOMP_USERFEATURE_PCI_DMAFREE 1
+EOF
+printf 'CPPFLAGS+=\t-I%s\n' "$PCIUSER" > "$PCIUSER/pci.mk"
+
+# GCC 12 against 2016 sources: the host tools need -fcommon; warnings that
+# newer compilers added must not be errors; AdrOS's kernel has no stack
+# protector runtime; -m32 selects i386 (buildrump.sh derives MACHINE=i386).
+say "building the rump kernel (curlwp=$CURLWP, -j$JOBS) in $OBJ"
+(
+    cd "$BRS"
+    HOST_CFLAGS="-O -fcommon" ./buildrump.sh -q -k -j "$JOBS" \
+        -s "$SRC" -o "$OBJ" -T "$TOOLS" -d "$STAGE" \
+        -V MKPIC=no -V RUMP_CURLWP="$CURLWP" \
+        -F ACFLAGS=-m32 \
+        -F CFLAGS="-fcommon -Wno-error -fno-stack-protector -fno-pie" \
+        -F CWARNFLAGS=-Wno-error \
+        -F CPPFLAGS="-Wimplicit-fallthrough=0 -DNUSB_DMA=1" \
+        tools build install
+) > "$WORK/build-$CURLWP.log" 2>&1 || {
+    tail -30 "$WORK/build-$CURLWP.log" >&2
+    die "buildrump.sh failed; the whole log is $WORK/build-$CURLWP.log"
+}
+
+# The PCI components are not part of buildrump.sh's build: NetBSD builds
+# them for a platform that supplies the PCI hypercalls, with rumpmake.
+PCI_COMPONENTS="pci pci_if_wm miiphy pci_usbhc pci_hdaudio hdaudio_hdafg pci_auich
+audio_ac97 pci_eap pci_virtio virtio_if_vioif virtio_ld virtio_viornd virtio_vioscsi"
+RUMPMAKE=$TOOLS/rumpmake
+[ -x "$RUMPMAKE" ] || die "buildrump.sh left no $RUMPMAKE"
+for c in $PCI_COMPONENTS; do
+    d=$SRC/sys/rump/dev/lib/lib$c
+    [ -d "$d" ] || die "$d is missing: not the $BRANCH branch?"
+    say "building PCI component $c"
+    (
+        cd "$d"
+        export RUMPCOMP_MAKEFILEINC_rumpdev_pci="$PCIUSER/pci.mk"
+        "$RUMPMAKE" -j "$JOBS" obj && "$RUMPMAKE" -j "$JOBS" dependall && "$RUMPMAKE" install
+    ) >> "$WORK/pci-$CURLWP.log" 2>&1 || {
+        tail -30 "$WORK/pci-$CURLWP.log" >&2
+        die "PCI component $c failed; the whole log is $WORK/pci-$CURLWP.log"
+    }
+done
+
+# The PCI hypercall interface header, beside the rest.
+mkdir -p "$STAGE/include/rumpcomp"
+cp "$SRC/sys/rump/dev/lib/libpci/pci_user.h" "$STAGE/include/rumpcomp/pci_user.h"
+cp "$PCIUSER/rumpcomp_userfeatures_pci.h" "$STAGE/include/rumpcomp/"
+
+# --- install ------------------------------------------------------------------
+# Only static archives and headers: AdrOS links the archives whole.
+rm -rf "$DEST/lib" "$DEST/include"
+mkdir -p "$DEST/lib"
+cp "$STAGE"/lib/librump*.a "$DEST/lib/"
+cp -R "$STAGE/include" "$DEST/include"
+echo "curlwp=$CURLWP src=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown) built=$(date -u +%Y-%m-%dT%H:%MZ)" \
+    > "$DEST/BUILDINFO"
+
+n=$(ls "$DEST"/lib/librump*.a | wc -l)
+say "installed $n archives and the headers into $DEST ($(($(date +%s) - start)) s):"
+ls "$DEST/lib" | sed 's/\.a$//' | tr '\n' ' ' | fold -s -w 76 | sed 's/^/    /'
+echo
