@@ -42,7 +42,7 @@ RUMP_BASE_MISSING := $(call rump_missing,$(RUMP_BASE))
 ifneq ($(RUMP_BASE_MISSING),)
 $(error $(RUMP_DIR)/lib lacks the rump kernel base $(addsuffix .a,$(RUMP_BASE_MISSING)); rebuild it with tools/rump-components.sh)
 endif
-RUMP_LINKED_STAGES := $(foreach s,$(RUMP_STAGES),$(if $(call rump_missing,$(RUMP_STAGE_$(s))),,$(s)))
+RUMP_LINKED_STAGES := $(strip $(foreach s,$(RUMP_STAGES),$(if $(call rump_missing,$(RUMP_STAGE_$(s))),,$(s))))
 # An extra "a+b" is linked only when both are there.
 rump_extra = $(foreach e,$(1),$(if $(call rump_missing,$(subst +, ,$(e))),,$(subst +, ,$(e))))
 RUMP_EXTRAS := $(call rump_extra,$(RUMP_EXTRA_fs)) \
@@ -65,7 +65,7 @@ RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/includ
                  $(foreach s,$(RUMP_LINKED_STAGES),-DADROS_RUMP_$(shell echo $(s) | tr a-z A-Z)=1) \
                  $(foreach f,$(RUMP_FSES),-DADROS_RUMP_FS_$(shell echo $(f) | tr a-z A-Z)=1) \
                  $(if $(RUMP_PCI),-DADROS_RUMP_PCI=1) \
-                 -DADROS_RUMP_STAGES='"$(RUMP_LINKED_STAGES)"'
+                 -DADROS_RUMP_STAGES='"$(strip $(RUMP_LINKED_STAGES))"'
 RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked,not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \
            echo "  RUMP    archives: $(RUMP_LIBS)"
 

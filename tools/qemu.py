@@ -19,7 +19,7 @@ class Boot:
         self.status = status
         self.elapsed = elapsed
         self.timed_out = timed_out
-        self.ready_s = ready_s  # host seconds from QEMU start to "AdrOS ready"
+        self.ready_s = ready_s  # host seconds from QEMU start to "AdrOS ready" (or boot()'s marker)
 
     def lines(self):
         return self.output.splitlines()
@@ -47,12 +47,19 @@ def qemu_cmd(kernel, cmdline, disks=(), mem=256, extra=()):
     for d in disks:
         cmd += d if isinstance(d, (list, tuple)) else ["-drive", d]
     cmd += list(extra)
+    # No network unless the boot asks for one: QEMU's default NIC would be
+    # user-mode networking without restrict=on.
+    if not any(a in ("-nic", "-netdev", "-net") for a in cmd):
+        cmd += ["-nic", "none"]
     return cmd
 
 
-def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=None, log=None):
-    """Boot once; returns a Boot.  cmdline always gets panic=poweroff vga=off."""
-    full = f"panic=poweroff vga=off {cmdline}".strip()
+def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=None, log=None,
+         prefix="panic=poweroff vga=off", marker=b"AdrOS ready"):
+    """Boot once; returns a Boot.  cmdline gets prefix (AdrOS's panic=poweroff
+    vga=off by default; "" for another kernel), and Boot.ready_s is the time
+    the console first shows marker."""
+    full = f"{prefix} {cmdline}".strip()
     cmd = qemu_cmd(kernel, full, disks, mem, extra)
     t0 = time.monotonic()
     ready = None
@@ -80,13 +87,13 @@ def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=N
             chunk = None
         if chunk:
             buf += chunk
-            if ready is None and b"AdrOS ready" in buf:
+            if ready is None and marker in buf:
                 ready = time.monotonic() - t0
             continue
         if proc.poll() is not None:
             rest = proc.stdout.read() or b""
             buf += rest
-            if ready is None and b"AdrOS ready" in buf:
+            if ready is None and marker in buf:
                 ready = time.monotonic() - t0
             break
         time.sleep(0.01)
