@@ -1,0 +1,151 @@
+/* Networking for AdrOS code: sockets and interfaces, served by NetBSD's
+ * TCP/IP stack and drivers in the rump kernel (src/netbsd/net*.c).
+ *
+ * Descriptors are small integers valid in every AdrOS thread (one
+ * descriptor table is shared by all of AdrOS).  Every call may block; none
+ * may be made from an interrupt handler.  Each returns a negative errno
+ * (NetBSD numbering, <adros/errno.h>) on failure: -ENETDOWN when the
+ * network components are not linked or the rump kernel is not running,
+ * -ETIMEDOUT when a timeout expires.  Timeouts are in milliseconds;
+ * NET_FOREVER waits without limit.  Calls are safe while other threads use
+ * the network and the disks. */
+#ifndef ADROS_NET_H
+#define ADROS_NET_H
+
+#include <adros/types.h>
+
+#define NET_FOREVER 0xffffffffu
+
+enum { NET_AF_INET = 2, NET_AF_INET6 = 24 };
+enum { NET_SOCK_STREAM = 1, NET_SOCK_DGRAM = 2, NET_SOCK_RAW = 3 };
+enum { NET_PROTO_ICMP = 1, NET_PROTO_TCP = 6, NET_PROTO_UDP = 17, NET_PROTO_ICMPV6 = 58 };
+
+/* An address and port.  addr holds 4 bytes (IPv4) or 16 (IPv6) in network
+ * order; port is in host order (0: none). */
+struct net_addr {
+    uint8_t family;
+    uint16_t port;
+    uint8_t addr[16];
+    uint32_t scope; /* IPv6 scope (interface index) */
+};
+
+/* True when the network components are linked and the rump kernel runs. */
+bool net_available(void);
+
+/* ---- sockets ---- */
+int net_socket(int family, int type, int proto); /* a descriptor */
+int net_bind(int s, const struct net_addr *a);
+int net_listen(int s, int backlog);
+/* A connected descriptor; the peer's address in *peer if not NULL. */
+int net_accept(int s, struct net_addr *peer, uint32_t timeout_ms);
+int net_connect(int s, const struct net_addr *a, uint32_t timeout_ms);
+/* Sends all n bytes (or fails: what was sent is lost to the caller, so a
+ * failure ends the connection).  Returns n. */
+ssize_t net_send(int s, const void *buf, size_t n, uint32_t timeout_ms);
+/* Up to n bytes, at least 1; 0 at end of stream. */
+ssize_t net_recv(int s, void *buf, size_t n, uint32_t timeout_ms);
+ssize_t net_sendto(int s, const void *buf, size_t n, const struct net_addr *to);
+ssize_t net_recvfrom(int s, void *buf, size_t n, struct net_addr *from, uint32_t timeout_ms);
+int net_shutdown(int s, int how); /* 0 read, 1 write, 2 both */
+int net_close(int s);
+int net_sockname(int s, struct net_addr *a);
+int net_peername(int s, struct net_addr *a);
+
+enum net_opt {
+    NET_OPT_REUSEADDR, /* int 0/1 */
+    NET_OPT_NODELAY,   /* TCP */
+    NET_OPT_RCVBUF,    /* bytes */
+    NET_OPT_SNDBUF,
+    NET_OPT_TTL,       /* IPv4 */
+    NET_OPT_LINGER0,   /* 1: close resets the connection */
+};
+int net_setopt(int s, enum net_opt opt, int value);
+
+#define NET_POLLIN 0x0001
+#define NET_POLLOUT 0x0004
+#define NET_POLLERR 0x0008
+#define NET_POLLHUP 0x0010
+#define NET_POLLNVAL 0x0020
+struct net_pollfd {
+    int fd;
+    short events;
+    short revents;
+};
+/* Waits until one descriptor is ready; returns how many are (0: timeout). */
+int net_poll(struct net_pollfd *fds, int n, uint32_t timeout_ms);
+
+/* ---- addresses (portable: src/lib/inet.c, host-tested) ---- */
+/* "10.0.2.2", "10.0.2.2:80", "::1", "[fe80::1%1]:80".  0 or -EINVAL. */
+int net_parse_addr(const char *s, struct net_addr *a);
+/* "a.b.c.d/len" -> address and prefix length (0..32 / 0..128). */
+int net_parse_cidr(const char *s, struct net_addr *a, int *prefix);
+/* The address, with ":port" (IPv4) or "[..]:port" (IPv6) when port != 0.
+ * Returns buf. */
+char *net_format_addr(const struct net_addr *a, char *buf, size_t n);
+#define NET_ADDRSTRLEN 64
+bool net_addr_equal(const struct net_addr *a, const struct net_addr *b);
+
+/* ---- interfaces and routes (src/netbsd/netif.c) ---- */
+struct net_ifinfo {
+    char name[16];
+    uint32_t flags;        /* NET_IFF_* */
+    uint32_t mtu;
+    uint8_t mac[6];
+    bool has_mac;
+    bool link_up;
+    int naddrs;
+    struct {
+        struct net_addr addr;
+        int prefix;
+    } addrs[4];
+    uint64_t ipackets, ierrors, opackets, oerrors, ibytes, obytes, iqdrops;
+};
+#define NET_IFF_UP 0x0001
+#define NET_IFF_BROADCAST 0x0002
+#define NET_IFF_LOOPBACK 0x0008
+#define NET_IFF_RUNNING 0x0040
+#define NET_IFF_MULTICAST 0x8000
+/* Fills up to max interfaces; returns how many there are. */
+int net_if_list(struct net_ifinfo *ifs, int max);
+int net_if_get(const char *name, struct net_ifinfo *out);
+int net_if_up(const char *name, bool up);
+/* Adds an IPv4 address with its prefix length. */
+int net_if_addr(const char *name, const struct net_addr *a, int prefix);
+/* One DHCP exchange on the interface (brings it up): address, mask and
+ * default route.  Blocks until done or failed. */
+int net_dhcp(const char *name);
+/* The first interface that is not a loopback, "" if none. */
+const char *net_if_first(void);
+
+struct net_route {
+    struct net_addr dst, gateway;
+    int prefix;
+    uint32_t flags; /* NET_RTF_* */
+    char ifname[16];
+};
+#define NET_RTF_UP 0x1
+#define NET_RTF_GATEWAY 0x2
+#define NET_RTF_HOST 0x4
+/* The IPv4 and IPv6 routing table; returns how many routes there are. */
+int net_route_list(struct net_route *r, int max);
+int net_route_default(const struct net_addr *gw, bool add);
+
+/* TCP and UDP sockets of the stack (netstat). */
+struct net_sockinfo {
+    int proto; /* NET_PROTO_TCP / _UDP */
+    struct net_addr local, remote;
+    int state; /* TCP state, NET_TCPS_* */
+    uint32_t rcvq, sndq;
+};
+enum {
+    NET_TCPS_CLOSED, NET_TCPS_LISTEN, NET_TCPS_SYN_SENT, NET_TCPS_SYN_RECEIVED, NET_TCPS_ESTABLISHED,
+    NET_TCPS_CLOSE_WAIT, NET_TCPS_FIN_WAIT_1, NET_TCPS_CLOSING, NET_TCPS_LAST_ACK, NET_TCPS_FIN_WAIT_2,
+    NET_TCPS_TIME_WAIT
+};
+const char *net_tcp_state_name(int state);
+int net_sock_list(struct net_sockinfo *s, int max);
+
+/* What the boot-time configuration did (net= option), for the shell. */
+const char *net_boot_status(void);
+
+#endif
