@@ -5,6 +5,13 @@ JSON lines, prints them as JSON (one object per line) and as a table.
   tools/runbench.py                 all benchmarks
   tools/runbench.py -b mutex,sleep  some
   tools/runbench.py --boot-samples 5  also time boot-to-ready over 5 boots
+  tools/runbench.py --boots fs-bench,linux   only these boots (names: core,
+                                    the area boots, boot (the samples), linux)
+
+Last, the Linux reference boot (tools/linuxref.py): Debian's i386 kernel on
+the machine of AdrOS's fs-bench boot, running the same workloads; each AdrOS
+figure is printed next to Linux's with the ratio AdrOS/Linux.  When its
+packages cannot be fetched it is skipped with the reason (--no-linux skips it).
 """
 import argparse
 import json
@@ -13,6 +20,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import linuxref  # noqa: E402
 import qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,15 +44,26 @@ def main():
     ap.add_argument("-b", dest="benches", default="all")
     ap.add_argument("--boot-samples", type=int, default=5)
     ap.add_argument("--no-extra", action="store_true", help="skip the area boots (storage, rump...)")
+    ap.add_argument("--no-linux", action="store_true", help="skip the Linux reference boot")
+    ap.add_argument("--boots", default="", help="comma-separated boot names to run (default: all)")
     args = ap.parse_args()
+    only = set(filter(None, args.boots.split(",")))
+
+    def wanted(name):
+        return not only or name in only
+
     kernel = os.path.join(args.build, "adros.elf")
     boots = [{"name": "core", "cmdline": f"initcalls=off bench={args.benches}", "timeout": 600}]
-    if not args.no_extra and args.benches == "all":
-        boots += area_benches(args.build)
+    area = area_benches(args.build) if not args.no_extra and args.benches == "all" else []
+    boots += area
     results = []
+    prepared = set()
     for spec in boots:
+        if not wanted(spec["name"]):
+            continue
         if spec.get("prepare"):
             spec["prepare"](args.build)
+            prepared.add(spec["name"])
         b = qemu.boot(kernel, spec["cmdline"], spec.get("disks", ()), spec.get("timeout", 600),
                       spec.get("mem", 256), spec.get("extra", ()))
         if b.timed_out or b.status != qemu.EXIT_OK:
@@ -55,7 +74,7 @@ def main():
                 r = json.loads(line[6:])
                 results.append(r)
                 print(json.dumps(r))
-    if args.boot_samples:
+    if args.boot_samples and wanted("boot"):
         ready = []
         kernel_ready = []
         for _ in range(args.boot_samples):
@@ -75,11 +94,41 @@ def main():
                  "ns": int(statistics.median(kernel_ready) * 1e6), "note": ""}
             results.append(r)
             print(json.dumps(r))
+    linux, linux_info, linux_skipped, linux_failed = [], None, None, None
+    if area and not args.no_linux and wanted("linux"):
+        linux, linux_info, linux_skipped, linux_failed = linux_reference(args.build, area, prepared)
+        for r in linux:
+            print(json.dumps(r))
     print()
     print(f"{'benchmark':<12} {'metric':<46} {'cycles':>12} {'ns':>14}  note")
-    for r in results:
+    for r in results + linux:
         print(f"{r['bench']:<12} {r['metric']:<46} {r['cycles']:>12} {r['ns']:>14}  {r.get('note', '')}")
+    if linux_info:
+        print()
+        print("\n".join(linuxref.format_comparison(results, linux, linux_info)))
+    if linux_skipped:
+        print(f"\nlinux reference boot skipped: {linux_skipped}")
+    if linux_failed:
+        print(f"\nlinux reference boot failed: {linux_failed}", file=sys.stderr)
+        return 1
     return 0
+
+
+def linux_reference(build, area, prepared):
+    """The Linux reference boot on the machine of one of the area boots:
+    (results, info, skip reason, failure); the last two are None or a string."""
+    try:
+        spec, path = linuxref.mirror(area)
+        if spec.get("prepare") and spec["name"] not in prepared:
+            spec["prepare"](build)
+        print(f"# linux reference boot: Debian's i386 kernel on the machine of {spec['name']}", flush=True)
+        results, info = linuxref.run(build, spec, path)
+        return results, info, None, None
+    except linuxref.Skip as e:
+        print(f"# linux reference boot skipped: {e}", flush=True)
+        return [], None, str(e), None
+    except linuxref.Failed as e:
+        return [], None, None, str(e)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,196 @@
+/* lrio: the timing helper of the Linux reference boot (tools/linuxref.py).
+ *
+ * A static i386 Linux program with no C library, built on the host with
+ * `gcc -m32 -static -nostdlib` and put in the guest's initramfs.  Busybox's
+ * dd prints no time, and /proc/uptime ticks in 10 ms steps, so the guest
+ * times its workloads with this: CLOCK_MONOTONIC around a plain read or
+ * write loop, nothing else in the loop (dd would add a write to /dev/null
+ * per block).
+ *
+ *   lrio read FILE BS           read FILE to the end with BS-byte reads
+ *   lrio write FILE BS TOTAL    create FILE, write TOTAL bytes with BS-byte
+ *                               writes, then fsync it (timed)
+ *
+ * Prints "BYTES NS" (bytes moved, nanoseconds from after open() to the end
+ * of the loop, or of fsync()) and exits 0; on an error prints a line to
+ * stderr and exits 1.  BS is at most 1 MiB, BYTES under 4 GiB.
+ * Assumes i386 (int $0x80, 32-bit time_t in struct timespec).
+ */
+
+#define SYS_READ 3
+#define SYS_WRITE 4
+#define SYS_OPEN 5
+#define SYS_CLOSE 6
+#define SYS_FSYNC 118
+#define SYS_CLOCK_GETTIME 265
+#define O_RDONLY 0
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define CLOCK_MONOTONIC 1
+#define MAXBS (1024 * 1024)
+
+struct ts {
+    long sec, nsec;
+};
+
+static unsigned char buf[MAXBS] __attribute__((aligned(4096)));
+
+static long sys3(long n, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c) : "memory");
+    return r;
+}
+
+static unsigned long slen(const char *s)
+{
+    unsigned long n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static void puts_fd(int fd, const char *s)
+{
+    sys3(SYS_WRITE, fd, (long)s, (long)slen(s));
+}
+
+/* Decimal of v into p (at least 11 bytes), zero-padded to width; returns p. */
+static char *utoa(unsigned long v, char *p, int width)
+{
+    char t[11];
+    int n = 0;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n < width)
+        t[n++] = '0';
+    for (int i = 0; i < n; i++)
+        p[i] = t[n - 1 - i];
+    p[n] = 0;
+    return p;
+}
+
+static unsigned long atou(const char *s)
+{
+    unsigned long v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (unsigned long)(*s++ - '0');
+    return v;
+}
+
+static int fail(const char *what, long err)
+{
+    char n[12];
+    puts_fd(2, "lrio: ");
+    puts_fd(2, what);
+    puts_fd(2, " failed, errno ");
+    puts_fd(2, utoa((unsigned long)-err, n, 0));
+    puts_fd(2, "\n");
+    return 1;
+}
+
+/* Prints "BYTES NS"; ns = (t1 - t0) without 64-bit arithmetic: seconds,
+ * then the nanoseconds zero-padded to 9 digits. */
+static void report(unsigned long bytes, const struct ts *t0, const struct ts *t1)
+{
+    long sec = t1->sec - t0->sec, nsec = t1->nsec - t0->nsec;
+    char n[12];
+    if (nsec < 0) {
+        nsec += 1000000000;
+        sec--;
+    }
+    puts_fd(1, utoa(bytes, n, 0));
+    puts_fd(1, " ");
+    if (sec > 0) {
+        puts_fd(1, utoa((unsigned long)sec, n, 0));
+        puts_fd(1, utoa((unsigned long)nsec, n, 9));
+    } else {
+        puts_fd(1, utoa((unsigned long)nsec, n, 0));
+    }
+    puts_fd(1, "\n");
+}
+
+static int do_read(const char *path, unsigned long bs)
+{
+    long fd = sys3(SYS_OPEN, (long)path, O_RDONLY, 0);
+    if (fd < 0)
+        return fail("open", fd);
+    struct ts t0, t1;
+    unsigned long total = 0;
+    long n;
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t0, 0);
+    while ((n = sys3(SYS_READ, fd, (long)buf, (long)bs)) > 0)
+        total += (unsigned long)n;
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t1, 0);
+    if (n < 0)
+        return fail("read", n);
+    sys3(SYS_CLOSE, fd, 0, 0);
+    report(total, &t0, &t1);
+    return 0;
+}
+
+static int do_write(const char *path, unsigned long bs, unsigned long total)
+{
+    /* Not zeros, so that nothing on the way could treat the data as holes. */
+    for (unsigned long i = 0; i < bs; i++)
+        buf[i] = (unsigned char)(i * 131 + (i >> 10));
+    long fd = sys3(SYS_OPEN, (long)path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return fail("open", fd);
+    struct ts t0, t1;
+    unsigned long done = 0;
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t0, 0);
+    while (done < total) {
+        unsigned long want = total - done < bs ? total - done : bs;
+        long n = sys3(SYS_WRITE, fd, (long)buf, (long)want);
+        if (n <= 0)
+            return fail("write", n ? n : -28);
+        done += (unsigned long)n;
+    }
+    long r = sys3(SYS_FSYNC, fd, 0, 0);
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t1, 0);
+    if (r < 0)
+        return fail("fsync", r);
+    sys3(SYS_CLOSE, fd, 0, 0);
+    report(done, &t0, &t1);
+    return 0;
+}
+
+static int streq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+int lrio_main(long *sp);
+int lrio_main(long *sp)
+{
+    int argc = (int)sp[0];
+    char **argv = (char **)(sp + 1);
+    unsigned long bs = argc > 3 ? atou(argv[3]) : 0;
+    if (bs == 0 || bs > MAXBS)
+        argc = 0;
+    if (argc == 4 && streq(argv[1], "read"))
+        return do_read(argv[2], bs);
+    if (argc == 5 && streq(argv[1], "write"))
+        return do_write(argv[2], bs, atou(argv[4]));
+    puts_fd(2, "usage: lrio read FILE BS | lrio write FILE BS TOTAL (BS <= 1 MiB)\n");
+    return 2;
+}
+
+/* The kernel starts us with argc at (%esp); the C code wants an aligned stack. */
+__asm__(".globl _start\n"
+        "_start:\n"
+        "  xorl %ebp, %ebp\n"
+        "  movl %esp, %eax\n"
+        "  andl $-16, %esp\n"
+        "  subl $12, %esp\n"
+        "  pushl %eax\n"
+        "  call lrio_main\n"
+        "  movl %eax, %ebx\n"
+        "  movl $1, %eax\n"
+        "  int $0x80\n");
