@@ -135,11 +135,13 @@ def boots(build):
          "disks": [["-machine", "acpi=off"]], "post": [_check_fallback]},
         {"name": "apic-storage-blk", "cmdline": "ioapic=on ktest=blk,apic", "timeout": 120,
          "post": [_check_apic_log]},
-        {"name": "apic-storage-pci", "cmdline": "ioapic=on ktest=pci,apic", "timeout": 120,
+        {"name": "apic-storage-pci", "cmdline": "ioapic=on net=off ktest=pci,apic", "timeout": 120,
          "prepare": sp._prepare("apic-pci"),
          "disks": sp._disks(build, "apic-pci", blkdebug=False) + [
              ["-device", "pci-bridge,id=br1,chassis_nr=1"],
-             ["-device", "virtio-rng-pci,bus=br1,addr=0x3"]],
+             ["-device", "virtio-rng-pci,bus=br1,addr=0x3"],
+             # The e1000 the pci suite drives, on no network at all.
+             ["-nic", "none", "-device", "e1000"]],
          "post": [sp._check_boot_log, _check_apic_log, _check_shared_irq_ran]},
         {"name": "apic-storage-ata-dma", "cmdline": "ioapic=on ktest=ata,apic", "timeout": 240,
          "prepare": sp._prepare("apic-dma"), "disks": sp._disks(build, "apic-dma"),
