@@ -35,6 +35,9 @@ struct irq_stats {
 };
 void irq_get_stats(unsigned line, struct irq_stats *st);
 uint64_t irq_total_spurious(void);
+/* The names of the line's handlers, comma-separated, into buf (truncated to
+ * n); returns how many there are, or -EINVAL. */
+int irq_handler_names(unsigned line, char *buf, size_t n);
 /* Number of free chain nodes left in the pool. */
 int irq_pool_free(void);
 /* True while running an interrupt handler. */

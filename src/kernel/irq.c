@@ -116,6 +116,25 @@ void irq_get_stats(unsigned line, struct irq_stats *st)
 
 uint64_t irq_total_spurious(void) { return spurious_total; }
 
+int irq_handler_names(unsigned line, char *buf, size_t n)
+{
+    if (line >= IRQ_LINES || n == 0)
+        return -EINVAL;
+    size_t at = 0;
+    int count = 0;
+    buf[0] = '\0';
+    irqflags_t f = irq_save();
+    for (struct irq_action *a = chains[line]; a; a = a->next, count++)
+        for (const char *p = count ? "," : "", *q = a->name; *p || *q;) {
+            char c = *p ? *p++ : *q++;
+            if (at + 1 < n)
+                buf[at++] = c;
+        }
+    buf[at] = '\0';
+    irq_restore(f);
+    return count;
+}
+
 int irq_pool_free(void)
 {
     int n = 0;
