@@ -89,6 +89,19 @@ CMDLINE ?=
 # make run/debug: poweroff goes through ACPI, so QEMU exits with status 0
 # (the test runner adds isa-debug-exit to read the kernel's verdict).
 QEMU_COMMON := -M pc -m $(MEM) -no-reboot
+# make run's network: QEMU's e1000 on user-mode networking that reaches
+# nothing outside QEMU (restrict=on), the guest's port 80 on 127.0.0.1:HTTP_PORT
+# of the host.  NET=off: no NIC.
+# The kernel command line goes through the environment, so CMDLINE may hold
+# any quoting (run="cmd; cmd").
+export ADROS_APPEND = mount=hda:/mnt $(CMDLINE)
+NET       ?= on
+HTTP_PORT ?= 8080
+ifeq ($(NET),off)
+QEMU_NET := -nic none
+else
+QEMU_NET := -nic user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80
+endif
 
 $(BUILD)/demo.img: tools/mkdemo.sh $(shell find demo -type f 2>/dev/null)
 	@mkdir -p $(BUILD)
@@ -101,15 +114,15 @@ run:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
-	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "mount=hda:/mnt $(CMDLINE)" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 -serial mon:stdio -display none
+	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
+	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) -serial mon:stdio -display none
 
 debug:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
-	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "mount=hda:/mnt $(CMDLINE)" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 -serial mon:stdio -display none -s -S
+	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
+	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) -serial mon:stdio -display none -s -S
 
 # A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.
 iso:
