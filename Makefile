@@ -65,9 +65,10 @@ $(BUILD)/ksyms0.o: tools/gensyms.py
 	@$(PYTHON) tools/gensyms.py /dev/null > $(BUILD)/ksyms0.S
 	@$(CC) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $@
 
-$(BUILD)/adros.pass1.elf: $(KOBJ) $(BUILD)/ksyms0.o $(RUMP_ARCHIVES) src/arch/x86/kernel.ld
+$(BUILD)/adros.pass1.elf: $(KOBJ) $(BUILD)/ksyms0.o $(RUMP_ARCHIVES) src/arch/x86/kernel.ld $(RUMP_CHECK_DEPS)
 	@echo "  LD      $@"
 	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(RUMP_LINK) $(BUILD)/ksyms0.o $(LIBGCC)
+	@$(if $(RUMP_CHECK),$(RUMP_CHECK) || { rm -f $@; exit 1; })
 
 $(KERNEL): $(BUILD)/adros.pass1.elf tools/gensyms.py
 	@$(NM) -n $< | $(PYTHON) tools/gensyms.py - > $(BUILD)/ksyms.S

@@ -75,6 +75,19 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	   --weaken-symbol=rumpns_pciide_machdep_compat_intr_disestablish \
 	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap $< $@
 
+# With the network stage: AdrOS's copies of NetBSD's structures (src/netbsd/
+# nb_net.h) are compared with the archives' debug information after the first
+# link.  NetBSD's side is extracted once per component set.
+ifneq ($(filter net,$(RUMP_LINKED_STAGES)),)
+RUMP_LAYOUTS      := $(BUILD)/rump/layouts.json
+RUMP_LAYOUT_LIBS  := $(foreach a,librumpnet_net librumpnet_netinet librumpnet librump librumpdev_bpf,$(RUMP_DIR)/lib/$(a).a)
+$(RUMP_LAYOUTS): $(RUMP_LAYOUT_LIBS) tools/layoutcheck.py
+	@mkdir -p $(dir $@)
+	@$(PYTHON) tools/layoutcheck.py extract -o $@ $(RUMP_LAYOUT_LIBS)
+RUMP_CHECK_DEPS   := $(RUMP_LAYOUTS)
+RUMP_CHECK        = $(PYTHON) tools/layoutcheck.py check $(RUMP_LAYOUTS) $(BUILD)/k/src/netbsd/nb_layouts.c.o
+endif
+
 # A USB set built without NUSB_DMA makes usbd_alloc_buffer panic as soon as
 # EHCI attaches: usbdi.o then never calls usb_allocmem_flags.
 ifneq ($(filter usb,$(RUMP_LINKED_STAGES)),)

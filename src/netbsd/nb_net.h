@@ -2,10 +2,11 @@
  * and constants that cross its system-call boundary, under nb_ names so
  * this builds without NetBSD's headers.  Private to src/netbsd/.
  *
- * Layouts are checked at build time against the rump kernel as compiled
- * (tools/layoutcheck.py reads both sides from the kernel's debug
- * information when the network components are linked); the offsets below
- * are also asserted here.  Constants are NetBSD's values (sys/socket.h,
+ * Layouts are checked at build time against the rump kernel as compiled:
+ * tools/layoutcheck.py reads NetBSD's structures from the archives' debug
+ * information and ours (every nb_<name>, see nb_layouts.c) from our object,
+ * and compares sizes and the offsets of members of the same name.  The key
+ * offsets are also asserted here.  Constants are NetBSD's values (sys/socket.h,
  * sys/sockio.h, net/if.h, net/route.h, netinet/in.h). */
 #ifndef ADROS_NB_NET_H
 #define ADROS_NB_NET_H
@@ -79,9 +80,9 @@ struct nb_sockaddr_dl {
 struct nb_sockaddr_storage {
     uint8_t ss_len;
     uint8_t ss_family;
-    char pad1[6];
-    int64_t align;
-    char pad2[112];
+    char __ss_pad1[6];
+    int64_t __ss_align;
+    char __ss_pad2[112];
 };
 
 struct nb_ifreq {
@@ -193,9 +194,9 @@ struct nb_sysctlnode {
     int32_t sysctl_num;
     char sysctl_name[32];
     uint32_t sysctl_ver;
-    uint32_t rsvd;
-    uint8_t un[16];
-    uint64_t size, func, parent, desc;
+    uint32_t __rsvd;
+    uint8_t sysctl_un[16];
+    uint64_t _sysctl_size, _sysctl_func, _sysctl_parent, _sysctl_desc;
 };
 
 /* struct kinfo_pcb (sys/sysctl.h), from net.inet.{tcp,udp}.pcblist */
@@ -240,7 +241,7 @@ _Static_assert(NB_OFF(struct nb_if_data, ifi_mtu) == 8 && NB_OFF(struct nb_if_da
                    sizeof(struct nb_if_data) == 132,
                "if_data");
 _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
-_Static_assert(sizeof(struct nb_sysctlnode) == 96 && NB_OFF(struct nb_sysctlnode, size) == 64, "sysctlnode");
+_Static_assert(sizeof(struct nb_sysctlnode) == 96 && NB_OFF(struct nb_sysctlnode, _sysctl_size) == 64, "sysctlnode");
 _Static_assert(sizeof(struct nb_kinfo_pcb) == 640 && NB_OFF(struct nb_kinfo_pcb, ki_d) == 336, "kinfo_pcb");
 
 /* The rump kernel's network system calls (rump_syscalls.h names). */

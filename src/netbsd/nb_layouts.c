@@ -1,0 +1,23 @@
+/* Makes the compiler describe every NetBSD structure copy of nb_net.h in
+ * this object's debug information, used or not, so tools/layoutcheck.py can
+ * compare each with NetBSD's (the Makefile runs it when the network stage
+ * is linked).  Costs one pointer per structure. */
+#include "nb_net.h"
+
+#define KEEP(s) const struct nb_##s *nb__layout_##s
+KEEP(sockaddr);
+KEEP(sockaddr_in);
+KEEP(sockaddr_in6);
+KEEP(sockaddr_dl);
+KEEP(sockaddr_storage);
+KEEP(ifreq);
+KEEP(in_aliasreq);
+KEEP(if_data);
+KEEP(if_msghdr);
+KEEP(ifa_msghdr);
+KEEP(rt_msghdr);
+KEEP(rt_metrics);
+KEEP(sysctlnode);
+KEEP(kinfo_pcb);
+KEEP(pollfd);
+KEEP(linger);
