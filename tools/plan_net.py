@@ -9,6 +9,8 @@ Only QEMU user-mode networking with restrict=on: nothing leaves QEMU.
                gets QEMU's address without delaying the shell prompt
   net-none     no NIC: the network commands fail with a clear message and
                AdrOS goes on
+  net-sockets  suite net (tests/kernel/net.c): the socket interface on the
+               loopback interface, from several threads at once
 """
 from plan_components import _linked_stages
 from plan_stage1 import rump_present
@@ -31,11 +33,14 @@ def _check(want):
 def boots(build):
     names = {"net-static": ["static address, default route, ping -c 5 the gateway: 5 received"],
              "net-dhcp": ["DHCP gets QEMU's address at boot"],
-             "net-none": ["no NIC: network commands fail cleanly"]}
+             "net-none": ["no NIC: network commands fail cleanly"],
+             "net-sockets": ["net/loopback_interface", "net/udp_loopback", "net/timeouts_on_time",
+                             "net/refused_and_bad_arguments", "net/tcp_echo_concurrent"]}
     if not rump_present() or "net" not in _linked_stages():
         why = "NetBSD network components absent (tools/rump-components.sh builds them, see README)"
         return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
     return [
+        {"name": "net-sockets", "cmdline": "ktest=net", "timeout": 180},
         {"name": "net-static", "extra": NIC, "timeout": 180,
          "cmdline": 'net=wm0:10.0.2.15/24,gw=10.0.2.2 run="ifconfig wm0; route; ping -c 5 10.0.2.2; '
                     'netstat; ifconfig wm0"',
