@@ -2,8 +2,12 @@
  * rump_integration.c.
  *
  * At boot (INIT_RUMP) rump_init() runs, timed, unless the kernel option
- * rump=off says not to; then NetBSD's file systems are available as the VFS
- * type "rump" (rump_vfs.c).  At shutdown every rump mount is unmounted, which
+ * rump=off says not to, in a thread of its own: NetBSD's autoconfiguration
+ * waits for devices (USB enumeration sleeps most of a second, AC'97
+ * calibration polls a port for 400 ms; tools/qprof.py shows it), and the
+ * shell need not wait with it.  Whoever needs the rump kernel waits instead:
+ * rump_running() returns once the start has finished.  NetBSD's file systems
+ * are then available as the VFS type "rump" (rump_vfs.c).  At shutdown every rump mount is unmounted, which
  * writes everything back, before the machine powers off.  Failures are
  * reported and AdrOS goes on without the rump kernel; nothing here panics.
  *
@@ -33,6 +37,10 @@ KOPTION(rumpmount, "rumpmount", "rumpmount=<dev>:<path>[:ro]: mount a disk throu
 KOPTION(compare, "compare", "compare=<dev>: compare the native ext2 driver with NetBSD's on dev, then power off");
 
 static bool running;
+/* The boot-time start: STARTING until rump_init has returned (started_wq
+ * is woken then). */
+static volatile enum { RUMP_IDLE, RUMP_STARTING, RUMP_STARTED } start_state;
+static struct waitq started_wq;
 static uint64_t init_ns, last_mount_ns;
 __thread void *rump__guard_jb;
 volatile bool rump__crashed;
@@ -50,14 +58,25 @@ bool rump_linked(void)
 #ifndef ADROS_RUMP_STAGES
 #define ADROS_RUMP_STAGES ""
 #endif
-bool rump_running(void) { return running; }
+bool rump_running(void)
+{
+    if (start_state == RUMP_STARTING && !in_interrupt()) {
+        /* Bounded: a rump_init that never returns must not hang callers. */
+        uint64_t deadline = clock_gettime_ns() + 60 * NSEC_PER_SEC;
+        irqflags_t f = irq_save();
+        while (start_state == RUMP_STARTING && clock_gettime_ns() < deadline)
+            waitq_wait(&started_wq, deadline, false);
+        irq_restore(f);
+    }
+    return running;
+}
 const char *rump_stages(void) { return ADROS_RUMP_STAGES; }
 uint64_t rump_init_ns(void) { return init_ns; }
 void rump__note_mount(uint64_t ns) { last_mount_ns = ns; }
 
 int64_t rump_heap_delta(void)
 {
-    if (!running)
+    if (!rump_running())
         return 0;
     struct kmalloc_stats now;
     kmalloc_get_stats(&now);
@@ -66,7 +85,7 @@ int64_t rump_heap_delta(void)
 
 int rump_mount(const char *dev, const char *target, bool readonly)
 {
-    if (!running)
+    if (!rump_running())
         return -ENXIO;
     struct vfs_stat st;
     if (vfs_stat(target, &st) == -ENOENT) {
@@ -196,12 +215,12 @@ static void rump_panicked(void)
  * back as it unmounts), innermost first. */
 static void rump_shutdown(void)
 {
+    if (!rump_running() && !rump__crashed)
+        return;
     if (rump__crashed) {
         kprintf(KERN_ERR "rump: the rump kernel crashed earlier; its file systems were not written back\n");
         return;
     }
-    if (!running)
-        return;
     struct vfs_mountinfo mi[16];
     int n = vfs_mount_list(mi, 16);
     for (int i = MIN(n, 16) - 1; i >= 0; i--) {
@@ -216,6 +235,30 @@ static void rump_shutdown(void)
 }
 static struct shutdown_hook rump_hook = { "rump", rump_shutdown, NULL };
 
+/* The thread that starts the rump kernel.  It stays parked afterwards:
+ * rump_init leaves the rump kernel's first lwp bound to it. */
+static void *rump_start_thread(void *arg)
+{
+    uint64_t t0 = clock_gettime_ns();
+    int e;
+    RUMP_GUARDED(e, EIO, rump_init());
+    init_ns = clock_gettime_ns() - t0;
+    if (e != 0) {
+        kprintf(KERN_ERR "rump: rump_init failed: %s; continuing without the rump kernel\n", strerror(-e));
+    } else {
+        running = true;
+        kprintf("rump: NetBSD rump kernel started, rump_init took %llu.%03llu ms\n",
+                (unsigned long long)(init_ns / NSEC_PER_MSEC), (unsigned long long)(init_ns / 1000 % 1000));
+    }
+    irqflags_t f = irq_save();
+    start_state = RUMP_STARTED;
+    waitq_wake_all(&started_wq);
+    irq_restore(f);
+    for (;;)
+        process_sleep(3600 * NSEC_PER_SEC);
+    return NULL;
+}
+
 static int rump_boot(void)
 {
     kprintf("rump: NetBSD components linked for: %s\n", rump_stages()[0] ? rump_stages() : "(no stage)");
@@ -225,20 +268,19 @@ static int rump_boot(void)
     }
     kmalloc_get_stats(&mem_before);
     rumpuser_adros_set_panic_handler(rump_panicked);
-    uint64_t t0 = clock_gettime_ns();
-    int e;
-    RUMP_GUARDED(e, EIO, rump_init());
-    init_ns = clock_gettime_ns() - t0;
-    if (e != 0) {
-        kprintf(KERN_ERR "rump: rump_init failed: %s; continuing without the rump kernel\n", strerror(-e));
-        return -e;
-    }
-    running = true;
+    waitq_init(&started_wq);
+    /* Registered now: users wait in rump_running() until the start ends. */
     thread_exit_hook_add(&rump_exit_hook);
     vfs_register_fs(&rump_vfsops);
     shutdown_hook_add(&rump_hook);
-    kprintf("rump: NetBSD rump kernel started, rump_init took %llu.%03llu ms\n",
-            (unsigned long long)(init_ns / NSEC_PER_MSEC), (unsigned long long)(init_ns / 1000 % 1000));
+    start_state = RUMP_STARTING;
+    struct thread_attr a = { .name = "rump-init", .prio = PRIO_NORMAL, .stack_size = 64 * 1024 };
+    struct thread *t;
+    if (thread_create(&a, rump_start_thread, NULL, &t) < 0) {
+        start_state = RUMP_STARTED;
+        kprintf(KERN_ERR "rump: cannot start the rump kernel's thread; continuing without it\n");
+        return -ENOMEM;
+    }
     return 0;
 }
 #else
@@ -259,7 +301,7 @@ void rump_print_status(void)
         kprintf("rump kernel: not linked (put NetBSD's components in third_party/rump and rebuild)\n");
         return;
     }
-    kprintf("rump kernel: %s\n", running ? "running" : rump__crashed ? "crashed (panicked), stopped" : "linked, not running");
+    kprintf("rump kernel: %s\n", rump_running() ? "running" : rump__crashed ? "crashed (panicked), stopped" : "linked, not running");
     kprintf("  stages linked: %s\n", rump_stages()[0] ? rump_stages() : "(none)");
     if (!running)
         return;
