@@ -305,8 +305,10 @@ void rump_print_status(void)
     kprintf("  stages linked: %s\n", rump_stages()[0] ? rump_stages() : "(none)");
     if (!running)
         return;
-    const char *ncpu = cmdline_get("rump._RUMPUSER_NCPU");
-    kprintf("  virtual CPUs: %s\n", ncpu ? ncpu : "1");
+    char ncpu[16];
+    if (rumpuser_getparam(RUMPUSER_PARAM_NCPU, ncpu, sizeof(ncpu)) != 0)
+        strlcpy(ncpu, "?", sizeof(ncpu));
+    kprintf("  virtual CPUs: %s\n", ncpu);
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));
     struct kmalloc_stats now;

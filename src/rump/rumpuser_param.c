@@ -8,7 +8,12 @@
  * command line answers ENOENT, and the rump kernel uses its own default.
  * Values are returned as NUL-terminated strings; a buffer too small for
  * the value and its NUL answers ERANGE and is left holding "" (never an
- * overflow, never a truncated value the kernel might misread). */
+ * overflow, never a truncated value the kernel might misread).
+ *
+ * The rump kernel panics on a malformed number in some parameters (an
+ * empty or tiny RUMP_MEMLIMIT, a CPU count of 0), so the numeric ones it
+ * reads are checked here first: a bad value is reported once and treated
+ * as unset (the rump kernel's default).  An empty value means unset. */
 #include <adros/cmdline.h>
 #include <adros/string.h>
 
@@ -18,6 +23,64 @@ KOPTION(rump_params, "rump.", "rump.<NAME>=<value>: a rump kernel parameter (rum
 
 #define PARAM_PREFIX "rump."
 
+/* Numeric parameters: allowed range, and whether k/m/g suffixes apply. */
+static const struct {
+    const char *name;
+    uint64_t min, max;
+    bool size;
+} numeric[] = {
+    { "RUMP_MEMLIMIT", 1u << 20, 1ull << 40, true }, /* the rump kernel reserves 128 KiB */
+    { RUMPUSER_PARAM_NCPU, 1, 32, false },
+    { "RUMP_NCPU", 1, 32, false },
+    { "RUMP_NVNODES", 1, 1u << 24, false },
+    { "RUMP_THREADS", 0, 1, false },
+    { "RUMP_VERBOSE", 0, 1u << 16, false },
+    { "RUMP_BLKSECTSHIFT", 9, 16, false },
+};
+
+static bool numeric_ok(const char *v, uint64_t min, uint64_t max, bool size)
+{
+    uint64_t n = 0;
+    const char *p = v;
+    if (*p < '0' || *p > '9')
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (uint64_t)(*p - '0');
+        if (n > max)
+            return false;
+    }
+    if (size && *p) {
+        unsigned shift = (*p == 'k' || *p == 'K') ? 10 : (*p == 'm' || *p == 'M') ? 20 : (*p == 'g' || *p == 'G') ? 30 : 0;
+        if (!shift || p[1] || n > (max >> shift))
+            return false;
+        n <<= shift;
+        p++;
+    }
+    return !*p && n >= min && n <= max;
+}
+
+/* The value of a parameter after those checks, or NULL. */
+static const char *checked_param(const char *name, const char *v)
+{
+    if (!v || !*v)
+        return NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(numeric); i++) {
+        if (strcmp(name, numeric[i].name) != 0)
+            continue;
+        if (numeric_ok(v, numeric[i].min, numeric[i].max, numeric[i].size))
+            return v;
+        static uint32_t reported; /* one message per parameter */
+        if (!(reported & (1u << i))) {
+            reported |= 1u << i;
+            kprintf(KERN_ERR "rumpuser: ignoring rump.%s=\"%s\": expected %s from %llu to %llu; using the default\n",
+                    name, v, numeric[i].size ? "a size (k/m/g suffix)" : "a number",
+                    (unsigned long long)numeric[i].min, (unsigned long long)numeric[i].max);
+        }
+        return NULL;
+    }
+    return v;
+}
+
 const char *rumpuser__param(const char *name)
 {
     char key[CMDLINE_KEY_MAX];
@@ -25,7 +88,7 @@ const char *rumpuser__param(const char *name)
         return NULL;
     strlcpy(key, PARAM_PREFIX, sizeof(key));
     strlcat(key, name, sizeof(key));
-    return cmdline_get(key);
+    return checked_param(name, cmdline_get(key));
 }
 
 int rumpuser_getparam(const char *name, void *buf, size_t buflen)

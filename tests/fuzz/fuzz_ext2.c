@@ -1,3 +1,4 @@
+// SOURCES: src/fs/ext2_parse.c
 /* libFuzzer target: the ext2 read engine (src/fs/ext2_parse.c) over an
  * image in memory.  Mounts it, walks the whole tree (bounded), reads every
  * file (the start, the end and a middle slice), every symlink and every
