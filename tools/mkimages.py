@@ -274,6 +274,14 @@ def _build_all(build, out):
                              ("4k", 512 * 1024, ["-b", "4096", "-N", "32"]),
                              ("rev0", 128 * 1024, ["-b", "1024", "-N", "32", "-r", "0"])):
         _mke2fs(tiny, os.path.join(seeds, f"seed-{name}.img"), size, args)
+    # A directory with an htree index (e2fsck -D builds it), so the fuzzer
+    # reaches the indexed lookup too.
+    os.makedirs(os.path.join(tiny, "many"))
+    for i in range(150):
+        _write(os.path.join(tiny, "many", f"n{i:03d}"), b"")
+    htree = os.path.join(seeds, "seed-htree.img")
+    _mke2fs(tiny, htree, 384 * 1024, ["-b", "1024", "-N", "192"])
+    subprocess.run(["e2fsck", "-fyD", htree], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with open(stamp, "w") as f:
         f.write(want)
     return out

@@ -24,6 +24,8 @@
 #define EXT2_NDIR 12
 #define EXT2_SCRATCH(bs) (4u * (bs))
 #define EXT2_FEATURE_INCOMPAT_FILETYPE 0x0002u
+#define EXT2_FEATURE_COMPAT_DIR_INDEX 0x0020u
+#define EXT2_INDEX_FL 0x00001000u /* inode flag: the directory has an htree index */
 
 /* File types (i_mode >> 12). */
 #define EXT2_S_IFIFO 0x1
@@ -59,6 +61,11 @@ struct ext2_fs {
     uint32_t ptrs;                /* block numbers per indirect block */
     uint64_t max_size;            /* largest addressable file */
     char volname[17];
+    uint32_t hash_seed[4];        /* directory index hashing (s_hash_seed) */
+    uint8_t def_hash_version;     /* s_def_hash_version */
+    bool hash_unsigned;           /* s_flags: names hashed as unsigned chars */
+    uint32_t htree_lookups;       /* lookups answered through an index */
+    uint32_t htree_fallbacks;     /* ... that found the index unusable and scanned */
     const char *why;              /* reason of the last -EIO/-EINVAL (static text) */
     uint32_t why_num;             /* a number that goes with it (block, inode) */
 };
@@ -103,10 +110,21 @@ ssize_t ext2_read(struct ext2_fs *fs, const struct ext2_inode *in, uint64_t off,
  * skipped); advances *pos past it.  Returns 1, 0 at the end, -EIO. */
 int ext2_dir_next(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *pos, struct ext2_dirent *de,
                   void *scratch);
-/* Looks name up in dir: 0 and *ino, -ENOENT, -ENOTDIR, -EIO. */
+/* Looks name up in dir: 0 and *ino, -ENOENT, -ENOTDIR, -EIO.  A directory
+ * with an htree index (EXT2_INDEX_FL, and the file system's dir_index
+ * feature) is searched through it: the root and one leaf block (plus a
+ * node per level) instead of every block; an index found malformed is
+ * ignored and the directory scanned. */
 int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, uint32_t *ino, void *scratch);
 /* A symlink's target into buf (NUL-terminated, truncated to size-1);
  * returns its full length or a negative errno. */
 int ext2_readlink(struct ext2_fs *fs, const struct ext2_inode *in, char *buf, size_t size, void *scratch);
+
+/* The directory-index hash of name (EXT2 hash versions 0-5: legacy,
+ * half-MD4, TEA, and their unsigned-char variants) with seed (4 words, all
+ * zero for the default); *minor gets the minor hash when not NULL.
+ * Returns the major hash with the low bit clear, or 0 for an unknown
+ * version (never a valid hash of a name). */
+uint32_t ext2_dx_hash(const char *name, size_t len, int version, const uint32_t seed[4], uint32_t *minor);
 
 #endif

@@ -4,7 +4,10 @@
  * fs->why so the caller can log what was wrong. */
 #include <adros/errno.h>
 #include <adros/ext2_parse.h>
+
 #include <adros/string.h>
+
+#include "ext2_int.h"
 
 #define MAX_RUN_BYTES (256u * 1024u) /* largest data read handed to io at once */
 
@@ -18,10 +21,11 @@ static int bad(struct ext2_fs *fs, int err, const char *why, uint32_t num)
     return err;
 }
 
-static int read_block(struct ext2_fs *fs, uint32_t blk, void *buf, bool meta)
+int ext2__read_block(struct ext2_fs *fs, uint32_t blk, void *buf, bool meta)
 {
     return fs->io->read(fs->io->ctx, (uint64_t)blk * fs->block_size, buf, fs->block_size, meta);
 }
+#define read_block ext2__read_block
 
 static bool blk_ok(const struct ext2_fs *fs, uint32_t blk) { return blk >= fs->first_data_block && blk < fs->blocks_count; }
 
@@ -60,6 +64,10 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_io *io, uint64_t dev_bytes)
         fs->feature_ro_compat = le32(sb + 100);
         memcpy(fs->volname, sb + 120, 16);
         fs->volname[16] = '\0';
+        for (int i = 0; i < 4; i++)
+            fs->hash_seed[i] = le32(sb + 0xec + 4 * i);
+        fs->def_hash_version = sb[0xfc];
+        fs->hash_unsigned = (le32(sb + 0x160) & 0x2) != 0; /* EXT2_FLAGS_UNSIGNED_HASH */
     } else {
         fs->inode_size = 128;
     }
@@ -348,6 +356,16 @@ int ext2_dir_next(struct ext2_fs *fs, const struct ext2_inode *dir, uint64_t *po
 
 int ext2_lookup(struct ext2_fs *fs, const struct ext2_inode *dir, const char *name, uint32_t *ino, void *scratch)
 {
+    if (ext2_itype(dir) != EXT2_S_IFDIR)
+        return -ENOTDIR;
+    if ((fs->feature_compat & EXT2_FEATURE_COMPAT_DIR_INDEX) && (dir->flags & EXT2_INDEX_FL)) {
+        int r = ext2__htree_lookup(fs, dir, name, ino, scratch);
+        if (r <= 0) {
+            fs->htree_lookups++;
+            return r;
+        }
+        fs->htree_fallbacks++;
+    }
     struct ext2_dirent de;
     uint64_t pos = 0;
     size_t n = strlen(name);

@@ -1,4 +1,4 @@
-// SOURCES: src/fs/ext2_parse.c
+// SOURCES: src/fs/ext2_parse.c src/fs/ext2_htree.c
 /* libFuzzer target: the ext2 read engine (src/fs/ext2_parse.c) over an
  * image in memory.  Mounts it, walks the whole tree (bounded), reads every
  * file (the start, the end and a middle slice), every symlink and every
@@ -59,6 +59,9 @@ static void walk(struct ext2_fs *fs, uint32_t ino, int depth, void *scratch, uin
         while (n++ < 300 && ext2_dir_next(fs, &in, &pos, &de, scratch) == 1) {
             if (strcmp(de.name, ".") == 0 || strcmp(de.name, "..") == 0)
                 continue;
+            /* Every name again through lookup (the htree index, when the
+             * directory has one). */
+            ext2_lookup(fs, &in, de.name, &found, scratch);
             walk(fs, de.ino, depth + 1, scratch, buf);
             if (budget < 0)
                 return;

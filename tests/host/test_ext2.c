@@ -1,4 +1,4 @@
-// SOURCES: src/fs/ext2_parse.c src/lib/sha256.c
+// SOURCES: src/fs/ext2_parse.c src/fs/ext2_htree.c src/lib/sha256.c
 /* The ext2 read engine on the host, on the images tools/mkimages.py makes
  * (it is run first; the images live in <build>/fsimg, <build> being the
  * directory above this binary's):
