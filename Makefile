@@ -98,6 +98,10 @@ QEMU_COMMON := -M pc -m $(MEM) -no-reboot
 export ADROS_APPEND = mount=hda:/mnt $(CMDLINE)
 NET       ?= on
 HTTP_PORT ?= 8080
+# AUDIO=wav: QEMU's intel-hda whose output is recorded in build/audio.wav.
+ifeq ($(AUDIO),wav)
+QEMU_AUDIO := -audiodev wav,id=snd0,path=$(BUILD)/audio.wav -device intel-hda -device hda-output,audiodev=snd0
+endif
 ifeq ($(NET),off)
 QEMU_NET := -nic none
 else
@@ -116,14 +120,14 @@ run:
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) -serial mon:stdio -display none
+	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) -serial mon:stdio -display none
 
 debug:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) -serial mon:stdio -display none -s -S
+	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) -serial mon:stdio -display none -s -S
 
 # A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.
 iso:

@@ -73,7 +73,9 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	@mkdir -p $(dir $@)
 	@$(OBJCOPY) --weaken-symbol=rumpns_pci_intr_disestablish \
 	   --weaken-symbol=rumpns_pciide_machdep_compat_intr_disestablish \
-	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap $< $@
+	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap \
+	   --weaken-symbol=rumpns_bus_space_write_1 --weaken-symbol=rumpns_bus_space_write_2 \
+	   --weaken-symbol=rumpns_bus_space_write_4 $< $@
 
 # With the network stage: AdrOS's copies of NetBSD's structures (src/netbsd/
 # nb_net.h) are compared with the archives' debug information after the first

@@ -82,6 +82,10 @@ ssize_t rumpuser__blk_rw(struct blkdev *dev, bool write, void *buf, size_t len, 
  * flight. */
 void rumpuser__bio_drain(struct rumpuser_file *rf);
 
+/* Registers the device quirks of a PCI memory BAR just mapped
+ * (rump_bus_space.c; called by rumpcomp_pci_map). */
+void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va);
+
 /* Verbose logging (rump.RUMP_VERBOSE=1 / rump.RUMPUSER_DEBUG=1). */
 extern int rumpuser__verbose;
 

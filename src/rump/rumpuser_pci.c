@@ -50,6 +50,8 @@ void *rumpcomp_pci_map(unsigned long addr, unsigned long len)
     void *va = vmm_map_mmio((paddr_t)addr, (size_t)len);
     if (!va)
         kprintf(KERN_ERR "rumpuser: cannot map PCI memory %#lx+%#lx\n", addr, len);
+    else
+        rump_bus_space_mapped(addr, len, va); /* device quirks (rump_bus_space.c) */
     return va;
 }
 

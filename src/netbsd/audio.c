@@ -1,0 +1,609 @@
+/* Sound output for AdrOS code (<adros/audio.h>) over NetBSD's audio(4) in
+ * the rump kernel: /dev/audioN for playback, /dev/audioctlN for queries
+ * that must not disturb a playback, /dev/mixerN for the mixer.
+ *
+ * Every call enters the rump kernel through RUMP_SYSCALL (src/rump/
+ * rump_int.h).  Playback runs on a thread of its own, which is the only one
+ * that blocks in the device's write and drain; stopping is a flag it reads
+ * between writes of one block.  Underruns are read from the device's drop
+ * counter (AUDIO_PERROR: bytes of silence audio(4) inserted because the
+ * buffer ran dry), polled after each write.
+ *
+ * play is protected by play_lock: the session's state is written by the
+ * playback thread and read by audio_play_status. */
+#include <adros/audio.h>
+#include <adros/clock.h>
+#include <adros/errno.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/rump.h>
+#include <adros/sched.h>
+#include <adros/string.h>
+#include <adros/sync.h>
+
+#ifdef ADROS_RUMP_AUDIO
+#include <adros/format.h>
+
+#include "../rump/rump_int.h"
+#include "../rump/rump_sys.h"
+
+int rump___sysimpl_ioctl(int fd, unsigned long com, ...);
+
+/* NetBSD/i386 <sys/audioio.h>; sizes checked against the rump kernel's
+ * debug information (gdb ptype /o on the kernel). */
+struct nb_audio_prinfo {
+    uint32_t sample_rate, channels, precision, encoding, gain, port, seek, avail_ports, buffer_size;
+    uint32_t ispare[1];
+    uint32_t samples, eof;
+    uint8_t pause, error, waiting, balance, cspare[2], open, active;
+};
+struct nb_audio_info {
+    struct nb_audio_prinfo play, record;
+    uint32_t monitor_gain, blocksize, hiwat, lowat, ispare1, mode;
+};
+struct nb_audio_device {
+    char name[16], version[16], config[16];
+};
+struct nb_audio_encoding {
+    int32_t index;
+    char name[16];
+    int32_t encoding, precision, flags;
+};
+struct nb_mixer_devinfo {
+    int32_t index;
+    char label[16 + 4]; /* audio_mixer_name_t: name[MAX_AUDIO_DEV_LEN], msg_id */
+    int32_t type, mixer_class, next, prev;
+    union {
+        struct {
+            int32_t num_mem;
+            struct {
+                char label[20];
+                int32_t ord;
+            } member[32];
+        } e;
+        struct {
+            int32_t num_mem;
+            struct {
+                char label[20];
+                int32_t mask;
+            } member[32];
+        } s;
+        struct {
+            char units[20];
+            int32_t num_channels, delta;
+        } v;
+    } un;
+};
+struct nb_mixer_ctrl {
+    int32_t dev, type;
+    union {
+        int32_t ord, mask;
+        struct {
+            int32_t num_channels;
+            uint8_t level[8];
+        } value;
+    } un;
+};
+_Static_assert(sizeof(struct nb_audio_prinfo) == 56, "NetBSD audio_prinfo is 56 bytes");
+_Static_assert(sizeof(struct nb_audio_info) == 136, "NetBSD audio_info is 136 bytes");
+_Static_assert(__builtin_offsetof(struct nb_audio_info, mode) == 132, "audio_info.mode at 132");
+_Static_assert(__builtin_offsetof(struct nb_audio_prinfo, error) == 49, "audio_prinfo.error at 49");
+_Static_assert(sizeof(struct nb_audio_device) == 48, "NetBSD audio_device is 48 bytes");
+_Static_assert(sizeof(struct nb_audio_encoding) == 32, "NetBSD audio_encoding is 32 bytes");
+_Static_assert(sizeof(struct nb_mixer_devinfo) == 812, "NetBSD mixer_devinfo is 812 bytes");
+_Static_assert(__builtin_offsetof(struct nb_mixer_devinfo, un) == 40, "mixer_devinfo.un at 40");
+_Static_assert(sizeof(struct nb_mixer_ctrl) == 20, "NetBSD mixer_ctrl is 20 bytes");
+
+#define NB_IOC(dir, g, n, sz) ((unsigned long)(dir) | ((unsigned long)(sz) & 0x1fff) << 16 | (g) << 8 | (n))
+#define NB_IOC_VOID 0x20000000u
+#define NB_IOC_OUT 0x40000000u
+#define NB_IOC_INOUT 0xc0000000u
+#define NB_AUDIO_GETINFO NB_IOC(NB_IOC_OUT, 'A', 21, sizeof(struct nb_audio_info))
+#define NB_AUDIO_SETINFO NB_IOC(NB_IOC_INOUT, 'A', 22, sizeof(struct nb_audio_info))
+#define NB_AUDIO_DRAIN NB_IOC(NB_IOC_VOID, 'A', 23, 0)
+#define NB_AUDIO_FLUSH NB_IOC(NB_IOC_VOID, 'A', 24, 0)
+#define NB_AUDIO_GETDEV NB_IOC(NB_IOC_OUT, 'A', 27, sizeof(struct nb_audio_device))
+#define NB_AUDIO_GETENC NB_IOC(NB_IOC_INOUT, 'A', 28, sizeof(struct nb_audio_encoding))
+#define NB_AUDIO_PERROR NB_IOC(NB_IOC_OUT, 'A', 31, sizeof(int))
+#define NB_AUDIO_MIXER_READ NB_IOC(NB_IOC_INOUT, 'M', 0, sizeof(struct nb_mixer_ctrl))
+#define NB_AUDIO_MIXER_WRITE NB_IOC(NB_IOC_INOUT, 'M', 1, sizeof(struct nb_mixer_ctrl))
+#define NB_AUDIO_MIXER_DEVINFO NB_IOC(NB_IOC_INOUT, 'M', 2, sizeof(struct nb_mixer_devinfo))
+
+#define NB_O_RDONLY 0
+#define NB_O_WRONLY 1
+#define NB_O_RDWR 2
+#define NB_AUMODE_PLAY 0x01
+#define NB_AUMODE_PLAY_ALL 0x04 /* every sample written is played */
+#define NB_ENC_SLINEAR_LE 6
+#define NB_ENC_ULINEAR_LE 8
+#define NB_ENC_ULINEAR 11
+#define NB_ENCFLAG_EMULATED 1
+#define NB_MIXER_CLASS 0
+#define NB_MIXER_ENUM 1
+#define NB_MIXER_SET 2
+#define NB_MIXER_VALUE 3
+
+#define CHUNK 4096 /* bytes per write: about 23 ms at 44.1 kHz 16-bit stereo */
+
+static const char *const enc_names[] = { "none", "mulaw", "alaw", "pcm16", "pcm8", "adpcm", "slinear_le",
+                                         "slinear_be", "ulinear_le", "ulinear_be", "slinear", "ulinear" };
+
+/* The system call's result, or the rump errno as -errno. */
+#define AUCALL(ret, call) \
+    do { \
+        if (!rump_running()) { \
+            (ret) = -ENODEV; \
+            break; \
+        } \
+        RUMP_SYSCALL(ret, -EIO, call); \
+        if ((ret) == -1) \
+            (ret) = rump_sys_err(); \
+    } while (0)
+
+static int dev_open(const char *what, int unit, int flags)
+{
+    char path[32];
+    if (unit < 0 || unit >= AUDIO_MAX_DEVS)
+        return -ENODEV;
+    ksnprintf(path, sizeof(path), "/dev/%s%d", what, unit);
+    int r;
+    AUCALL(r, rump___sysimpl_open(path, flags));
+    /* No such unit: the node exists, the driver instance does not. */
+    return r == -ENXIO || r == -ENOENT ? -ENODEV : r;
+}
+
+static int dev_ioctl(int fd, unsigned long cmd, void *arg)
+{
+    int r;
+    AUCALL(r, rump___sysimpl_ioctl(fd, cmd, arg));
+    return r;
+}
+
+static void dev_close(int fd)
+{
+    int r;
+    AUCALL(r, rump___sysimpl_close(fd));
+    (void)r;
+}
+
+int audio_devices(struct audio_devinfo *out, int max)
+{
+    int n = 0;
+    for (int u = 0; u < AUDIO_MAX_DEVS && n < max; u++) {
+        int fd = dev_open("audioctl", u, NB_O_RDONLY);
+        if (fd < 0)
+            continue;
+        struct nb_audio_device d;
+        memset(&d, 0, sizeof(d));
+        if (dev_ioctl(fd, NB_AUDIO_GETDEV, &d) == 0) {
+            out[n].unit = u;
+            memcpy(out[n].name, d.name, 15);
+            out[n].name[15] = 0;
+            memcpy(out[n].version, d.version, 15);
+            out[n].version[15] = 0;
+            memcpy(out[n].config, d.config, 15);
+            out[n].config[15] = 0;
+            n++;
+        }
+        dev_close(fd);
+    }
+    return n;
+}
+
+int audio_encodings(int unit, struct audio_encinfo *out, int max)
+{
+    int fd = dev_open("audioctl", unit, NB_O_RDONLY);
+    if (fd < 0)
+        return fd;
+    int n = 0;
+    for (int i = 0; n < max && i < 64; i++) {
+        struct nb_audio_encoding e;
+        memset(&e, 0, sizeof(e));
+        e.index = i;
+        if (dev_ioctl(fd, NB_AUDIO_GETENC, &e) < 0)
+            break;
+        memcpy(out[n].name, e.name, 15);
+        out[n].name[15] = 0;
+        out[n].precision = e.precision;
+        out[n].emulated = (e.flags & NB_ENCFLAG_EMULATED) != 0;
+        n++;
+    }
+    dev_close(fd);
+    return n;
+}
+
+static const char *enc_name(uint32_t e)
+{
+    return e < sizeof(enc_names) / sizeof(enc_names[0]) ? enc_names[e] : "other";
+}
+
+int audio_get_state(int unit, struct audio_state *st)
+{
+    int fd = dev_open("audioctl", unit, NB_O_RDONLY);
+    if (fd < 0)
+        return fd;
+    struct nb_audio_info ai;
+    int r = dev_ioctl(fd, NB_AUDIO_GETINFO, &ai);
+    dev_close(fd);
+    if (r < 0)
+        return r;
+    st->rate = ai.play.sample_rate;
+    st->channels = ai.play.channels;
+    st->precision = ai.play.precision;
+    strlcpy(st->encoding, enc_name(ai.play.encoding), sizeof(st->encoding));
+    st->blocksize = ai.blocksize;
+    st->buffer_size = ai.play.buffer_size;
+    st->gain = ai.play.gain;
+    st->samples = ai.play.samples;
+    st->open = ai.play.open;
+    st->active = ai.play.active;
+    return 0;
+}
+
+/* ---- playback ---- */
+
+static kmutex_t play_lock = KMUTEX_INIT(play_lock, "audio-play");
+static kcond_t play_cv = { WAITQ_INIT(play_cv.wq) };
+static struct audio_play_status play;      /* under play_lock */
+static uint32_t play_seq;                  /* under play_lock */
+static volatile bool play_stop;
+
+/* Sets unit's play format to f; 0 or -EOPNOTSUPP when the device (with
+ * audio(4)'s conversions) cannot take it. */
+static int set_format(int fd, const struct audio_format *f)
+{
+    static const uint32_t enc8[] = { NB_ENC_ULINEAR_LE, NB_ENC_ULINEAR };
+    for (unsigned i = 0; i < (f->bits == 8 ? 2u : 1u); i++) {
+        struct nb_audio_info ai;
+        memset(&ai, 0xff, sizeof(ai)); /* AUDIO_INITINFO: leave the rest */
+        ai.play.sample_rate = f->rate;
+        ai.play.channels = f->channels;
+        ai.play.precision = f->bits;
+        ai.play.encoding = f->bits == 8 ? enc8[i] : NB_ENC_SLINEAR_LE;
+        ai.mode = NB_AUMODE_PLAY | NB_AUMODE_PLAY_ALL;
+        if (dev_ioctl(fd, NB_AUDIO_SETINFO, &ai) < 0)
+            continue;
+        if (dev_ioctl(fd, NB_AUDIO_GETINFO, &ai) < 0)
+            return -EIO;
+        if (ai.play.sample_rate == f->rate && ai.play.channels == f->channels && ai.play.precision == f->bits)
+            return 0;
+    }
+    return -EOPNOTSUPP;
+}
+
+static void play_end(int err)
+{
+    kmutex_lock(&play_lock);
+    play.running = false;
+    play.draining = false;
+    play.stopped = play_stop;
+    play.error = err;
+    play.end_ns = clock_gettime_ns();
+    kcond_broadcast(&play_cv);
+    kmutex_unlock(&play_lock);
+}
+
+/* Writes buf[0..n) whole; 0 or -errno. */
+static int write_all(int fd, const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w;
+        AUCALL(w, rump___sysimpl_write(fd, buf, n));
+        if (w < 0)
+            return (int)w;
+        if (w == 0)
+            return -EIO;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static void *play_thread(void *arg)
+{
+    struct audio_source *src = arg;
+    int unit = play.unit;
+    struct audio_format f = play.fmt;
+    int err = 0;
+    uint8_t *buf = kmalloc(CHUNK);
+    int fd = buf ? dev_open("audio", unit, NB_O_WRONLY) : -ENOMEM;
+    if (fd < 0) {
+        err = fd;
+        goto out;
+    }
+    err = set_format(fd, &f);
+    size_t chunk = CHUNK - CHUNK % (f.channels * f.bits / 8u);
+    int drops = 0;
+    while (!err && !play_stop) {
+        ssize_t n = src->read(src, buf, chunk);
+        if (n <= 0) {
+            err = (int)n;
+            break;
+        }
+        err = write_all(fd, buf, (size_t)n);
+        int d = 0;
+        if (!err && dev_ioctl(fd, NB_AUDIO_PERROR, &d) < 0)
+            d = drops;
+        kmutex_lock(&play_lock);
+        if (!play.start_ns)
+            play.start_ns = clock_gettime_ns();
+        play.bytes += (uint64_t)n;
+        if (d > drops) {
+            play.underruns++;
+            play.underrun_bytes += (uint64_t)(d - drops);
+        }
+        kmutex_unlock(&play_lock);
+        drops = d;
+    }
+    if (play_stop) {
+        dev_ioctl(fd, NB_AUDIO_FLUSH, NULL);
+    } else if (!err) {
+        kmutex_lock(&play_lock);
+        play.draining = true;
+        kmutex_unlock(&play_lock);
+        int r = dev_ioctl(fd, NB_AUDIO_DRAIN, NULL);
+        if (r < 0)
+            err = r;
+    }
+    dev_close(fd);
+out:
+    kfree(buf);
+    src->release(src);
+    play_end(err);
+    return NULL;
+}
+
+int audio_play(int unit, const struct audio_format *f, struct audio_source *src)
+{
+    int err = 0;
+    if (f->channels < 1 || f->channels > 2 || (f->bits != 8 && f->bits != 16) || f->rate == 0)
+        err = -EINVAL;
+    else if (!rump_running())
+        err = -ENODEV;
+    if (err) {
+        src->release(src);
+        return err;
+    }
+    kmutex_lock(&play_lock);
+    /* A playback being stopped ends within a block: give it a moment. */
+    uint64_t deadline = clock_gettime_ns() + 2000000000ull;
+    while (play.running && play_stop && kcond_wait_until(&play_cv, &play_lock, deadline) == 0)
+        ;
+    if (play.running) {
+        kmutex_unlock(&play_lock);
+        src->release(src);
+        return -EBUSY;
+    }
+    memset(&play, 0, sizeof(play));
+    play.running = true;
+    play.unit = unit;
+    play.fmt = *f;
+    play_stop = false;
+    play_seq++;
+    struct thread_attr a = { .name = "audio-play", .prio = PRIO_HIGH, .stack_size = 32 * 1024 };
+    struct thread *t;
+    err = thread_create(&a, play_thread, src, &t);
+    if (err < 0) {
+        play.running = false;
+        }
+    kmutex_unlock(&play_lock);
+    if (err < 0)
+        src->release(src);
+    return err;
+}
+
+int audio_stop(void)
+{
+    kmutex_lock(&play_lock);
+    int r = play.running ? 0 : -ESRCH;
+    if (play.running)
+        play_stop = true;
+    kmutex_unlock(&play_lock);
+    return r;
+}
+
+int audio_play_status(struct audio_play_status *st, uint32_t *seq)
+{
+    kmutex_lock(&play_lock);
+    *st = play;
+    if (seq)
+        *seq = play_seq;
+    kmutex_unlock(&play_lock);
+    return 0;
+}
+
+/* ---- mixer ---- */
+
+#define MIX_MAX 64
+
+/* Every control's devinfo: kmalloc'd array, count in *n; fd open. */
+static struct nb_mixer_devinfo *mixer_read_all(int fd, int *n)
+{
+    struct nb_mixer_devinfo *di = kmalloc(MIX_MAX * sizeof(*di));
+    if (!di)
+        return NULL;
+    int i;
+    for (i = 0; i < MIX_MAX; i++) {
+        memset(&di[i], 0, sizeof(di[i]));
+        di[i].index = i;
+        if (dev_ioctl(fd, NB_AUDIO_MIXER_DEVINFO, &di[i]) < 0)
+            break;
+        di[i].label[15] = 0;
+    }
+    *n = i;
+    return di;
+}
+
+static void mixer_name(const struct nb_mixer_devinfo *di, int n, int i, char *out)
+{
+    int c = di[i].mixer_class;
+    if (c >= 0 && c < n && c != i)
+        ksnprintf(out, AUDIO_MIXER_NAME, "%s.%s", di[c].label, di[i].label);
+    else
+        strlcpy(out, di[i].label, AUDIO_MIXER_NAME);
+}
+
+static void mixer_fill(int fd, const struct nb_mixer_devinfo *di, int n, int i, struct audio_mixer_ctl *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->index = i;
+    mixer_name(di, n, i, c->name);
+    struct nb_mixer_ctrl mc;
+    memset(&mc, 0, sizeof(mc));
+    mc.dev = i;
+    mc.type = di[i].type;
+    if (di[i].type == NB_MIXER_VALUE) {
+        c->type = AUDIO_MIX_VALUE;
+        c->channels = di[i].un.v.num_channels == 1 ? 1 : 2;
+        mc.un.value.num_channels = c->channels;
+        if (dev_ioctl(fd, NB_AUDIO_MIXER_READ, &mc) == 0) {
+            c->level[0] = mc.un.value.level[0];
+            c->level[1] = c->channels == 2 ? mc.un.value.level[1] : mc.un.value.level[0];
+        }
+        return;
+    }
+    c->type = di[i].type == NB_MIXER_ENUM ? AUDIO_MIX_ENUM : AUDIO_MIX_SET;
+    int m = di[i].un.e.num_mem;
+    c->nmembers = m < 0 ? 0 : m > AUDIO_MIXER_MAX_ENUM ? AUDIO_MIXER_MAX_ENUM : m;
+    for (int k = 0; k < c->nmembers; k++) {
+        memcpy(c->members[k], di[i].un.e.member[k].label, 15);
+        c->members[k][15] = 0;
+        c->member_val[k] = di[i].un.e.member[k].ord; /* ord and mask share the slot */
+    }
+    if (dev_ioctl(fd, NB_AUDIO_MIXER_READ, &mc) == 0)
+        c->value = mc.un.ord;
+}
+
+int audio_mixer_list(int unit, struct audio_mixer_ctl *out, int max)
+{
+    int fd = dev_open("mixer", unit, NB_O_RDWR);
+    if (fd < 0)
+        return fd;
+    int n, k = 0;
+    struct nb_mixer_devinfo *di = mixer_read_all(fd, &n);
+    if (!di) {
+        dev_close(fd);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < n && k < max; i++)
+        if (di[i].type != NB_MIXER_CLASS)
+            mixer_fill(fd, di, n, i, &out[k++]);
+    kfree(di);
+    dev_close(fd);
+    return k;
+}
+
+/* "200" or "200,180" into lv[0..2); false if malformed or above 255. */
+static bool parse_levels(const char *s, int nch, uint8_t lv[2])
+{
+    unsigned v[2] = { 0, 0 };
+    int k = 0;
+    for (;;) {
+        if (*s < '0' || *s > '9')
+            return false;
+        while (*s >= '0' && *s <= '9') {
+            v[k] = v[k] * 10 + (unsigned)(*s++ - '0');
+            if (v[k] > 255)
+                return false;
+        }
+        if (*s == 0)
+            break;
+        if (*s != ',' || k == 1)
+            return false;
+        s++;
+        k++;
+    }
+    lv[0] = (uint8_t)v[0];
+    lv[1] = (uint8_t)(k == 1 ? v[1] : v[0]);
+    return k == 0 || nch == 2;
+}
+
+static int member_of(const struct audio_mixer_ctl *c, const char *name, size_t len)
+{
+    for (int k = 0; k < c->nmembers; k++)
+        if (strlen(c->members[k]) == len && strncmp(c->members[k], name, len) == 0)
+            return k;
+    return -1;
+}
+
+int audio_mixer_set(int unit, const char *name, const char *value)
+{
+    int fd = dev_open("mixer", unit, NB_O_RDWR);
+    if (fd < 0)
+        return fd;
+    int n, r = -ENOENT;
+    struct nb_mixer_devinfo *di = mixer_read_all(fd, &n);
+    struct audio_mixer_ctl *c = kmalloc(sizeof(*c));
+    if (!di || !c) {
+        r = -ENOMEM;
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        if (di[i].type == NB_MIXER_CLASS)
+            continue;
+        mixer_fill(fd, di, n, i, c);
+        if (strcmp(c->name, name) != 0)
+            continue;
+        struct nb_mixer_ctrl mc;
+        memset(&mc, 0, sizeof(mc));
+        mc.dev = i;
+        mc.type = di[i].type;
+        r = -EINVAL;
+        if (c->type == AUDIO_MIX_VALUE) {
+            mc.un.value.num_channels = c->channels;
+            if (!parse_levels(value, c->channels, mc.un.value.level))
+                break;
+        } else if (c->type == AUDIO_MIX_ENUM) {
+            int k = member_of(c, value, strlen(value));
+            if (k < 0)
+                break;
+            mc.un.ord = c->member_val[k];
+        } else {
+            /* A set: comma-separated member names ("" for none). */
+            const char *s = value;
+            bool bad = false;
+            while (*s && !bad) {
+                const char *e = strchr(s, ',');
+                size_t len = e ? (size_t)(e - s) : strlen(s);
+                int k = member_of(c, s, len);
+                if (k < 0)
+                    bad = true;
+                else
+                    mc.un.mask |= c->member_val[k];
+                s += len + (e ? 1 : 0);
+            }
+            if (bad)
+                break;
+        }
+        r = dev_ioctl(fd, NB_AUDIO_MIXER_WRITE, &mc);
+        break;
+    }
+out:
+    kfree(c);
+    kfree(di);
+    dev_close(fd);
+    return r;
+}
+
+#else /* no audio components */
+
+int audio_devices(struct audio_devinfo *out, int max) { return 0; }
+int audio_encodings(int unit, struct audio_encinfo *out, int max) { return -ENODEV; }
+int audio_get_state(int unit, struct audio_state *st) { return -ENODEV; }
+int audio_play(int unit, const struct audio_format *f, struct audio_source *src)
+{
+    src->release(src);
+    return -ENODEV;
+}
+int audio_stop(void) { return -ESRCH; }
+int audio_play_status(struct audio_play_status *st, uint32_t *seq)
+{
+    memset(st, 0, sizeof(*st));
+    if (seq)
+        *seq = 0;
+    return 0;
+}
+int audio_mixer_list(int unit, struct audio_mixer_ctl *out, int max) { return -ENODEV; }
+int audio_mixer_set(int unit, const char *name, const char *value) { return -ENODEV; }
+
+#endif

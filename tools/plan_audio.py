@@ -1,0 +1,259 @@
+"""Stage 4 test boots: sound through NetBSD's audio(4) (src/netbsd/audio.c).
+
+QEMU's wav audio backend records what the emulated card played; the host
+analyses the recording in pure Python.  Every boot plays, from an ext2 disk
+made here with mke2fs -d, sine tones the host generated:
+
+  s440.wav  440 Hz, 2 s, 44.1 kHz 16-bit stereo
+  s1k.wav   1 kHz,  2 s, 44.1 kHz 16-bit stereo
+  m8k.wav   440 Hz, 2 s, 8 kHz 8-bit mono
+then `tone -f 1000 -t 2000` (generated in AdrOS), then three malformed files
+(truncated header, absurd rate, 0 channels) that must be refused with
+AdrOS going on, then a tone in the background stopped after 1 s.
+
+QEMU records only while the card's stream runs, so the plays follow each
+other in the file; their frequencies alternate, and the recording is cut
+into segments where the frequency changes.  Each segment: dominant
+frequency within 1% of the input's, duration within 5%, no gap (no upward
+zero crossing) longer than 10 ms inside it, RMS level above 3000.
+
+  audio-hda         intel-hda + hda-output (hdaudio/hdafg, the QEMU quirks)
+  audio-hda-ioapic  the same with interrupts through the I/O APIC
+  audio-ac97        AC97 (auich): skipped, its attach hangs with QEMU's wav
+                    backend (see boots())
+  audio-es1370      ES1370 (eap)
+"""
+import math
+import os
+import struct
+import subprocess
+
+from plan_components import _linked_stages
+from plan_stage1 import rump_present
+from testplan import check_patterns
+import qemu
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUMP_DIR = os.environ.get("RUMP_DIR", os.path.join(ROOT, "third_party", "rump"))
+
+# (expected frequency, expected ms or None for "stopped early"), in play order.
+SEGMENTS = [(440, 2000), (1000, 2000), (440, 2000), (1000, 2000), (440, None)]
+LEVEL_MIN = 3000
+GAP_MS = 10
+
+
+def wav_bytes(rate, ch, bits, freq, secs, amp=0.5):
+    n = int(rate * secs)
+    frames = []
+    for i in range(n):
+        v = amp * math.sin(2 * math.pi * freq * i / rate)
+        s = struct.pack("<h", int(round(v * 32767))) if bits == 16 else struct.pack("<B", int(round(128 + v * 127)))
+        frames.append(s * ch)
+    data = b"".join(frames)
+    return wav_header(ch, rate, bits, len(data)) + data
+
+
+def wav_header(ch, rate, bits, datalen, align=None):
+    align = ch * bits // 8 if align is None else align
+    return (b"RIFF" + struct.pack("<I", 36 + datalen) + b"WAVEfmt " +
+            struct.pack("<IHHIIHH", 16, 1, ch, rate, rate * align, align, bits) + b"data" + struct.pack("<I", datalen))
+
+
+def _prepare(build):
+    d = os.path.join(build, "audio")
+    tree = os.path.join(d, "tree")
+    os.makedirs(tree, exist_ok=True)
+    files = {"s440.wav": lambda: wav_bytes(44100, 2, 16, 440, 2),
+             "s1k.wav": lambda: wav_bytes(44100, 2, 16, 1000, 2),
+             "m8k.wav": lambda: wav_bytes(8000, 1, 8, 440, 2),
+             "trunc.wav": lambda: wav_header(2, 44100, 16, 400)[:30],
+             "rate.wav": lambda: wav_header(2, 1000000, 16, 400) + bytes(400),
+             "ch0.wav": lambda: wav_header(0, 44100, 16, 400, align=4) + bytes(400)}
+    for name, make in files.items():
+        p = os.path.join(tree, name)
+        if not os.path.exists(p):
+            with open(p, "wb") as f:
+                f.write(make())
+    img = os.path.join(d, "audio.img")
+    tmp = f"{img}.{os.getpid()}.{id(files)}"
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, tmp, "8M"], check=True, capture_output=True)
+    os.replace(tmp, img)  # boots running in parallel never see a half-made image
+
+
+def read_wav(path):
+    """(rate, first channel's samples) of a 16-bit PCM WAV file."""
+    with open(path, "rb") as f:
+        d = f.read()
+    if d[:4] != b"RIFF" or d[8:12] != b"WAVE":
+        raise ValueError("not a WAV file")
+    off, fmt = 12, None
+    while off + 8 <= len(d):
+        cid, n = d[off:off + 4], struct.unpack("<I", d[off + 4:off + 8])[0]
+        off += 8
+        if cid == b"fmt ":
+            fmt = struct.unpack("<HHIIHH", d[off:off + 16])
+        elif cid == b"data":
+            break
+        off += n + (n & 1)
+    _, ch, rate, _, align, bits = fmt
+    if bits != 16:
+        raise ValueError(f"{bits}-bit recording")
+    n = (len(d) - off) // align
+    s = struct.unpack(f"<{n * ch}h", d[off:off + n * align])
+    return rate, s[::ch]
+
+
+def segments(rate, x):
+    """Cuts the recording where the frequency changes: a list of dicts with
+    start/end (samples), freq, ms, gap_ms (the longest time between upward
+    zero crossings inside), rms."""
+    zc = [i for i in range(1, len(x)) if x[i - 1] < 0 <= x[i] and max(abs(x[i - 1]), abs(x[i])) > 0]
+    if len(zc) < 2:
+        return []
+    # Each period's frequency class: 440 or 1000 (or "other").
+    def cls(p):
+        f = rate / p
+        for want in (440, 1000):
+            if abs(f - want) < want * 0.1:
+                return want
+        return None
+    runs, cur = [], None
+    for a, b in zip(zc, zc[1:]):
+        c = cls(b - a)
+        if cur and (c == cur["cls"] or c is None and b - a < rate * GAP_MS / 1000):
+            cur["zc"].append(b)
+            continue
+        if c is None:
+            cur = None  # silence or a glitch between plays
+            continue
+        cur = {"cls": c, "zc": [a, b]}
+        runs.append(cur)
+    out = []
+    for r in runs:
+        z = r["zc"]
+        if len(z) < 20:  # a few stray periods at a boundary
+            continue
+        seg = x[z[0]:z[-1]]
+        gaps = max(b - a for a, b in zip(z, z[1:]))
+        out.append({"start": z[0], "end": z[-1], "freq": (len(z) - 1) * rate / (z[-1] - z[0]),
+                    "ms": (z[-1] - z[0]) * 1000 / rate, "gap_ms": gaps * 1000 / rate,
+                    "rms": math.sqrt(sum(v * v for v in seg) / len(seg))})
+    # Adjacent runs of the same class (a glitch split one): merge.
+    merged = []
+    for s in out:
+        if merged and abs(merged[-1]["freq"] - s["freq"]) < s["freq"] * 0.1:
+            m = merged[-1]
+            m["gap_ms"] = max(m["gap_ms"], s["gap_ms"], (s["start"] - m["end"]) * 1000 / rate)
+            m["freq"] = (m["freq"] * m["ms"] + s["freq"] * s["ms"]) / (m["ms"] + s["ms"])
+            m["rms"] = max(m["rms"], s["rms"])
+            m["end"] = s["end"]
+            m["ms"] = (m["end"] - m["start"]) * 1000 / rate
+        else:
+            merged.append(s)
+    return merged
+
+
+def analyse(res, prefix, path):
+    try:
+        rate, x = read_wav(path)
+    except (OSError, ValueError, TypeError, struct.error) as e:
+        res.fail(f"{prefix}recording", f"{path}: {e}")
+        return
+    segs = segments(rate, x)
+    desc = "; ".join(f"{s['freq']:.1f} Hz {s['ms']:.0f} ms gap {s['gap_ms']:.1f} ms rms {s['rms']:.0f}" for s in segs)
+    if len(segs) != len(SEGMENTS):
+        res.fail(f"{prefix}{len(SEGMENTS)} tones recorded", f"found {len(segs)}: {desc}")
+        return
+    res.ok(f"{prefix}{len(SEGMENTS)} tones recorded")
+    names = ["s440.wav", "s1k.wav", "m8k.wav (8 kHz 8-bit mono)", "tone -f 1000", "tone -b, stopped"]
+    for (want_f, want_ms), s, n in zip(SEGMENTS, segs, names):
+        got = f"{s['freq']:.2f} Hz, {s['ms']:.0f} ms, longest gap {s['gap_ms']:.2f} ms, rms {s['rms']:.0f}"
+        ok_f = abs(s["freq"] - want_f) <= want_f * 0.01
+        ok_ms = (abs(s["ms"] - want_ms) <= want_ms * 0.05) if want_ms else 300 <= s["ms"] <= 2500
+        what = f"{prefix}{n}: frequency within 1%, " + \
+            ("duration within 5%" if want_ms else "stopped after about 1 s") + ", no gap > 10 ms, level"
+        if ok_f and ok_ms and s["gap_ms"] <= GAP_MS and s["rms"] >= LEVEL_MIN:
+            res.ok(f"{what} ({got})")
+        else:
+            res.fail(what, got)
+
+
+def _check(wavpath, driver_rx):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL):
+            res.fail(name, b.describe() + "\n" + b.tail(30))
+            return
+        want = [(driver_rx, "the driver attaches and audio0 appears"),
+                (r"adros# audio\naudio0: .*\n  encodings: .*slinear_le/16", "audio lists the device and encodings"),
+                (r"play: /mnt/s440\.wav: 2000 ms\n[\s\S]*?play: 2000 ms of sound \(352800 bytes\) in \d+ ms, "
+                 r"\d+ underruns", "play reports the sound played and the underruns"),
+                (r"play: /mnt/m8k\.wav: 2000 ms\n[\s\S]*?play: 2000 ms of sound \(16000 bytes\)",
+                 "8 kHz 8-bit mono is played"),
+                (r"tone: 2000 ms of sound \(352800 bytes\)", "tone plays"),
+                (r"play: /mnt/trunc\.wav: not a valid WAV file: ", "a truncated header is refused"),
+                (r"play: /mnt/rate\.wav: unsupported WAV format: sample rate", "an absurd rate is refused"),
+                (r"play: /mnt/ch0\.wav: not a valid WAV file: 0 channels", "0 channels is refused"),
+                (r"adros# audio stop\n", "audio stop stops a background playback"),
+                (r"outputs\.master=\d+", "mixer lists the master volume"),
+                (r"script: \d+ commands, 3 failed", "AdrOS goes on: only the malformed files failed")]
+        check_patterns(res, b.output, want, f"{name}: ", b.tail(40))
+        if "RUMP KERNEL PANIC" in b.output or "KERNEL PANIC" in b.output:
+            res.fail(f"{name}: no panic", b.tail(25))
+        analyse(res, f"{name}: ", wavpath)
+    return check
+
+
+def _fresh(path):
+    def prepare(build):
+        _prepare(build)
+        if os.path.exists(path):
+            os.unlink(path)
+    return prepare
+
+
+RUN = ('rump.RUMP_VERBOSE=1 mount=hda:/mnt run="audio; mixer; play /mnt/s440.wav; play /mnt/s1k.wav; play /mnt/m8k.wav; '
+       'tone -f 1000 -t 2000; play /mnt/trunc.wav; play /mnt/rate.wav; play /mnt/ch0.wav; '
+       'tone -b -f 440 -t 8000; sleep 1; audio stop; sleep 1; audio"')
+
+
+def boots(build):
+    cards = {"audio-hda": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "",
+                           r"hdafg0 at hdaudio0[\s\S]*audio0 at hdafg0"),
+             "audio-hda-ioapic": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "ioapic=on ",
+                                  r"hdafg0 at hdaudio0[\s\S]*audio0 at hdafg0"),
+             "audio-ac97": (["-device", "AC97,audiodev=snd0"], "", r"auich0 at pci0[\s\S]*audio0 at auich0"),
+             "audio-es1370": (["-device", "ES1370,audiodev=snd0"], "", r"eap0 at pci0[\s\S]*audio0 at eap0")}
+    need = {"audio-ac97": ["librumpdev_pci_auich", "librumpdev_audio_ac97"], "audio-es1370": ["librumpdev_pci_eap"]}
+    what = ["play and tone are recorded with the right frequency, duration, no gaps; malformed WAVs refused"]
+    plan = []
+    for name, (dev, opt, rx) in cards.items():
+        why = None
+        if not rump_present():
+            why = "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
+        elif "audio" not in _linked_stages():
+            why = "NetBSD audio components absent (librumpdev_pci_hdaudio, librumpdev_audio...)"
+        elif any(not os.path.exists(os.path.join(RUMP_DIR, "lib", a + ".a")) for a in need.get(name, [])):
+            why = "archives for this card absent: " + " ".join(need[name])
+        elif name == "audio-ac97":
+            # Measured: auich's attach calibrates the AC'97 link rate by
+            # spinning until the PCM-in DMA moves (or 1 s of rump time
+            # passes); QEMU's wav backend has no capture voice, so the DMA
+            # never moves, and the spin holds the only rump CPU, so the rump
+            # clock never ticks: rump_init never returns.
+            why = "known hang: auich link-rate calibration with QEMU's wav backend (no capture voice)"
+
+        if why:
+            plan.append({"name": name, "cmdline": "", "skip": why, "tests": what})
+            continue
+        d = os.path.join(os.path.abspath(build), "audio")
+        wav = os.path.join(d, name + ".wav")
+        plan.append({"name": name, "cmdline": opt + RUN, "prepare": _fresh(wav),
+                     "disks": [f"file={os.path.join(d, 'audio.img')},format=raw,if=ide,index=0,snapshot=on"],
+                     "extra": ["-audiodev", f"wav,id=snd0,path={wav}"] + dev,
+                     "timeout": 240, "check": _check(wav, rx)})
+    return plan
+
+
+def cross_checks():
+    return []
