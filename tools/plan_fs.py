@@ -1,7 +1,9 @@
 """File-system test boots (VFS, native ext2, the manifest, hostile images)
 and the short fuzzing run.
 
-  fs-vfs              ktest=vfs: ramfs, devfs, paths, mounts, RAM disks
+  fs-vfs              ktest=vfs,vfsedge: ramfs, devfs, paths, mounts, RAM
+                      disks, edge cases; hda = small1k (vfsedge copies it
+                      into a RAM disk that goes away while mounted)
   fs-ext2             ktest=ext2: hda = std4k image, hdb = the 5 GiB-file
                       image, hdd = the pack of hostile images (every one
                       must fail cleanly)
@@ -150,7 +152,8 @@ def _prepare_hugedir(build):
 
 def boots(build):
     plan = [
-        {"name": "fs-vfs", "cmdline": "ktest=vfs", "timeout": 120},
+        {"name": "fs-vfs", "cmdline": "ktest=vfs,vfsedge", "timeout": 120, "prepare": _prepare,
+         "disks": [_drive(_img(build, "small1k"), 0)]},
         {"name": "fs-ext2", "cmdline": "ktest=ext2", "timeout": 300, "prepare": _prepare,
          "disks": [_drive(_img(build, "std4k"), 0), _drive(_img(build, "big4k"), 1),
                    _drive(os.path.join(build, "fsimg", "hostile-pack.img"), 3)]},

@@ -12,13 +12,53 @@
  * physical (DMA) addresses.  Partitions are block devices whose requests are
  * shifted and range-checked, then passed to the parent.
  *
+ * Lifetime.  A device is reference counted.  The registry holds one
+ * reference from blk_register() to blk_unregister(); blk_find() gives its
+ * caller another, and so do blk_ref() and blk_claim(); each is dropped with
+ * blk_put() (blk_unclaim()).  A request holds one from blk_submit() until
+ * its done() has returned, and a partition holds one on its disk.  Whoever
+ * uses a device pointer holds a reference, or knows that someone it
+ * trusts does (an open file of a device, a mount).
+ *   A driver whose device goes away (a RAM disk destroyed, a USB stick
+ * pulled) calls blk_unregister(): the name disappears (and its partitions
+ * with it), the device is marked gone, and every later request on it or on
+ * one of its partitions fails with -EIO; blk_unregister() returns once no
+ * thread is inside the driver's submit() for it, so after it the driver
+ * only has to finish (or fail with -EIO) the requests it already accepted.
+ * The struct stays valid (name, size, statistics) until the last
+ * reference is dropped; then dev->release(dev), if set, frees it.
+ *
+ * Claims: who mounts a device, and who writes to it.  A file system that
+ * mounts a device claims it BLK_CLAIM_MOUNT for as long as it is mounted;
+ * an open of the device for writing claims it BLK_CLAIM_WRITE until it is
+ * closed.  A MOUNT claim and a WRITE claim on overlapping devices (one
+ * device, or a disk and one of its partitions, or two partitions sharing
+ * sectors) exclude each other: the later one fails with -EBUSY.  Two
+ * claims with the same non-NULL owner never conflict: they are one user.
+ * That is how a file system that writes through its own open of the
+ * device coexists with its mount.  The rump kernel is one such user: its
+ * "rump" mounts are to claim MOUNT with the owner token blk_owner_rump,
+ * and the opens NetBSD makes through rumpuser_open to claim WRITE with the
+ * same token, so a read-write rump mount is not refused by its own device
+ * open, while any other writer (a shell opening /dev/hda for writing) or
+ * mount (native ext2 on the same disk) is.  (src/rump/ does not claim yet:
+ * its opens take a reference through blk_find and nothing more.)  A NULL
+ * owner is a user of its own (each open file is one).  Reading a device
+ * never needs a claim and is never refused.
+ *
+ * Locking: blk.c's registry lock (a spinlock) guards the registry and
+ * each device's registered, gone and active fields, its claim lock the
+ * claims; refs are atomic.
+ *
  * Errors: -EINVAL (sector range past the end, count 0, NULL buffer, bad
- * op), -EROFS (write to a read-only device), -EIO (device error, timeout),
- * -ENODEV (device gone). */
+ * op), -EROFS (write to a read-only device), -EIO (device error, timeout,
+ * device gone), -ENODEV (device never registered), -EBUSY (claim
+ * conflict). */
 #ifndef ADROS_BLK_H
 #define ADROS_BLK_H
 
 #include <adros/list.h>
+#include <adros/sched.h>
 #include <adros/types.h>
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
@@ -59,40 +99,95 @@ struct blk_stats {
 };
 
 struct blkdev {
+    /* Set by the driver before blk_register, then immutable: */
     char name[16];
     uint32_t sector_size;
     uint64_t nsectors;
     bool readonly;
     const struct blkdev_ops *ops;
     void *priv;
-    struct blkdev *parent;  /* partitions: the whole disk */
+    struct blkdev *parent;  /* partitions: the whole disk (a reference) */
     uint64_t start;         /* partitions: first sector on the parent */
     char model[41];         /* for lsblk */
-    struct blk_stats stats;
-    struct list_node node;
+    /* Called once, in thread context, when the last reference is dropped
+     * (after blk_unregister); frees the device.  It may run on the block
+     * layer's completion thread, so it must not wait for block I/O.  NULL:
+     * nothing to free. */
+    void (*release)(struct blkdev *dev);
+    /* The layer's (zero before blk_register): */
+    struct blk_stats stats; /* done_lock (blk.c) */
+    struct list_node node;  /* in the registry while registered */
+    volatile int refs;      /* atomic */
+    bool registered, gone;  /* registry lock */
+    int active;             /* registry lock: threads inside ops->submit */
+    struct waitq idle;      /* woken when active drops to 0 on a gone device */
 };
 
-/* Registers a device (name must be unique); returns 0 or -EEXIST/-EINVAL. */
+/* A claim on a device (see "Claims" above): the claimer's storage, filled
+ * by blk_claim and left alone until blk_unclaim. */
+#define BLK_CLAIM_WRITE 0x1u /* writes to the device */
+#define BLK_CLAIM_MOUNT 0x2u /* a file system has it mounted */
+struct blk_claim {
+    struct blkdev *dev;     /* a reference while claimed */
+    unsigned how;           /* BLK_CLAIM_* */
+    const void *owner;      /* NULL: a user of its own */
+    struct list_node node;  /* blk.c's claim lock */
+};
+/* The owner token of the rump kernel's mounts and device opens. */
+extern const char blk_owner_rump[];
+
+/* Registers a device (name must be unique; a device is registered at most
+ * once in its life).  The registry takes the first reference.  Returns 0,
+ * -EEXIST, -EINVAL, -EIO (a partition whose disk went away) or -ENOMEM. */
 int blk_register(struct blkdev *dev);
+/* The device is gone (see "Lifetime" above): unregisters it and its
+ * partitions, fails every later request with -EIO, waits until no thread
+ * is inside its ops->submit, and drops the registry's reference (dev may
+ * be released before this returns: a driver that still needs its struct
+ * takes a reference first).  Thread context; not from a done() callback
+ * or from the device's own submit.  A device not registered: nothing. */
 void blk_unregister(struct blkdev *dev);
-struct blkdev *blk_find(const char *name); /* "hda" or "/dev/hda" */
+/* The registered device called name ("hda" or "/dev/hda"), with a
+ * reference the caller drops with blk_put; NULL when there is none. */
+struct blkdev *blk_find(const char *name);
+/* Another reference to a device the caller already holds one on. */
+struct blkdev *blk_ref(struct blkdev *dev);
+/* Drops a reference; the last one (only ever after blk_unregister)
+ * releases the device.  Thread context.  NULL: nothing. */
+void blk_put(struct blkdev *dev);
+/* Has the device gone away (blk_unregister)? */
+bool blk_gone(const struct blkdev *dev);
+/* fn runs on every registered device, each held by a reference for the
+ * call, without any lock held (it may block, or call blk_find). */
 void blk_foreach(void (*fn)(struct blkdev *dev, void *ctx), void *ctx);
 /* Reads the MBR of dev and registers its partitions ("hda1".."hda4", and
  * logical ones); returns how many, or a negative errno. */
 int blk_scan_partitions(struct blkdev *dev);
 /* Extensions (drivers): registers partition `num` of disk, sectors
  * [start, start+nsectors) of it, named "<disk><num>" ("<disk>p<num>" when
- * the disk's name ends in a digit).  Returns it, or NULL with *err set
- * (-EINVAL out of range, -EEXIST, -ENOMEM). */
+ * the disk's name ends in a digit).  Returns it (the registry's reference:
+ * valid until it is dropped, take blk_ref to keep it longer), or NULL with
+ * *err set (-EINVAL out of range, -EEXIST, -ENOMEM, -EIO disk gone). */
 struct blkdev *blk_add_partition(struct blkdev *disk, int num, uint64_t start, uint64_t nsectors, int *err);
-/* Unregisters and frees every partition of disk; the caller makes sure none
- * is in use (no mounts, no requests in flight). */
+/* Unregisters every partition of disk (each goes away as blk_unregister
+ * says: users still holding one get -EIO, the memory is freed after the
+ * last of them). */
 void blk_drop_partitions(struct blkdev *disk);
 /* A consistent copy of dev's statistics. */
 void blk_get_stats(struct blkdev *dev, struct blk_stats *out);
 
+/* Claims dev for `how` (BLK_CLAIM_*) on behalf of owner, into c, which
+ * takes its own reference on dev.  Returns 0, -EBUSY (a conflicting claim
+ * by another user), -EROFS (WRITE on a read-only device), -EIO (gone),
+ * -ENODEV (not registered) or -EINVAL.  Thread context. */
+int blk_claim(struct blkdev *dev, unsigned how, const void *owner, struct blk_claim *c);
+/* Ends a claim made by blk_claim (and drops its reference); a zeroed
+ * claim that was never made (c->dev NULL): nothing. */
+void blk_unclaim(struct blk_claim *c);
+
 /* Returns 0 (done() will be called exactly once) or a negative errno (the
- * request was refused and done() will not be called).  Thread context. */
+ * request was refused and done() will not be called).  Thread context; the
+ * caller holds a reference on req->dev. */
 int blk_submit(struct blk_request *req);
 /* Drivers: report a request finished (any context, interrupts included). */
 void blk_complete(struct blk_request *req, int status, size_t bytes_done);

@@ -10,13 +10,17 @@ struct blkdev;
 
 /* Creates and registers a ramdisk of nsectors sectors of sector_size bytes
  * (a power of two, 512..4096), named "ram<N>" with the lowest free N.
- * Returns 0 and *out, or -EINVAL / -ENOMEM / a blk_register error. */
+ * Returns 0 and *out (the registry's reference: valid until
+ * ramdisk_destroy), or -EINVAL / -ENOMEM / a blk_register error. */
 int ramdisk_create(uint64_t nsectors, uint32_t sector_size, struct blkdev **out);
-/* Unregisters and frees it; the caller makes sure it is unused (not
- * mounted, not open, nothing in flight). */
+/* Takes it away, once: it leaves /dev and the registry, every later
+ * request on it (through a mount, an open file, a held pointer) fails with
+ * -EIO, and its memory is freed; the struct itself goes when the last
+ * reference is dropped.  dev (the pointer ramdisk_create gave) may not be
+ * used after this. */
 void ramdisk_destroy(struct blkdev *dev);
 /* Copies bytes in or out directly (bypassing the block layer), e.g. to
- * load an image.  Returns 0 or -EINVAL (out of range). */
+ * load an image.  Returns 0, -EINVAL (out of range) or -EIO (destroyed). */
 int ramdisk_load(struct blkdev *dev, uint64_t off, const void *buf, size_t len);
 
 #endif

@@ -18,7 +18,11 @@
  * block layer synchronously at byte offsets; unaligned ranges are handled
  * with read-modify-write of the partial sectors (a write of a partial sector
  * is therefore not atomic against concurrent writers of the same sector).
- * vfs_stat on one reports type VBLK and size = sectors x sector size. */
+ * vfs_stat on one reports type VBLK and size = sectors x sector size.  A
+ * device may not be opened for writing while a file system has it (or an
+ * overlapping partition or disk) mounted, nor mounted while it is open for
+ * writing: -EBUSY (see "Claims" in blk.h).  An open file of a device that
+ * went away stays valid; its reads, writes and fsync fail with -EIO. */
 #ifndef ADROS_VFS_H
 #define ADROS_VFS_H
 
@@ -90,7 +94,10 @@ struct file;
 
 /* --- files --- */
 /* Opens path; flags O_*; mode is used when O_CREAT creates a file.  Opening a
- * directory is allowed read-only (for vfs_readdir).  Returns 0 and *out. */
+ * directory is allowed read-only (for vfs_readdir), but not with O_CREAT
+ * unless O_DIRECTORY is given (-EISDIR).  O_CREAT never creates a name
+ * given with a trailing "/": -ENOENT when it does not exist, -EISDIR for a
+ * directory, -ENOTDIR for anything else.  Returns 0 and *out. */
 int vfs_open(const char *path, int flags, uint32_t mode, struct file **out);
 /* Drops the reference; the file is freed when no one else holds it. */
 int vfs_close(struct file *f);
@@ -127,7 +134,8 @@ int vfs_stat(const char *path, struct vfs_stat *st);  /* follows symlinks */
 int vfs_lstat(const char *path, struct vfs_stat *st); /* does not */
 int vfs_mkdir(const char *path, uint32_t mode);
 int vfs_unlink(const char *path);                     /* not directories (-EISDIR) */
-int vfs_rmdir(const char *path);                      /* empty directories only */
+int vfs_rmdir(const char *path);                      /* empty directories only; -EBUSY: a mount point
+                                                       * (or one being mounted on) */
 int vfs_rename(const char *from, const char *to);     /* same file system (-EXDEV) */
 int vfs_symlink(const char *target, const char *linkpath);
 /* Copies the link's target into buf (NUL-terminated, truncated to size-1);
@@ -138,7 +146,9 @@ int vfs_readlink(const char *path, char *buf, size_t size);
 /* Mounts a file system of type fstype ("ramfs", "devfs", "ext2") from source
  * (a block device name or path for disk file systems, anything for the
  * others) on the directory target; flags VFS_MNT_*.  -ENODEV: unknown type;
- * -ENOTDIR; -EBUSY: something is already mounted there. */
+ * -ENOTDIR; -EBUSY: something is already mounted (or being mounted) there,
+ * or the device is open for writing.  Serialized with vfs_rmdir and
+ * vfs_rename: a mount never lands on a directory being removed. */
 int vfs_mount(const char *fstype, const char *source, const char *target, uint32_t flags);
 /* -EBUSY while files are open on it, a lookup is inside it or something is
  * mounted below it; -EINVAL: target is not a mount point. */

@@ -57,7 +57,8 @@ struct vnode {
     struct mount *mnt;
     const struct vnode_ops *ops;
     void *data;                 /* the file system's */
-    struct blkdev *bdev;        /* VBLK: the device */
+    struct blkdev *bdev;        /* VBLK: the device, a reference the file
+                                 * system drops in inactive() (immutable) */
     volatile int refcnt;        /* atomic */
     /* vnode_rele calls in flight that may end in inactive() (atomic): a
      * file system must not free a vnode while another release of it is
@@ -111,6 +112,14 @@ int vfs__lookup(const char *path, bool follow, struct vnode **out);
 int vfs__lookup_parent(const char *path, struct vnode **dirp, char *name);
 /* Is vp a mount point (something mounted on it)? */
 bool vfs__is_covered(struct vnode *vp);
+/* The lock that serializes removing directories with mounting on them
+ * (see vfs.c): rmdir and rename hold it from their lookups to the file
+ * system's op.  Taken before any other VFS lock. */
+void vfs__ns_lock(void);
+void vfs__ns_unlock(void);
+/* Is vp a mount point, or the target of a mount being set up?  The caller
+ * holds the ns lock. */
+bool vfs__is_mount_target(struct vnode *vp);
 /* If a file system is mounted on vp, returns its root (referenced) and
  * drops vp; else vp. */
 struct vnode *vfs__cross_down(struct vnode *vp);

@@ -3,6 +3,11 @@
  * of 4 KiB pages allocated on first write (holes read as zeros), so a large
  * sparse ramdisk costs little.
  *
+ * Lifetime: ramdisk_destroy takes the disk away (blk_unregister: every
+ * later request fails with -EIO) and frees its pages at once; the struct
+ * itself is freed by rd_release when the block layer drops the last
+ * reference (a mount or an open file may still hold one).
+ *
  * Locking: each disk's mutex (rd->lock) protects its page table; submit
  * runs in thread context (blk_submit's contract), so it may sleep. */
 #include <adros/blk.h>
@@ -20,7 +25,7 @@
 struct ramdisk {
     struct blkdev dev;
     kmutex_t lock;
-    uint8_t **pages; /* lock */
+    uint8_t **pages; /* lock; NULL once destroyed */
     size_t npages;
 };
 
@@ -56,7 +61,7 @@ static int rd_submit(struct blkdev *dev, struct blk_request *req)
     if (req->op != BLK_FLUSH) {
         n = (size_t)req->count * dev->sector_size;
         kmutex_lock(&rd->lock);
-        err = rd_copy(rd, req->op == BLK_WRITE, req->buf, req->sector * dev->sector_size, n);
+        err = rd->pages ? rd_copy(rd, req->op == BLK_WRITE, req->buf, req->sector * dev->sector_size, n) : -EIO;
         kmutex_unlock(&rd->lock);
     }
     blk_complete(req, err, err ? 0 : n);
@@ -64,6 +69,8 @@ static int rd_submit(struct blkdev *dev, struct blk_request *req)
 }
 
 static const struct blkdev_ops rd_ops = { .submit = rd_submit };
+
+static void rd_release(struct blkdev *dev) { kfree(container_of(dev, struct ramdisk, dev)); }
 
 int ramdisk_create(uint64_t nsectors, uint32_t sector_size, struct blkdev **out)
 {
@@ -84,13 +91,13 @@ int ramdisk_create(uint64_t nsectors, uint32_t sector_size, struct blkdev **out)
     rd->dev.nsectors = nsectors;
     rd->dev.ops = &rd_ops;
     rd->dev.priv = rd;
+    rd->dev.release = rd_release;
     strlcpy(rd->dev.model, "AdrOS RAM disk", sizeof(rd->dev.model));
     int err = -EEXIST;
     kmutex_lock(&create_lock);
     for (int i = 0; i < 64 && err == -EEXIST; i++) {
         ksnprintf(rd->dev.name, sizeof(rd->dev.name), "ram%d", i);
-        if (!blk_find(rd->dev.name))
-            err = blk_register(&rd->dev);
+        err = blk_register(&rd->dev); /* -EEXIST: the name is taken */
     }
     kmutex_unlock(&create_lock);
     if (err) {
@@ -109,12 +116,16 @@ void ramdisk_destroy(struct blkdev *dev)
     if (!dev)
         return;
     struct ramdisk *rd = container_of(dev, struct ramdisk, dev);
-    blk_drop_partitions(dev); /* they point at dev */
-    blk_unregister(dev);
+    blk_ref(dev); /* keeps rd while we free the pages */
+    blk_unregister(dev); /* its partitions too; nobody is inside rd_submit now */
+    kmutex_lock(&rd->lock);
     for (size_t i = 0; i < rd->npages; i++)
         kfree(rd->pages[i]);
     kfree(rd->pages);
-    kfree(rd);
+    rd->pages = NULL;
+    kmutex_unlock(&rd->lock);
+    klog(LOG_INFO, "ramdisk: %s destroyed\n", dev->name);
+    blk_put(dev); /* the struct goes with the last user's reference */
 }
 
 int ramdisk_load(struct blkdev *dev, uint64_t off, const void *buf, size_t len)
@@ -124,7 +135,7 @@ int ramdisk_load(struct blkdev *dev, uint64_t off, const void *buf, size_t len)
     if (off > size || len > size - off)
         return -EINVAL;
     kmutex_lock(&rd->lock);
-    int err = rd_copy(rd, true, (uint8_t *)buf, off, len);
+    int err = rd->pages ? rd_copy(rd, true, (uint8_t *)buf, off, len) : -EIO;
     kmutex_unlock(&rd->lock);
     return err;
 }

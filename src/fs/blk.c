@@ -1,6 +1,7 @@
-/* The block-device layer: the named registry, request checking, partition
- * translation, the completion thread, synchronous wrappers and statistics.
- * See include/adros/blk.h for the contract.
+/* The block-device layer: the named registry and device lifetime, claims,
+ * request checking, partition translation, the completion thread,
+ * synchronous wrappers and statistics.  See include/adros/blk.h for the
+ * contract.
  *
  * How a request travels:
  *   blk_submit()  checks it against its device (range, count, buffer, op,
@@ -12,6 +13,13 @@
  *   blk-done      (the completion thread) accounts it in the device's
  *                 statistics and calls done() -- for a child request, it
  *                 completes the partition's request in turn.
+ *
+ * How a device goes away: blk_unregister() marks it (and its partitions)
+ * gone under reg_lock, so check() and start() refuse new requests with
+ * -EIO; it then waits for the threads already inside ops->submit (counted
+ * in dev->active) and drops the registry's references.  A request holds a
+ * reference on its device until its done() has returned, so statistics
+ * and callbacks never touch a freed device.
  *
  * Assumptions: one CPU; blk_submit and the wrappers are called from thread
  * context; done() callbacks run on the one completion thread, so a done()
@@ -28,9 +36,15 @@
 #include <adros/string.h>
 #include <adros/sync.h>
 
-/* The registry.  reg_lock must be held to walk or change `devices`. */
+/* The registry.  reg_lock must be held to walk or change `devices`, and
+ * to change a device's registered, gone or active fields (see blk.h). */
 static spinlock_t reg_lock = SPINLOCK_INIT("blk-registry");
 static struct list_node devices = LIST_INIT(devices);
+
+/* Claims (blk_claim).  claim_lock (a spinlock: the walk is short and never
+ * sleeps) guards the list and the claims on it. */
+static spinlock_t claim_lock = SPINLOCK_INIT("blk-claims");
+static struct list_node claims = LIST_INIT(claims);
 
 /* Completed requests waiting for the completion thread.  done_lock (a
  * spinlock: blk_complete runs in interrupt handlers) guards done_queue and
@@ -43,6 +57,7 @@ static struct thread *done_thread;
 static kmutex_t start_lock = KMUTEX_INIT(start_lock, "blk-start");
 
 static void finish(struct blk_request *req);
+static const struct blkdev_ops part_ops;
 
 static void *completion_main(void *arg)
 {
@@ -89,7 +104,7 @@ static int start_completion_thread(void)
 static int blk_start(void) { return start_completion_thread(); }
 INITCALL(INIT_BUS, blk_start);
 
-/* ---- registry ---- */
+/* ---- registry and lifetime ---- */
 
 static struct blkdev *find_locked(const char *name)
 {
@@ -102,56 +117,110 @@ static struct blkdev *find_locked(const char *name)
     return NULL;
 }
 
-static bool registered_locked(const struct blkdev *dev)
-{
-    struct list_node *it;
-    list_for_each(it, &devices) {
-        if (it == &dev->node)
-            return true;
-    }
-    return false;
-}
-
 int blk_register(struct blkdev *dev)
 {
-    if (!dev)
-        return -EINVAL;
-    irqflags_t f = spin_lock_irqsave(&reg_lock);
-    bool already = registered_locked(dev);
-    spin_unlock_irqrestore(&reg_lock, f);
-    if (already)
-        return -EEXIST;
-    list_init(&dev->node); /* from here on, "linked" means registered */
-    if (!dev->name[0] || strnlen(dev->name, sizeof(dev->name)) == sizeof(dev->name) || dev->sector_size < 512 ||
-        !IS_POW2(dev->sector_size) || !dev->ops || !dev->ops->submit)
+    if (!dev || !dev->name[0] || strnlen(dev->name, sizeof(dev->name)) == sizeof(dev->name) ||
+        dev->sector_size < 512 || !IS_POW2(dev->sector_size) || !dev->ops || !dev->ops->submit)
         return -EINVAL;
     int err = start_completion_thread();
     if (err)
         return err;
-    dev->stats = (struct blk_stats){ 0 };
-    f = spin_lock_irqsave(&reg_lock);
-    if (find_locked(dev->name)) {
-        spin_unlock_irqrestore(&reg_lock, f);
-        return -EEXIST;
+    irqflags_t f = spin_lock_irqsave(&reg_lock);
+    if (dev->registered || dev->gone)
+        err = dev->gone ? -EINVAL : -EEXIST; /* once in a device's life */
+    else if (dev->parent && (dev->parent->gone || !dev->parent->registered))
+        err = -EIO; /* a partition of a disk that went away meanwhile */
+    else if (find_locked(dev->name))
+        err = -EEXIST;
+    if (!err) {
+        dev->stats = (struct blk_stats){ 0 };
+        dev->refs = 1; /* the registry's */
+        dev->active = 0;
+        waitq_init(&dev->idle);
+        dev->registered = true;
+        list_push_back(&devices, &dev->node);
     }
-    list_push_back(&devices, &dev->node);
     spin_unlock_irqrestore(&reg_lock, f);
-    if (!dev->parent) /* partitions are reported by the scan */
+    if (!err && !dev->parent) /* partitions are reported by the scan */
         klog(LOG_INFO, "blk: %s: %llu sectors of %u bytes (%llu MiB)%s%s%s\n", dev->name,
          (unsigned long long)dev->nsectors, dev->sector_size,
          (unsigned long long)(dev->nsectors * dev->sector_size / MiB), dev->readonly ? ", read-only" : "",
          dev->model[0] ? ", " : "", dev->model);
-    return 0;
+    return err;
+}
+
+struct blkdev *blk_ref(struct blkdev *dev)
+{
+    if (__atomic_add_fetch(&dev->refs, 1, __ATOMIC_SEQ_CST) <= 1)
+        panic("blk_ref: %s: device already released", dev->name);
+    return dev;
+}
+
+void blk_put(struct blkdev *dev)
+{
+    if (!dev)
+        return;
+    int n = __atomic_sub_fetch(&dev->refs, 1, __ATOMIC_SEQ_CST);
+    if (n < 0 || (n == 0 && dev->registered))
+        panic("blk_put: %s: reference dropped too often (%d left, %s)", dev->name, n,
+              dev->registered ? "registered" : "gone");
+    if (n == 0 && dev->release)
+        dev->release(dev);
+}
+
+bool blk_gone(const struct blkdev *dev) { return __atomic_load_n(&dev->gone, __ATOMIC_SEQ_CST); }
+
+/* Takes dev out of the registry and marks it gone; its registry reference
+ * goes onto `out` (through dev->node) for put_all.  reg_lock held. */
+static void detach_locked(struct blkdev *dev, struct list_node *out)
+{
+    list_remove(&dev->node);
+    dev->registered = false;
+    __atomic_store_n(&dev->gone, true, __ATOMIC_SEQ_CST);
+    list_push_back(out, &dev->node);
+}
+
+/* Detaches every registered partition of disk.  reg_lock held. */
+static void detach_partitions_locked(struct blkdev *disk, struct list_node *out)
+{
+    struct list_node *it, *tmp;
+    list_for_each_safe(it, tmp, &devices) {
+        struct blkdev *d = list_entry(it, struct blkdev, node);
+        if (d->parent == disk && d->ops == &part_ops)
+            detach_locked(d, out);
+    }
+}
+
+/* Drops the registry references detach_locked collected, without locks. */
+static void put_all(struct list_node *list)
+{
+    struct list_node *n;
+    while ((n = list_pop_front(list)))
+        blk_put(list_entry(n, struct blkdev, node));
 }
 
 void blk_unregister(struct blkdev *dev)
 {
     if (!dev)
         return;
+    struct list_node out = LIST_INIT(out);
     irqflags_t f = spin_lock_irqsave(&reg_lock);
-    if (registered_locked(dev))
-        list_remove(&dev->node);
+    if (!dev->registered) {
+        spin_unlock_irqrestore(&reg_lock, f);
+        return;
+    }
+    detach_locked(dev, &out);
+    detach_partitions_locked(dev, &out);
     spin_unlock_irqrestore(&reg_lock, f);
+    klog(LOG_INFO, "blk: %s: gone\n", dev->name);
+    /* Nobody enters submit any more (start() tests `gone` under reg_lock);
+     * wait for those inside.  One CPU: with interrupts off, nothing can
+     * change `active` between the test and the sleep. */
+    f = irq_save();
+    while (dev->active > 0)
+        waitq_wait(&dev->idle, 0, false);
+    irq_restore(f);
+    put_all(&out);
 }
 
 struct blkdev *blk_find(const char *name)
@@ -162,12 +231,14 @@ struct blkdev *blk_find(const char *name)
         name += 5;
     irqflags_t f = spin_lock_irqsave(&reg_lock);
     struct blkdev *d = find_locked(name);
+    if (d)
+        blk_ref(d);
     spin_unlock_irqrestore(&reg_lock, f);
     return d;
 }
 
-/* fn runs without the registry lock (it may call blk_find or block), on a
- * snapshot of the list taken first. */
+/* fn runs without the registry lock, on a snapshot of the list taken first,
+ * each device held by a reference meanwhile. */
 void blk_foreach(void (*fn)(struct blkdev *dev, void *ctx), void *ctx)
 {
     if (!fn)
@@ -178,10 +249,12 @@ void blk_foreach(void (*fn)(struct blkdev *dev, void *ctx), void *ctx)
         irqflags_t f = spin_lock_irqsave(&reg_lock);
         struct list_node *it;
         n = 0;
-        list_for_each(it, &devices) {
-            if (n < cap)
-                snap[n] = list_entry(it, struct blkdev, node);
+        list_for_each(it, &devices)
             n++;
+        if (n <= cap) {
+            n = 0;
+            list_for_each(it, &devices)
+                snap[n++] = blk_ref(list_entry(it, struct blkdev, node));
         }
         spin_unlock_irqrestore(&reg_lock, f);
         if (n <= cap)
@@ -192,8 +265,10 @@ void blk_foreach(void (*fn)(struct blkdev *dev, void *ctx), void *ctx)
         if (!snap)
             return;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         fn(snap[i], ctx);
+        blk_put(snap[i]);
+    }
     kfree(snap);
 }
 
@@ -207,11 +282,20 @@ static int part_submit(struct blkdev *dev, struct blk_request *req)
 }
 static const struct blkdev_ops part_ops = { part_submit };
 
+/* A partition's last reference: free it and let go of its disk. */
+static void part_release(struct blkdev *p)
+{
+    struct blkdev *disk = p->parent;
+    kfree(p);
+    blk_put(disk);
+}
+
 struct blkdev *blk_add_partition(struct blkdev *disk, int num, uint64_t start, uint64_t nsectors, int *err)
 {
     int e = -EINVAL;
     struct blkdev *p = NULL;
-    if (!disk || num < 1 || nsectors == 0 || start >= disk->nsectors || nsectors > disk->nsectors - start)
+    if (!disk || disk->parent || num < 1 || nsectors == 0 || start >= disk->nsectors ||
+        nsectors > disk->nsectors - start)
         goto out;
     e = -ENOMEM;
     p = kzalloc(sizeof(*p));
@@ -227,12 +311,17 @@ struct blkdev *blk_add_partition(struct blkdev *disk, int num, uint64_t start, u
     p->nsectors = nsectors;
     p->readonly = disk->readonly;
     p->ops = &part_ops;
-    p->parent = disk;
     p->start = start;
     p->priv = disk->priv;
+    p->release = part_release;
     strlcpy(p->model, disk->model, sizeof(p->model));
     list_init(&p->node);
+    /* The partition's reference on its disk, dropped by part_release;
+     * blk_register checks, under its lock, that the disk is still there. */
+    p->parent = blk_ref(disk);
     e = blk_register(p);
+    if (e)
+        blk_put(disk);
 out:
     if (e) {
         kfree(p);
@@ -243,16 +332,16 @@ out:
     return p;
 }
 
-static void drop_one(struct blkdev *dev, void *ctx)
+void blk_drop_partitions(struct blkdev *disk)
 {
-    struct blkdev *disk = ctx;
-    if (dev->parent == disk && dev->ops == &part_ops) {
-        blk_unregister(dev);
-        kfree(dev);
-    }
+    if (!disk)
+        return;
+    struct list_node out = LIST_INIT(out);
+    irqflags_t f = spin_lock_irqsave(&reg_lock);
+    detach_partitions_locked(disk, &out);
+    spin_unlock_irqrestore(&reg_lock, f);
+    put_all(&out);
 }
-
-void blk_drop_partitions(struct blkdev *disk) { blk_foreach(drop_one, disk); }
 
 struct scan_ctx {
     struct blkdev *disk;
@@ -305,6 +394,72 @@ int blk_scan_partitions(struct blkdev *dev)
     return r < 0 ? r : sc.added;
 }
 
+/* ---- claims ----
+ * Every claim is on one list; a new claim is compared with each, which is
+ * cheap: there are only as many claims as mounts and device files open for
+ * writing.  Two devices overlap when they share sectors of one disk: a
+ * disk and any of its partitions, or two partitions whose ranges meet (an
+ * extended partition and the logical ones inside it). */
+
+const char blk_owner_rump[] = "rump";
+
+static bool overlap(const struct blkdev *a, const struct blkdev *b)
+{
+    const struct blkdev *da = a->parent ? a->parent : a, *db = b->parent ? b->parent : b;
+    uint64_t sa = a->parent ? a->start : 0, sb = b->parent ? b->start : 0;
+    return da == db && sa < sb + b->nsectors && sb < sa + a->nsectors;
+}
+
+/* Would a claim for `how` by owner conflict with c? */
+static bool conflict(unsigned how, const void *owner, const struct blk_claim *c)
+{
+    if (owner && owner == c->owner)
+        return false; /* one user */
+    return ((how & BLK_CLAIM_MOUNT) && (c->how & BLK_CLAIM_WRITE)) ||
+           ((how & BLK_CLAIM_WRITE) && (c->how & BLK_CLAIM_MOUNT));
+}
+
+int blk_claim(struct blkdev *dev, unsigned how, const void *owner, struct blk_claim *c)
+{
+    if (!dev || !c || !how || (how & ~(BLK_CLAIM_WRITE | BLK_CLAIM_MOUNT)))
+        return -EINVAL;
+    /* Unlocked tests: a device that goes away right after being claimed is
+     * harmless, every request on it fails from then on. */
+    if (blk_gone(dev))
+        return -EIO;
+    if (!dev->registered)
+        return -ENODEV;
+    if ((how & BLK_CLAIM_WRITE) && dev->readonly)
+        return -EROFS;
+    irqflags_t f = spin_lock_irqsave(&claim_lock);
+    struct list_node *it;
+    list_for_each(it, &claims) {
+        struct blk_claim *o = list_entry(it, struct blk_claim, node);
+        if (overlap(dev, o->dev) && conflict(how, owner, o)) {
+            spin_unlock_irqrestore(&claim_lock, f);
+            return -EBUSY;
+        }
+    }
+    c->dev = blk_ref(dev);
+    c->how = how;
+    c->owner = owner;
+    list_push_back(&claims, &c->node);
+    spin_unlock_irqrestore(&claim_lock, f);
+    return 0;
+}
+
+void blk_unclaim(struct blk_claim *c)
+{
+    if (!c || !c->dev)
+        return;
+    irqflags_t f = spin_lock_irqsave(&claim_lock);
+    list_remove(&c->node);
+    spin_unlock_irqrestore(&claim_lock, f);
+    struct blkdev *dev = c->dev;
+    c->dev = NULL;
+    blk_put(dev);
+}
+
 /* ---- requests ---- */
 
 static int check(struct blk_request *req)
@@ -312,7 +467,9 @@ static int check(struct blk_request *req)
     struct blkdev *dev = req->dev;
     if (!dev || !req->done)
         return -EINVAL;
-    if (!dev->node.next || !list_linked(&dev->node))
+    if (blk_gone(dev))
+        return -EIO;
+    if (!dev->registered)
         return -ENODEV;
     switch (req->op) {
     case BLK_FLUSH:
@@ -364,9 +521,22 @@ static int start(struct blk_request *req)
             kfree(c);
         return err;
     }
+    /* Into the driver only while the device is there; blk_unregister
+     * waits for every thread counted in `active`. */
+    irqflags_t f = spin_lock_irqsave(&reg_lock);
+    bool gone = dev->gone;
+    if (!gone)
+        dev->active++;
+    spin_unlock_irqrestore(&reg_lock, f);
+    if (gone)
+        return -EIO;
     err = dev->ops->submit(dev, req);
+    f = spin_lock_irqsave(&reg_lock);
+    if (--dev->active == 0 && dev->gone)
+        waitq_wake_all(&dev->idle);
+    spin_unlock_irqrestore(&reg_lock, f);
     if (err) {
-        irqflags_t f = spin_lock_irqsave(&done_lock);
+        f = spin_lock_irqsave(&done_lock);
         dev->stats.errors++;
         spin_unlock_irqrestore(&done_lock, f);
     }
@@ -381,7 +551,11 @@ int blk_submit(struct blk_request *req)
     if (err)
         return err;
     req->parent_req = NULL;
-    return start(req);
+    struct blkdev *dev = blk_ref(req->dev); /* until done() has returned */
+    err = start(req);
+    if (err)
+        blk_put(dev);
+    return err;
 }
 
 void blk_complete(struct blk_request *req, int status, size_t bytes_done)
@@ -432,7 +606,9 @@ static void finish(struct blk_request *req)
         finish(parent);
         return;
     }
+    struct blkdev *dev = req->dev; /* req may be gone once done() returns */
     req->done(req);
+    blk_put(dev);
 }
 
 void blk_get_stats(struct blkdev *dev, struct blk_stats *out)

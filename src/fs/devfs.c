@@ -3,8 +3,9 @@
  * and zero.  Devices are looked up live in the block layer (blk_find /
  * blk_foreach) at each lookup and readdir, so a device registered before or
  * after devfs was mounted appears either way, and one unregistered
- * disappears from the directory (an open file of it keeps its pointer:
- * the block layer must not free a device that may still be open).
+ * disappears from the directory.  A VBLK vnode holds a reference on its
+ * device (dropped in devfs_inactive), so an open file of a device that
+ * went away keeps a valid pointer, and its I/O fails with -EIO.
  *
  * Inode numbers are stable per name: devfs remembers the names it has seen
  * (names_lock). */
@@ -67,19 +68,26 @@ static int devfs_lookup(struct vnode *dir, const char *name, struct vnode **out)
     struct blkdev *b = blk_find(name);
     if (!b)
         return -ENOENT;
-    return new_vnode(dir->mnt, VBLK, ino_of(b->name), b, out);
+    int err = new_vnode(dir->mnt, VBLK, ino_of(b->name), b, out); /* the vnode keeps the reference */
+    if (err)
+        blk_put(b);
+    return err;
 }
 
 struct nth {
     uint64_t want, seen;
-    struct blkdev *found;
+    bool found;
+    char name[16];
 };
 
+/* The device is only held during the call: keep its name. */
 static void pick(struct blkdev *dev, void *ctx)
 {
     struct nth *n = ctx;
-    if (n->seen++ == n->want)
-        n->found = dev;
+    if (n->seen++ == n->want) {
+        n->found = true;
+        strlcpy(n->name, dev->name, sizeof(n->name));
+    }
 }
 
 static int devfs_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
@@ -94,12 +102,12 @@ static int devfs_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent 
     }
     /* The block layer's list may change between calls: an entry may be
      * skipped or repeated then, never invented. */
-    struct nth n = { *cookie - 2, 0, NULL };
+    struct nth n = { *cookie - 2, 0, false, "" };
     blk_foreach(pick, &n);
     if (!n.found)
         return 0;
     de->type = VBLK;
-    de->namelen = (uint16_t)strlcpy(de->name, n.found->name, sizeof(de->name));
+    de->namelen = (uint16_t)strlcpy(de->name, n.name, sizeof(de->name));
     de->ino = ino_of(de->name);
     (*cookie)++;
     return 1;
@@ -125,8 +133,10 @@ static ssize_t devfs_write(struct vnode *vp, const void *buf, size_t len, uint64
 
 static void devfs_inactive(struct vnode *vp)
 {
-    if (vp->ino != INO_ROOT)
+    if (vp->ino != INO_ROOT) {
+        blk_put(vp->bdev);
         kfree(vp);
+    }
 }
 
 static const struct vnode_ops devfs_vops = {

@@ -8,7 +8,12 @@
  * file system is read-only, so copies never go stale).
  *
  * Every failure caused by the disk's contents is logged once with the
- * engine's reason and returned as -EIO (or -EINVAL at mount). */
+ * engine's reason and returned as -EIO (or -EINVAL at mount).
+ *
+ * The mount claims its device (BLK_CLAIM_MOUNT, which also holds a
+ * reference) until it is unmounted: nobody else may open it for writing
+ * meanwhile.  If the device goes away, every read fails with -EIO, the
+ * cached blocks included; unmounting still works. */
 #include <adros/blk.h>
 #include <adros/errno.h>
 #include <adros/ext2_parse.h>
@@ -29,7 +34,8 @@ struct cblock {
 struct e2mount {
     struct ext2_fs fs;         /* immutable after mount (but why/why_num: racy, logging only) */
     struct ext2_io io;
-    struct blkdev *dev;
+    struct blk_claim claim;    /* BLK_CLAIM_MOUNT while mounted */
+    struct blkdev *dev;        /* claim.dev */
     kmutex_t cache_lock;       /* protects cache[] and clock */
     struct cblock cache[CACHE_BLOCKS];
     uint64_t clock;
@@ -50,6 +56,8 @@ static int cached_read(struct e2mount *m, uint64_t off, void *buf, size_t len)
 {
     uint32_t bs = m->fs.block_size;
     uint32_t blk = (uint32_t)(off / bs);
+    if (blk_gone(m->dev))
+        return -EIO;
     kmutex_lock(&m->cache_lock);
     struct cblock *victim = &m->cache[0];
     for (int i = 0; i < CACHE_BLOCKS; i++) {
@@ -233,6 +241,7 @@ static void free_mount(struct e2mount *m)
 {
     for (int i = 0; i < CACHE_BLOCKS; i++)
         kfree(m->cache[i].data);
+    blk_unclaim(&m->claim);
     kfree(m);
 }
 
@@ -246,14 +255,20 @@ static int e2_mount(struct mount *mp, const char *source, struct vnode **rootp)
         mp->flags |= VFS_MNT_RDONLY;
     }
     struct e2mount *m = kzalloc(sizeof(*m));
-    if (!m)
-        return -ENOMEM;
+    int err = m ? blk_claim(dev, BLK_CLAIM_MOUNT, NULL, &m->claim) : -ENOMEM;
+    if (err == -EBUSY)
+        klog(LOG_ERR, "ext2: %s: open for writing, not mounted\n", dev->name);
+    blk_put(dev); /* the claim holds its own reference */
+    if (err) {
+        kfree(m);
+        return err;
+    }
     m->dev = dev;
     kmutex_init(&m->cache_lock, "ext2-cache");
     kmutex_init(&m->log_lock, "ext2-log");
     m->io.read = e2_io_read;
     m->io.ctx = m;
-    int err = ext2_mount(&m->fs, &m->io, dev->nsectors * dev->sector_size);
+    err = ext2_mount(&m->fs, &m->io, dev->nsectors * dev->sector_size);
     if (err) {
         klog(LOG_ERR, "ext2: %s: cannot mount: %s (%u): %s\n", dev->name, m->fs.why ? m->fs.why : "?",
              m->fs.why_num, strerror(-err));

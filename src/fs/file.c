@@ -5,7 +5,16 @@
  * A struct file holds one vnode reference for as long as it is open; its
  * offset is protected by the file's own mutex (so two threads reading one
  * file each get distinct bytes).  Block-device vnodes (VBLK) are read and
- * written through blkfile.c, everything else through the vnode's ops. */
+ * written through blkfile.c, everything else through the vnode's ops; a
+ * device opened for writing is claimed (BLK_CLAIM_WRITE, see blk.h) for as
+ * long as the file is open, so it cannot be written while a file system
+ * has it mounted, nor mounted while it is open for writing.
+ *
+ * Creating: O_CREAT makes regular files only, and a path ending in "/"
+ * names a directory (POSIX pathname resolution), so it never creates
+ * anything: an existing directory gives -EISDIR, a missing name -ENOENT,
+ * anything else -ENOTDIR.  O_CREAT without O_DIRECTORY on an existing
+ * directory is -EISDIR (POSIX open). */
 #include <adros/blk.h>
 #include <adros/errno.h>
 #include <adros/kprintf.h>
@@ -20,6 +29,7 @@ struct file {
     volatile int refcnt;
     kmutex_t lock;      /* protects off */
     uint64_t off;       /* byte offset, or readdir cookie */
+    struct blk_claim claim; /* VBLK opened for writing (claim.dev set); immutable */
 };
 
 static bool can_read(const struct file *f) { return (f->flags & O_ACCMODE) != O_WRONLY; }
@@ -34,8 +44,24 @@ static int dir_lookup(struct vnode *dir, const char *name, struct vnode **out)
     return dir->ops->lookup(dir, name, out);
 }
 
+static bool trailing_slash(const char *path)
+{
+    size_t n = strnlen(path, VFS_PATH_MAX);
+    return n > 0 && path[n - 1] == '/';
+}
+
 static int open_create(const char *path, int flags, uint32_t mode, struct vnode **out)
 {
+    if (trailing_slash(path)) {
+        /* Names a directory, never a file to create: the lookup decides
+         * (-ENOENT, -ENOTDIR), and vfs_open refuses a directory. */
+        int err = vfs__lookup(path, true, out);
+        if (!err && (flags & O_EXCL)) {
+            vnode_rele(*out);
+            err = -EEXIST;
+        }
+        return err;
+    }
     struct vnode *dir, *vp = NULL;
     char name[VFS_NAME_MAX + 1];
     int err = vfs__lookup_parent(path, &dir, name);
@@ -83,7 +109,7 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
         err = -ELOOP; /* only reachable with O_NOFOLLOW */
     else if ((flags & O_DIRECTORY) && vp->type != VDIR)
         err = -ENOTDIR;
-    else if (vp->type == VDIR && (wr || (flags & O_TRUNC)))
+    else if (vp->type == VDIR && (wr || (flags & O_TRUNC) || ((flags & O_CREAT) && !(flags & O_DIRECTORY))))
         err = -EISDIR;
     else if (vp->type == VBLK && !vp->bdev)
         err = -ENXIO;
@@ -91,16 +117,19 @@ int vfs_open(const char *path, int flags, uint32_t mode, struct file **out)
         err = -EROFS;
     else if (wr && vp->type == VREG && mount_ro(vp))
         err = -EROFS;
-    else if (wr && (flags & O_TRUNC) && vp->type == VREG)
+    struct file *f = NULL;
+    if (!err && !(f = kzalloc(sizeof(*f))))
+        err = -ENOMEM;
+    if (!err && wr && vp->type == VBLK)
+        err = blk_claim(vp->bdev, BLK_CLAIM_WRITE, NULL, &f->claim);
+    if (!err && wr && (flags & O_TRUNC) && vp->type == VREG)
         err = vp->ops->truncate ? vp->ops->truncate(vp, 0) : -EOPNOTSUPP;
     if (err) {
+        if (f)
+            blk_unclaim(&f->claim);
+        kfree(f);
         vnode_rele(vp);
         return err;
-    }
-    struct file *f = kzalloc(sizeof(*f));
-    if (!f) {
-        vnode_rele(vp);
-        return -ENOMEM;
     }
     f->vp = vp;
     f->flags = flags;
@@ -121,6 +150,7 @@ int vfs_close(struct file *f)
     if (!f)
         return -EBADF;
     if (__atomic_sub_fetch(&f->refcnt, 1, __ATOMIC_SEQ_CST) == 0) {
+        blk_unclaim(&f->claim);
         vnode_rele(f->vp);
         kfree(f);
     }
@@ -426,21 +456,27 @@ int vfs_readlink(const char *path, char *buf, size_t size)
     return err;
 }
 
-/* unlink / rmdir: refuses mount points (-EBUSY). */
+/* unlink / rmdir: refuses mount points (-EBUSY).  rmdir runs under the ns
+ * lock, so a mount cannot land on the directory it removes (vfs.c). */
 static int remove_name(const char *path, bool is_dir)
 {
     struct vnode *dir, *vp;
     char name[VFS_NAME_MAX + 1];
+    if (is_dir)
+        vfs__ns_lock();
     int err = vfs__lookup_parent(path, &dir, name);
-    if (err)
+    if (err) {
+        if (is_dir)
+            vfs__ns_unlock();
         return err == -EINVAL ? (is_dir ? -EINVAL : -EISDIR) : err;
+    }
     err = dir_lookup(dir, name, &vp);
     if (!err) {
         if (is_dir && vp->type != VDIR)
             err = -ENOTDIR;
         else if (!is_dir && vp->type == VDIR)
             err = -EISDIR;
-        else if (is_dir && vfs__is_covered(vp))
+        else if (is_dir && vfs__is_mount_target(vp))
             err = -EBUSY;
         else if (mount_ro(dir))
             err = -EROFS;
@@ -453,33 +489,40 @@ static int remove_name(const char *path, bool is_dir)
             err = dir->ops->unlink ? dir->ops->unlink(dir, name) : -EOPNOTSUPP;
     }
     vnode_rele(dir);
+    if (is_dir)
+        vfs__ns_unlock();
     return err;
 }
 
 int vfs_unlink(const char *path) { return remove_name(path, false); }
 int vfs_rmdir(const char *path) { return remove_name(path, true); }
 
+/* Is name in dir a mount point, or the target of a mount being set up?
+ * The ns lock is held. */
 static bool busy_name(struct vnode *dir, const char *name)
 {
     struct vnode *vp;
     if (dir_lookup(dir, name, &vp) != 0)
         return false;
-    bool busy = vp->type == VDIR && vfs__is_covered(vp);
+    bool busy = vp->type == VDIR && vfs__is_mount_target(vp);
     vnode_rele(vp);
     return busy;
 }
 
+/* Under the ns lock: rename may remove a directory (an empty target) or
+ * move one, neither of which may race a mount onto it. */
 int vfs_rename(const char *from, const char *to)
 {
     struct vnode *fdir, *tdir;
     char fname[VFS_NAME_MAX + 1], tname[VFS_NAME_MAX + 1];
+    vfs__ns_lock();
     int err = parent_for_change(from, &fdir, fname);
     if (err)
-        return err;
+        goto out;
     err = parent_for_change(to, &tdir, tname);
     if (err) {
         vnode_rele(fdir);
-        return err;
+        goto out;
     }
     if (fdir->mnt != tdir->mnt)
         err = -EXDEV;
@@ -489,5 +532,7 @@ int vfs_rename(const char *from, const char *to)
         err = fdir->ops->rename ? fdir->ops->rename(fdir, fname, tdir, tname) : -EOPNOTSUPP;
     vnode_rele(tdir);
     vnode_rele(fdir);
+out:
+    vfs__ns_unlock();
     return err;
 }

@@ -7,7 +7,16 @@
  * take it as writers.  Reference counts are atomic.  The busy test of
  * umount is race-free because every way into a mount goes either through a
  * vnode reference already counted on it or through vfs__cross_down() under
- * mount_lock. */
+ * mount_lock.
+ *
+ * Mounting and removing directories: ns_lock (a kmutex, taken before
+ * mount_lock and never while holding it) serializes them.  vfs_mount holds
+ * it from the lookup of its target until the target is reserved (its mount
+ * put on `pending`); rmdir and rename (file.c) hold it from their lookups
+ * to the file system's removal.  So a directory is either gone before a
+ * mount looks it up (-ENOENT), or reserved or covered when a removal looks
+ * at it (-EBUSY); a mount never lands on a removed directory.  The slow
+ * part of mounting (the file system's mount op) runs without the lock. */
 #include <adros/errno.h>
 #include <adros/kprintf.h>
 #include <adros/mm.h>
@@ -23,6 +32,8 @@ static struct list_node mounts = LIST_INIT(mounts); /* mount_lock */
 static struct mount *root_mount;                     /* mount_lock */
 static const struct vfsops *fstypes[MAX_FSTYPES];    /* mount_lock */
 static uint32_t next_mnt_id = 1;                     /* mount_lock */
+static kmutex_t ns_lock = KMUTEX_INIT(ns_lock, "vfs-ns");
+static struct list_node pending = LIST_INIT(pending); /* ns_lock: mounts being set up */
 
 static void vfs_init_once(void)
 {
@@ -104,6 +115,21 @@ bool vfs__is_covered(struct vnode *vp)
     bool r = covering(vp) != NULL;
     krw_exit(&mount_lock);
     return r;
+}
+
+void vfs__ns_lock(void) { kmutex_lock(&ns_lock); }
+void vfs__ns_unlock(void) { kmutex_unlock(&ns_lock); }
+
+bool vfs__is_mount_target(struct vnode *vp)
+{
+    kmutex_assert_held(&ns_lock);
+    struct list_node *it;
+    list_for_each(it, &pending) {
+        struct mount *m = list_entry(it, struct mount, node);
+        if (m->covered->mnt == vp->mnt && m->covered->ino == vp->ino)
+            return true;
+    }
+    return vfs__is_covered(vp);
 }
 
 struct vnode *vfs__cross_down(struct vnode *vp)
@@ -193,63 +219,72 @@ int vfs_mount(const char *fstype, const char *source, const char *target, uint32
     if (!ops)
         return -ENODEV;
 
-    struct vnode *covered = NULL;
-    if (have_root) {
-        int err = vfs__lookup(target, true, &covered);
-        if (err)
-            return err;
-        if (covered->type != VDIR) {
-            vnode_rele(covered);
-            return -ENOTDIR;
-        }
-        if (covered->ino == covered->mnt->root->ino) {
-            /* Already a mount point (or "/"): no stacking. */
-            vnode_rele(covered);
-            return -EBUSY;
-        }
-    } else if (strcmp(target, "/") != 0) {
-        return -ENOENT;
-    }
-
     struct mount *mp = kzalloc(sizeof(*mp));
-    if (!mp) {
-        if (covered)
-            vnode_rele(covered);
+    if (!mp)
         return -ENOMEM;
-    }
     mp->ops = ops;
     mp->flags = flags;
     strlcpy(mp->source, source ? source : "none", sizeof(mp->source));
     normalise(target, mp->target, sizeof(mp->target));
     list_init(&mp->node);
 
+    /* Look the target up and reserve it, under ns_lock (see the top). */
+    struct vnode *covered = NULL;
+    int err = 0;
+    kmutex_lock(&ns_lock);
+    if (have_root) {
+        err = vfs__lookup(target, true, &covered);
+        if (!err && covered->type != VDIR)
+            err = -ENOTDIR;
+        /* Already a mount point (or "/"), or one being set up: no stacking. */
+        else if (!err && (covered->ino == covered->mnt->root->ino || vfs__is_mount_target(covered)))
+            err = -EBUSY;
+    } else if (strcmp(target, "/") != 0) {
+        err = -ENOENT;
+    }
+    if (err) {
+        kmutex_unlock(&ns_lock);
+        if (covered)
+            vnode_rele(covered);
+        kfree(mp);
+        return err;
+    }
+    mp->covered = covered;
+    if (covered)
+        list_push_back(&pending, &mp->node);
+    kmutex_unlock(&ns_lock);
+
     struct vnode *root = NULL;
-    int err = ops->mount(mp, source, &root);
+    err = ops->mount(mp, source, &root);
+    bool undo = false; /* mounted, but refused afterwards */
+    kmutex_lock(&ns_lock);
+    if (covered)
+        list_remove(&mp->node);
+    if (!err) {
+        mp->root = root;
+        krw_enter(&mount_lock, KRW_WRITER);
+        if (!covered && root_mount) {
+            err = -EBUSY; /* one root, decided under the lock */
+            undo = true;
+        } else {
+            mp->id = next_mnt_id++;
+            list_push_back(&mounts, &mp->node);
+            if (!covered)
+                root_mount = mp;
+        }
+        krw_exit(&mount_lock);
+    }
+    kmutex_unlock(&ns_lock);
+    if (undo) {
+        vnode_rele(root);
+        ops->unmount(mp);
+    }
     if (err) {
         if (covered)
             vnode_rele(covered);
         kfree(mp);
         return err;
     }
-    mp->root = root;
-
-    krw_enter(&mount_lock, KRW_WRITER);
-    if ((covered && covering(covered)) || (!covered && root_mount)) {
-        /* One mount per directory (and one root), decided under the lock. */
-        krw_exit(&mount_lock);
-        vnode_rele(root);
-        ops->unmount(mp);
-        if (covered)
-            vnode_rele(covered);
-        kfree(mp);
-        return -EBUSY;
-    }
-    mp->covered = covered;
-    mp->id = next_mnt_id++;
-    list_push_back(&mounts, &mp->node);
-    if (!covered)
-        root_mount = mp;
-    krw_exit(&mount_lock);
     klog(LOG_INFO, "vfs: mounted %s (%s) on %s%s\n", mp->source, ops->name, mp->target,
          (flags & VFS_MNT_RDONLY) ? " read-only" : "");
     return 0;

@@ -50,9 +50,18 @@ static int count_bad(int k, uint64_t s, const uint8_t *buf, uint32_t n)
     return bad;
 }
 
-static struct blkdev *need(struct ktest *t, const char *name)
+/* ATA disks (and their partitions) stay registered for the whole boot, so
+ * a pointer to one stays valid without keeping blk_find's reference. */
+static struct blkdev *borrow(const char *name)
 {
     struct blkdev *d = blk_find(name);
+    blk_put(d);
+    return d;
+}
+
+static struct blkdev *need(struct ktest *t, const char *name)
+{
+    struct blkdev *d = borrow(name);
     if (!d)
         ktest_log(t, "no %s in this boot", name);
     return d;
@@ -67,7 +76,7 @@ static void ata_identify(struct ktest *t)
     KT_EXPECT_EQ(t, a->nsectors, 16384);
     KT_EXPECT_EQ(t, a->sector_size, 512);
     KT_EXPECT_EQ(t, c->nsectors, 8192);
-    KT_EXPECT_NULL(t, blk_find("hdb"));
+    KT_EXPECT_NULL(t, borrow("hdb"));
     struct ata_info ia, ic;
     KT_ASSERT_EQ(t, ata_get_info(a, &ia), 0);
     KT_ASSERT_EQ(t, ata_get_info(c, &ic), 0);
@@ -80,7 +89,7 @@ static void ata_identify(struct ktest *t)
     KT_EXPECT_TRUE(t, ia.lba48);
     struct ata_info dummy;
     KT_EXPECT_EQ(t, ata_get_info(NULL, &dummy), -EINVAL);
-    struct blkdev *p1 = blk_find("hda1");
+    struct blkdev *p1 = borrow("hda1");
     if (p1)
         KT_EXPECT_EQ(t, ata_get_info(p1, &dummy), -EINVAL); /* a partition is not the drive */
 }
@@ -226,7 +235,7 @@ static void ata_partitions(struct ktest *t)
     uint8_t *buf = kmalloc(8 * 512);
     KT_ASSERT_NOT_NULL(t, buf);
     for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
-        struct blkdev *p = blk_find(parts[i].name);
+        struct blkdev *p = borrow(parts[i].name);
         KT_ASSERT_NOT_NULL(t, p);
         KT_EXPECT_EQ(t, p->start, parts[i].start);
         KT_EXPECT_EQ(t, p->nsectors, parts[i].n);
@@ -239,9 +248,9 @@ static void ata_partitions(struct ktest *t)
         KT_EXPECT_EQ(t, count_bad(0, parts[i].start + parts[i].n - 1, buf, 1), 0);
         KT_EXPECT_EQ(t, blk_read(p, parts[i].n, 1, buf), -EINVAL);
     }
-    KT_EXPECT_NULL(t, blk_find("hda3"));
-    KT_EXPECT_NULL(t, blk_find("hda7"));
-    KT_EXPECT_EQ(t, blk_flush(blk_find("hda5")), 0);
+    KT_EXPECT_NULL(t, borrow("hda3"));
+    KT_EXPECT_NULL(t, borrow("hda7"));
+    KT_EXPECT_EQ(t, blk_flush(borrow("hda5")), 0);
     kfree(buf);
 }
 
@@ -369,7 +378,7 @@ static void ata_fault_injection(struct ktest *t)
     blk_get_stats(d, &s1);
     KT_EXPECT_EQ(t, s1.errors - s0.errors, (uint64_t)rounds * 3);
     /* The other disks are unaffected. */
-    struct blkdev *a = blk_find("hdc");
+    struct blkdev *a = borrow("hdc");
     if (a) {
         KT_EXPECT_EQ(t, blk_read(a, 77, 4, buf), 0);
         KT_EXPECT_EQ(t, count_bad(2, 77, buf, 4), 0);
@@ -446,7 +455,7 @@ static void bench_one(struct blkdev *d, enum ata_mode m, uint32_t bytes, uint8_t
 
 static void ata_seq_read_bench(void)
 {
-    struct blkdev *d = blk_find("hda");
+    struct blkdev *d = borrow("hda");
     struct ata_info info;
     if (!d || ata_get_info(d, &info) != 0) {
         kprintf("# ata_seq_read: no ATA disk hda; skipped\n");

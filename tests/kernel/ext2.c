@@ -47,7 +47,9 @@ static bool mount_once(const char *dev, const char *dir)
     struct vfs_mountinfo mi;
     if (vfs_statfs(dir, &mi) == 0 && strcmp(mi.target, dir) == 0)
         return true;
-    if (!blk_find(dev))
+    struct blkdev *d = blk_find(dev);
+    blk_put(d);
+    if (!d)
         return false;
     int err = vfs_mkdir(dir, 0755);
     if (err && err != -EEXIST)
@@ -102,9 +104,16 @@ static void mount_and_statfs(struct ktest *t)
     KT_EXPECT_TRUE(t, mi.flags & VFS_MNT_RDONLY);
     KT_EXPECT_EQ(t, mi.block_size, 4096);
     struct blkdev *d = blk_find("hda");
+    KT_ASSERT_NOT_NULL(t, d);
     KT_EXPECT_EQ(t, mi.total_blocks * mi.block_size, d->nsectors * d->sector_size);
+    blk_put(d);
     KT_EXPECT_LT(t, mi.free_blocks, mi.total_blocks);
     KT_EXPECT_EQ(t, mi.total_inodes, 2048);
+    /* Mounted: the disk may be read through /dev, not written. */
+    struct file *f;
+    KT_EXPECT_EQ(t, vfs_open("/dev/hda", O_RDWR, 0, &f), -EBUSY);
+    KT_ASSERT_EQ(t, vfs_open("/dev/hda", O_RDONLY, 0, &f), 0);
+    vfs_close(f);
     /* Mounting a non-ext2 device or a missing one fails cleanly. */
     KT_EXPECT_EQ(t, vfs_mount("ext2", "nosuchdisk", "/mnt", VFS_MNT_RDONLY), -ENXIO);
 }
@@ -420,8 +429,10 @@ static void hostile_images(struct ktest *t)
     KT_ASSERT_NOT_NULL(t, path);
     KT_ASSERT_NOT_NULL(t, buf);
     KT_ASSERT_EQ(t, blk_read(pack, 0, 8, hdr), 0);
-    if (memcmp(hdr, "ADRHOSTP", 8) != 0)
+    if (memcmp(hdr, "ADRHOSTP", 8) != 0) {
+        blk_put(pack);
         KT_SKIP(t, "hdd is not a hostile-image pack");
+    }
     uint32_t count;
     memcpy(&count, hdr + 8, 4);
     KT_ASSERT_GT(t, count, 0);
@@ -465,6 +476,7 @@ static void hostile_images(struct ktest *t)
     }
     KT_EXPECT_EQ(t, survived, 0);
     blk_drop_partitions(pack);
+    blk_put(pack);
     kfree(hdr);
     kfree(path);
     kfree(buf);

@@ -64,6 +64,7 @@ static uint64_t cold_read(bool rump, size_t reqsize, uint64_t *bytes, uint64_t *
     blk_get_stats(dev, &s0);
     uint64_t ns = read_all(path, reqsize, bytes);
     blk_get_stats(dev, &s1);
+    blk_put(dev);
     uint64_t nreq = s1.reads - s0.reads, nbytes = s1.read_bytes - s0.read_bytes;
     kprintf("# %s %u-byte reads: %llu disk requests, %llu KiB average\n", rump ? "rump" : "native",
             (unsigned)reqsize, (unsigned long long)nreq, (unsigned long long)(nreq ? nbytes / nreq / 1024 : 0));
