@@ -45,6 +45,7 @@ struct rnode {
 };
 
 struct rmount {
+    struct blk_claim claim; /* MOUNT, owner blk_owner_rump: the device's own rump opens do not conflict */
     char rpath[48];     /* where NetBSD mounted it */
     char etfs_key[32];
     char fstype[16];
@@ -563,9 +564,16 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
     if (strncmp(dev, "/dev/", 5) == 0)
         dev += 5;
     int r = 0;
-    if (!blk_find(dev)) {
+    struct blkdev *b = blk_find(dev);
+    if (!b) {
         klog(LOG_ERR, "rump: mount: no block device \"%s\"\n", dev);
         r = -ENXIO;
+        goto fail;
+    }
+    r = blk_claim(b, BLK_CLAIM_MOUNT, blk_owner_rump, &rm->claim);
+    blk_put(b);
+    if (r < 0) {
+        klog(LOG_ERR, "rump: mount: %s is in use (%s)\n", dev, strerror(r));
         goto fail;
     }
     ksnprintf(rm->etfs_key, sizeof(rm->etfs_key), "/dev/%s", dev);
@@ -601,6 +609,7 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
 fail_etfs:
     rump__etfs_put(rm->etfs_key);
 fail:
+    blk_unclaim(&rm->claim);
     kfree(rm);
     return r;
 }
@@ -620,6 +629,7 @@ static int r_unmount_body(struct mount *mp)
     }
     rump___sysimpl_rmdir(rm->rpath);
     rump__etfs_put(rm->etfs_key);
+    blk_unclaim(&rm->claim);
     kfree(rm);
     return 0;
 }

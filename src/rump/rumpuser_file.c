@@ -65,13 +65,18 @@ static int do_open(const char *name, int mode, int *fdp)
                 return rumpuser__err(r);
         } else {
             blk = vfs_file_blkdev(f);
+            if (blk)
+                blk_ref(blk);
         }
     }
+    /* blk holds a reference now, dropped at close. */
     if (blk && blk->readonly && can_write(mode)) {
+        blk_put(blk);
         if (f)
             vfs_close(f);
         return EROFS;
     }
+
     kmutex_lock(&files_lock);
     int fd = -1;
     for (int i = 0; i < RUMPUSER_NFILES; i++) {
@@ -85,15 +90,34 @@ static int do_open(const char *name, int mode, int *fdp)
         rf->mode = mode;
         rf->f = f;
         rf->blk = blk;
+        memset(&rf->claim, 0, sizeof(rf->claim));
         rf->inflight = 0;
         waitq_init(&rf->idle);
         rf->used = true;
     }
     kmutex_unlock(&files_lock);
     if (fd < 0) {
+        blk_put(blk);
         if (f)
             vfs_close(f);
         return EMFILE;
+    }
+    /* Writing claims the device as the rump kernel's: a native mount of it
+     * refuses (and is refused by) it, the rump kernel's own mount does not.
+     * The claim lives in the slot (a claim is never moved once made). */
+    if (blk && can_write(mode)) {
+        int r = blk_claim(blk, BLK_CLAIM_WRITE, blk_owner_rump, &files[fd].claim);
+        if (r < 0) {
+            kmutex_lock(&files_lock);
+            files[fd].used = false;
+            files[fd].blk = NULL;
+            files[fd].f = NULL;
+            kmutex_unlock(&files_lock);
+            blk_put(blk);
+            if (f)
+                vfs_close(f);
+            return rumpuser__err(r);
+        }
     }
     if (rumpuser__verbose)
         kprintf("rumpuser: open %s -> fd %d (%s)\n", name, fd, blk ? "block device" : "file");
@@ -117,11 +141,15 @@ static int do_close(int fd)
         return EBADF;
     rumpuser__bio_drain(rf);
     int r = rf->f ? vfs_close(rf->f) : 0;
+    struct blkdev *blk = rf->blk;
+    blk_unclaim(&rf->claim);
+    memset(&rf->claim, 0, sizeof(rf->claim));
     kmutex_lock(&files_lock);
     rf->used = false;
     rf->f = NULL;
     rf->blk = NULL;
     kmutex_unlock(&files_lock);
+    blk_put(blk);
     return rumpuser__err(r);
 }
 
@@ -159,6 +187,7 @@ static int do_getfileinfo(const char *name, uint64_t *size, int *type)
         default: ty = RUMPUSER_FT_OTHER; break;
         }
     }
+    blk_put(blk);
     if (size)
         *size = sz;
     if (type)

@@ -61,13 +61,14 @@ void rumpuser__mem_init(void);
  * A file is a block device (blk set; f too when it was opened by a VFS
  * path) or a VFS file (f only).  Slots are owned by rumpuser_file.c;
  * inflight and the wait queue are updated with interrupts off. */
-struct blkdev;
+#include <adros/blk.h>
 struct file;
 struct rumpuser_file {
     bool used;
     int mode;             /* RUMPUSER_OPEN_* */
     struct file *f;       /* VFS file, or NULL for a device opened by name */
-    struct blkdev *blk;   /* block device, or NULL */
+    struct blkdev *blk;   /* block device (a reference), or NULL */
+    struct blk_claim claim; /* WRITE (owner blk_owner_rump) when opened for writing */
     volatile int inflight;/* bios submitted and not yet completed */
     struct waitq idle;    /* woken when inflight drops to 0 */
 };
