@@ -132,8 +132,31 @@ static void unmount(struct ktest *t)
     KT_EXPECT_EQ(t, vfs_stat("/r/files/f0", &st), -ENOENT);
 }
 
+/* One disk, two drivers: a read-write rump mount and a native mount (or a
+ * write open through /dev) refuse each other (EBUSY); read-only users of
+ * both kinds share the disk.  Runs after /r is unmounted. */
+static void native_and_rump_exclusive(struct ktest *t)
+{
+    NEED_RUMP(t);
+    KT_ASSERT_EQ(t, rump_mount("hda", "/rw", false), 0);
+    vfs_mkdir("/nat", 0755);
+    KT_EXPECT_EQ(t, vfs_mount("ext2", "hda", "/nat", VFS_MNT_RDONLY), -EBUSY);
+    struct file *f;
+    KT_EXPECT_EQ(t, vfs_open("/dev/hda", O_RDWR, 0, &f), -EBUSY);
+    KT_ASSERT_EQ(t, vfs_umount("/rw"), 0);
+    /* Natively mounted: NetBSD's read-write mount is refused, read-only works. */
+    KT_ASSERT_EQ(t, vfs_mount("ext2", "hda", "/nat", VFS_MNT_RDONLY), 0);
+    KT_EXPECT_LT(t, rump_mount("hda", "/rw", false), 0);
+    KT_EXPECT_EQ(t, rump_mount("hda", "/ro", true), 0);
+    struct vfs_stat st;
+    KT_EXPECT_EQ(t, vfs_stat("/ro/files/f1", &st), 0);
+    KT_EXPECT_EQ(t, vfs_umount("/ro"), 0);
+    KT_EXPECT_EQ(t, vfs_umount("/nat"), 0);
+}
+
 KTEST_SUITE(rumpfs, KTEST_CASE(mount_readonly), KTEST_CASE(eight_concurrent_readers),
-            KTEST_CASE(corrupt_image_fails_cleanly), KTEST_CASE(unmount), KTEST_CASE(same_as_native));
+            KTEST_CASE(corrupt_image_fails_cleanly), KTEST_CASE(unmount), KTEST_CASE(same_as_native),
+            KTEST_CASE(native_and_rump_exclusive));
 
 /* ---------------- rumpwrite ---------------- */
 
