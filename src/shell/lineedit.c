@@ -10,6 +10,7 @@
  * uses only \r, \b and spaces, which both the serial terminal and the VGA
  * text console understand. */
 #include <adros/console.h>
+#include <adros/errno.h>
 #include <adros/irq.h>
 #include <adros/kprintf.h>
 #include <adros/sched.h>
@@ -40,6 +41,18 @@ static int q_pop(void)
     while (q_head == q_tail)
         waitq_wait(&q_wq, 0, false);
     int c = q[q_tail++ % QSIZE];
+    irq_restore(f);
+    return c;
+}
+
+int sh_input_getc(uint64_t timeout_ns)
+{
+    uint64_t deadline = sched_deadline_after(timeout_ns);
+    irqflags_t f = irq_save();
+    int r = 0;
+    while (q_head == q_tail && r == 0)
+        r = timeout_ns ? waitq_wait(&q_wq, deadline, true) : -ETIMEDOUT;
+    int c = q_head != q_tail ? q[q_tail++ % QSIZE] : r;
     irq_restore(f);
     return c;
 }

@@ -11,6 +11,11 @@ int sh_input_start(void);
 int sh_readline(const char *prompt, char *buf);
 void sh_history_add(const char *line);
 int sh_history_print(void);
+/* For a running command that reads the console itself (nc): the next
+ * input byte, waiting up to timeout_ns (0: not at all).  -ETIMEDOUT, or
+ * -EINTR when the command is interrupted.  Ctrl-C never arrives here: it
+ * interrupts the command. */
+int sh_input_getc(uint64_t timeout_ns);
 /* Drops type-ahead (after Ctrl-C interrupted a command, as a tty does). */
 void sh_input_flush(void);
 uint64_t sh_input_dropped(void);
