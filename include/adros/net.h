@@ -111,9 +111,37 @@ int net_if_get(const char *name, struct net_ifinfo *out);
 int net_if_up(const char *name, bool up);
 /* Adds an IPv4 address with its prefix length. */
 int net_if_addr(const char *name, const struct net_addr *a, int prefix);
-/* One DHCP exchange on the interface (brings it up): address, mask and
- * default route.  Blocks until done or failed. */
+/* Configures the interface by DHCP (src/netbsd/dhcp.c): brings it up,
+ * obtains a lease (about 10 s at most: -ETIMEDOUT when no server answers)
+ * and applies it: the address and prefix, once duplicate address detection
+ * has passed (4 to 7 s; -EADDRINUSE, the address declined, when another
+ * host has it), and the default route through the lease's router when it
+ * names one (replacing another default route).  The lease is then renewed
+ * in the background from T1.  Returns 0 or -errno; -EOPNOTSUPP for an
+ * interface without a MAC address. */
 int net_dhcp(const char *name);
+
+/* A lease obtained by net_dhcp.  Addresses of family 0 are absent. */
+#define NET_LEASE_INFINITE 0xffffffffu
+#define NET_LEASE_MAX_DNS 3
+enum { NET_LEASE_BOUND, NET_LEASE_RENEWING, NET_LEASE_REBINDING, NET_LEASE_EXPIRED };
+struct net_lease {
+    char ifname[16];
+    struct net_addr addr;
+    int prefix;
+    struct net_addr router;           /* the default route's gateway, if offered */
+    struct net_addr server;           /* the DHCP server */
+    struct net_addr dns[NET_LEASE_MAX_DNS];
+    int ndns;
+    uint32_t lease_s, t1_s, t2_s;     /* seconds, or NET_LEASE_INFINITE */
+    uint64_t bound_ns;                /* when the exchange of the last ACK began:
+                                         the lease's times count from it */
+    uint64_t expires_ns;              /* UINT64_MAX: never */
+    unsigned renewals;                /* renewals acknowledged since the lease was obtained */
+    int state;                        /* NET_LEASE_* */
+};
+/* The interface's lease: 0, -ENOENT (none), -ENETDOWN. */
+int net_lease_get(const char *ifname, struct net_lease *out);
 /* The first interface that is not a loopback, "" if none. */
 const char *net_if_first(void);
 

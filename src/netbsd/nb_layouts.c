@@ -21,3 +21,6 @@ KEEP(sysctlnode);
 KEEP(kinfo_pcb);
 KEEP(pollfd);
 KEEP(linger);
+KEEP(bpf_hdr);
+KEEP(bpf_insn);
+KEEP(bpf_program);

@@ -32,6 +32,7 @@
 #define NB_IPPROTO_IPV6 41
 #define NB_IP_TTL 4
 #define NB_TCP_NODELAY 1
+#define NB_O_RDWR 0x00000002
 #define NB_O_NONBLOCK 0x00000004
 #define NB_F_GETFL 3
 #define NB_F_SETFL 4
@@ -40,6 +41,7 @@
 #define NB_IOC_OUT 0x40000000ul
 #define NB_IOC_IN 0x80000000ul
 #define NB_IOC(inout, g, n, len) ((inout) | (((unsigned long)(len) & 0x1fff) << 16) | ((g) << 8) | (n))
+#define NB_IOR(g, n, len) NB_IOC(NB_IOC_OUT, (g), (n), (len))
 #define NB_IOW(g, n, len) NB_IOC(NB_IOC_IN, (g), (n), (len))
 #define NB_IOWR(g, n, len) NB_IOC(NB_IOC_IN | NB_IOC_OUT, (g), (n), (len))
 
@@ -92,10 +94,17 @@ struct nb_ifreq {
         struct nb_sockaddr_storage ifru_space;
         short ifru_flags;
         int ifru_mtu;
+        int ifru_addrflags;
     } ifr_ifru;
 };
 #define NB_SIOCSIFFLAGS NB_IOW('i', 16, sizeof(struct nb_ifreq))
 #define NB_SIOCGIFFLAGS NB_IOWR('i', 17, sizeof(struct nb_ifreq))
+#define NB_SIOCDIFADDR NB_IOW('i', 25, sizeof(struct nb_ifreq))
+#define NB_SIOCGIFAFLAG_IN NB_IOWR('i', 39, sizeof(struct nb_ifreq))
+/* An IPv4 address's flags (netinet/in_var.h): duplicate address detection. */
+#define NB_IN_IFF_TENTATIVE 0x01
+#define NB_IN_IFF_DUPLICATED 0x02
+#define NB_IN_IFF_TRYTENTATIVE 0x08
 #define NB_SIOCGIFMTU NB_IOWR('i', 126, sizeof(struct nb_ifreq))
 
 struct nb_in_aliasreq {
@@ -187,6 +196,7 @@ struct nb_ifa_msghdr {
 #define NB_CTL_QUERY (-2)
 #define NB_NET_RT_DUMP 1
 #define NB_NET_RT_IFLIST 5
+#define NB_IPCTL_FORWARDING 1
 #define NB_SYSCTL_VERSION 0x01000000
 
 struct nb_sysctlnode {
@@ -217,6 +227,52 @@ struct nb_kinfo_pcb {
     uint64_t ki_inode, ki_vnode, ki_conn, ki_refs, ki_nextref;
 };
 
+/* The packet filter device, /dev/bpf (net/bpf.h).  A read returns whole
+ * records: a bpf_hdr, the packet from bh_hdrlen on, the next record at
+ * BPF_WORDALIGN(bh_hdrlen + bh_caplen).  bh_hdrlen is what counts: the
+ * kernel pads it so the packet's network header is aligned (22 for
+ * Ethernet, where sizeof(struct bpf_hdr) is 20). */
+struct nb_bpf_timeval {
+    int32_t tv_sec; /* long */
+    int32_t tv_usec;
+};
+
+struct nb_bpf_hdr {
+    struct nb_bpf_timeval bh_tstamp;
+    uint32_t bh_caplen;
+    uint32_t bh_datalen;
+    uint16_t bh_hdrlen;
+};
+#define NB_BPF_HDR_FIELDS 18 /* the fields' bytes, without the tail padding */
+#define NB_BPF_WORDALIGN(x) (((x) + 3u) & ~3u) /* sizeof(long) */
+
+struct nb_bpf_insn {
+    uint16_t code;
+    uint8_t jt;
+    uint8_t jf;
+    uint32_t k;
+};
+
+struct nb_bpf_program {
+    uint32_t bf_len;
+    const struct nb_bpf_insn *bf_insns;
+};
+
+/* Instruction codes: class | size | mode, class | op | source. */
+#define NB_BPF_LD_H_ABS 0x28
+#define NB_BPF_LD_B_ABS 0x30
+#define NB_BPF_LD_H_IND 0x48
+#define NB_BPF_LDX_B_MSH 0xb1
+#define NB_BPF_JEQ_K 0x15
+#define NB_BPF_JSET_K 0x45
+#define NB_BPF_RET_K 0x06
+
+#define NB_BIOCGBLEN NB_IOR('B', 102, sizeof(uint32_t))
+#define NB_BIOCSETF NB_IOW('B', 103, sizeof(struct nb_bpf_program))
+#define NB_BIOCSETIF NB_IOW('B', 108, sizeof(struct nb_ifreq))
+#define NB_BIOCIMMEDIATE NB_IOW('B', 112, sizeof(uint32_t))
+#define NB_BIOCSSEESENT NB_IOW('B', 121, sizeof(uint32_t))
+
 struct nb_pollfd {
     int fd;
     short events;
@@ -243,6 +299,17 @@ _Static_assert(NB_OFF(struct nb_if_data, ifi_mtu) == 8 && NB_OFF(struct nb_if_da
 _Static_assert(sizeof(struct nb_ifa_msghdr) == 24, "ifa_msghdr");
 _Static_assert(sizeof(struct nb_sysctlnode) == 96 && NB_OFF(struct nb_sysctlnode, _sysctl_size) == 64, "sysctlnode");
 _Static_assert(sizeof(struct nb_kinfo_pcb) == 640 && NB_OFF(struct nb_kinfo_pcb, ki_d) == 336, "kinfo_pcb");
+_Static_assert(sizeof(struct nb_bpf_hdr) == 20 && NB_OFF(struct nb_bpf_hdr, bh_caplen) == 8 &&
+                   NB_OFF(struct nb_bpf_hdr, bh_datalen) == 12 && NB_OFF(struct nb_bpf_hdr, bh_hdrlen) == 16,
+               "bpf_hdr");
+_Static_assert(sizeof(struct nb_bpf_insn) == 8 && NB_OFF(struct nb_bpf_insn, k) == 4, "bpf_insn");
+_Static_assert(sizeof(struct nb_bpf_program) == 8 && NB_OFF(struct nb_bpf_program, bf_insns) == 4, "bpf_program");
+/* The ioctl numbers as NetBSD/i386 spells them (checked by hand against
+ * net/bpf.h and sys/sockio.h). */
+_Static_assert(NB_BIOCSETIF == 0x8090426cul && NB_BIOCGBLEN == 0x40044266ul && NB_BIOCSETF == 0x80084267ul &&
+                   NB_BIOCIMMEDIATE == 0x80044270ul && NB_SIOCDIFADDR == 0x80906919ul &&
+                   NB_SIOCGIFAFLAG_IN == 0xc0906927ul,
+               "bpf ioctls");
 
 /* The rump kernel's network system calls (rump_syscalls.h names). */
 int rump___sysimpl_socket30(int domain, int type, int proto);
@@ -267,7 +334,6 @@ int rump_pub_netconfig_ifup(const char *ifname);
 int rump_pub_netconfig_ifdown(const char *ifname);
 int rump_pub_netconfig_ipv4_ifaddr_cidr(const char *ifname, const char *addr, int mask);
 int rump_pub_netconfig_ipv4_gw(const char *gw);
-int rump_pub_netconfig_dhcp_ipv4_oneshot(const char *ifname);
 int rump_pub_netconfig_auto_ipv6(const char *ifname);
 
 #endif

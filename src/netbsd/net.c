@@ -20,7 +20,13 @@
 #include "nb_net.h"
 #include "net_int.h"
 
-bool net_available(void) { return rump_running(); }
+bool net_available(void)
+{
+    if (!rump_running())
+        return false;
+    net__boot_wait();
+    return true;
+}
 
 /* The system call's result, or the rump errno as -errno. */
 #define NETCALL(ret, call) \
@@ -364,6 +370,20 @@ ssize_t net__write(int s, const void *buf, size_t n)
 {
     ssize_t r;
     NETCALL(r, rump___sysimpl_write(s, buf, n));
+    return r;
+}
+
+ssize_t net__read(int s, void *buf, size_t n)
+{
+    ssize_t r;
+    NETCALL(r, rump___sysimpl_read(s, buf, n));
+    return r;
+}
+
+int net__open(const char *path, int flags)
+{
+    int r;
+    NETCALL(r, rump___sysimpl_open(path, flags));
     return r;
 }
 

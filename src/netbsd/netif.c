@@ -3,7 +3,8 @@
  *
  * Interfaces and routes are read with sysctl (NET_RT_IFLIST, NET_RT_DUMP:
  * routing messages, parsed here), configured with librumpnet_config
- * (address, gateway, DHCP) and a routing socket (deleting a route).
+ * (address, gateway) and a routing socket (deleting a route).  DHCP is
+ * AdrOS's own client (dhcp.c).
  *
  * Kernel option net=: "dhcp" (the first interface; the default when a NIC
  * is present), "<if>:<addr>/<len>[,gw=<addr>]" (static), "off".  The boot
@@ -13,13 +14,13 @@
 #include <adros/errno.h>
 #include <adros/format.h>
 #include <adros/init.h>
+#include <adros/irq.h>
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/net.h>
 #include <adros/rump.h>
 #include <adros/sched.h>
 #include <adros/string.h>
-#include <adros/sync.h>
 
 KOPTION(net, "net", "net=dhcp|off|<if>:<addr>/<len>[,gw=<addr>]: configure the network at boot (default: DHCP)");
 
@@ -263,20 +264,6 @@ int net_if_addr(const char *name, const struct net_addr *a, int prefix)
     return r;
 }
 
-/* One DHCP client at a time (the boot's and the shell's). */
-static kmutex_t dhcp_lock = KMUTEX_INIT(dhcp_lock, "net-dhcp");
-
-int net_dhcp(const char *name)
-{
-    int r = net_if_up(name, true);
-    if (r < 0)
-        return r;
-    kmutex_lock(&dhcp_lock);
-    CONFIG(r, rump_pub_netconfig_dhcp_ipv4_oneshot(name));
-    kmutex_unlock(&dhcp_lock);
-    return r;
-}
-
 int net_route_list(struct net_route *routes, int max)
 {
     static const int mib[6] = { NB_CTL_NET, NB_PF_ROUTE, 0, 0, NB_NET_RT_DUMP, 0 };
@@ -438,22 +425,20 @@ static void *dhcp_thread(void *arg)
     ksnprintf(boot_status, sizeof(boot_status), "%s: DHCP in progress", ifname);
     int r = net_dhcp(ifname);
     uint64_t ms = (clock_gettime_ns() - t0) / NSEC_PER_MSEC;
-    struct net_ifinfo f;
-    char a[NET_ADDRSTRLEN] = "?";
-    int prefix = 0;
-    if (r == 0 && net_if_get(ifname, &f) == 0) {
-        for (int i = 0; i < f.naddrs; i++)
-            if (f.addrs[i].addr.family == NET_AF_INET) {
-                net_format_addr(&f.addrs[i].addr, a, sizeof(a));
-                prefix = f.addrs[i].prefix;
-                break;
-            }
-    }
+    struct net_lease l;
     if (r == 0)
-        ksnprintf(boot_status, sizeof(boot_status), "%s: %s/%d by DHCP in %llu ms", ifname, a, prefix,
-                  (unsigned long long)ms);
-    else
+        r = net_lease_get(ifname, &l);
+    if (r == 0) {
+        char a[NET_ADDRSTRLEN], g[NET_ADDRSTRLEN] = "none", s[NET_ADDRSTRLEN];
+        net_format_addr(&l.addr, a, sizeof(a));
+        net_format_addr(&l.server, s, sizeof(s));
+        if (l.router.family)
+            net_format_addr(&l.router, g, sizeof(g));
+        ksnprintf(boot_status, sizeof(boot_status), "%s: %s/%d by DHCP in %llu ms (router %s, server %s)", ifname, a,
+                  l.prefix, (unsigned long long)ms, g, s);
+    } else {
         ksnprintf(boot_status, sizeof(boot_status), "%s: DHCP failed: %s", ifname, strerror(r));
+    }
     kprintf("net: %s\n", boot_status);
     return NULL;
 }
@@ -491,17 +476,50 @@ static int net_static(const char *spec)
     return r;
 }
 
-static int net_boot(void)
+/* The rump kernel is built with GATEWAY (IP forwarding on).  AdrOS is a
+ * host: a packet it does not take as its own (say, for an address still
+ * tentative during duplicate address detection) is dropped, not routed
+ * back out through lo0 with a redirect to its sender at every hop. */
+static void host_not_router(void)
+{
+    static const int mib[4] = { NB_CTL_NET, NB_AF_INET, NB_IPPROTO_IP, NB_IPCTL_FORWARDING };
+    int off = 0;
+    int r = net__sysctl(mib, 4, NULL, NULL, &off, sizeof(off));
+    if (r < 0)
+        kprintf(KERN_ERR "net: cannot turn IP forwarding off: %s\n", strerror(r));
+}
+
+/* The boot's configuration runs in a thread of its own: it waits for the
+ * rump kernel to start (rump_running), and the shell need not wait.  Users
+ * of the network do wait for it (net__boot_wait): a static address is set
+ * before any command sees the interface; DHCP goes on in its own thread. */
+static struct thread *boot_thread;
+static volatile bool boot_done;
+static struct waitq boot_wq;
+
+void net__boot_wait(void)
+{
+    if (boot_done || !boot_thread || thread_current() == boot_thread)
+        return;
+    uint64_t deadline = clock_gettime_ns() + 10 * NSEC_PER_SEC;
+    irqflags_t f = irq_save();
+    while (!boot_done && clock_gettime_ns() < deadline)
+        waitq_wait(&boot_wq, deadline, false);
+    irq_restore(f);
+}
+
+static void *net_boot_configure(void)
 {
     const char *opt = cmdline_get("net");
     if (!rump_running()) {
         if (opt && strcmp(opt, "off") != 0)
             kprintf(KERN_ERR "net: net=%s ignored: the rump kernel is not running\n", opt);
-        return 0;
+        return NULL;
     }
+    host_not_router();
     if (opt && strcmp(opt, "off") == 0) {
         strlcpy(boot_status, "off (net=off)", sizeof(boot_status));
-        return 0;
+        return NULL;
     }
     static char ifname[16];
     strlcpy(ifname, net_if_first(), sizeof(ifname));
@@ -510,16 +528,40 @@ static int net_boot(void)
             strlcpy(boot_status, "no network interface", sizeof(boot_status));
             if (opt)
                 kprintf("net: net=dhcp: no network interface\n");
-            return 0;
+            return NULL;
         }
         struct thread_attr at = { .name = "dhcp", .prio = PRIO_NORMAL, .stack_size = 64 * 1024 };
         struct thread *t;
         if (thread_create(&at, dhcp_thread, ifname, &t) < 0)
             kprintf(KERN_ERR "net: cannot start the DHCP thread\n");
-        return 0;
+        return NULL;
     }
     if (net_static(opt) == -EINVAL)
         kprintf(KERN_ERR "net: expected net=dhcp|off|<if>:<addr>/<len>[,gw=<addr>], got \"%s\"\n", opt);
+    return NULL;
+}
+static void *net_boot_thread(void *arg)
+{
+    net_boot_configure();
+    irqflags_t f = irq_save();
+    boot_done = true;
+    waitq_wake_all(&boot_wq);
+    irq_restore(f);
+    return NULL;
+}
+
+static int net_boot(void)
+{
+    if (!rump_linked() || !cmdline_get_bool("rump", true))
+        return 0;
+    waitq_init(&boot_wq);
+    struct thread_attr at = { .name = "net-boot", .prio = PRIO_NORMAL, .stack_size = 64 * 1024 };
+    struct thread *t;
+    if (thread_create(&at, net_boot_thread, NULL, &t) < 0) {
+        kprintf(KERN_ERR "net: cannot start the configuration thread\n");
+        return 0;
+    }
+    boot_thread = t;
     return 0;
 }
 INITCALL(INIT_LATE, net_boot);
@@ -530,7 +572,6 @@ int net_if_list(struct net_ifinfo *ifs, int max) { return -ENETDOWN; }
 int net_if_get(const char *name, struct net_ifinfo *out) { return -ENETDOWN; }
 int net_if_up(const char *name, bool up) { return -ENETDOWN; }
 int net_if_addr(const char *name, const struct net_addr *a, int prefix) { return -ENETDOWN; }
-int net_dhcp(const char *name) { return -ENETDOWN; }
 const char *net_if_first(void) { return ""; }
 int net_route_list(struct net_route *r, int max) { return -ENETDOWN; }
 int net_route_default(const struct net_addr *gw, bool add) { return -ENETDOWN; }

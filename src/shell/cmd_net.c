@@ -1,5 +1,6 @@
 /* Shell commands for the network (NetBSD's stack, through <adros/net.h>):
- * ifconfig, route, dhcp, ping, netstat. */
+ * ifconfig, route, dhcp (AdrOS's client, src/netbsd/dhcp.c), ping,
+ * netstat. */
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/format.h>
@@ -13,6 +14,29 @@ static int net_needed(const char *argv0)
     if (net_available())
         return 0;
     return shell_error(argv0, "the network is not available (%s)", net_boot_status());
+}
+
+static const char *lease_state(int st)
+{
+    static const char *const names[] = { "bound", "renewing", "rebinding", "expired" };
+    return st >= 0 && st < (int)ARRAY_SIZE(names) ? names[st] : "?";
+}
+
+/* "86400 s", "forever" */
+static const char *secs(uint32_t s, char *buf, size_t n)
+{
+    if (s == NET_LEASE_INFINITE)
+        return "forever";
+    ksnprintf(buf, n, "%u s", s);
+    return buf;
+}
+
+static const char *in_s(uint64_t at, uint64_t now, char *buf, size_t n)
+{
+    if (at == UINT64_MAX)
+        return "never";
+    ksnprintf(buf, n, "in %llu s", (unsigned long long)(at > now ? (at - now) / NSEC_PER_SEC : 0));
+    return buf;
 }
 
 static void print_if(const struct net_ifinfo *f)
@@ -39,6 +63,13 @@ static void print_if(const struct net_ifinfo *f)
         char a[NET_ADDRSTRLEN];
         shell_printf("\t%s %s/%d\n", f->addrs[i].addr.family == NET_AF_INET ? "inet" : "inet6",
                      net_format_addr(&f->addrs[i].addr, a, sizeof(a)), f->addrs[i].prefix);
+    }
+    struct net_lease l;
+    if (net_lease_get(f->name, &l) == 0) {
+        char a[NET_ADDRSTRLEN], s[NET_ADDRSTRLEN], b[32], c[32];
+        shell_printf("\tdhcp: %s/%d from %s, lease %s (%s, expires %s)\n", net_format_addr(&l.addr, a, sizeof(a)),
+                     l.prefix, net_format_addr(&l.server, s, sizeof(s)), secs(l.lease_s, b, sizeof(b)),
+                     lease_state(l.state), in_s(l.expires_ns, clock_gettime_ns(), c, sizeof(c)));
     }
     shell_printf("\tinput: %llu packets, %llu bytes, %llu errors, %llu dropped\n", (unsigned long long)f->ipackets,
                  (unsigned long long)f->ibytes, (unsigned long long)f->ierrors, (unsigned long long)f->iqdrops);
@@ -131,27 +162,67 @@ static int cmd_route(int argc, char **argv)
 }
 SHELL_CMD(route, cmd_route, "route [add|del default <gw>]", "the routing table; set or remove the default route");
 
+/* The lease's details, one item a line. */
+static void print_lease(const struct net_lease *l, const char *indent)
+{
+    char a[NET_ADDRSTRLEN], b[32], c[32];
+    uint64_t now = clock_gettime_ns();
+    if (l->router.family)
+        shell_printf("%srouter: %s\n", indent, net_format_addr(&l->router, a, sizeof(a)));
+    else
+        shell_printf("%srouter: none offered\n", indent);
+    shell_printf("%sserver: %s\n", indent, net_format_addr(&l->server, a, sizeof(a)));
+    shell_printf("%slease time: %s (%s, expires %s; renewed %u times)\n", indent, secs(l->lease_s, b, sizeof(b)),
+                 lease_state(l->state), in_s(l->expires_ns, now, c, sizeof(c)), l->renewals);
+    for (int i = 0; i < l->ndns; i++)
+        shell_printf("%sdns: %s\n", indent, net_format_addr(&l->dns[i], a, sizeof(a)));
+}
+
+static void print_lease_head(const struct net_lease *l)
+{
+    char a[NET_ADDRSTRLEN];
+    shell_printf("%s: %s/%d\n", l->ifname, net_format_addr(&l->addr, a, sizeof(a)), l->prefix);
+}
+
+/* dhcp [if]: configure it, or show the leases */
 static int cmd_dhcp(int argc, char **argv)
 {
-    if (argc != 2)
+    if (argc > 2)
         return shell_usage(argv[0]);
     if (net_needed(argv[0]))
         return SHELL_FAIL;
+    struct net_lease l;
+    if (argc == 1) {
+        struct net_ifinfo ifs[8];
+        int n = net_if_list(ifs, 8), shown = 0;
+        for (int i = 0; i < MIN(n, 8); i++)
+            if (net_lease_get(ifs[i].name, &l) == 0) {
+                print_lease_head(&l);
+                print_lease(&l, "\t");
+                shown++;
+            }
+        if (!shown)
+            shell_printf("no DHCP leases (%s)\n", net_boot_status());
+        return SHELL_OK;
+    }
     uint64_t t0 = clock_gettime_ns();
     int r = net_dhcp(argv[1]);
+    if (r == 0)
+        r = net_lease_get(argv[1], &l);
     if (r < 0)
-        return shell_error(argv[0], "%s: %s", argv[1], r == -ENXIO ? "no such interface" : shell_strerror(r));
-    struct net_ifinfo f;
-    if (net_if_get(argv[1], &f) == 0)
-        for (int i = 0; i < f.naddrs; i++)
-            if (f.addrs[i].addr.family == NET_AF_INET) {
-                char a[NET_ADDRSTRLEN];
-                shell_printf("%s: %s/%d (%llu ms)\n", argv[1], net_format_addr(&f.addrs[i].addr, a, sizeof(a)),
-                             f.addrs[i].prefix, (unsigned long long)((clock_gettime_ns() - t0) / NSEC_PER_MSEC));
-            }
+        return shell_error(argv[0], "%s: %s", argv[1],
+                           r == -ENXIO          ? "no such interface"
+                           : r == -ETIMEDOUT   ? "no answer from a DHCP server"
+                           : r == -EADDRINUSE  ? "the address offered is in use by another host (declined)"
+                           : r == -EOPNOTSUPP  ? "not an Ethernet interface"
+                                                : shell_strerror(r));
+    char a[NET_ADDRSTRLEN];
+    shell_printf("%s: %s/%d (%llu ms)\n", argv[1], net_format_addr(&l.addr, a, sizeof(a)), l.prefix,
+                 (unsigned long long)((clock_gettime_ns() - t0) / NSEC_PER_MSEC));
+    print_lease(&l, "\t");
     return SHELL_OK;
 }
-SHELL_CMD(dhcp, cmd_dhcp, "dhcp <if>", "configure an interface by DHCP (waits for the lease)");
+SHELL_CMD(dhcp, cmd_dhcp, "dhcp [if]", "configure an interface by DHCP (waits for the lease); alone: the leases");
 
 /* ---- ping ---- */
 
