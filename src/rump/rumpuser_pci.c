@@ -25,6 +25,18 @@ static bool conf_ok(unsigned bus, unsigned dev, unsigned fun, int reg)
     return bus < 256 && dev < 32 && fun < 8 && reg >= 0 && reg < 256 && (reg & 3) == 0;
 }
 
+/* A function driven by one of AdrOS's own drivers (the IDE controller of
+ * the ATA driver) is not the rump kernel's: it reads as absent and cannot
+ * be written.  Two drivers must never drive one device, and NetBSD's bus
+ * scan sizes every BAR by writing all ones to it, which, while AdrOS's
+ * driver is doing bus-master DMA through that BAR, loses the transfer
+ * (seen: an ATA DMA read timing out while the rump kernel started). */
+static bool adros_owns(unsigned bus, unsigned dev, unsigned fun)
+{
+    struct pci_dev *d = pci_get(bus, dev, fun);
+    return d && d->driver;
+}
+
 /* 0, or EINVAL for an address outside configuration space. */
 int rumpcomp_pci_confread(unsigned bus, unsigned dev, unsigned fun, int reg, unsigned int *value)
 {
@@ -32,7 +44,7 @@ int rumpcomp_pci_confread(unsigned bus, unsigned dev, unsigned fun, int reg, uns
         *value = 0xffffffffu;
         return EINVAL;
     }
-    *value = pci_conf_read32(bus, dev, fun, (unsigned)reg);
+    *value = adros_owns(bus, dev, fun) ? 0xffffffffu : pci_conf_read32(bus, dev, fun, (unsigned)reg);
     return 0;
 }
 
@@ -40,6 +52,8 @@ int rumpcomp_pci_confwrite(unsigned bus, unsigned dev, unsigned fun, int reg, un
 {
     if (!conf_ok(bus, dev, fun, reg))
         return EINVAL;
+    if (adros_owns(bus, dev, fun))
+        return 0; /* absent for the rump kernel */
     pci_conf_write32(bus, dev, fun, (unsigned)reg, value);
     return 0;
 }

@@ -454,6 +454,18 @@ void pci_hypercalls(struct ktest *t)
     KT_EXPECT_EQ(t, rumpcomp_pci_confwrite(0, 0, 0, 0x0c, old), 0);
     rumpcomp_pci_confread(0, 0, 0, 0x0c, &nv);
     KT_EXPECT_EQ(t, nv, old);
+    /* A function one of AdrOS's drivers owns (the ATA driver's IDE
+     * controller) is absent for the rump kernel, and writes do nothing. */
+    struct pci_dev *ide = pci_find_device(0x8086, 0x7010, NULL);
+    if (ide && ide->driver) {
+        unsigned bar4 = pci_conf_read32(ide->bus, ide->dev, ide->func, 0x20);
+        KT_EXPECT_EQ(t, rumpcomp_pci_confread(ide->bus, ide->dev, ide->func, 0, &v), 0);
+        KT_EXPECT_EQ(t, v, 0xffffffffu);
+        KT_EXPECT_EQ(t, rumpcomp_pci_confwrite(ide->bus, ide->dev, ide->func, 0x20, 0xffffffffu), 0);
+        KT_EXPECT_EQ(t, pci_conf_read32(ide->bus, ide->dev, ide->func, 0x20), bar4);
+    } else {
+        ktest_log(t, "no IDE controller with a driver: the ownership check did not run");
+    }
     KT_EXPECT_EQ(t, rumpcomp_pci_iospace_init(), 0);
     /* DMA memory: aligned, contiguous (identity mapped), freeable. */
     static const size_t aligns[] = { 16, 4096, 65536 };
