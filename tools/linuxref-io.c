@@ -10,7 +10,17 @@
  *   lrio read FILE BS           read FILE to the end with BS-byte reads
  *   lrio write FILE BS TOTAL    create FILE, write TOTAL bytes with BS-byte
  *                               writes, then fsync it (timed)
+ *   lrio send A.B.C.D PORT TOTAL BS
+ *                               connect, send TOTAL bytes with BS-byte
+ *                               writes, then wait for the peer's one-line
+ *                               acknowledgement (timed to its arrival)
+ *   lrio recv PORT BS           listen on PORT, accept one connection,
+ *                               receive to its end with BS-byte reads
+ *                               (timed from the first byte)
  *
+ * The network modes are the Linux side of make bench's TCP workloads
+ * (tools/netbench.py): busybox nc moves 1 KiB per system call, which would
+ * measure nc, not Linux.
  * Prints "BYTES NS" (bytes moved, nanoseconds from after open() to the end
  * of the loop, or of fsync()) and exits 0; on an error prints a line to
  * stderr and exits 1.  BS is at most 1 MiB, BYTES under 4 GiB.
@@ -28,6 +38,16 @@
 #define O_CREAT 0100
 #define O_TRUNC 01000
 #define CLOCK_MONOTONIC 1
+#define SYS_SOCKET 359
+#define SYS_BIND 361
+#define SYS_CONNECT 362
+#define SYS_LISTEN 363
+#define SYS_ACCEPT4 364
+#define SYS_SETSOCKOPT 366
+#define AF_INET 2
+#define SOCK_STREAM 1
+#define SOL_SOCKET 1
+#define SO_REUSEADDR 2
 #define MAXBS (1024 * 1024)
 
 struct ts {
@@ -132,6 +152,102 @@ static int do_read(const char *path, unsigned long bs)
     return 0;
 }
 
+static long sys5(long n, long a, long b, long c, long d, long e)
+{
+    long r;
+    __asm__ volatile("int $0x80" : "=a"(r) : "a"(n), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e) : "memory");
+    return r;
+}
+
+struct sockaddr_in4 {
+    unsigned short family, port; /* port in network order */
+    unsigned char addr[4];
+    unsigned char zero[8];
+};
+
+static int parse_ip(const char *s, unsigned char out[4])
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned long v = atou(s);
+        if (v > 255 || *s < '0' || *s > '9')
+            return -1;
+        out[i] = (unsigned char)v;
+        while (*s >= '0' && *s <= '9')
+            s++;
+        if (i < 3 && *s++ != '.')
+            return -1;
+    }
+    return *s ? -1 : 0;
+}
+
+static int do_send(const char *ip, unsigned long port, unsigned long total, unsigned long bs)
+{
+    struct sockaddr_in4 a = { AF_INET, (unsigned short)((port >> 8) | (port & 255) << 8), { 0 }, { 0 } };
+    if (parse_ip(ip, a.addr) < 0)
+        return fail("parsing the address", -22);
+    for (unsigned long i = 0; i < bs; i++)
+        buf[i] = (unsigned char)(i * 131 + (i >> 10));
+    long s = sys3(SYS_SOCKET, AF_INET, SOCK_STREAM, 0);
+    if (s < 0)
+        return fail("socket", s);
+    long r = sys3(SYS_CONNECT, s, (long)&a, sizeof(a));
+    if (r < 0)
+        return fail("connect", r);
+    struct ts t0, t1;
+    unsigned long done = 0;
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t0, 0);
+    while (done < total) {
+        unsigned long want = total - done < bs ? total - done : bs;
+        long n = sys3(SYS_WRITE, s, (long)buf, (long)want);
+        if (n <= 0)
+            return fail("send", n ? n : -32);
+        done += (unsigned long)n;
+    }
+    /* The peer's acknowledgement: one line once it has every byte. */
+    char c = 0;
+    long n;
+    while ((n = sys3(SYS_READ, s, (long)&c, 1)) == 1 && c != '\n')
+        ;
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t1, 0);
+    if (c != '\n')
+        return fail("waiting for the acknowledgement", n < 0 ? n : -5);
+    sys3(SYS_CLOSE, s, 0, 0);
+    report(done, &t0, &t1);
+    return 0;
+}
+
+static int do_recv(unsigned long port, unsigned long bs)
+{
+    struct sockaddr_in4 a = { AF_INET, (unsigned short)((port >> 8) | (port & 255) << 8), { 0 }, { 0 } };
+    long s = sys3(SYS_SOCKET, AF_INET, SOCK_STREAM, 0);
+    if (s < 0)
+        return fail("socket", s);
+    int one = 1;
+    sys5(SYS_SETSOCKOPT, s, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof(one));
+    long r = sys3(SYS_BIND, s, (long)&a, sizeof(a));
+    if (r < 0)
+        return fail("bind", r);
+    if ((r = sys3(SYS_LISTEN, s, 1, 0)) < 0)
+        return fail("listen", r);
+    long c = sys5(SYS_ACCEPT4, s, 0, 0, 0, 0);
+    if (c < 0)
+        return fail("accept", c);
+    struct ts t0, t1;
+    unsigned long total = 0;
+    long n = sys3(SYS_READ, c, (long)buf, (long)bs);
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t0, 0);
+    while (n > 0) {
+        total += (unsigned long)n;
+        n = sys3(SYS_READ, c, (long)buf, (long)bs);
+    }
+    sys3(SYS_CLOCK_GETTIME, CLOCK_MONOTONIC, (long)&t1, 0);
+    if (n < 0)
+        return fail("recv", n);
+    sys3(SYS_CLOSE, c, 0, 0);
+    report(total, &t0, &t1);
+    return 0;
+}
+
 static int do_write(const char *path, unsigned long bs, unsigned long total)
 {
     /* Not zeros, so that nothing on the way could treat the data as holes. */
@@ -178,7 +294,12 @@ int lrio_main(long *sp)
         return do_read(argv[2], bs);
     if (argc == 5 && streq(argv[1], "write"))
         return do_write(argv[2], bs, atou(argv[4]));
-    puts_fd(2, "usage: lrio read FILE BS | lrio write FILE BS TOTAL (BS <= 1 MiB)\n");
+    if (argc == 6 && streq(argv[1], "send") && atou(argv[5]) > 0 && atou(argv[5]) <= MAXBS)
+        return do_send(argv[2], atou(argv[3]), atou(argv[4]), atou(argv[5]));
+    if (argc == 4 && streq(argv[1], "recv") && atou(argv[3]) > 0 && atou(argv[3]) <= MAXBS)
+        return do_recv(atou(argv[2]), atou(argv[3]));
+    puts_fd(2, "usage: lrio read FILE BS | lrio write FILE BS TOTAL | lrio send A.B.C.D PORT TOTAL BS |"
+               " lrio recv PORT BS (BS <= 1 MiB)\n");
     return 2;
 }
 

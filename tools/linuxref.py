@@ -15,7 +15,8 @@ Everything lives in <build>/linuxref; nothing is installed on the machine:
   initramfs()  busybox, the timing helper lrio (tools/linuxref-io.c, built
                with the machine's gcc -m32), MODULES and every module they
                need (the .ko's `depends=` and `softdep=pre:` fields) in load
-               order, tools/linuxref-init.sh as /init; `cpio -o -H newc`.
+               order, tools/linuxref-init.sh as /init with the network
+               workloads' functions (NET_INIT) added; `cpio -o -H newc`.
   run()        boots it with qemu.qemu_cmd(), the definition AdrOS's boots
                use, with the memory, disks and extra arguments of the AdrOS
                boot it mirrors (MIRRORS); the disks are copies of that boot's
@@ -23,7 +24,15 @@ Everything lives in <build>/linuxref; nothing is installed on the machine:
                has one (user-mode networking with restrict=on only, see
                _net_args()).
   compare()    pairs each Linux figure with AdrOS's figures of the same
-               workload (PAIRS): MB/s and AdrOS/Linux.
+               workload (PAIRS): MB/s and AdrOS/Linux; the network figures
+               are paired by tools/netbench.py (format_compare()).
+
+The network workloads (ping, tcp_tx, tcp_rx) give the guest the NIC of
+AdrOS's net-bench boot (tools/plan_net_bench.py): QEMU's e1000 on user-mode
+networking with restrict=on and the same two forwards, host ends on
+127.0.0.1 (netbench.nic()); eth0 is configured statically as AdrOS's wm0
+(10.0.2.15/24, gateway 10.0.2.2), and the host measures both directions
+with the same code as for AdrOS.
 
 When something needed is missing (no network, apt refuses, not root, no
 cpio) run() raises Skip with the reason; the runner prints it and goes on.
@@ -43,6 +52,7 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import netbench  # noqa: E402
 import qemu  # noqa: E402
 
 # What the initramfs loads: PIIX IDE (ata_piix; ata_generic as the fallback
@@ -52,8 +62,8 @@ MODULES = ["ata_piix", "ata_generic", "sd_mod", "ext4", "e1000"]
 
 # Workloads of tools/linuxref-init.sh (its wl_<name> functions), in order.
 DISK_WORKLOADS = ["ext2_read", "ext2_write"]
-# Stage 2 adds "ping" and "tcp_tx"/"tcp_rx" here: see network_workloads().
-NET_WORKLOADS = []
+# The network workloads (NET_INIT below, host side in tools/netbench.py).
+NET_WORKLOADS = ["ping", "tcp_tx", "tcp_rx"]
 WORKLOADS = DISK_WORKLOADS + NET_WORKLOADS
 # Not in the benchmark: prints the guest's kernel log (tools/linuxref.py -w dmesg).
 DEBUG_WORKLOADS = ["dmesg"]
@@ -86,6 +96,84 @@ PAIRS = [
 ]
 
 CMDLINE = "console=ttyS0 quiet panic=-1"
+
+# The network workloads' side of /init, added to tools/linuxref-init.sh when
+# the initramfs is built (functions only: the script calls wl_<name>).  The
+# kernel passes linuxref_net_mib, linuxref_ping_count and
+# linuxref_ping_interval (seconds) to init in its environment.  Busybox
+# and lrio: ping, ip, and lrio send/recv for the transfers (their guest-side
+# times come from lrio).
+NET_INIT = r"""
+# ---- network workloads (from NET_INIT in tools/linuxref.py) ----
+# eth0 as AdrOS's wm0 in its benchmark: 10.0.2.15/24, gateway 10.0.2.2.
+net_up() {
+    [ -n "$net_is_up" ] && return 0
+    ip link set lo up
+    if ! ip link set eth0 up || ! ip addr add 10.0.2.15/24 dev eth0 || ! ip route add default via 10.0.2.2; then
+        failed "configuring eth0 10.0.2.15/24 gateway 10.0.2.2"
+        return 1
+    fi
+    n=0
+    while [ "$(cat /sys/class/net/eth0/carrier 2>/dev/null)" != 1 ] && [ $n -lt 100 ]; do
+        usleep 100000
+        n=$((n + 1))
+    done
+    net_is_up=1
+    echo "# linux eth0: $(ip -4 addr show eth0 | awk '/inet / { print $2 }')," \
+        "carrier $(cat /sys/class/net/eth0/carrier)"
+}
+
+# The interrupts of eth0's line(s) so far, every CPU.
+nic_irqs() {
+    awk '/eth0/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i } END { print t + 0 }' /proc/interrupts
+}
+
+uptime_cs() {
+    awk '{ printf "%d", $1 * 100 + 0.5 }' /proc/uptime
+}
+
+# A warm-up ping resolves the gateway's address; its reply is not counted.
+wl_ping() {
+    net_up || return
+    ping -c 1 -W 5 10.0.2.2 >/dev/null 2>&1
+    ping -c "$linuxref_ping_count" -i "$linuxref_ping_interval" 10.0.2.2 >/tmp/ping.out 2>&1 || failed "ping"
+    echo "LINUXREF ping begin"
+    cat /tmp/ping.out
+    echo "LINUXREF ping end"
+}
+
+# To the host's sink through guestfwd, by lrio with 64 KiB writes, as ttcp
+# does on AdrOS (busybox nc moves 1 KiB a call: it would measure nc); the
+# end is the host's acknowledgement line (guestfwd never passes a close).
+wl_tcp_tx() {
+    net_up || return
+    i0=$(nic_irqs)
+    lrio send 10.0.2.100 5001 $((linuxref_net_mib * 1048576)) 65536 >/tmp/tx.out || { failed "tcp_tx: lrio send"; return; }
+    i1=$(nic_irqs)
+    set -- $(cat /tmp/tx.out)
+    echo "LINUXREF tcp_tx guest $1 bytes $2 ns, irqs $((i1 - i0))"
+}
+
+# From the host through hostfwd, received by lrio with 64 KiB reads.
+wl_tcp_rx() {
+    net_up || return
+    rm -f /tmp/rx.out
+    i0=$(nic_irqs)
+    lrio recv 5001 65536 >/tmp/rx.out &
+    pid=$!
+    n=0
+    while ! grep -q ':1389 00000000:0000 0A' /proc/net/tcp && [ $n -lt 500 ]; do
+        usleep 10000
+        n=$((n + 1))
+    done
+    echo "LINUXREF tcp_rx listening"
+    wait $pid
+    i1=$(nic_irqs)
+    [ -s /tmp/rx.out ] || { failed "tcp_rx: nothing received"; return; }
+    set -- $(cat /tmp/rx.out)
+    echo "LINUXREF tcp_rx guest $1 bytes $2 ns, irqs $((i1 - i0))"
+}
+"""
 
 
 class Skip(Exception):
@@ -320,7 +408,10 @@ def initramfs(build, fetched):
     os.makedirs(os.path.join(tree, "lib", "modules"))
     shutil.copy2(os.path.join(fetched["root"], "bin", "busybox"), os.path.join(tree, "bin", "busybox"))
     _build_lrio(os.path.join(tree, "bin", "lrio"))
-    shutil.copy2(os.path.join(HERE, "linuxref-init.sh"), os.path.join(tree, "init"))
+    with open(os.path.join(HERE, "linuxref-init.sh")) as f:
+        first, rest = f.read().split("\n", 1)
+    with open(os.path.join(tree, "init"), "w") as f:
+        f.write(first + "\n" + NET_INIT + rest)  # after the #! line: functions, defined before they run
     os.chmod(os.path.join(tree, "init"), 0o755)
     mods = load_order(os.path.join(fetched["root"], "lib", "modules", fetched["kver"]), MODULES)
     for name, path in mods:
@@ -343,18 +434,69 @@ def initramfs(build, fetched):
 
 # ---------------------------------------------------------------- the boot
 
-def network_workloads(workloads):
-    """The network side of a workload list, for Stage 2's network workloads
-    (ping round trip to the gateway, TCP bulk throughput both ways; add their
-    names to NET_WORKLOADS and wl_<name> functions to tools/linuxref-init.sh).
+class NetHost:
+    """The host side of the network workloads of one Linux boot: a sink
+    (tcp_tx, through guestfwd) listening before QEMU starts, a source
+    (tcp_rx, through hostfwd) started when the guest says it listens."""
 
-    Returns (nic_options, host_setup): options added to the guest's
-    `-nic user,...,restrict=on` (see _net_args(); host endpoints only on 127.0.0.1,
-    e.g. "hostfwd=tcp:127.0.0.1:PORT-:PORT"; never "restrict=off"), and
-    callables run on the host before the boot, each returning a callable run
-    after it (a TCP sink or source for the guest to talk to).  None yet."""
+    def __init__(self, workloads):
+        self.workloads = workloads
+        self.nbytes = netbench.BENCH_MIB << 20
+        # Linux sends zeros (busybox has no pattern): the sink counts.
+        self.sink = netbench.Sink([self.nbytes] if "tcp_tx" in workloads else [], verify=False)
+        self.source = netbench.Source(netbench.free_port())
+        self.rx = {}
+
+    def nic_options(self):
+        return netbench.nic(self.sink.port, self.source.port)
+
+    def cmdline(self):
+        return (f" linuxref_net_mib={netbench.BENCH_MIB} linuxref_ping_count={netbench.PING_COUNT}"
+                f" linuxref_ping_interval={netbench.PING_INTERVAL_MS / 1000:g}")
+
+    def triggers(self):
+        def send():
+            self.rx.update(self.source.send(self.nbytes))
+        return [(rb"LINUXREF tcp_rx listening", send)] if "tcp_rx" in self.workloads else []
+
+    def start(self):
+        self.sink.start()
+
+    def close(self):
+        self.sink.close()
+
+    def results(self, text):
+        """BENCH dicts (bench linux_net) from the host's measurements and the console."""
+        d = {"mib": netbench.BENCH_MIB}
+        if self.sink.results and self.sink.results[0]["ns"]:
+            d["tx_host"] = (self.sink.results[0]["bytes"], self.sink.results[0]["ns"])
+        if self.rx.get("ns"):
+            d["rx_host"] = (self.rx["bytes"], self.rx["ns"])
+        for key, w in (("tx", "tcp_tx"), ("rx", "tcp_rx")):
+            m = re.search(rf"LINUXREF {w} guest (\d+) bytes (\d+) ns, irqs (\d+)", text)
+            if m:
+                d[f"{key}_guest"] = (int(m.group(1)), int(m.group(2)))
+                d[f"irq_{key}"] = int(m.group(3))
+        m = re.search(r"LINUXREF ping begin\n([\s\S]*?)LINUXREF ping end", text)
+        if m:
+            d["rtts"] = netbench.rtts_ms(m.group(1))
+        return netbench.results("linux_net", d)
+
+    def problems(self):
+        p = [f"guest->host: {r['error']}" for r in self.sink.results if r["error"]]
+        if self.sink.error:
+            p.append(self.sink.error)
+        if self.rx.get("error"):
+            p.append(f"host->guest: {self.rx['error']}")
+        return p
+
+
+def network_workloads(workloads):
+    """The host side of the network workloads among workloads (a NetHost),
+    None when there are none."""
     assert all(w in WORKLOADS + DEBUG_WORKLOADS for w in workloads), workloads
-    return [], []
+    net = [w for w in workloads if w in NET_WORKLOADS]
+    return NetHost(net) if net else None
 
 
 NET_OPTIONS = ("-nic", "-netdev", "-net")
@@ -380,7 +522,8 @@ def _net_args(spec_extra, nic_options):
         else:
             rest.append(a)
     for o in nic_options:
-        if "restrict" in o or re.search(r"hostfwd=[^:]*:(?!127\.0\.0\.1:)", o):
+        if "restrict" in o or re.search(r"hostfwd=[^:]*:(?!127\.0\.0\.1:)", o) or \
+                re.search(r"guestfwd=.*-(?!tcp:127\.0\.0\.1:)", o):
             raise ValueError(f"NIC option {o!r}: the guest's network stays restricted, host ends on 127.0.0.1")
     if nic_options:
         users = [i for i in range(1, len(net), 2) if net[i - 1] == "-nic" and net[i].startswith("user")]
@@ -437,26 +580,35 @@ def run(build, spec, path, workloads=WORKLOADS, timeout=300):
 def _run_locked(build, spec, path, workloads, timeout):
     fetched = fetch(build)
     initrd, mods = initramfs(build, fetched)
-    nic_options, host_setup = network_workloads(workloads)
-    extra, net = _net_args(list(spec.get("extra", ())), nic_options)
+    nethost = network_workloads(workloads)
+    extra, net = _net_args(list(spec.get("extra", ())), nethost.nic_options() if nethost else [])
     qargs = ["-initrd", initrd] + net + extra
     disks = _disk_copies(build, spec.get("disks", ()))
     cmdline = f"{CMDLINE} linuxref_workloads={','.join(workloads)} linuxref_file={path}"
-    after = [setup() for setup in host_setup]
-    try:
+    log = os.path.join(_dir(build), "console.log")
+    if nethost:
+        # The host's ends run while the guest does: netbench.boot() starts
+        # the source when the console says the guest listens.
+        cmdline += nethost.cmdline()
+        nethost.start()
+        try:
+            b, _ = netbench.boot(qemu.qemu_cmd(fetched["vmlinuz"], cmdline, disks, spec.get("mem", 256), qargs),
+                                 max(timeout, 600), nethost.triggers(), log=log, marker=b"LINUXREF init")
+        finally:
+            nethost.close()
+    else:
         b = qemu.boot(fetched["vmlinuz"], cmdline, disks, timeout, spec.get("mem", 256), qargs,
-                      log=os.path.join(_dir(build), "console.log"), prefix="", marker=b"LINUXREF init")
-    finally:
-        for done in after:
-            if done:
-                done()
-    if b.timed_out or b.status != qemu.EXIT_OK or "LINUXREF FAILED" in b.output:
+                      log=log, prefix="", marker=b"LINUXREF init")
+    problems = nethost.problems() if nethost else []
+    if b.timed_out or b.status != qemu.EXIT_OK or "LINUXREF FAILED" in b.output or problems:
         why = b.describe() if b.status != 0 else "QEMU exited with status 0 (kernel panic or poweroff before the end?)"
-        raise Failed(f"{why}; console in {os.path.join(_dir(build), 'console.log')}\n{b.tail(20)}")
+        raise Failed(f"{why}{'; ' + '; '.join(problems) if problems else ''}; console in {log}\n{b.tail(20)}")
     results = []
     for line in b.lines():
         if line.startswith("BENCH "):
             results.append(json.loads(line[6:]))
+    if nethost:
+        results += nethost.results(b.output)
     guest_init = re.search(r"LINUXREF init at ([\d.]+) s", b.output)
     if b.ready_s is not None:
         results.append({"bench": "linux_boot", "metric": "QEMU start to /init (host ms)", "cycles": 0,
@@ -516,6 +668,9 @@ def format_comparison(adros, linux, info):
         lines.append(f"{workload if workload != last else '':<36} {label:<26} {f(ar, '10.2f'):>10} "
                      f"{f(lr, '10.2f') if workload != last else '':>10} {f(ratio, '11.2f'):>11}")
         last = workload
+    if any(r["bench"] == "linux_net" for r in linux):
+        lines.append("")
+        lines += netbench.format_compare(adros, linux)
     return lines
 
 

@@ -8,9 +8,14 @@ JSON lines, prints them as JSON (one object per line) and as a table.
   tools/runbench.py --boots fs-bench,linux   only these boots (names: core,
                                     the area boots, boot (the samples), linux)
 
+An area boot may run the guest itself ("run": callable(kernel, build, spec)
+returning (qemu.Boot, its figures)): the network benchmarks
+(tools/plan_net_bench.py) measure from the host while the guest runs.
+
 Last, the Linux reference boot (tools/linuxref.py): Debian's i386 kernel on
-the machine of AdrOS's fs-bench boot, running the same workloads; each AdrOS
-figure is printed next to Linux's with the ratio AdrOS/Linux.  When its
+the machine of AdrOS's fs-bench boot (plus the network benchmarks' NIC),
+running the same workloads; each AdrOS figure is printed next to Linux's
+with the ratio AdrOS/Linux.  When its
 packages cannot be fetched it is skipped with the reason (--no-linux skips it).
 """
 import argparse
@@ -21,6 +26,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import linuxref  # noqa: E402
+import netbench  # noqa: E402
 import qemu  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,16 +70,20 @@ def main():
         if spec.get("prepare"):
             spec["prepare"](args.build)
             prepared.add(spec["name"])
-        b = qemu.boot(kernel, spec["cmdline"], spec.get("disks", ()), spec.get("timeout", 600),
-                      spec.get("mem", 256), spec.get("extra", ()))
-        if b.timed_out or b.status != qemu.EXIT_OK:
+        if spec.get("run"):
+            # A boot with a host side (tools/plan_net_bench.py): it runs the
+            # guest itself and returns its figures.
+            b, figures = spec["run"](kernel, args.build, spec)
+        else:
+            b = qemu.boot(kernel, spec["cmdline"], spec.get("disks", ()), spec.get("timeout", 600),
+                          spec.get("mem", 256), spec.get("extra", ()))
+            figures = [json.loads(line[6:]) for line in b.lines() if line.startswith("BENCH ")]
+        if b.timed_out or b.status != qemu.EXIT_OK or (spec.get("run") and not figures):
             print(f"bench boot {spec['name']} failed: {b.describe()}\n{b.tail(20)}", file=sys.stderr)
             return 1
-        for line in b.lines():
-            if line.startswith("BENCH "):
-                r = json.loads(line[6:])
-                results.append(r)
-                print(json.dumps(r))
+        for r in figures:
+            results.append(r)
+            print(json.dumps(r))
     if args.boot_samples and wanted("boot"):
         ready = []
         kernel_ready = []
@@ -102,10 +112,16 @@ def main():
     print()
     print(f"{'benchmark':<12} {'metric':<46} {'cycles':>12} {'ns':>14}  note")
     for r in results + linux:
-        print(f"{r['bench']:<12} {r['metric']:<46} {r['cycles']:>12} {r['ns']:>14}  {r.get('note', '')}")
+        note = r.get("note", "")
+        if r.get("unit") and r.get("value") is not None and r["unit"] != "MB/s":
+            note = f"{r['value']:.3f} {r['unit']}" + (f"; {note}" if note else "")
+        print(f"{r['bench']:<12} {r['metric']:<46} {r['cycles']:>12} {r['ns']:>14}  {note}")
     if linux_info:
         print()
         print("\n".join(linuxref.format_comparison(results, linux, linux_info)))
+    elif any(r["bench"] == "net" for r in results):
+        print()
+        print("\n".join(netbench.format_compare(results, [])))
     if linux_skipped:
         print(f"\nlinux reference boot skipped: {linux_skipped}")
     if linux_failed:
