@@ -129,16 +129,7 @@ static const char *const enc_names[] = { "none", "mulaw", "alaw", "pcm16", "pcm8
                                          "slinear_be", "ulinear_le", "ulinear_be", "slinear", "ulinear" };
 
 /* The system call's result, or the rump errno as -errno. */
-#define AUCALL(ret, call) \
-    do { \
-        if (!rump_running()) { \
-            (ret) = -ENODEV; \
-            break; \
-        } \
-        RUMP_SYSCALL(ret, -EIO, call); \
-        if ((ret) == -1) \
-            (ret) = rump_sys_err(); \
-    } while (0)
+#define AUCALL(ret, call) RUMP_SERVICE_CALL(ret, rump_running(), -ENODEV, call)
 
 static int dev_open(const char *what, int unit, int flags)
 {

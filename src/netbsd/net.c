@@ -29,16 +29,7 @@ bool net_available(void)
 }
 
 /* The system call's result, or the rump errno as -errno. */
-#define NETCALL(ret, call) \
-    do { \
-        if (!net_available()) { \
-            (ret) = -ENETDOWN; \
-            break; \
-        } \
-        RUMP_SYSCALL(ret, -EIO, call); \
-        if ((ret) == -1) \
-            (ret) = rump_sys_err(); \
-    } while (0)
+#define NETCALL(ret, call) RUMP_SERVICE_CALL(ret, net_available(), -ENETDOWN, call)
 
 uint32_t net__to_sockaddr(const struct net_addr *a, void *sa)
 {

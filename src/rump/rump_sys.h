@@ -104,4 +104,18 @@ static inline int rump_sys_err(void)
     return e > 0 ? -e : -5 /* EIO: the rump kernel said "failed" without a reason */;
 }
 
+/* A system call on behalf of an AdrOS service (network, audio): unavail
+ * when ready is false (the service is not there), else the call through
+ * RUMP_SYSCALL (rump_int.h) with -1 turned into -errno. */
+#define RUMP_SERVICE_CALL(ret, ready, unavail, call) \
+    do { \
+        if (!(ready)) { \
+            (ret) = (unavail); \
+            break; \
+        } \
+        RUMP_SYSCALL(ret, -EIO, call); \
+        if ((ret) == -1) \
+            (ret) = rump_sys_err(); \
+    } while (0)
+
 #endif
