@@ -37,7 +37,6 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -224,49 +223,24 @@ def boot(cmd, timeout, triggers=(), log=None, marker=b"AdrOS ready"):
     while it runs calls each of triggers, (regex, fn), in order: fn() in a
     thread of its own once the console shows regex after the previous
     trigger's match.  Returns (qemu.Boot, the triggers' threads)."""
-    t0 = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    os.set_blocking(proc.stdout.fileno(), False)
-    buf = b""
-    ready = None
     pending = [(re.compile(p.encode() if isinstance(p, str) else p), fn) for p, fn in triggers]
-    pos = 0
+    state = {"pos": 0}
     threads = []
-    timed_out = False
-    while True:
-        if time.monotonic() - t0 > timeout:
-            timed_out = True
-            proc.kill()
-            break
-        try:
-            chunk = proc.stdout.read()
-        except (BlockingIOError, TypeError):
-            chunk = None
-        if chunk:
-            buf += chunk
-            if ready is None and marker in buf:
-                ready = time.monotonic() - t0
-            while pending:
-                m = pending[0][0].search(buf, pos)
-                if not m:
-                    break
-                pos = m.end()
-                t = threading.Thread(target=pending.pop(0)[1], daemon=True)
-                t.start()
-                threads.append(t)
-            continue
-        if proc.poll() is not None:
-            buf += proc.stdout.read() or b""
-            break
-        time.sleep(0.005)
-    proc.wait()
+
+    def on_output(buf):
+        while pending:
+            m = pending[0][0].search(buf, state["pos"])
+            if not m:
+                break
+            state["pos"] = m.end()
+            t = threading.Thread(target=pending.pop(0)[1], daemon=True)
+            t.start()
+            threads.append(t)
+
+    b = qemu.run(cmd, timeout, log=log, marker=marker, on_output=on_output)
     for t in threads:
         t.join(30)
-    text = buf.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
-    if log:
-        with open(log, "w") as f:
-            f.write(" ".join(cmd) + "\n\n" + text)
-    return qemu.Boot(text, None if timed_out else proc.returncode, time.monotonic() - t0, timed_out, ready), threads
+    return b, threads
 
 
 # ---- what the guests print ----

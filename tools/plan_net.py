@@ -507,7 +507,7 @@ def boots(build):
         {"name": "net-sockets", "cmdline": "ktest=net", "timeout": 180},
         {"name": "net-static", "extra": NIC, "timeout": 180,
          "cmdline": 'net=wm0:10.0.2.15/24,gw=10.0.2.2 run="ifconfig wm0; route; ping -c 5 10.0.2.2; '
-                    'netstat; ifconfig wm0"',
+                    'netstat; ifconfig wm0; lsirq"',
          "check": _check([(r"net: wm0: 10\.0\.2\.15/24 gateway 10\.0\.2\.2 \(static\)", "static configuration"),
                           (r"address: 52:54:00:12:34:56", "ifconfig shows QEMU's MAC"),
                           (r"inet 10\.0\.2\.15/24", "ifconfig shows the address"),
@@ -515,7 +515,8 @@ def boots(build):
                           (r"5 packets transmitted, 5 packets received, 0\.0% packet loss", "ping: 5 received"),
                           (r"round-trip min/avg/max = [\d.]+/[\d.]+/[\d.]+ ms", "ping: round-trip line"),
                           (r"Proto Recv-Q Send-Q", "netstat runs"),
-                          (r"script: 5 commands, 0 failed", "every command succeeded")])},
+                          (r"\n\d+\s+[1-9]\d*\s+0\s+\d+\s+\S*rump-pci", "lsirq: the NIC's line took interrupts, all claimed"),
+                          (r"script: 6 commands, 0 failed", "every command succeeded")])},
         {"name": "net-dhcp", "extra": _nic_dump(pcap["net-dhcp"]), "prepare": fresh(pcap["net-dhcp"]),
          "timeout": 180, "cmdline": dhcp_cmd, "check": _check(dhcp_want, dhcp_absent, pcap=pcap["net-dhcp"])},
         {"name": "net-dhcp-shell", "extra": _nic_dump(pcap["net-dhcp-shell"]), "prepare": fresh(pcap["net-dhcp-shell"]),

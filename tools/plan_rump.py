@@ -18,7 +18,7 @@ def boots(build):
     return [
         {"name": "rumpuser",
          "cmdline": "ktest=rumpuser rump=off rump.RUMP_MEMLIMIT=8m rump._RUMPUSER_HOSTNAME=rumptest "
-                    "rump.RUMP_NVNODES=1234",
+                    "rump.RUMP_NVNODES=1234 rump.RUMP_NCPU=0 rump.RUMP_BLKSECTSHIFT=abc",
          "timeout": 300},
         {"name": "rumpuser-panic", "cmdline": "rump=off rumptest.crash=panic", "timeout": 60,
          "check": expect_panic([r"rump kernel panic", r"Backtrace:", r"rumpuser_exit\+"])},

@@ -60,10 +60,16 @@ def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=N
     vga=off by default; "" for another kernel), and Boot.ready_s is the time
     the console first shows marker."""
     full = f"{prefix} {cmdline}".strip()
-    cmd = qemu_cmd(kernel, full, disks, mem, extra)
+    return run(qemu_cmd(kernel, full, disks, mem, extra), timeout, stdin_data, log, marker)
+
+
+def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_output=None):
+    """Runs the QEMU command line cmd under a time limit and captures its
+    console; returns a Boot.  on_output(console bytes so far), if given, is
+    called whenever more arrives (tools/netbench.py starts host-side work
+    on what the guest prints)."""
     t0 = time.monotonic()
     ready = None
-    out = []
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if stdin_data is not None:
@@ -89,6 +95,8 @@ def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=N
             buf += chunk
             if ready is None and marker in buf:
                 ready = time.monotonic() - t0
+            if on_output:
+                on_output(buf)
             continue
         if proc.poll() is not None:
             rest = proc.stdout.read() or b""
@@ -96,7 +104,7 @@ def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=N
             if ready is None and marker in buf:
                 ready = time.monotonic() - t0
             break
-        time.sleep(0.01)
+        time.sleep(0.005)
     proc.wait()
     elapsed = time.monotonic() - t0
     text = buf.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")

@@ -106,21 +106,29 @@ static void make_image(const char *imgpath, int n, const char *tune)
     sh("e2fsck -fyD %s >/dev/null 2>&1; e2fsck -fn %s >/dev/null 2>&1", imgpath, imgpath);
 }
 
-static void lookup_all(const char *imgpath, int n, bool expect_index)
+static uint8_t scratch[EXT2_SCRATCH(4096)];
+static struct ext2_io io = { file_read, NULL };
+
+/* Mounts the image (left open in img) and reads the inode of /big. */
+static void open_big(const char *imgpath, struct ext2_fs *fs, struct ext2_inode *big)
 {
     img = fopen(imgpath, "rb");
     assert_non_null(img);
     fseeko(img, 0, SEEK_END);
-    uint64_t size = (uint64_t)ftello(img);
-    struct ext2_io io = { file_read, NULL };
-    struct ext2_fs fs;
-    assert_int_equal(ext2_mount(&fs, &io, size), 0);
-    static uint8_t scratch[EXT2_SCRATCH(4096)];
-    struct ext2_inode root, big;
+    assert_int_equal(ext2_mount(fs, &io, (uint64_t)ftello(img)), 0);
+    struct ext2_inode root;
     uint32_t ino;
-    assert_int_equal(ext2_read_inode(&fs, EXT2_ROOT_INO, &root, scratch), 0);
-    assert_int_equal(ext2_lookup(&fs, &root, "big", &ino, scratch), 0);
-    assert_int_equal(ext2_read_inode(&fs, ino, &big, scratch), 0);
+    assert_int_equal(ext2_read_inode(fs, EXT2_ROOT_INO, &root, scratch), 0);
+    assert_int_equal(ext2_lookup(fs, &root, "big", &ino, scratch), 0);
+    assert_int_equal(ext2_read_inode(fs, ino, big, scratch), 0);
+}
+
+static void lookup_all(const char *imgpath, int n, bool expect_index)
+{
+    struct ext2_fs fs;
+    struct ext2_inode big;
+    uint32_t ino;
+    open_big(imgpath, &fs, &big);
     if (expect_index)
         assert_true(big.flags & EXT2_INDEX_FL);
     fs.htree_lookups = fs.htree_fallbacks = 0;
@@ -179,17 +187,10 @@ static void test_damaged_index_falls_back(void **st)
     fseeko(f, (off_t)blk * 1024 + 29, SEEK_SET);
     fputc(7, f); /* info_length must be 8 */
     fclose(f);
-    img = fopen(imgpath, "rb");
-    fseeko(img, 0, SEEK_END);
-    struct ext2_io io = { file_read, NULL };
     struct ext2_fs fs;
-    assert_int_equal(ext2_mount(&fs, &io, (uint64_t)ftello(img)), 0);
-    static uint8_t scratch[EXT2_SCRATCH(4096)];
-    struct ext2_inode root, big;
+    struct ext2_inode big;
     uint32_t ino;
-    assert_int_equal(ext2_read_inode(&fs, EXT2_ROOT_INO, &root, scratch), 0);
-    assert_int_equal(ext2_lookup(&fs, &root, "big", &ino, scratch), 0);
-    assert_int_equal(ext2_read_inode(&fs, ino, &big, scratch), 0);
+    open_big(imgpath, &fs, &big);
     assert_int_equal(ext2_lookup(&fs, &big, "entry-00250-x.dat", &ino, scratch), 0);
     assert_int_equal(fs.htree_fallbacks, 1);
     fclose(img);

@@ -143,6 +143,25 @@ static void expect_param(struct ktest *t, const char *name, const char *def)
         KT_EXPECT_STREQ(t, buf, want);
 }
 
+/* Numeric parameters the rump kernel would panic on are checked first: a
+ * malformed value answers ENOENT (the rump kernel's default), a good one
+ * passes.  The boot sets rump.RUMP_NCPU=0 rump.RUMP_BLKSECTSHIFT=abc
+ * rump.RUMP_MEMLIMIT=8m (tools/plan_rump.py). */
+static void getparam_checked(struct ktest *t)
+{
+    FK_START(t, 1);
+    fk_bind();
+    char buf[32];
+    KT_EXPECT_STREQ(t, cmdline_get("rump.RUMP_NCPU"), "0"); /* the boot set them */
+    KT_EXPECT_EQ(t, rumpuser_getparam("RUMP_NCPU", buf, sizeof(buf)), ENOENT);
+    KT_EXPECT_EQ(t, rumpuser_getparam("RUMP_BLKSECTSHIFT", buf, sizeof(buf)), ENOENT);
+    KT_EXPECT_EQ(t, rumpuser_getparam("RUMP_MEMLIMIT", buf, sizeof(buf)), 0);
+    KT_EXPECT_STREQ(t, buf, "8m");
+    FK_EXPECT_HOLDS(t);
+    fk_unbind();
+    KT_EXPECT_EQ(t, fk_violations(), 0);
+}
+
 static void getparam_edges(struct ktest *t)
 {
     FK_START(t, 1);
@@ -380,6 +399,7 @@ static void misc_calls(struct ktest *t)
 
 KTEST_SUITE(rumpuser, KTEST_CASE(init_version_and_upcalls),
             KTEST_CASE(malloc_alignments), KTEST_CASE(malloc_memlimit), KTEST_CASE(getparam_edges),
+            KTEST_CASE(getparam_checked),
             KTEST_CASE(thread_create_join), KTEST_CASE(curlwp_rules), KTEST_CASE(misc_calls),
             KTEST_CASE(mutex_uncontended), KTEST_CASE(mutex_contended_releases), KTEST_CASE(mutex_spin_keeps_context),
             KTEST_CASE(rwlock_rules), KTEST_CASE(rwlock_contended_releases), KTEST_CASE(cv_reacquire_order),
