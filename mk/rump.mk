@@ -52,9 +52,11 @@ RUMP_LIBS := $(RUMP_COMPONENTS)
 else
 RUMP_LIBS := $(sort $(RUMP_BASE) $(foreach s,$(RUMP_LINKED_STAGES),$(RUMP_STAGE_$(s))) $(RUMP_EXTRAS))
 endif
-# librumpdev_pci is linked from a copy whose stubs that panic
-# (pci_intr_disestablish, bus_space_unmap, bus_space_mmap) are weak, so
-# AdrOS's implementations (src/rump/rump_pci_glue.c) take their place.
+# librumpdev_pci is linked from a copy in which some functions are weak, so
+# AdrOS's take their place: the stubs that panic (pci_intr_disestablish,
+# bus_space_unmap, bus_space_mmap: src/rump/rump_pci_glue.c) and the
+# register writes (bus_space_write_{1,2,4}: src/rump/rump_bus_space.c, where
+# QEMU's intel-hda quirks are handled).
 RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
 rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(RUMP_DIR)/lib/$(1).a)
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
