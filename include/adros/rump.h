@@ -29,6 +29,17 @@ void rump_print_status(void);
  * Returns 0 or a negative errno (-ENXIO when the rump kernel is not linked
  * or not running). */
 int rump_mount(const char *blockdev, const char *target, bool readonly);
+/* Services built on the rump kernel (USB disks, ...) that must be set up
+ * once it has started, before rump_running() returns true to anyone: fn
+ * runs in the rump kernel's start thread after a successful rump_init
+ * (it must not call rump_running(), which would wait for itself).  Add
+ * hooks before INIT_RUMP. */
+struct rump_start_hook {
+    const char *name;
+    void (*fn)(void);
+    struct rump_start_hook *next;
+};
+void rump_start_hook_add(struct rump_start_hook *h);
 /* Syncs every rump file system. */
 int rump_sync(void);
 /* Walks a native and a rump mount of the same disk, comparing every file:

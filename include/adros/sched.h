@@ -120,6 +120,9 @@ int thread_set_priority(struct thread *t, int prio);
 /* Calls fn for every thread (interrupts off during the walk: keep fn short). */
 void thread_foreach(void (*fn)(const struct thread *t, void *ctx), void *ctx);
 int thread_count(void);
+/* Prints every thread, its state and where each waiting one stopped (a
+ * backtrace): the shell's Ctrl-T and `ps -k` (src/kernel/threaddump.c). */
+void thread_dump(void);
 
 /* Gives up the CPU: the current thread goes to the back of its priority's
  * queue (schedule() is the roadmap's name for it). */

@@ -15,9 +15,11 @@
  * with -ELOOP.  Used by the manifest=<blockdev> kernel option, the shell's
  * `manifest` command and the rump stage. */
 #include <adros/cmdline.h>
+#include <adros/blk.h>
 #include <adros/errno.h>
 #include <adros/init.h>
 #include <adros/kprintf.h>
+#include <adros/rump.h>
 #include <adros/manifest.h>
 #include <adros/mm.h>
 #include <adros/power.h>
@@ -302,6 +304,12 @@ static int manifest_boot(void)
         fstype = "rump";
         dev += 5;
     }
+    /* A disk that the rump kernel provides (a USB disk, "sd0") exists once
+     * the rump kernel has started: rump_running() waits for that. */
+    struct blkdev *b = blk_find(dev);
+    if (!b)
+        rump_running();
+    blk_put(b);
     const char *mnt = "/mnt/manifest";
     int err = vfs_mkdir(mnt, 0755);
     if (err && err != -EEXIST)

@@ -235,6 +235,16 @@ static void rump_shutdown(void)
 }
 static struct shutdown_hook rump_hook = { "rump", rump_shutdown, NULL };
 
+static struct rump_start_hook *start_hooks;
+void rump_start_hook_add(struct rump_start_hook *h)
+{
+    struct rump_start_hook **pp = &start_hooks; /* in the order added */
+    while (*pp)
+        pp = &(*pp)->next;
+    h->next = NULL;
+    *pp = h;
+}
+
 /* The thread that starts the rump kernel.  It stays parked afterwards:
  * rump_init leaves the rump kernel's first lwp bound to it. */
 static void *rump_start_thread(void *arg)
@@ -249,6 +259,8 @@ static void *rump_start_thread(void *arg)
         running = true;
         kprintf("rump: NetBSD rump kernel started, rump_init took %llu.%03llu ms\n",
                 (unsigned long long)(init_ns / NSEC_PER_MSEC), (unsigned long long)(init_ns / 1000 % 1000));
+        for (struct rump_start_hook *h = start_hooks; h && !rump__crashed; h = h->next)
+            h->fn();
     }
     irqflags_t f = irq_save();
     start_state = RUMP_STARTED;

@@ -44,6 +44,10 @@ static void ps_collect(const struct thread *t, void *ctx)
 static int cmd_ps(int argc, char **argv)
 {
     static const char *const states[] = { "ready", "run", "blocked", "sleep", "dead" };
+    if (argc == 2 && strcmp(argv[1], "-k") == 0) {
+        thread_dump();
+        return 0;
+    }
     if (argc != 1)
         return shell_usage(argv[0]);
     struct ps_snap s = { NULL, 0, thread_count() + 16 };
@@ -63,7 +67,7 @@ static int cmd_ps(int argc, char **argv)
     kfree(s.rows);
     return 0;
 }
-SHELL_CMD(ps, cmd_ps, "ps", "list threads: id, priority, state, CPU time, switches");
+SHELL_CMD(ps, cmd_ps, "ps [-k]", "list threads: id, priority, state, CPU time, switches; -k where each waits (also Ctrl-T)");
 
 /* --- free --- */
 static int cmd_free(int argc, char **argv)

@@ -76,6 +76,11 @@ static void *reader_main(void *arg)
             kputs_raw("^C\n", 3);
             continue;
         }
+        if (c == 20) { /* Ctrl-T: what every thread is doing (a hang's first clue) */
+            kputs_raw("^T\n", 3);
+            thread_dump();
+            continue;
+        }
         q_push((uint8_t)c);
     }
     return NULL;

@@ -1,0 +1,555 @@
+/* USB disks and devices from NetBSD's USB stack in the rump kernel; the
+ * interface and its contract are in <adros/usb.h>.
+ *
+ * Layering.  NetBSD's ehci/uhci/ohci, usb, uhub, umass, scsibus and sd run
+ * in the rump kernel; AdrOS talks to them only through the rump kernel's
+ * system calls on its device nodes (/dev/rsdNd, /dev/usbN), as a NetBSD
+ * program would: no structure of NetBSD's kernel is touched.  Two things
+ * the rump components leave out are done here, once, when the rump kernel
+ * has started: the character device of usb(4) is attached to a major
+ * (NetBSD's USB component configures the drivers but, unlike the disk
+ * components, registers no device switch), and nodes for disks after sd0
+ * are made (the scsipi component makes /dev/[r]sd0[a-h] only).
+ *
+ * Threads.  One watcher ("usb-watch") polls NetBSD's disk list; one worker
+ * per disk ("usb-sdN") owns the disk's descriptor and does its requests in
+ * order.  The worker holds a reference on the block device for as long as
+ * it runs; the device is freed by the block layer after the last user.
+ *
+ * Removal.  When umass detaches, NetBSD fails the disk's outstanding and
+ * later I/O (ENXIO/EIO, or EBADF once the vnode is revoked): the worker
+ * turns every failure into -EIO.  The watcher then sees the name gone and
+ * calls blk_unregister(), which fails new requests; the worker drains its
+ * queue with -EIO, closes the descriptor and exits. */
+#include <adros/blk.h>
+#include <adros/clock.h>
+#include <adros/errno.h>
+#include <adros/init.h>
+#include <adros/kprintf.h>
+#include <adros/mm.h>
+#include <adros/rump.h>
+#include <adros/string.h>
+#include <adros/sync.h>
+#include <adros/usb.h>
+
+const char *usb_speed_name(int speed)
+{
+    static const char *const names[] = { "?", "low", "full", "high", "super", "super+" };
+    return speed >= 0 && speed <= 5 ? names[speed] : "?";
+}
+
+#ifdef ADROS_RUMP_USB
+#include "../rump/rump_int.h"
+#include "../rump/rump_sys.h"
+
+int rump___sysimpl_ioctl(int fd, unsigned long com, ...);
+int rump___sysimpl___sysctl(const int *name, uint32_t namelen, void *old, size_t *oldlenp, const void *new,
+                            size_t newlen);
+int rump___sysimpl_mknod50(const char *path, uint32_t mode, uint64_t dev);
+/* The rump kernel's own (not system calls): entering it as a CPU, and the
+ * device switch registration of NetBSD's kernel (sys/kern/subr_devsw.c). */
+void rump_schedule(void);
+void rump_unschedule(void);
+int rumpns_devsw_attach(const char *name, const void *bdev, int32_t *bmajor, const void *cdev, int32_t *cmajor);
+extern const char rumpns_usb_cdevsw[];
+
+/* --- NetBSD/i386 ABI (layouts checked against the rump kernel's DWARF by
+ * tools/layoutcheck.py, see nb_layouts.c) --- */
+#define NB_IOC_OUT 0x40000000u
+#define NB_IOC_IN 0x80000000u
+#define NB_IOC(dir, g, n, sz) ((unsigned long)(dir) | ((unsigned long)(sz) & 0x1fff) << 16 | (g) << 8 | (n))
+
+struct nb_usb_device_info {
+    uint8_t udi_bus;
+    uint8_t udi_addr;
+    uint32_t udi_cookie;
+    char udi_product[384];
+    char udi_vendor[384];
+    char udi_release[8];
+    char udi_serial[384];
+    uint16_t udi_productNo;
+    uint16_t udi_vendorNo;
+    uint16_t udi_releaseNo;
+    uint8_t udi_class;
+    uint8_t udi_subclass;
+    uint8_t udi_protocol;
+    uint8_t udi_config;
+    uint8_t udi_speed;
+    int32_t udi_power;
+    int32_t udi_nports;
+    char udi_devnames[4][16];
+    uint8_t udi_ports[16];
+};
+_Static_assert(sizeof(struct nb_usb_device_info) == 1268, "NetBSD/i386 struct usb_device_info");
+
+struct nb_scsireq {
+    uint32_t flags;
+    uint32_t timeout;
+    uint8_t cmd[16];
+    uint8_t cmdlen;
+    void *databuf;
+    uint32_t datalen;
+    uint32_t datalen_used;
+    uint8_t sense[48];
+    uint8_t senselen;
+    uint8_t senselen_used;
+    uint8_t status;
+    uint8_t retsts;
+    int32_t error;
+};
+_Static_assert(sizeof(struct nb_scsireq) == 96, "NetBSD/i386 scsireq_t");
+
+#define NB_USB_DEVICEINFO NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'U', 4, sizeof(struct nb_usb_device_info))
+#define NB_DIOCGSECTORSIZE NB_IOC(NB_IOC_OUT, 'd', 133, sizeof(uint32_t))
+#define NB_DIOCGMEDIASIZE NB_IOC(NB_IOC_OUT, 'd', 132, sizeof(int64_t))
+#define NB_DIOCCACHESYNC NB_IOC(NB_IOC_IN, 'd', 118, sizeof(int))
+#define NB_SCIOCCOMMAND NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'Q', 1, sizeof(struct nb_scsireq))
+#define NB_SCCMD_READ 0x1
+#define NB_O_RDONLY 0
+#define NB_O_RDWR 2
+#define NB_CTL_HW 6
+#define NB_HW_DISKNAMES 8
+#define NB_S_IFCHR_MODE 0020600u
+#define NB_RAW_PART 3 /* i386: the whole disk is partition d */
+#define NB_PARTS_PER_UNIT 8 /* i386 DISKMINOR: unit * 8 + part (part < 8) */
+
+static inline uint64_t nb_makedev(uint32_t maj, uint32_t min)
+{
+    return ((maj << 8) & 0x000fff00u) | ((min << 12) & 0xfff00000u) | (min & 0xffu);
+}
+static inline uint32_t nb_major(uint64_t d) { return (uint32_t)((d & 0x000fff00u) >> 8); }
+
+#define MAX_DISKS 16
+
+/* Ready once the rump kernel has started and the hook below ran (the hook
+ * runs before rump_running() returns to anyone, so it cannot ask it). */
+static volatile bool usb_up;
+#define USBCALL(ret, call) RUMP_SERVICE_CALL(ret, usb_up, -ENODEV, call)
+
+struct usbdisk {
+    struct blkdev blk;
+    int unit;
+    int fd;
+    kmutex_t lock;          /* queue, stop */
+    kcond_t cv;
+    struct list_node queue; /* of blk_request.node */
+    bool stop;
+    bool seen;              /* watcher: in NetBSD's list this round */
+};
+
+static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "usbdisks"); /* disks[], stats */
+static struct usbdisk *disks[MAX_DISKS];
+static struct usb_disk_stats dstats;
+static int32_t sd_cmajor = -1, usb_cmajor = -1;
+
+static int map_err(int r)
+{
+    /* NetBSD's view of a disk that went away or failed: all I/O errors to
+     * AdrOS. */
+    return r == -ENXIO || r == -ENODEV || r == -EBADF || r == -EIO ? -EIO : r;
+}
+
+static void ud_do(struct usbdisk *d, struct blk_request *req)
+{
+    uint64_t off = req->sector * d->blk.sector_size;
+    size_t len = (size_t)req->count * d->blk.sector_size;
+    ssize_t n = 0;
+    int r;
+    switch (req->op) {
+    case BLK_READ:
+        USBCALL(n, rump___sysimpl_pread(d->fd, req->buf, len, (int64_t)off));
+        break;
+    case BLK_WRITE:
+        USBCALL(n, rump___sysimpl_pwrite(d->fd, req->buf, len, (int64_t)off));
+        break;
+    case BLK_FLUSH: {
+        int force = 0;
+        USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
+        n = r;
+        len = 0;
+        break;
+    }
+    }
+    if (n < 0)
+        blk_complete(req, map_err((int)n), 0);
+    else if ((size_t)n != len)
+        blk_complete(req, -EIO, (size_t)n); /* past NetBSD's end of the medium */
+    else
+        blk_complete(req, 0, len);
+}
+
+static void *ud_worker(void *arg)
+{
+    struct usbdisk *d = arg;
+    for (;;) {
+        kmutex_lock(&d->lock);
+        while (list_empty(&d->queue) && !d->stop)
+            kcond_wait(&d->cv, &d->lock);
+        struct list_node *n = list_empty(&d->queue) ? NULL : list_pop_front(&d->queue);
+        kmutex_unlock(&d->lock);
+        if (!n)
+            break; /* stopped and drained */
+        struct blk_request *req = list_entry(n, struct blk_request, node);
+        if (d->stop)
+            blk_complete(req, -EIO, 0);
+        else
+            ud_do(d, req);
+    }
+    int r;
+    USBCALL(r, rump___sysimpl_close(d->fd));
+    (void)r;
+    blk_put(&d->blk); /* the worker's reference */
+    return NULL;
+}
+
+static int ud_submit(struct blkdev *dev, struct blk_request *req)
+{
+    struct usbdisk *d = container_of(dev, struct usbdisk, blk);
+    kmutex_lock(&d->lock);
+    if (d->stop) {
+        kmutex_unlock(&d->lock);
+        return -EIO;
+    }
+    list_push_back(&d->queue, &req->node);
+    kcond_signal(&d->cv);
+    kmutex_unlock(&d->lock);
+    return 0;
+}
+
+static const struct blkdev_ops ud_ops = { .submit = ud_submit };
+
+static void ud_release(struct blkdev *dev) { kfree(container_of(dev, struct usbdisk, blk)); }
+
+/* Trims the blanks SCSI pads its identity strings with. */
+static void scsi_str(char *out, const uint8_t *in, size_t n)
+{
+    while (n && (in[n - 1] == ' ' || in[n - 1] == 0))
+        n--;
+    size_t o = strlen(out);
+    if (o && n)
+        out[o++] = ' ';
+    for (size_t i = 0; i < n; i++)
+        out[o++] = (in[i] >= 0x20 && in[i] < 0x7f) ? (char)in[i] : '?';
+    out[o] = 0;
+}
+
+/* The disk's SCSI identity (INQUIRY through NetBSD's scsipi ioctl), as sd
+ * printed it at attach: vendor and product. */
+static void ud_model(struct usbdisk *d)
+{
+    uint8_t inq[36];
+    struct nb_scsireq q;
+    memset(&q, 0, sizeof(q));
+    memset(inq, 0, sizeof(inq));
+    q.flags = NB_SCCMD_READ;
+    q.timeout = 2000;
+    q.cmd[0] = 0x12; /* INQUIRY */
+    q.cmd[4] = sizeof(inq);
+    q.cmdlen = 6;
+    q.databuf = inq;
+    q.datalen = sizeof(inq);
+    q.senselen = sizeof(q.sense);
+    int r;
+    USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_SCIOCCOMMAND, &q));
+    if (r == 0 && q.retsts == 0 && q.datalen_used >= 32) {
+        d->blk.model[0] = 0;
+        scsi_str(d->blk.model, inq + 8, 8);   /* vendor */
+        scsi_str(d->blk.model, inq + 16, 16); /* product (fits: 8+1+16 < 41) */
+    }
+    if (!d->blk.model[0])
+        strlcpy(d->blk.model, "USB disk", sizeof(d->blk.model));
+}
+
+/* /dev/rsd<unit>d, made when the component did not make it. */
+static int raw_node(int unit, char *path, size_t size)
+{
+    ksnprintf(path, size, "/dev/rsd%dd", unit);
+    struct nb_stat st;
+    int r;
+    USBCALL(r, rump___sysimpl_stat50(path, &st));
+    if (r == 0)
+        return 0;
+    if (sd_cmajor < 0)
+        return -ENODEV;
+    USBCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE,
+                                      nb_makedev((uint32_t)sd_cmajor, (uint32_t)(unit * NB_PARTS_PER_UNIT + NB_RAW_PART))));
+    return r == -EEXIST ? 0 : r;
+}
+
+static void disk_attach(int unit)
+{
+    uint64_t t0 = clock_gettime_ns();
+    char path[24];
+    int r = raw_node(unit, path, sizeof(path));
+    if (r < 0) {
+        klog(LOG_ERR, "usb: sd%d: no device node %s: %s\n", unit, path, strerror(r));
+        return;
+    }
+    struct usbdisk *d = kzalloc(sizeof(*d));
+    if (!d) {
+        klog(LOG_ERR, "usb: sd%d: out of memory\n", unit);
+        return;
+    }
+    d->unit = unit;
+    kmutex_init(&d->lock, "usbdisk");
+    kcond_init(&d->cv);
+    list_init(&d->queue);
+    bool ro = false;
+    USBCALL(d->fd, rump___sysimpl_open(path, NB_O_RDWR));
+    if (d->fd == -EROFS || d->fd == -EACCES) {
+        ro = true;
+        USBCALL(d->fd, rump___sysimpl_open(path, NB_O_RDONLY));
+    }
+    if (d->fd < 0) {
+        klog(LOG_ERR, "usb: sd%d: cannot open %s: %s\n", unit, path, strerror(d->fd));
+        kfree(d);
+        return;
+    }
+    uint32_t ssize = 0;
+    int64_t bytes = 0;
+    int r1, r2;
+    USBCALL(r1, rump___sysimpl_ioctl(d->fd, NB_DIOCGSECTORSIZE, &ssize));
+    USBCALL(r2, rump___sysimpl_ioctl(d->fd, NB_DIOCGMEDIASIZE, &bytes));
+    if (r1 < 0 || r2 < 0 || ssize < 512 || ssize > 4096 || (ssize & (ssize - 1)) || bytes <= 0) {
+        /* No medium (a card reader without a card) or a broken answer. */
+        klog(LOG_WARN, "usb: sd%d: no usable medium (sector size %u, %lld bytes: %s)\n", unit, ssize,
+             (long long)bytes, strerror(r1 < 0 ? r1 : r2 < 0 ? r2 : -EIO));
+        USBCALL(r, rump___sysimpl_close(d->fd));
+        kfree(d);
+        return;
+    }
+    ud_model(d);
+    ksnprintf(d->blk.name, sizeof(d->blk.name), "sd%d", unit);
+    d->blk.sector_size = ssize;
+    d->blk.nsectors = (uint64_t)bytes / ssize;
+    d->blk.readonly = ro;
+    d->blk.ops = &ud_ops;
+    d->blk.release = ud_release;
+    d->blk.priv = d;
+    if ((r = blk_register(&d->blk)) < 0) {
+        klog(LOG_ERR, "usb: sd%d: cannot register the disk: %s\n", unit, strerror(r));
+        USBCALL(r, rump___sysimpl_close(d->fd));
+        kfree(d);
+        return;
+    }
+    blk_ref(&d->blk); /* the worker's */
+    char tname[THREAD_NAME_MAX];
+    ksnprintf(tname, sizeof(tname), "usb-%s", d->blk.name);
+    struct thread_attr a = { .name = tname, .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
+    struct thread *t;
+    if (thread_create(&a, ud_worker, d, &t) < 0) {
+        klog(LOG_ERR, "usb: sd%d: cannot start its thread\n", unit);
+        d->stop = true;
+        blk_unregister(&d->blk);
+        USBCALL(r, rump___sysimpl_close(d->fd));
+        blk_put(&d->blk);
+        return;
+    }
+    kmutex_lock(&disks_lock);
+    disks[unit] = d;
+    dstats.attached++;
+    dstats.present++;
+    kmutex_unlock(&disks_lock);
+    char size[16];
+    uint64_t b = (uint64_t)bytes;
+    if (b >= (1ull << 30))
+        ksnprintf(size, sizeof(size), "%llu MiB", (unsigned long long)(b >> 20));
+    else
+        ksnprintf(size, sizeof(size), "%llu KiB", (unsigned long long)(b >> 10));
+    kprintf("usb: sd%d: %s, %s (%llu sectors of %u bytes)%s, attached in %llu ms\n", unit, d->blk.model, size,
+            (unsigned long long)d->blk.nsectors, ssize, ro ? ", read-only" : "",
+            (unsigned long long)((clock_gettime_ns() - t0) / NSEC_PER_MSEC));
+    r = blk_scan_partitions(&d->blk);
+    if (r > 0)
+        kprintf("usb: sd%d: %d partition%s\n", unit, r, r == 1 ? "" : "s");
+}
+
+static void disk_detach(struct usbdisk *d)
+{
+    kmutex_lock(&disks_lock);
+    disks[d->unit] = NULL;
+    dstats.detached++;
+    dstats.present--;
+    kmutex_unlock(&disks_lock);
+    kprintf("usb: sd%d: removed (%s)\n", d->unit, d->blk.model);
+    blk_unregister(&d->blk); /* the worker still holds its reference */
+    kmutex_lock(&d->lock);
+    d->stop = true;
+    kcond_broadcast(&d->cv);
+    kmutex_unlock(&d->lock);
+}
+
+/* One pass: NetBSD's sd units now, against ours. */
+static void disks_scan(void)
+{
+    char names[256];
+    size_t len = sizeof(names) - 1;
+    int mib[2] = { NB_CTL_HW, NB_HW_DISKNAMES };
+    int r;
+    USBCALL(r, rump___sysimpl___sysctl(mib, 2, names, &len, NULL, 0));
+    if (r < 0)
+        return;
+    names[MIN(len, sizeof(names) - 1)] = 0;
+    bool present[MAX_DISKS] = { false };
+    for (char *p = names; *p;) {
+        while (*p == ' ')
+            p++;
+        char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if (e - p >= 3 && p[0] == 's' && p[1] == 'd') {
+            int u = 0;
+            bool ok = true;
+            for (char *q = p + 2; q < e; q++) {
+                if (*q < '0' || *q > '9')
+                    ok = false;
+                else
+                    u = u * 10 + (*q - '0');
+            }
+            if (ok && u < MAX_DISKS)
+                present[u] = true;
+        }
+        p = e;
+    }
+    for (int u = 0; u < MAX_DISKS; u++) {
+        struct usbdisk *d = disks[u]; /* only this thread (and the start hook before it) changes disks[] */
+        if (d && !present[u])
+            disk_detach(d);
+        else if (!d && present[u])
+            disk_attach(u);
+    }
+}
+
+static void *usb_watch(void *arg)
+{
+    for (;;) {
+        process_sleep((uint64_t)USB_POLL_MS * NSEC_PER_MSEC);
+        if (rump__crashed)
+            return NULL;
+        disks_scan();
+    }
+    return NULL;
+}
+
+/* Device switch and nodes for usb(4): /dev/usb0..N. */
+static void usb_nodes(void)
+{
+    struct nb_stat st;
+    int r;
+    USBCALL(r, rump___sysimpl_stat50("/dev/rsd0d", &st));
+    if (r == 0)
+        sd_cmajor = (int32_t)nb_major(st.st_rdev);
+    int32_t bmaj = -1, cmaj = -1;
+    int e;
+    RUMP_GUARDED(e, EIO, ({
+                     rump_schedule();
+                     int x = rumpns_devsw_attach("usb", NULL, &bmaj, rumpns_usb_cdevsw, &cmaj);
+                     rump_unschedule();
+                     x;
+                 }));
+    if (e != 0) {
+        klog(LOG_WARN, "usb: cannot attach usb(4)'s device switch (error %d): lsusb unavailable\n", e);
+        return;
+    }
+    usb_cmajor = cmaj;
+    for (int b = 0; b < USB_MAX_BUSES; b++) {
+        char path[16];
+        ksnprintf(path, sizeof(path), "/dev/usb%d", b);
+        USBCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE, nb_makedev((uint32_t)cmaj, (uint32_t)b)));
+    }
+}
+
+/* Runs in the rump kernel's start thread, after rump_init succeeded and
+ * before rump_running() answers anyone: disks present at boot are AdrOS
+ * block devices by the time boot options look for them. */
+static void usb_start(void)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, rump__bind());
+    if (r < 0)
+        return;
+    usb_up = true;
+    usb_nodes();
+    disks_scan();
+    struct thread_attr a = { .name = "usb-watch", .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
+    struct thread *t;
+    if (thread_create(&a, usb_watch, NULL, &t) < 0)
+        klog(LOG_ERR, "usb: cannot start the disk watcher: USB disks plugged in later are not seen\n");
+}
+static struct rump_start_hook usb_hook = { "usb", usb_start, NULL };
+
+static int usb_init(void)
+{
+    rump_start_hook_add(&usb_hook);
+    return 0;
+}
+INITCALL(INIT_FS, usb_init);
+
+int usb_devices(struct usb_devinfo *out, int max)
+{
+    if (!rump_running() || !usb_up || usb_cmajor < 0) /* rump_running waits for the start */
+        return -ENODEV;
+    int n = 0;
+    struct nb_usb_device_info *di = kmalloc(sizeof(*di));
+    if (!di)
+        return -ENOMEM;
+    for (int b = 0; b < USB_MAX_BUSES; b++) {
+        char path[16];
+        ksnprintf(path, sizeof(path), "/dev/usb%d", b);
+        int fd;
+        USBCALL(fd, rump___sysimpl_open(path, NB_O_RDONLY));
+        if (fd < 0)
+            continue; /* no such bus */
+        for (int a = 1; a < 128; a++) {
+            memset(di, 0, sizeof(*di));
+            di->udi_addr = (uint8_t)a;
+            int r;
+            USBCALL(r, rump___sysimpl_ioctl(fd, NB_USB_DEVICEINFO, di));
+            if (r < 0)
+                continue;
+            if (n < max) {
+                struct usb_devinfo *o = &out[n];
+                memset(o, 0, sizeof(*o));
+                o->bus = di->udi_bus;
+                o->addr = di->udi_addr;
+                o->vendor_id = di->udi_vendorNo;
+                o->product_id = di->udi_productNo;
+                o->release = di->udi_releaseNo;
+                o->cls = di->udi_class;
+                o->subcls = di->udi_subclass;
+                o->proto = di->udi_protocol;
+                o->speed = di->udi_speed;
+                o->power_ma = di->udi_power;
+                o->nports = MIN(di->udi_nports, 16);
+                memcpy(o->ports, di->udi_ports, sizeof(o->ports));
+                strlcpy(o->vendor, di->udi_vendor, sizeof(o->vendor));
+                strlcpy(o->product, di->udi_product, sizeof(o->product));
+                strlcpy(o->serial, di->udi_serial, sizeof(o->serial));
+                for (int i = 0; i < 4; i++) {
+                    memcpy(o->drivers[i], di->udi_devnames[i], 15);
+                    o->drivers[i][15] = 0;
+                }
+            }
+            n++;
+        }
+        int r;
+        USBCALL(r, rump___sysimpl_close(fd));
+    }
+    kfree(di);
+    return n;
+}
+
+void usb_disk_stats(struct usb_disk_stats *out)
+{
+    rump_running(); /* disks present at boot are counted once it returns */
+    kmutex_lock(&disks_lock);
+    *out = dstats;
+    kmutex_unlock(&disks_lock);
+}
+
+#else /* no USB components */
+
+int usb_devices(struct usb_devinfo *out, int max) { return -ENODEV; }
+void usb_disk_stats(struct usb_disk_stats *out) { memset(out, 0, sizeof(*out)); }
+
+#endif
