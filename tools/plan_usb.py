@@ -342,3 +342,23 @@ def boots(build):
 
 def cross_checks():
     return []
+
+
+def _prepare_bench(build):
+    d = os.path.join(build, "usb")
+    os.makedirs(d, exist_ok=True)
+    for n in ("bench-usb.img", "bench-ata.img"):
+        with open(os.path.join(d, n), "wb") as f:
+            f.truncate(128 << 20)
+
+
+def benches(build):
+    """usb_seq: a 128 MiB USB stick on EHCI and a 128 MiB ATA disk in one
+    boot (tests/kernel/usb_bench.c)."""
+    if usb_missing():
+        return []
+    d = os.path.join(build, "usb")
+    e = usb_boot("usb_seq", "ehci", [stick("ehci", os.path.join(d, "bench-usb.img"))], "bench=usb_seq",
+                 timeout=600, prepare=_prepare_bench,
+                 disks=[f"file={d}/bench-ata.img,format=raw,if=ide,index=0,snapshot=on"])
+    return [e]

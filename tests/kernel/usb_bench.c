@@ -1,0 +1,60 @@
+/* Benchmark usb_seq: sequential raw throughput of a USB disk (NetBSD's
+ * ehci/umass/sd through src/netbsd/usb.c) next to the ATA disk of the same
+ * boot, through the same block layer: 32 MiB read with 64 KiB requests,
+ * the next 32 MiB with 1 MiB requests, then 32 MiB written with 1 MiB
+ * requests and a flush (timed with the flush).  Each configuration reads
+ * a region of the disk no other one touched (cold, whatever caches above
+ * the device).  Disks: sd0 and hda, each at least 96 MiB. */
+#include <adros/blk.h>
+#include <adros/clock.h>
+#include <adros/kprintf.h>
+#include <adros/ktest.h>
+#include <adros/mm.h>
+#include <adros/rump.h>
+#include <adros/string.h>
+
+#define REGION (32u << 20)
+
+static void one(struct blkdev *d, const char *what, bool write, uint32_t req, uint64_t first, uint8_t *buf)
+{
+    uint32_t n = req / d->sector_size;
+    uint64_t s = first / d->sector_size, reqs = REGION / req, errs = 0;
+    uint64_t t0 = clock_gettime_ns(), c0 = clock_cycles();
+    for (uint64_t i = 0; i < reqs; i++, s += n)
+        if ((write ? blk_write(d, s, n, buf) : blk_read(d, s, n, buf)) != 0)
+            errs++;
+    if (write && blk_flush(d) != 0)
+        errs++;
+    uint64_t ns = clock_gettime_ns() - t0, cyc = clock_cycles() - c0;
+    uint64_t kbps = (uint64_t)REGION * 1000000ull / (ns ? ns : 1);
+    char metric[40], note[96];
+    ksnprintf(metric, sizeof(metric), "%s-%s-%uk", d->name, what, req / 1024);
+    ksnprintf(note, sizeof(note), "%llu.%02llu MB/s, %llu requests, %llu errors", (unsigned long long)(kbps / 1000),
+              (unsigned long long)(kbps % 1000 / 10), (unsigned long long)reqs, (unsigned long long)errs);
+    kbench_result("usb_seq", metric, cyc / reqs, ns / reqs, note);
+}
+
+static void bench_usb_seq(void)
+{
+    rump_running(); /* USB disks present at boot are registered by then */
+    uint8_t *buf = kmalloc_aligned(1u << 20, 4096);
+    if (!buf)
+        return;
+    for (uint32_t i = 0; i < (1u << 20); i++)
+        buf[i] = (uint8_t)(i * 7 + 3);
+    static const char *const devs[] = { "sd0", "hda" };
+    for (int k = 0; k < 2; k++) {
+        struct blkdev *d = blk_find(devs[k]);
+        if (!d || d->nsectors * d->sector_size < 3ull * REGION) {
+            kprintf("# usb_seq: no disk %s of 96 MiB or more; skipped\n", devs[k]);
+            blk_put(d);
+            continue;
+        }
+        one(d, "read", false, 64u << 10, 0, buf);
+        one(d, "read", false, 1u << 20, REGION, buf);
+        one(d, "write", true, 1u << 20, 2ull * REGION, buf);
+        blk_put(d);
+    }
+    kfree(buf);
+}
+KBENCH(usb_seq, bench_usb_seq);
