@@ -102,6 +102,14 @@ HTTP_PORT ?= 8080
 ifeq ($(AUDIO),wav)
 QEMU_AUDIO := -audiodev wav,id=snd0,path=$(BUILD)/audio.wav -device intel-hda -device hda-output,audiodev=snd0
 endif
+# USB=stick.img: the image as a USB stick on QEMU's EHCI (NetBSD's ehci,
+# umass and sd make it the block device sd0), mounted at boot on /usb
+# through the rump kernel (NetBSD's file system, detected from the disk).
+ifneq ($(USB),)
+QEMU_USB := -device usb-ehci,id=usbhc -drive if=none,id=usbstick,file=$(USB),format=raw \
+            -device usb-storage,bus=usbhc.0,drive=usbstick
+export ADROS_APPEND = mount=hda:/mnt rumpmount=sd0:/usb $(CMDLINE)
+endif
 ifeq ($(NET),off)
 QEMU_NET := -nic none
 else
@@ -120,14 +128,14 @@ run:
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) -serial mon:stdio -display none
+	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none
 
 debug:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) -serial mon:stdio -display none -s -S
+	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none -s -S
 
 # A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.
 iso:

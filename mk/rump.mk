@@ -79,17 +79,27 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	   --weaken-symbol=rumpns_bus_space_write_1 --weaken-symbol=rumpns_bus_space_write_2 \
 	   --weaken-symbol=rumpns_bus_space_write_4 $< $@
 
-# With the network stage: AdrOS's copies of NetBSD's structures (src/netbsd/
-# nb_net.h) are compared with the archives' debug information after the first
-# link.  NetBSD's side is extracted once per component set.
+# AdrOS's copies of NetBSD's structures (nb_<name>: the network stage's in
+# src/netbsd/nb_net.h, described by nb_layouts.c; the USB stage's in
+# src/netbsd/usb.c) are compared with the archives' debug information
+# after the first link.  NetBSD's side is extracted once per component set.
+RUMP_LAYOUT_LIBS :=
+RUMP_LAYOUT_OBJS :=
 ifneq ($(filter net,$(RUMP_LINKED_STAGES)),)
+RUMP_LAYOUT_LIBS  += $(foreach a,librumpnet_net librumpnet_netinet librumpnet librump librumpdev_bpf,$(RUMP_DIR)/lib/$(a).a)
+RUMP_LAYOUT_OBJS  += $(BUILD)/k/src/netbsd/nb_layouts.c.o
+endif
+ifneq ($(filter usb,$(RUMP_LINKED_STAGES)),)
+RUMP_LAYOUT_LIBS  += $(foreach a,librumpdev_usb librumpdev_scsipi,$(RUMP_DIR)/lib/$(a).a)
+RUMP_LAYOUT_OBJS  += $(BUILD)/k/src/netbsd/usb.c.o
+endif
+ifneq ($(RUMP_LAYOUT_OBJS),)
 RUMP_LAYOUTS      := $(BUILD)/rump/layouts.json
-RUMP_LAYOUT_LIBS  := $(foreach a,librumpnet_net librumpnet_netinet librumpnet librump librumpdev_bpf,$(RUMP_DIR)/lib/$(a).a)
 $(RUMP_LAYOUTS): $(RUMP_LAYOUT_LIBS) tools/layoutcheck.py
 	@mkdir -p $(dir $@)
 	@$(PYTHON) tools/layoutcheck.py extract -o $@ $(RUMP_LAYOUT_LIBS)
 RUMP_CHECK_DEPS   := $(RUMP_LAYOUTS)
-RUMP_CHECK        = $(PYTHON) tools/layoutcheck.py check $(RUMP_LAYOUTS) $(BUILD)/k/src/netbsd/nb_layouts.c.o
+RUMP_CHECK        = $(PYTHON) tools/layoutcheck.py check $(RUMP_LAYOUTS) $(RUMP_LAYOUT_OBJS)
 endif
 
 # A USB set built without NUSB_DMA makes usbd_alloc_buffer panic as soon as

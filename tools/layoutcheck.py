@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks AdrOS's copies of NetBSD's structures (src/netbsd/nb_net.h, named
-nb_<name>) against the rump kernel as compiled: both layouts are read from
+"""Checks AdrOS's copies of NetBSD's structures (src/netbsd/nb_net.h and
+src/netbsd/usb.c, named nb_<name>) against the rump kernel as compiled: both layouts are read from
 DWARF debug information (readelf --debug-dump=info), so the check needs no
 NetBSD header and sees exactly what NetBSD's code uses.
 
@@ -23,7 +23,8 @@ import sys
 
 STRUCTS = ["sockaddr", "sockaddr_in", "sockaddr_in6", "sockaddr_dl", "sockaddr_storage", "ifreq",
            "in_aliasreq", "if_data", "if_msghdr", "ifa_msghdr", "rt_msghdr", "rt_metrics", "sysctlnode",
-           "kinfo_pcb", "pollfd", "linger", "bpf_hdr", "bpf_program", "bpf_insn", "timeval"]
+           "kinfo_pcb", "pollfd", "linger", "bpf_hdr", "bpf_program", "bpf_insn", "timeval",
+           "usb_device_info", "scsireq"]
 
 TAG = re.compile(r"^\s*<(\d+)><[0-9a-f]+>: Abbrev Number: \d+ \((DW_TAG_\w+)\)")
 ATTR = re.compile(r"^\s*<[0-9a-f]+>\s+(DW_AT_\w+)\s*:\s*(.*)$")

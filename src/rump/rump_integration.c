@@ -359,7 +359,7 @@ static int rump_boot_actions(void)
                 kprintf(KERN_ERR "rumpmount: mounting %s on %s through the rump kernel failed: %s\n", dev, path,
                         strerror(r));
             else
-                kprintf("rumpmount: %s mounted on %s by NetBSD's ext2fs (%s)\n", dev, path, ro ? "ro" : "rw");
+                kprintf("rumpmount: %s mounted on %s through the rump kernel (%s)\n", dev, path, ro ? "ro" : "rw");
         }
     }
     const char *c = cmdline_get("compare");
