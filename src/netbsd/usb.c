@@ -149,31 +149,53 @@ static int map_err(int r)
     return r == -ENXIO || r == -ENODEV || r == -EBADF || r == -EIO ? -EIO : r;
 }
 
+/* The largest transfer handed to NetBSD at once.  MAXPHYS (64 KiB), except
+ * when an OHCI controller is present: NetBSD 7's ohci_alloc_std_chain()
+ * gives every TD of a multi-TD transfer the buffer end of the whole
+ * remaining transfer (td_be = DMAADDR(dma, curoffs + len - 1), where the
+ * TD's own curlen is meant), so a transfer spanning more than two pages is
+ * scattered over the wrong pages (umass then reads file data as its status
+ * wrapper: "Invalid CSW"), and one ending exactly at its 64 KiB DMA buffer
+ * trips a KASSERT in usb_mem.c that stops the rump kernel.  A transfer of
+ * one page never spans more than two, so never needs a second TD.
+ * Measured with QEMU's pci-ohci; fixed in later NetBSD. */
+static uint32_t max_xfer = 64 * 1024;
+
 static void ud_do(struct usbdisk *d, struct blk_request *req)
 {
     uint64_t off = req->sector * d->blk.sector_size;
     size_t len = (size_t)req->count * d->blk.sector_size;
+    size_t done = 0;
     ssize_t n = 0;
     int r;
     switch (req->op) {
     case BLK_READ:
-        USBCALL(n, rump___sysimpl_pread(d->fd, req->buf, len, (int64_t)off));
-        break;
     case BLK_WRITE:
-        USBCALL(n, rump___sysimpl_pwrite(d->fd, req->buf, len, (int64_t)off));
+        while (done < len) {
+            size_t chunk = MIN(len - done, (size_t)max_xfer);
+            uint8_t *p = (uint8_t *)req->buf + done;
+            if (req->op == BLK_READ)
+                USBCALL(n, rump___sysimpl_pread(d->fd, p, chunk, (int64_t)(off + done)));
+            else
+                USBCALL(n, rump___sysimpl_pwrite(d->fd, p, chunk, (int64_t)(off + done)));
+            if (n <= 0)
+                break;
+            done += (size_t)n;
+            if ((size_t)n != chunk)
+                break; /* past NetBSD's end of the medium */
+        }
         break;
     case BLK_FLUSH: {
         int force = 0;
         USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
         n = r;
-        len = 0;
         break;
     }
     }
     if (n < 0)
-        blk_complete(req, map_err((int)n), 0);
-    else if ((size_t)n != len)
-        blk_complete(req, -EIO, (size_t)n); /* past NetBSD's end of the medium */
+        blk_complete(req, map_err((int)n), done);
+    else if (done != len)
+        blk_complete(req, -EIO, done);
     else
         blk_complete(req, 0, len);
 }
@@ -431,6 +453,16 @@ static void *usb_watch(void *arg)
     return NULL;
 }
 
+static int devices(struct usb_devinfo *out, int max);
+
+static bool names_ohci(const char *s)
+{
+    for (; *s; s++)
+        if (strncmp(s, "OHCI", 4) == 0)
+            return true;
+    return false;
+}
+
 /* Device switch and nodes for usb(4): /dev/usb0..N. */
 static void usb_nodes(void)
 {
@@ -451,12 +483,23 @@ static void usb_nodes(void)
         klog(LOG_WARN, "usb: cannot attach usb(4)'s device switch (error %d): lsusb unavailable\n", e);
         return;
     }
-    usb_cmajor = cmaj;
     for (int b = 0; b < USB_MAX_BUSES; b++) {
         char path[16];
         ksnprintf(path, sizeof(path), "/dev/usb%d", b);
         USBCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE, nb_makedev((uint32_t)cmaj, (uint32_t)b)));
     }
+    usb_cmajor = cmaj;
+    /* An OHCI bus (its root hub says so): see max_xfer. */
+    struct usb_devinfo *v = kmalloc(USB_MAX_BUSES * 8 * sizeof(*v));
+    int n = v ? devices(v, USB_MAX_BUSES * 8) : 0;
+    for (int i = 0; i < MIN(n, USB_MAX_BUSES * 8); i++) {
+        if (v[i].addr == 1 && names_ohci(v[i].product)) {
+            max_xfer = 4096;
+            kprintf("usb: OHCI present: transfers of at most 4 KiB (NetBSD 7's OHCI mishandles longer ones)\n");
+            break;
+        }
+    }
+    kfree(v);
 }
 
 /* Runs in the rump kernel's start thread, after rump_init succeeded and
@@ -487,7 +530,14 @@ INITCALL(INIT_FS, usb_init);
 
 int usb_devices(struct usb_devinfo *out, int max)
 {
-    if (!rump_running() || !usb_up || usb_cmajor < 0) /* rump_running waits for the start */
+    if (!rump_running() || !usb_up) /* rump_running waits for the start */
+        return -ENODEV;
+    return devices(out, max);
+}
+
+static int devices(struct usb_devinfo *out, int max)
+{
+    if (usb_cmajor < 0)
         return -ENODEV;
     int n = 0;
     struct nb_usb_device_info *di = kmalloc(sizeof(*di));
