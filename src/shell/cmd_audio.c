@@ -50,14 +50,22 @@ static int wait_playback(const char *argv0, uint32_t seq)
 {
     struct audio_play_status st;
     uint32_t s;
+    bool interrupted = false;
     for (;;) {
         audio_play_status(&st, &s);
         if (s != seq || !st.running)
             break;
         if (shell_sleep(20000000) != 0) {
-            audio_stop();
-            shell_printf("%s: stopped\n", argv0);
-            return SHELL_INTERRUPTED;
+            /* Ctrl-C: the thread flushes the device and ends within one
+             * block (or one drain); wait for that, so the summary below is
+             * final and the next play finds the device free. */
+            interrupted = true;
+            if (audio_stop_wait(seq, 3000000000ull) < 0) {
+                shell_printf("%s: stopping (the device does not answer)\n", argv0);
+                return SHELL_INTERRUPTED;
+            }
+            audio_play_status(&st, &s);
+            break;
         }
     }
     uint64_t ms = st.start_ns && st.end_ns > st.start_ns ? (st.end_ns - st.start_ns) / 1000000 : 0;
@@ -68,7 +76,7 @@ static int wait_playback(const char *argv0, uint32_t seq)
                  (unsigned long long)st.underrun_bytes, st.stopped ? ", stopped" : "");
     if (st.error < 0)
         return report(argv0, st.error);
-    return 0;
+    return interrupted ? SHELL_INTERRUPTED : 0;
 }
 
 static int start(const char *argv0, const struct opts *o, const struct audio_format *f, struct audio_source *src)
