@@ -403,3 +403,13 @@ def boots(build):
 
 def cross_checks():
     return []
+
+
+def benches(build):
+    """make bench: tools/bench_audio.py (CPU and interrupts per second of
+    playback, play-to-first-sample latency) on intel-hda."""
+    if not rump_present() or "audio" not in _linked_stages():
+        print("# audio benchmarks skipped: NetBSD audio components absent", flush=True)
+        return []
+    import bench_audio
+    return [{"name": "audio-bench", "run": bench_audio.run, "timeout": 300}]
