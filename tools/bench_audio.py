@@ -106,6 +106,7 @@ def run(kernel, build, spec):
         p0 = _snap(s)
         s.command("sleep 5", 20)
         p1 = _snap(s)
+        st = re.search(r"play: (\d+) Hz, (\d+) ch, \S+/(\d+), gain \d+, block (\d+)", s.command("audio", 20))
         s.command("audio stop", 20)
         busy_i, irq_i, _, dt_i = _window(i0, i1)
         busy_p, irq_p, thr, dt_p = _window(p0, p1)
@@ -121,7 +122,10 @@ def run(kernel, build, spec):
         if card is not None:
             figures.append(_fig("interrupts per s of playback, sound card", irq_p[card] - irq_i.get(card, 0),
                                 "irq/s", f"line {card} ({p1[2][card][1]}): {irq_p[card]:.1f}/s playing, "
-                                f"{irq_i.get(card, 0):.1f}/s idle"))
+                                f"{irq_i.get(card, 0):.1f}/s idle" +
+                                (f"; blocks of {st.group(4)} bytes at {st.group(1)} Hz {st.group(2)} ch "
+                                 f"{st.group(3)}-bit = {int(st.group(1)) * int(st.group(2)) * int(st.group(3)) / 8 / int(st.group(4)):.1f}/s"
+                                 if st else "")))
         tot_p, tot_i = sum(irq_p.values()), sum(irq_i.values())
         figures.append(_fig("interrupts per s of playback, all lines", tot_p - tot_i, "irq/s",
                             f"{tot_p:.1f}/s playing, {tot_i:.1f}/s idle"))
