@@ -23,7 +23,18 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     wav backend has no capture voice, the PCM-in DMA never
                     moves) and it attaches; this needs rump time to advance
                     while auich spins (src/rump/rump_timecounter.c)
+  audio-hda-duplex  intel-hda + hda-duplex (a codec with input too; the wav
+                    backend has no capture voice, playback is what is tested)
   audio-es1370      ES1370 (eap)
+  audio-hda-ctrlc   an interactive session on intel-hda: a foreground play of
+                    an 8 s file (l1k.wav) stopped by Ctrl-C on the serial
+                    console after 1.5 s (summary ", stopped", exit 130, the
+                    prompt back within 3 s), then a tone (the device is free),
+                    then `tone -g 1000` (the generator stalls 1 s: underruns
+                    counted and reported, the silence in the recording); the
+                    recording must end the play early
+
+benches(): tools/bench_audio.py (make bench).
 """
 import math
 import os
