@@ -33,6 +33,9 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     then `tone -g 1000` (the generator stalls 1 s: underruns
                     counted and reported, the silence in the recording); the
                     recording must end the play early
+  rump-time         KTAP suite rumptime (tests/kernel/rump_time.c): rump time
+                    advances while an lwp spins on the rump CPU, the fix that
+                    lets auich attach, tested without the AC'97 archives
 
 benches(): tools/bench_audio.py (make bench).
 """
@@ -383,7 +386,7 @@ def boots(build):
              "audio-hda-ctrlc": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None)}
     need = {"audio-ac97": ["librumpdev_pci_auich", "librumpdev_audio_ac97"], "audio-es1370": ["librumpdev_pci_eap"]}
     what = ["play and tone are recorded with the right frequency, duration, no gaps; malformed WAVs refused"]
-    plan = []
+    plan = [{"name": "rump-time", "cmdline": "ktest=rumptime", "timeout": 120}]
     for name, (dev, opt, rx) in cards.items():
         why = None
         if not rump_present():
