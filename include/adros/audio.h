@@ -69,6 +69,10 @@ int audio_play(int unit, const struct audio_format *f, struct audio_source *src)
 /* Asks the running playback to stop (flushing what is queued); returns at
  * once, the thread ends within one block.  -ESRCH when none runs. */
 int audio_stop(void);
+/* Stops playback seq (audio_play_status's numbering) if it still runs and
+ * waits, at most ns and not interruptibly (a Ctrl-C'd command uses it), for
+ * its thread to end: 0 when it has ended, -ETIMEDOUT otherwise. */
+int audio_stop_wait(uint32_t seq, uint64_t ns);
 
 struct audio_play_status {
     bool running;        /* a playback thread exists */

@@ -393,6 +393,19 @@ int audio_stop(void)
     return r;
 }
 
+int audio_stop_wait(uint32_t seq, uint64_t ns)
+{
+    uint64_t deadline = clock_gettime_ns() + ns;
+    kmutex_lock(&play_lock);
+    if (play_seq == seq && play.running)
+        play_stop = true;
+    while (play_seq == seq && play.running && kcond_wait_until(&play_cv, &play_lock, deadline) == 0)
+        ;
+    int r = play_seq == seq && play.running ? -ETIMEDOUT : 0;
+    kmutex_unlock(&play_lock);
+    return r;
+}
+
 int audio_play_status(struct audio_play_status *st, uint32_t *seq)
 {
     kmutex_lock(&play_lock);
@@ -587,6 +600,7 @@ int audio_play(int unit, const struct audio_format *f, struct audio_source *src)
     return -ENODEV;
 }
 int audio_stop(void) { return -ESRCH; }
+int audio_stop_wait(uint32_t seq, uint64_t ns) { return 0; }
 int audio_play_status(struct audio_play_status *st, uint32_t *seq)
 {
     memset(st, 0, sizeof(*st));

@@ -8,6 +8,7 @@
 #include <adros/audio.h>
 #include <adros/errno.h>
 #include <adros/mm.h>
+#include <adros/sched.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/vfs.h>
@@ -50,14 +51,22 @@ static int wait_playback(const char *argv0, uint32_t seq)
 {
     struct audio_play_status st;
     uint32_t s;
+    bool interrupted = false;
     for (;;) {
         audio_play_status(&st, &s);
         if (s != seq || !st.running)
             break;
         if (shell_sleep(20000000) != 0) {
-            audio_stop();
-            shell_printf("%s: stopped\n", argv0);
-            return SHELL_INTERRUPTED;
+            /* Ctrl-C: the thread flushes the device and ends within one
+             * block (or one drain); wait for that, so the summary below is
+             * final and the next play finds the device free. */
+            interrupted = true;
+            if (audio_stop_wait(seq, 3000000000ull) < 0) {
+                shell_printf("%s: stopping (the device does not answer)\n", argv0);
+                return SHELL_INTERRUPTED;
+            }
+            audio_play_status(&st, &s);
+            break;
         }
     }
     uint64_t ms = st.start_ns && st.end_ns > st.start_ns ? (st.end_ns - st.start_ns) / 1000000 : 0;
@@ -68,7 +77,7 @@ static int wait_playback(const char *argv0, uint32_t seq)
                  (unsigned long long)st.underrun_bytes, st.stopped ? ", stopped" : "");
     if (st.error < 0)
         return report(argv0, st.error);
-    return 0;
+    return interrupted ? SHELL_INTERRUPTED : 0;
 }
 
 static int start(const char *argv0, const struct opts *o, const struct audio_format *f, struct audio_source *src)
@@ -202,6 +211,8 @@ struct tone_src {
     uint32_t phase, inc;
     int32_t amp; /* Q15 */
     uint64_t frames;
+    uint64_t gap_at; /* frames left when the generator pauses (-g) */
+    uint64_t gap_ms;
 };
 
 static ssize_t tone_read(struct audio_source *s, void *buf, size_t len)
@@ -211,6 +222,13 @@ static ssize_t tone_read(struct audio_source *s, void *buf, size_t len)
     uint64_t n = len / 4;
     if (n > t->frames)
         n = t->frames;
+    if (t->gap_ms && t->frames <= t->gap_at) {
+        /* -g: a source that cannot keep up.  Runs on the playback thread,
+         * which writes nothing meanwhile: once the device's buffer is
+         * empty it plays silence and counts the underrun. */
+        process_sleep(t->gap_ms * 1000000ull);
+        t->gap_ms = 0;
+    }
     for (uint64_t k = 0; k < n; k++) {
         int16_t v = (int16_t)((sine(t->phase) * t->amp) >> 15);
         out[2 * k] = out[2 * k + 1] = v;
@@ -225,11 +243,13 @@ static void tone_release(struct audio_source *s) { kfree(s); }
 static int cmd_tone(int argc, char **argv)
 {
     struct opts o = { 0 };
-    uint64_t hz = 440, ms = 1000, vol = 50;
+    uint64_t hz = 440, ms = 1000, vol = 50, gap = 0;
     for (int i = 1; i < argc;) {
-        uint64_t *p = strcmp(argv[i], "-f") == 0 ? &hz : strcmp(argv[i], "-t") == 0 ? &ms
-                                                     : strcmp(argv[i], "-v") == 0   ? &vol
-                                                                                    : NULL;
+        uint64_t *p = strcmp(argv[i], "-f") == 0   ? &hz
+                      : strcmp(argv[i], "-t") == 0 ? &ms
+                      : strcmp(argv[i], "-v") == 0 ? &vol
+                      : strcmp(argv[i], "-g") == 0 ? &gap
+                                                   : NULL;
         if (p) {
             if (i + 1 >= argc || !shell_parse_u64(argv[i + 1], p))
                 return shell_usage(argv[0]);
@@ -246,6 +266,8 @@ static int cmd_tone(int argc, char **argv)
         return shell_error(argv[0], "duration %llu ms is not in 1..3600000", (unsigned long long)ms);
     if (vol > 100)
         return shell_error(argv[0], "volume %llu is not in 0..100", (unsigned long long)vol);
+    if (gap > 10000)
+        return shell_error(argv[0], "gap %llu ms is not in 0..10000", (unsigned long long)gap);
     struct tone_src *t = kzalloc(sizeof(*t));
     if (!t)
         return report(argv[0], -ENOMEM);
@@ -254,13 +276,16 @@ static int cmd_tone(int argc, char **argv)
     t->inc = (uint32_t)((hz << 32) / TONE_RATE);
     t->amp = (int32_t)(32767 * vol / 100);
     t->frames = ms * TONE_RATE / 1000;
+    t->gap_at = t->frames / 2;
+    t->gap_ms = gap;
     shell_printf("%s: %llu Hz for %llu ms at volume %llu\n", argv[0], (unsigned long long)hz,
                  (unsigned long long)ms, (unsigned long long)vol);
     struct audio_format af = { TONE_RATE, 2, 16 };
     return start(argv[0], &o, &af, &t->src);
 }
-SHELL_CMD(tone, cmd_tone, "tone [-b] [-d unit] [-f Hz] [-t ms] [-v 0..100]",
-          "play a sine tone (440 Hz, 1000 ms, volume 50 by default)");
+SHELL_CMD(tone, cmd_tone, "tone [-b] [-d unit] [-f Hz] [-t ms] [-v 0..100] [-g ms]",
+          "play a sine tone (440 Hz, 1000 ms, volume 50 by default); -g: the generator stalls for ms "
+          "half-way (provokes underruns)");
 
 /* ---- mixer ---- */
 
