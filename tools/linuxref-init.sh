@@ -6,6 +6,7 @@
 # Runs the workloads named on the kernel command line, which the kernel
 # hands to init as environment variables:
 #   linuxref_workloads=ext2_read,ext2_write   (wl_<name> below, in order)
+#                                             (usb_raw: the usb_seq mirror's)
 #   linuxref_file=/bench.bin                  the 32 MiB file on /dev/sda
 #                                             (none: nothing is mounted, the
 #                                             raw workloads of the usb_seq

@@ -4,7 +4,9 @@ the same emulated PC as one of AdrOS's benchmark boots, running the same
 workloads, so that every AdrOS figure can be shown next to Linux's.
 
   tools/linuxref.py                 the Linux boot alone: prints its BENCH lines
+  tools/linuxref.py -m usb_seq      the same on the machine of AdrOS's usb_seq
   tools/runbench.py                 runs it after AdrOS's boots, prints the pairs
+  tools/runbench.py --boots usb_seq,linux   AdrOS's usb_seq, then its mirror
 
 Everything lives in <build>/linuxref; nothing is installed on the machine:
   fetch()      `apt-get download` of the kernel package linux-image-686:i386
@@ -26,6 +28,19 @@ Everything lives in <build>/linuxref; nothing is installed on the machine:
   compare()    pairs each Linux figure with AdrOS's figures of the same
                workload (PAIRS): MB/s and AdrOS/Linux; the network figures
                are paired by tools/netbench.py (format_compare()).
+
+Two kinds of machine are mirrored (mirror() picks among the AdrOS boots
+that ran): the ext2 one (fs-bench, else rump_ext2; MODULES, WORKLOADS) and
+the USB one (usb_seq; USB_MODULES, USB_WORKLOADS), one Linux boot each.
+The usb_seq mirror has the same EHCI controller, USB stick and ATA disk,
+with the very -drive options of the AdrOS boot (snapshot=on: both guests'
+writes go to QEMU's temporary overlay); /init finds the USB disk by its
+sysfs path (under the EHCI controller's usbN), the ATA disk likewise, and
+runs on each, O_DIRECT through lrio rawread/rawwrite, the requests of
+tests/kernel/usb_bench.c: 32 MiB read with 64 KiB requests from byte 0,
+the next 32 MiB with 1 MiB requests, the next 32 MiB written with 1 MiB
+requests and fsync() (a cache flush), timed with it.  Linux's figures are
+bench linux_usb, metrics usb-read-64k ... ata-write-1024k.
 
 The network workloads (ping, tcp_tx, tcp_rx) give the guest the NIC of
 AdrOS's net-bench boot (tools/plan_net_bench.py): QEMU's e1000 on user-mode
