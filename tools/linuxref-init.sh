@@ -6,7 +6,11 @@
 # Runs the workloads named on the kernel command line, which the kernel
 # hands to init as environment variables:
 #   linuxref_workloads=ext2_read,ext2_write   (wl_<name> below, in order)
+#                                             (usb_raw: the usb_seq mirror's)
 #   linuxref_file=/bench.bin                  the 32 MiB file on /dev/sda
+#                                             (none: nothing is mounted, the
+#                                             raw workloads of the usb_seq
+#                                             mirror use the block devices)
 # and prints each figure as AdrOS's benchmarks do, one line
 #   BENCH {"bench":...,"metric":...,"cycles":0,"ns":...,"note":"... MB/s ..."}
 # then reports its status through QEMU's isa-debug-exit port (0xf4), like
@@ -53,9 +57,13 @@ drop_caches() {
     echo 3 >/proc/sys/vm/drop_caches
 }
 
-# sda_stat: disk reads, sectors read, disk writes, sectors written so far.
+# disk_stat DEV: disk reads, sectors read, disk writes, sectors written so far.
+disk_stat() {
+    awk '{ print $1, $3, $5, $7 }' "/sys/block/$1/stat"
+}
+
 sda_stat() {
-    awk '{ print $1, $3, $5, $7 }' /sys/block/sda/stat
+    disk_stat sda
 }
 
 # requests LABEL BEFORE(4 numbers) AFTER(4 numbers): the disk requests the
@@ -95,6 +103,52 @@ wl_ext2_write() {
     done
 }
 
+# disk_on KIND: the sdX whose sysfs device path goes through KIND: "usb"
+# (usb-storage's SCSI host sits under the EHCI controller's USB port) or
+# "ata" (libata's host); empty when there is none yet.
+disk_on() {
+    for b in /sys/block/sd*; do
+        [ -e "$b" ] || continue
+        case "$(readlink -f "$b")" in
+        */usb[0-9]*/*) [ "$1" = usb ] && echo "${b##*/}" && return ;;
+        */ata[0-9]*/*) [ "$1" = ata ] && echo "${b##*/}" && return ;;
+        esac
+    done
+}
+
+# raw_set LABEL DEV: the workloads of AdrOS's usb_seq benchmark
+# (tests/kernel/usb_bench.c) on one whole disk, O_DIRECT: 32 MiB read with
+# 64 KiB requests from 0, the next 32 MiB with 1 MiB requests, the next
+# 32 MiB written with 1 MiB requests and fsync() (a cache flush), timed
+# with it.  Each region is touched once (cold).
+raw_set() {
+    label=$1 dev=$2
+    for spec in "read 65536 0 64k" "read 1048576 33554432 1024k" "write 1048576 67108864 1024k"; do
+        set -- $spec
+        what=$1 bs=$2 off=$3 k=$4
+        s0=$(disk_stat "$dev")
+        r=$(lrio "raw$what" "/dev/$dev" "$bs" "$off" 33554432) || { failed "lrio raw$what /dev/$dev $bs"; return; }
+        requests "$label ($dev) $bs-byte ${what}s" $s0 $(disk_stat "$dev")
+        set -- $r
+        emit linux_usb "$label-$what-$k" "$1" "$2"
+    done
+}
+
+# The usb_seq mirror: the USB stick (usb-storage on EHCI) and the ATA disk.
+wl_usb_raw() {
+    usb=$(disk_on usb)
+    ata=$(disk_on ata)
+    [ -n "$usb" ] && [ -n "$ata" ] || { failed "usb_raw: USB disk '$usb', ATA disk '$ata'"; cat /proc/partitions; return; }
+    echo "# linux usb: /dev/$usb $(cat /sys/block/$usb/device/vendor /sys/block/$usb/device/model | tr -s ' \n' ' ')," \
+        "max_sectors_kb $(cat /sys/block/$usb/queue/max_sectors_kb), scheduler $(cat /sys/block/$usb/queue/scheduler)," \
+        "write cache: $(cat /sys/block/$usb/queue/write_cache)"
+    echo "# linux ata: /dev/$ata $(cat /sys/block/$ata/device/model | tr -s ' \n' ' ')," \
+        "max_sectors_kb $(cat /sys/block/$ata/queue/max_sectors_kb), scheduler $(cat /sys/block/$ata/queue/scheduler)," \
+        "write cache: $(cat /sys/block/$ata/queue/write_cache)"
+    raw_set usb "$usb"
+    raw_set ata "$ata"
+}
+
 # The whole kernel log (tools/linuxref.py -w dmesg, when looking into a figure).
 wl_dmesg() {
     dmesg
@@ -108,18 +162,31 @@ t0=$(cut -d' ' -f1 /proc/uptime)
 while read -r m; do
     insmod "/lib/modules/$m" || failed "insmod $m"
 done </lib/modules/order
+# The disks the workloads need: /dev/sda with the ext2 file system when
+# they read a file; else (the usb_seq mirror) a USB and an ATA disk.
+if [ -n "$linuxref_file" ]; then
+    found() { [ -b /dev/sda ]; }
+    what=sda
+else
+    found() { [ -n "$(disk_on usb)" ] && [ -n "$(disk_on ata)" ]; }
+    what="the USB and ATA disks"
+fi
 i=0
-while [ ! -b /dev/sda ] && [ $i -lt 200 ]; do
+while ! found && [ $i -lt 400 ]; do
     usleep 50000
     i=$((i + 1))
 done
-echo "LINUXREF modules loaded and sda found in $(awk -v a="$t0" '{ printf "%.2f", $1 - a }' /proc/uptime) s"
+echo "LINUXREF modules loaded and $what found in $(awk -v a="$t0" '{ printf "%.2f", $1 - a }' /proc/uptime) s"
 # What the figures depend on: the disk's transfer mode, the clock.
-dmesg | grep -E 'ata1: PATA|Switched to clocksource|\[sda\] [0-9]+ 512-byte' | sed 's/^/# dmesg: /'
-if ! mount -t ext2 /dev/sda /mnt; then
-    failed "mount -t ext2 /dev/sda"
-    cat /proc/partitions
-    finish
+dmesg | grep -E 'ata1: PATA|Switched to clocksource|\[sd[a-z]\] [0-9]+ 512-byte|new high-speed USB device|usb-storage [0-9]' | sed 's/^/# dmesg: /'
+mounted=
+if [ -n "$linuxref_file" ]; then
+    if ! mount -t ext2 /dev/sda /mnt; then
+        failed "mount -t ext2 /dev/sda"
+        cat /proc/partitions
+        finish
+    fi
+    mounted=1
 fi
 
 for w in $(echo "$linuxref_workloads" | tr , ' '); do
@@ -130,5 +197,5 @@ for w in $(echo "$linuxref_workloads" | tr , ' '); do
         failed "no workload named $w"
     fi
 done
-umount /mnt || failed "umount"
+[ -z "$mounted" ] || umount /mnt || failed "umount"
 finish

@@ -4,7 +4,9 @@ the same emulated PC as one of AdrOS's benchmark boots, running the same
 workloads, so that every AdrOS figure can be shown next to Linux's.
 
   tools/linuxref.py                 the Linux boot alone: prints its BENCH lines
+  tools/linuxref.py -m usb_seq      the same on the machine of AdrOS's usb_seq
   tools/runbench.py                 runs it after AdrOS's boots, prints the pairs
+  tools/runbench.py --boots usb_seq,linux   AdrOS's usb_seq, then its mirror
 
 Everything lives in <build>/linuxref; nothing is installed on the machine:
   fetch()      `apt-get download` of the kernel package linux-image-686:i386
@@ -26,6 +28,19 @@ Everything lives in <build>/linuxref; nothing is installed on the machine:
   compare()    pairs each Linux figure with AdrOS's figures of the same
                workload (PAIRS): MB/s and AdrOS/Linux; the network figures
                are paired by tools/netbench.py (format_compare()).
+
+Two kinds of machine are mirrored (mirror() picks among the AdrOS boots
+that ran): the ext2 one (fs-bench, else rump_ext2; MODULES, WORKLOADS) and
+the USB one (usb_seq; USB_MODULES, USB_WORKLOADS), one Linux boot each.
+The usb_seq mirror has the same EHCI controller, USB stick and ATA disk,
+with the very -drive options of the AdrOS boot (snapshot=on: both guests'
+writes go to QEMU's temporary overlay); /init finds the USB disk by its
+sysfs path (under the EHCI controller's usbN), the ATA disk likewise, and
+runs on each, O_DIRECT through lrio rawread/rawwrite, the requests of
+tests/kernel/usb_bench.c: 32 MiB read with 64 KiB requests from byte 0,
+the next 32 MiB with 1 MiB requests, the next 32 MiB written with 1 MiB
+requests and fsync() (a cache flush), timed with it.  Linux's figures are
+bench linux_usb, metrics usb-read-64k ... ata-write-1024k.
 
 The network workloads (ping, tcp_tx, tcp_rx) give the guest the NIC of
 AdrOS's net-bench boot (tools/plan_net_bench.py): QEMU's e1000 on user-mode
@@ -59,40 +74,65 @@ import qemu  # noqa: E402
 # a generic initramfs has), SCSI disks, ext2 (Debian builds it into ext4:
 # CONFIG_EXT4_USE_FOR_EXT2), the e1000 NIC for the network workloads.
 MODULES = ["ata_piix", "ata_generic", "sd_mod", "ext4", "e1000"]
+# What the usb_seq mirror loads: the ATA disk's as above, the EHCI
+# controller on PCI (ehci_pci, with ehci_hcd and usbcore), usb-storage's
+# bulk-only transport (the stick is a usb-storage device, not UAS), SCSI
+# disks for both.
+USB_MODULES = ["ata_piix", "ata_generic", "ehci_pci", "usb_storage", "sd_mod"]
 
 # Workloads of tools/linuxref-init.sh (its wl_<name> functions), in order.
 DISK_WORKLOADS = ["ext2_read", "ext2_write"]
 # The network workloads (NET_INIT below, host side in tools/netbench.py).
 NET_WORKLOADS = ["ping", "tcp_tx", "tcp_rx"]
 WORKLOADS = DISK_WORKLOADS + NET_WORKLOADS
+# The raw block device workloads of the usb_seq mirror (wl_usb_raw: the
+# requests of tests/kernel/usb_bench.c on the USB and on the ATA disk).
+USB_WORKLOADS = ["usb_raw"]
 # Not in the benchmark: prints the guest's kernel log (tools/linuxref.py -w dmesg).
 DEBUG_WORKLOADS = ["dmesg"]
 
 # AdrOS benchmark boots the Linux guest can mirror, in order of preference,
 # with the 32 MiB file on their disk that the read workload reads.
 MIRRORS = [("fs-bench", "/bench.bin"), ("rump_ext2", "/big.bin")]
+# The AdrOS USB benchmark boot (tools/plan_usb.py): mirrored besides one of
+# MIRRORS, with USB_MODULES and USB_WORKLOADS, no file (path None).
+USB_MIRROR = "usb_seq"
 
-# Each Linux figure (bench linux_ext2) and the AdrOS figures of the same
+# Each Linux figure (bench, metric) and the AdrOS figures of the same
 # workload: (bench, metric, label).  An empty list: AdrOS has no such
 # benchmark yet, the Linux figure is shown alone.
 PAIRS = [
-    ("cold seq read 4KiB", "ext2 cold read, 4 KiB reads",
+    ("linux_ext2", "cold seq read 4KiB", "ext2 cold read, 4 KiB reads",
      [("ext2_seq_read", "read-4k", "native ext2 (fs-bench)"),
       ("rump_ext2", "cold seq read 4KiB native", "native ext2 (rump_ext2)"),
       ("rump_ext2", "cold seq read 4KiB rump", "NetBSD ext2fs via rump")]),
-    ("cold seq read 64KiB", "ext2 cold read, 64 KiB reads",
+    ("linux_ext2", "cold seq read 64KiB", "ext2 cold read, 64 KiB reads",
      [("ext2_seq_read", "read-64k", "native ext2 (fs-bench)"),
       ("rump_ext2", "cold seq read 64KiB native", "native ext2 (rump_ext2)"),
       ("rump_ext2", "cold seq read 64KiB rump", "NetBSD ext2fs via rump")]),
-    ("cold seq read 256KiB", "ext2 cold read, 256 KiB reads",
+    ("linux_ext2", "cold seq read 256KiB", "ext2 cold read, 256 KiB reads",
      [("ext2_seq_read", "read-256k", "native ext2 (fs-bench)")]),
-    ("cold seq read 1MiB", "ext2 cold read, 1 MiB reads",
+    ("linux_ext2", "cold seq read 1MiB", "ext2 cold read, 1 MiB reads",
      [("ext2_seq_read", "read-1024k", "native ext2 (fs-bench)"),
       ("rump_ext2", "cold seq read 1MiB native", "native ext2 (rump_ext2)"),
       ("rump_ext2", "cold seq read 1MiB rump", "NetBSD ext2fs via rump")]),
-    ("seq write 32MiB 4KiB fsync", "ext2 write 32 MiB + fsync, 4 KiB", []),
-    ("seq write 32MiB 64KiB fsync", "ext2 write 32 MiB + fsync, 64 KiB", []),
-    ("seq write 32MiB 1MiB fsync", "ext2 write 32 MiB + fsync, 1 MiB", []),
+    ("linux_ext2", "seq write 32MiB 4KiB fsync", "ext2 write 32 MiB + fsync, 4 KiB", []),
+    ("linux_ext2", "seq write 32MiB 64KiB fsync", "ext2 write 32 MiB + fsync, 64 KiB", []),
+    ("linux_ext2", "seq write 32MiB 1MiB fsync", "ext2 write 32 MiB + fsync, 1 MiB", []),
+    # The usb_seq mirror: raw disks, O_DIRECT on Linux, blk_read/blk_write
+    # on AdrOS (tests/kernel/usb_bench.c); USB stick on EHCI, then ATA.
+    ("linux_usb", "usb-read-64k", "USB disk raw read 32 MiB, 64 KiB",
+     [("usb_seq", "sd0-read-64k", "sd0 (NetBSD umass via rump)")]),
+    ("linux_usb", "usb-read-1024k", "USB disk raw read 32 MiB, 1 MiB",
+     [("usb_seq", "sd0-read-1024k", "sd0 (NetBSD umass via rump)")]),
+    ("linux_usb", "usb-write-1024k", "USB disk raw write 32 MiB+flush, 1 MiB",
+     [("usb_seq", "sd0-write-1024k", "sd0 (NetBSD umass via rump)")]),
+    ("linux_usb", "ata-read-64k", "ATA disk raw read 32 MiB, 64 KiB",
+     [("usb_seq", "hda-read-64k", "hda (native ATA, usb_seq)")]),
+    ("linux_usb", "ata-read-1024k", "ATA disk raw read 32 MiB, 1 MiB",
+     [("usb_seq", "hda-read-1024k", "hda (native ATA, usb_seq)")]),
+    ("linux_usb", "ata-write-1024k", "ATA disk raw write 32 MiB+flush, 1 MiB",
+     [("usb_seq", "hda-write-1024k", "hda (native ATA, usb_seq)")]),
 ]
 
 CMDLINE = "console=ttyS0 quiet panic=-1"
@@ -397,8 +437,9 @@ def _build_lrio(out):
         raise Skip(f"building the timing helper failed: {p.stderr.strip()[-300:]}")
 
 
-def initramfs(build, fetched):
-    """Builds <build>/linuxref/initramfs.cpio; returns (path, module names in load order)."""
+def initramfs(build, fetched, modules=MODULES):
+    """Builds <build>/linuxref/initramfs.cpio with modules (names) and
+    their dependencies; returns (path, module names in load order)."""
     if not shutil.which("cpio"):
         raise Skip("cpio not found (tools/deps.sh installs it)")
     d = _dir(build)
@@ -413,7 +454,7 @@ def initramfs(build, fetched):
     with open(os.path.join(tree, "init"), "w") as f:
         f.write(first + "\n" + NET_INIT + rest)  # after the #! line: functions, defined before they run
     os.chmod(os.path.join(tree, "init"), 0o755)
-    mods = load_order(os.path.join(fetched["root"], "lib", "modules", fetched["kver"]), MODULES)
+    mods = load_order(os.path.join(fetched["root"], "lib", "modules", fetched["kver"]), modules)
     for name, path in mods:
         with open(os.path.join(tree, "lib", "modules", name + ".ko"), "wb") as f:
             f.write(_module_bytes(path))
@@ -494,7 +535,7 @@ class NetHost:
 def network_workloads(workloads):
     """The host side of the network workloads among workloads (a NetHost),
     None when there are none."""
-    assert all(w in WORKLOADS + DEBUG_WORKLOADS for w in workloads), workloads
+    assert all(w in WORKLOADS + USB_WORKLOADS + DEBUG_WORKLOADS for w in workloads), workloads
     net = [w for w in workloads if w in NET_WORKLOADS]
     return NetHost(net) if net else None
 
@@ -557,34 +598,81 @@ def _disk_copies(build, disks):
     return out
 
 
-def mirror(specs):
-    """(spec, file): the AdrOS bench boot to mirror among specs, and the file its read workload reads."""
+def mirror(specs, ran=None):
+    """(spec, file): what to mirror among specs (AdrOS's area bench boots).
+    ran: the names of the AdrOS boots that ran (None: all of them).  The
+    mirror of the first of MIRRORS among them (file: the file its read
+    workload reads) and that of USB_MIRROR (file None) when it ran; when
+    both, spec is {"name": "a+b", "mirrors": [(spec, file), ...]}, which
+    run() boots one after the other.  When none of them ran (runbench
+    --boots linux), the first of MIRRORS that exists, as before."""
+    found = []
     for name, path in MIRRORS:
-        for s in specs:
-            if s["name"] == name:
-                return s, path
-    raise Skip(f"no AdrOS benchmark boot to mirror (one of {[n for n, _ in MIRRORS]})")
+        s = next((s for s in specs if s["name"] == name and (ran is None or name in ran)), None)
+        if s:
+            found.append((s, path))
+            break
+    usb = next((s for s in specs if s["name"] == USB_MIRROR and (ran is None or USB_MIRROR in ran)), None)
+    if usb:
+        found.append((usb, None))
+    if not found and ran is not None:
+        found = [(s, path) for name, path in MIRRORS for s in specs if s["name"] == name][:1]
+    if not found:
+        raise Skip(f"no AdrOS benchmark boot to mirror (one of {[n for n, _ in MIRRORS] + [USB_MIRROR]})")
+    if len(found) == 1:
+        return found[0]
+
+    def prepare(build):
+        for s, _ in found:
+            if s.get("prepare"):
+                s["prepare"](build)
+    return {"name": "+".join(s["name"] for s, _ in found), "mirrors": found, "prepare": prepare}, None
 
 
-def run(build, spec, path, workloads=WORKLOADS, timeout=300):
+def run(build, spec, path, workloads=None, timeout=300):
     """Boots Linux as spec (an AdrOS bench boot) would be booted and runs
-    workloads; returns (results, info): results are BENCH dicts (bench
-    linux_ext2, and linux_boot for the boot times), info a dict for the
-    header.  Raises Skip (cannot run here) or Failed (ran and failed)."""
+    workloads (None: WORKLOADS, or USB_WORKLOADS for the usb_seq mirror);
+    returns (results, info): results are BENCH dicts (bench linux_ext2 or
+    linux_usb, linux_net, and linux_boot for the boot times), info a dict
+    for the header.  A spec from mirror() with several "mirrors" boots each
+    in turn (explicit workloads: those of each mirror's kind).  Raises Skip
+    (cannot run here) or Failed (ran and failed)."""
     os.makedirs(_dir(build), exist_ok=True)
     with open(os.path.join(_dir(build), ".lock"), "w") as lk:
         fcntl.flock(lk, fcntl.LOCK_EX)  # one reference boot at a time per build directory
-        return _run_locked(build, spec, path, workloads, timeout)
+        results, boots = [], []
+        for s, p in spec.get("mirrors", [(spec, path)]):
+            usb = s["name"] == USB_MIRROR
+            mine = USB_WORKLOADS if usb else WORKLOADS
+            w = mine if workloads is None else [x for x in workloads if x in mine + DEBUG_WORKLOADS]
+            if not w:
+                continue
+            r, info = _run_locked(build, s, p, w, timeout, USB_MODULES if usb else MODULES)
+            results += r
+            boots.append(info)
+        if not boots:
+            raise Skip(f"no workload of {workloads} runs on the machine of {spec['name']}")
+        info = dict(boots[0])
+        info["mirror"] = ", ".join(b["mirror"] for b in boots)
+        info["boots"] = boots
+        return results, info
 
 
-def _run_locked(build, spec, path, workloads, timeout):
+def _run_locked(build, spec, path, workloads, timeout, modules):
     fetched = fetch(build)
-    initrd, mods = initramfs(build, fetched)
+    initrd, mods = initramfs(build, fetched, modules)
     nethost = network_workloads(workloads)
     extra, net = _net_args(list(spec.get("extra", ())), nethost.nic_options() if nethost else [])
     qargs = ["-initrd", initrd] + net + extra
-    disks = _disk_copies(build, spec.get("disks", ()))
-    cmdline = f"{CMDLINE} linuxref_workloads={','.join(workloads)} linuxref_file={path}"
+    if path:
+        disks = _disk_copies(build, spec.get("disks", ()))
+    else:
+        # The raw workloads: the disks exactly as the AdrOS boot has them
+        # (snapshot=on: writes go to QEMU's temporary overlay on both sides).
+        disks = list(spec.get("disks", ()))
+    cmdline = f"{CMDLINE} linuxref_workloads={','.join(workloads)}"
+    if path:
+        cmdline += f" linuxref_file={path}"
     log = os.path.join(_dir(build), "console.log")
     if nethost:
         # The host's ends run while the guest does: netbench.boot() starts
@@ -610,11 +698,12 @@ def _run_locked(build, spec, path, workloads, timeout):
     if nethost:
         results += nethost.results(b.output)
     guest_init = re.search(r"LINUXREF init at ([\d.]+) s", b.output)
+    suffix = f", {spec['name']}" if spec["name"] == USB_MIRROR else ""  # the ext2 mirror's names stay
     if b.ready_s is not None:
-        results.append({"bench": "linux_boot", "metric": "QEMU start to /init (host ms)", "cycles": 0,
+        results.append({"bench": "linux_boot", "metric": f"QEMU start to /init (host ms){suffix}", "cycles": 0,
                         "ns": int(b.ready_s * 1e9),
                         "note": f"guest uptime {guest_init.group(1)} s at /init" if guest_init else ""})
-    results.append({"bench": "linux_boot", "metric": "whole boot with the workloads (host ms)", "cycles": 0,
+    results.append({"bench": "linux_boot", "metric": f"whole boot with the workloads (host ms){suffix}", "cycles": 0,
                     "ns": int(b.elapsed * 1e9), "note": f"QEMU start to exit, mirrors {spec['name']}"})
     info = {"kver": fetched["kver"], "packages": fetched["packages"], "modules": mods, "mirror": spec["name"],
             "boot_s": b.ready_s, "elapsed_s": b.elapsed}
@@ -635,14 +724,15 @@ def rate(r):
 
 def compare(adros, linux):
     """Rows (workload, AdrOS label, AdrOS MB/s, Linux MB/s, AdrOS/Linux),
-    one per AdrOS figure of each Linux figure (None where one is missing)."""
+    one per AdrOS figure of each Linux figure (None where one is missing);
+    a workload neither side ran has no row."""
     a = {(r["bench"], r["metric"]): r for r in adros}
-    lx = {r["metric"]: r for r in linux if r["bench"] == "linux_ext2"}
+    lx = {(r["bench"], r["metric"]): r for r in linux}
     rows = []
-    for metric, workload, sides in PAIRS:
-        lr = rate(lx[metric]) if metric in lx else None
+    for bench, metric, workload, sides in PAIRS:
+        lr = rate(lx[(bench, metric)]) if (bench, metric) in lx else None
         found = [(label, rate(a[(b, m)])) for b, m, label in sides if (b, m) in a]
-        if not found:
+        if not found and (bench, metric) in lx:
             rows.append((workload, "(no AdrOS benchmark)" if not sides else "(not run)", None, lr, None))
         for label, ar in found:
             rows.append((workload, label, ar, lr, ar / lr if ar and lr else None))
@@ -660,12 +750,12 @@ def format_comparison(adros, linux, info):
         return format(x, fmt) if x is not None else "-"
     pkgs = ", ".join(package_version(p) for p in info["packages"])
     lines = [f"AdrOS next to Linux {info['kver']} ({pkgs}) on the machine of "
-             f"boot {info['mirror']}: Linux reaches /init {f(info['boot_s'], '.1f')} s after QEMU starts, "
-             f"{info['elapsed_s']:.1f} s with the workloads",
-             f"{'workload':<36} {'AdrOS':<26} {'AdrOS MB/s':>10} {'Linux MB/s':>10} {'AdrOS/Linux':>11}"]
+             f"boot {b['mirror']}: Linux reaches /init {f(b['boot_s'], '.1f')} s after QEMU starts, "
+             f"{b['elapsed_s']:.1f} s with the workloads" for b in info.get("boots", [info])]
+    lines.append(f"{'workload':<38} {'AdrOS':<28} {'AdrOS MB/s':>10} {'Linux MB/s':>10} {'AdrOS/Linux':>11}")
     last = None
     for workload, label, ar, lr, ratio in compare(adros, linux):
-        lines.append(f"{workload if workload != last else '':<36} {label:<26} {f(ar, '10.2f'):>10} "
+        lines.append(f"{workload if workload != last else '':<38} {label:<28} {f(ar, '10.2f'):>10} "
                      f"{f(lr, '10.2f') if workload != last else '':>10} {f(ratio, '11.2f'):>11}")
         last = workload
     if any(r["bench"] == "linux_net" for r in linux):
@@ -677,14 +767,22 @@ def format_comparison(adros, linux, info):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(os.path.dirname(HERE), "build"))
-    ap.add_argument("-w", dest="workloads", default=",".join(WORKLOADS), help="comma-separated workloads")
+    ap.add_argument("-w", dest="workloads", default="",
+                    help="comma-separated workloads (default: all of each mirrored boot's)")
+    ap.add_argument("-m", "--mirror", default="",
+                    help=f"comma-separated AdrOS boots to mirror, e.g. {USB_MIRROR} (default: the first of "
+                         f"{', '.join(n for n, _ in MIRRORS)} that exists)")
     args = ap.parse_args()
+    workloads = [w for w in args.workloads.split(",") if w] or None
+    unknown = [w for w in workloads or [] if w not in WORKLOADS + USB_WORKLOADS + DEBUG_WORKLOADS]
+    if unknown:
+        ap.error(f"no workload {', '.join(unknown)} (there are {', '.join(WORKLOADS + USB_WORKLOADS + DEBUG_WORKLOADS)})")
     import runbench
-    spec, path = mirror(runbench.area_benches(args.build))
-    if spec.get("prepare"):
-        spec["prepare"](args.build)
     try:
-        results, info = run(args.build, spec, path, [w for w in args.workloads.split(",") if w])
+        spec, path = mirror(runbench.area_benches(args.build), set(args.mirror.split(",")) - {""})
+        if spec.get("prepare"):
+            spec["prepare"](args.build)
+        results, info = run(args.build, spec, path, workloads)
     except Skip as e:
         print(f"linux reference boot skipped: {e}")
         return 0

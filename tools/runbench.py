@@ -13,7 +13,8 @@ returning (qemu.Boot, its figures)): the network benchmarks
 (tools/plan_net_bench.py) measure from the host while the guest runs.
 
 Last, the Linux reference boot (tools/linuxref.py): Debian's i386 kernel on
-the machine of AdrOS's fs-bench boot (plus the network benchmarks' NIC),
+the machine of AdrOS's fs-bench boot (plus the network benchmarks' NIC), and
+on that of usb_seq when it ran (--boots usb_seq,linux: that one alone),
 running the same workloads; each AdrOS figure is printed next to Linux's
 with the ratio AdrOS/Linux.  When its
 packages cannot be fetched it is skipped with the reason (--no-linux skips it).
@@ -106,7 +107,7 @@ def main():
             print(json.dumps(r))
     linux, linux_info, linux_skipped, linux_failed = [], None, None, None
     if area and not args.no_linux and wanted("linux"):
-        linux, linux_info, linux_skipped, linux_failed = linux_reference(args.build, area, prepared)
+        linux, linux_info, linux_skipped, linux_failed = linux_reference(args.build, area, prepared, only or None)
         for r in linux:
             print(json.dumps(r))
     print()
@@ -130,11 +131,12 @@ def main():
     return 0
 
 
-def linux_reference(build, area, prepared):
-    """The Linux reference boot on the machine of one of the area boots:
+def linux_reference(build, area, prepared, ran):
+    """The Linux reference boot on the machine of the area boots that ran
+    (ran: their names, None for all; linuxref.mirror() chooses):
     (results, info, skip reason, failure); the last two are None or a string."""
     try:
-        spec, path = linuxref.mirror(area)
+        spec, path = linuxref.mirror(area, ran)
         if spec.get("prepare") and spec["name"] not in prepared:
             spec["prepare"](build)
         print(f"# linux reference boot: Debian's i386 kernel on the machine of {spec['name']}", flush=True)
