@@ -28,7 +28,9 @@ import hashlib
 import os
 import re
 import shutil
+import statistics
 import subprocess
+import sys
 import time
 
 import mkimages
@@ -352,13 +354,61 @@ def _prepare_bench(build):
             f.truncate(128 << 20)
 
 
+HOTPLUG_ROUNDS = 5
+
+
+def _run_hotplug_bench(kernel, build, spec):
+    """The time from QMP's device_add of a USB stick (EHCI) to AdrOS's
+    `usb: sdN:` line, seen on the host: NetBSD's enumeration (port reset
+    and settle delays, descriptors, umass, SCSI inquiry) plus AdrOS's
+    watcher (polls every USB_POLL_MS) and the disk's registration.  Then
+    device_del to `removed`.  HOTPLUG_ROUNDS times; medians."""
+    d = os.path.join(build, "usb")
+    sock = qmp.socket_path(build, "usb-hotplug-bench")
+    extra = list(HCS["ehci"][0]) + qmp.args(sock)
+    log = os.path.join(build, "bench-logs", "usb_hotplug.log")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    s = qi.Session(kernel, "", [], limit=300, extra=extra, log=log)
+    add, rm = [], []
+    try:
+        s.wait_prompt(60)
+        s.command("lsusb -s", 120)
+        with qmp.Client(sock) as q:
+            for i in range(HOTPLUG_ROUNDS):
+                q.hmp(f"drive_add 0 if=none,id=hb{i},file={os.path.join(d, 'hot-base.img')},format=raw,snapshot=on")
+                start = s.mark()
+                t0 = time.monotonic()
+                q.cmd("device_add", driver="usb-storage", bus="hc.0", drive=f"hb{i}", id=f"hb{i}")
+                s.expect(r"usb: sd\d+: QEMU", 60, start=start)
+                add.append(time.monotonic() - t0)
+                s.quiet(1.0, 30)  # idle: a removal with a transfer in flight takes minutes (README)
+                start = s.mark()
+                t0 = time.monotonic()
+                q.cmd("device_del", id=f"hb{i}")
+                s.expect(r"usb: sd\d+: removed", 60, start=start)
+                rm.append(time.monotonic() - t0)
+        s.send("poweroff\r")
+    except (qi.Timeout, qmp.QMPError) as e:
+        print(f"usb hot-plug bench: {e}", file=sys.stderr)
+    status = s.close(30)
+    b = qemu.Boot(s.text(), status, s.elapsed(), status is None)
+    figs = []
+    for what, v in (("device_add-to-attached", add), ("device_del-to-removed", rm)):
+        if v:
+            med = statistics.median(v)
+            figs.append({"bench": "usb_hotplug", "metric": what, "cycles": 0, "ns": int(med * 1e9),
+                         "note": f"median of {len(v)}: {med * 1e3:.0f} ms (min {min(v) * 1e3:.0f}, max {max(v) * 1e3:.0f})"})
+    return b, figs
+
+
 def benches(build):
     """usb_seq: a 128 MiB USB stick on EHCI and a 128 MiB ATA disk in one
-    boot (tests/kernel/usb_bench.c)."""
+    boot (tests/kernel/usb_bench.c); usb_hotplug: device_add/device_del to
+    AdrOS's log lines, timed on the host."""
     if usb_missing():
         return []
     d = os.path.join(build, "usb")
     e = usb_boot("usb_seq", "ehci", [stick("ehci", os.path.join(d, "bench-usb.img"))], "bench=usb_seq",
                  timeout=600, prepare=_prepare_bench,
                  disks=[f"file={d}/bench-ata.img,format=raw,if=ide,index=0,snapshot=on"])
-    return [e]
+    return [e, {"name": "usb_hotplug", "cmdline": "", "prepare": _prepare_hotplug, "run": _run_hotplug_bench}]
