@@ -101,6 +101,7 @@ static int read_mode(struct ktest *t, struct blkdev *dev, enum ata_mode m, uint6
     struct ata_info before, after;
     ata_get_info(dev, &before);
     KT_EXPECT_EQ(t, ata_set_mode(dev, m), 0);
+    bcache_drop(dev); /* from the drive in this mode, not the block cache */
     int err = blk_read(dev, s, n, buf);
     ata_get_info(dev, &after);
     ata_set_mode(dev, ATA_MODE_AUTO);
