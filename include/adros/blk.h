@@ -64,7 +64,7 @@
  * instead if another write to the disk ran meanwhile); a read completed
  * while a write to the disk was in flight is not cached.  Failed requests
  * are never cached.  A read that continues a sequential stream and is at
- * most 128 KiB is enlarged into one disk request of up to 256 KiB more
+ * most 32 KiB is enlarged into one disk request of up to 256 KiB more
  * (read-ahead; the extra blocks are cached), and if that enlarged request
  * fails the original one is retried alone, so a bad sector ahead never
  * fails a good read.  blk_unregister drops the disk's blocks: a device

@@ -7,7 +7,10 @@
  * How a read on a disk goes (bcache__start):
  *   every block cached   copied out, the request completed at once;
  *   a miss, sequential   (it starts where the last read or the last
- *                        read-ahead ended) and small: one disk request for
+ *                        read-ahead ended) and small (32 KiB at most:
+ *                        under QEMU a copy costs more than the DMA, so
+ *                        larger requests, already efficient, are not
+ *                        enlarged into a second copy): one disk request for
  *                        it and the next `window` bytes, into a buffer of
  *                        ours; when it is done the blocks are cached and
  *                        the request's part copied out (ra_done);
@@ -46,7 +49,7 @@ KOPTION(bcache, "bcache", "bcache=<MiB>: block cache size (0: off; default a qua
 #define BC_DEFAULT_MAX (64u << 20)
 #define BC_RA_MIN (64u * 1024u)   /* first read-ahead window */
 #define BC_RA_MAX (256u * 1024u)  /* largest */
-#define BC_RA_SMALL (128u * 1024u) /* requests at most this big are enlarged */
+#define BC_RA_SMALL (32u * 1024u)  /* requests at most this big are enlarged */
 #define BC_RA_INFLIGHT 4          /* enlarged reads in flight at most */
 
 struct bc_block {
