@@ -114,7 +114,10 @@ struct blk_request {
 
 struct blkdev_ops {
     /* Start the request (already checked and translated to this device).
-     * Return 0 and later call blk_complete(), or a negative errno and do not. */
+     * Return 0 and later call blk_complete(), or a negative errno and do not.
+     * Thread context, and it must not wait for block I/O: the block cache
+     * also calls it from the completion thread (to retry a read whose
+     * enlarged read-ahead request failed). */
     int (*submit)(struct blkdev *dev, struct blk_request *req);
 };
 
