@@ -48,7 +48,9 @@
  *
  * Locking: blk.c's registry lock (a spinlock) guards the registry and
  * each device's registered, gone and active fields, its claim lock the
- * claims; refs are atomic.
+ * claims; refs are atomic; bcache.c's mutex the cache and the bc_* fields.
+ * A request served from the cache reaches the driver never; one enlarged
+ * by read-ahead reaches it as part of the cache's own request.
  *
  * The block cache (src/fs/bcache.c) sits below partitions, on whole
  * disks: every read and write of a disk or of one of its partitions goes
