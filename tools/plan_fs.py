@@ -53,6 +53,11 @@ def _manifest_lines(text):
         return None
     out = []
     for l in lines[a:]:
+        # Kernel log lines of other threads ("rump: ... started" when the
+        # rump kernel's start-up ends mid-walk) are not manifest lines,
+        # which start with a one-letter type.
+        if re.match(r"[a-z][\w.-]+: ", l):
+            continue
         out.append(l)
         if l.startswith("MANIFEST-END"):
             return out

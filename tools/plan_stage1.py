@@ -184,6 +184,69 @@ def _check_memlimit(build):
     return check
 
 
+# The block cache under both drivers: the 32 MiB file read natively twice,
+# then through NetBSD's ext2fs; `bcache` and `lsblk -s` after each read.
+BCACHE_SCRIPT = ("mkdir /n; mount -r hda /n; bcache; lsblk -s; sha256sum /n/big.bin; bcache; lsblk -s; "
+                 "sha256sum /n/big.bin; bcache; lsblk -s; umount /n; mkdir /r; mount -t rump -r hda /r; "
+                 "sha256sum /r/big.bin; bcache; lsblk -s; umount /r")
+
+
+def _bcache_snapshots(out):
+    """(hit KiB, hda disk read bytes, cache KiB, limit KiB, evictions) after
+    each `bcache; lsblk -s` of BCACHE_SCRIPT, in order."""
+    snaps = []
+    for m in re.finditer(r"size (\d+) KiB of (\d+) KiB .*\nhits \d+ \((\d+) KiB\).*\n.*\n"
+                         r"blocks inserted \d+\s+evicted (\d+).*\n(?:.*\n)*?hda\s.*?(\d+) disk reads\s+(\d+) B",
+                         out):
+        snaps.append((int(m.group(3)), int(m.group(6)), int(m.group(1)), int(m.group(2)), int(m.group(4))))
+    return snaps
+
+
+def _check_bcache(build, small):
+    def check(b, res):
+        import hashlib
+        name = res.group
+        want = hashlib.sha256(open(os.path.join(build, "stage1", "bench-tree", "big.bin"), "rb").read()).hexdigest()
+        digests = re.findall(r"([0-9a-f]{64})\s+/[nr]/big.bin", b.output)
+        if b.timed_out or "script: 17 commands, 0 failed" not in b.output:
+            res.fail(name, f"{b.describe()}; the script failed:\n" + b.tail(30))
+            return
+        if digests == [want] * 3:
+            res.ok(f"{name}: the 32 MiB file reads right three times (native, native, rump)")
+        else:
+            res.fail(f"{name}: the 32 MiB file reads right three times", f"want {want}, got {digests}")
+        snaps = _bcache_snapshots(b.output)
+        if len(snaps) != 4:
+            res.fail(name, f"expected 4 bcache/lsblk snapshots, parsed {len(snaps)}:\n" + b.tail(40))
+            return
+        mib = 1024 * 1024
+        (h0, d0, _, _, _), (h1, d1, _, _, _), (h2, d2, _, _, _), (h3, d3, _, _, _) = snaps
+        if small:
+            over = [s for s in snaps if s[2] > s[3] or s[3] != 8 * 1024]
+            if over or snaps[-1][4] == 0:
+                res.fail(f"{name}: bcache=8 holds at most 8 MiB", f"snapshots {snaps}")
+            else:
+                res.ok(f"{name}: bcache=8 holds at most 8 MiB with a 32 MiB file "
+                       f"(largest {max(s[2] for s in snaps)} KiB, {snaps[-1][4]} evictions)")
+            return
+        first = f"1st native read: {(d1 - d0) // mib} MiB from the disk"
+        if d1 - d0 >= 32 * mib:
+            res.ok(f"{name}: {first}")
+        else:
+            res.fail(f"{name}: the first read is cold", first)
+        second = f"2nd native read: {(h2 - h1) // 1024} MiB from the cache, {(d2 - d1) // 1024} KiB from the disk"
+        if (h2 - h1) * 1024 >= 32 * mib and d2 - d1 < mib:
+            res.ok(f"{name}: {second}")
+        else:
+            res.fail(f"{name}: the second read is served from memory", second)
+        third = f"rump read: {(h3 - h2) // 1024} MiB from the cache, {(d3 - d2) // 1024} KiB from the disk"
+        if (h3 - h2) * 1024 >= 32 * mib and d3 - d2 < 2 * mib:
+            res.ok(f"{name}: {third}")
+        else:
+            res.fail(f"{name}: NetBSD's ext2fs is served from the same cache", third)
+    return check
+
+
 def _rump_fails_cleanly(b, res):
     """A corrupt image read through NetBSD's ext2fs: the manifest must fail
     with an error and AdrOS must go on to a clean poweroff (FAIL status).  If
@@ -220,6 +283,9 @@ def boots(build):
              "tests": ["corrupt images read through rump fail cleanly, AdrOS keeps running"]},
             {"name": "stage1-manifest", "cmdline": "", "skip": why,
              "tests": ["manifest=rump:hda equals tools/manifest.sh on the storage images"]},
+            {"name": "stage1-bcache", "cmdline": "", "skip": why,
+             "tests": ["a 32 MiB file read twice natively, then through rump: served from the block cache",
+                       "bcache=8 holds at most 8 MiB with a 32 MiB file"]},
             {"name": "stage1-write", "cmdline": "", "skip": why,
              "tests": ["rumpwrite (create, append, rename, delete, 1000 files, 32 MiB)",
                        "stage1-write/e2fsck -fn clean", "stage1-write/host reads back what rump wrote"]},
@@ -261,7 +327,15 @@ def boots(build):
                "cmdline": 'rump.RUMP_MEMLIMIT=3m run="mkdir /r; mount -t rump -r hda /r; sha256sum /r/big.bin"',
                "timeout": 180, "prepare": _prepare_bench,
                "disks": [f"file={d}/bench.img,format=raw,if=ide,index=0,snapshot=on"],
-               "check": _check_memlimit(build)}]
+               "check": _check_memlimit(build)},
+              {"name": "stage1-bcache", "cmdline": f'run="{BCACHE_SCRIPT}"', "timeout": 300,
+               "prepare": _prepare_bench,
+               "disks": [f"file={d}/bench.img,format=raw,if=ide,index=0,snapshot=on"],
+               "check": _check_bcache(build, False)},
+              {"name": "stage1-bcache-small", "cmdline": f'bcache=8 run="{BCACHE_SCRIPT}"', "timeout": 300,
+               "prepare": _prepare_bench,
+               "disks": [f"file={d}/bench.img,format=raw,if=ide,index=0,snapshot=on"],
+               "check": _check_bcache(build, True)}]
     return manifests + hostile + shell + [
         {"name": "stage1-read", "cmdline": "ktest=rumpfs", "timeout": 300,
          "prepare": _prepare_read,

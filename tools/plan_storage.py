@@ -99,6 +99,10 @@ def _check_boot_log(b, res):
 def boots(build):
     return [
         {"name": "storage-blk", "cmdline": "ktest=blk", "timeout": 120},
+        # The block cache on test devices (tests/kernel/bcache.c); the same
+        # suite with a 48 MiB guest, where the default bound is smaller.
+        {"name": "storage-bcache", "cmdline": "ktest=bcache", "timeout": 120},
+        {"name": "storage-bcache-48m", "cmdline": "ktest=bcache", "timeout": 120, "mem": 48},
         {"name": "storage-pci", "cmdline": "net=off ktest=pci", "timeout": 120,
          "prepare": _prepare("pci"),
          "disks": _disks(build, "pci", blkdebug=False) + [

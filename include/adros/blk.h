@@ -48,7 +48,34 @@
  *
  * Locking: blk.c's registry lock (a spinlock) guards the registry and
  * each device's registered, gone and active fields, its claim lock the
- * claims; refs are atomic.
+ * claims; refs are atomic; bcache.c's mutex the cache and the bc_* fields.
+ * A request served from the cache reaches the driver never; one enlarged
+ * by read-ahead reaches it as part of the cache's own request.
+ *
+ * The block cache (src/fs/bcache.c) sits below partitions, on whole
+ * disks: every read and write of a disk or of one of its partitions goes
+ * through it, so a partition and its disk never see stale data of each
+ * other.  It caches 4 KiB blocks (aligned on the disk), bounded in memory
+ * (cmdline `bcache=<MiB>`, 0 turns it off; default a quarter of RAM, at
+ * most 64 MiB, and it stops growing when free memory runs low).  It is
+ * write-through: a write reaches the device before its done() runs, so
+ * there is never dirty data in memory, BLK_FLUSH goes straight to the
+ * driver, and power-off loses nothing that a flush had not already been
+ * asked for.  A write's blocks are dropped from the cache when it is
+ * submitted and, once it succeeded, cached with the data written (dropped
+ * instead if another write to the disk ran meanwhile); a read completed
+ * while a write to the disk was in flight is not cached.  Failed requests
+ * are never cached.  A read that continues a sequential stream and is at
+ * most 32 KiB is enlarged into one disk request of up to 256 KiB more
+ * (read-ahead; the extra blocks are cached), and if that enlarged request
+ * fails the original one is retried alone, so a bad sector ahead never
+ * fails a good read.  blk_unregister drops the disk's blocks: a device
+ * that went away is never served from the cache (requests on it fail with
+ * -EIO as before), nor is a later device at the same address.  A driver
+ * whose data changes behind the layer (ramdisk_load) calls
+ * bcache_invalidate.  A read served from the cache completes through the
+ * completion thread like any other; blk_read_cached is the synchronous
+ * way (no thread hop) for callers that can use it.
  *
  * Errors: -EINVAL (sector range past the end, count 0, NULL buffer, bad
  * op), -EROFS (write to a read-only device), -EIO (device error, timeout,
@@ -83,11 +110,16 @@ struct blk_request {
     void *drv;
     struct blk_request *parent_req;
     uint64_t submit_ns;
+    uint32_t bc_seq;      /* the cache's: the disk's write sequence at submit */
+    unsigned bc_flags;    /* the cache's: BLK__* in src/fs/blk_int.h */
 };
 
 struct blkdev_ops {
     /* Start the request (already checked and translated to this device).
-     * Return 0 and later call blk_complete(), or a negative errno and do not. */
+     * Return 0 and later call blk_complete(), or a negative errno and do not.
+     * Thread context, and it must not wait for block I/O: the block cache
+     * also calls it from the completion thread (to retry a read whose
+     * enlarged read-ahead request failed). */
     int (*submit)(struct blkdev *dev, struct blk_request *req);
 };
 
@@ -96,6 +128,10 @@ struct blk_stats {
     uint64_t read_bytes, write_bytes;
     uint64_t errors;
     uint64_t busy_ns; /* summed request latency */
+    /* Reads and bytes the driver was asked for (disks only: a partition's
+     * go to its disk).  `reads` counts the requests completed to their
+     * submitters, those served by the block cache included. */
+    uint64_t disk_reads, disk_read_bytes;
 };
 
 struct blkdev {
@@ -121,6 +157,11 @@ struct blkdev {
     bool registered, gone;  /* registry lock */
     int active;             /* registry lock: threads inside ops->submit */
     struct waitq idle;      /* woken when active drops to 0 on a gone device */
+    /* The block cache's (its lock; whole disks only): */
+    uint32_t bc_wseq;       /* bumped at every write's submit and completion */
+    uint64_t bc_last_end;   /* byte after the last read */
+    uint64_t bc_ra_end;     /* byte after the last disk read the cache made */
+    uint32_t bc_window;     /* current read-ahead, bytes (0: not sequential) */
 };
 
 /* A claim on a device (see "Claims" above): the claimer's storage, filled
@@ -194,8 +235,41 @@ void blk_complete(struct blk_request *req, int status, size_t bytes_done);
 /* done() callbacks all run on one completion thread: a done() must not wait
  * for other block I/O (the synchronous wrappers included). */
 
+/* Synchronous.  blk_read tries the cache first (blk_read_cached), without
+ * a thread hop when every block is there. */
 int blk_read(struct blkdev *dev, uint64_t sector, uint32_t count, void *buf);
 int blk_write(struct blkdev *dev, uint64_t sector, uint32_t count, const void *buf);
 int blk_flush(struct blkdev *dev);
+
+
+/* Reads the sectors from the block cache alone, in the calling thread:
+ * 0 when every block was cached (buf filled, the read counted in the
+ * statistics as a request), -EAGAIN when one is missing (nothing done,
+ * nothing counted: submit the request as usual), or the error blk_submit
+ * would give (-EINVAL, -EIO for a gone device, ...).  Thread context. */
+int blk_read_cached(struct blkdev *dev, uint64_t sector, uint32_t count, void *buf);
+
+/* The block cache's counters since boot (bcache_get_stats) and size. */
+struct bcache_stats {
+    uint64_t hits, misses;        /* read requests on disks */
+    uint64_t hit_bytes, miss_bytes;
+    uint64_t ra_reads, ra_bytes;  /* enlarged disk reads; bytes read beyond the request */
+    uint64_t ra_failed;           /* enlarged reads that failed (the request was retried alone) */
+    uint64_t inserted, evictions; /* blocks put in; blocks reused for others (LRU) */
+    uint64_t invalidated;         /* blocks dropped: writes, devices gone, bcache_drop */
+    size_t blocks;                /* cached now */
+    size_t mem_bytes;             /* held now (blocks cached or kept for reuse) */
+    size_t limit_bytes;           /* the bound on mem_bytes (0: cache off) */
+};
+void bcache_get_stats(struct bcache_stats *out);
+/* Forgets every cached block of dev's disk (dev a disk or a partition),
+ * or of every disk when dev is NULL; the memory is kept for reuse.  Used to
+ * make the next read cold (benchmarks, `bcache drop`).  Thread context. */
+void bcache_drop(struct blkdev *dev);
+/* Drivers: sectors of dev changed behind the block layer; forget them. */
+void bcache_invalidate(struct blkdev *dev, uint64_t sector, uint32_t count);
+/* Sets the bound (rounded down to 4 KiB blocks; 0 turns the cache off),
+ * freeing what is over it.  Returns the previous bound.  Thread context. */
+size_t bcache_set_limit(size_t bytes);
 
 #endif

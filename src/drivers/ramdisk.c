@@ -137,5 +137,9 @@ int ramdisk_load(struct blkdev *dev, uint64_t off, const void *buf, size_t len)
     kmutex_lock(&rd->lock);
     int err = rd->pages ? rd_copy(rd, true, (uint8_t *)buf, off, len) : -EIO;
     kmutex_unlock(&rd->lock);
+    /* Changed behind the block layer: the cache must not keep old data. */
+    uint32_t ss = dev->sector_size;
+    if (len)
+        bcache_invalidate(dev, off / ss, (uint32_t)((off + len + ss - 1) / ss - off / ss));
     return err;
 }

@@ -7,6 +7,8 @@
  *   blk_submit()  checks it against its device (range, count, buffer, op,
  *                 read-only), and for a partition wraps it in a child request
  *                 shifted onto the parent disk (checked again there);
+ *   bcache        (src/fs/bcache.c) serves a disk's read from memory, or
+ *                 enlarges it, or lets it through (blk__drv_start);
  *   driver        gets the request through ops->submit and, later, from any
  *                 context (its IRQ handler typically), calls blk_complete();
  *   blk_complete  queues the request for the completion thread and wakes it;
@@ -35,6 +37,8 @@
 #include <adros/spinlock.h>
 #include <adros/string.h>
 #include <adros/sync.h>
+
+#include "blk_int.h"
 
 /* The registry.  reg_lock must be held to walk or change `devices`, and
  * to change a device's registered, gone or active fields (see blk.h). */
@@ -213,6 +217,8 @@ void blk_unregister(struct blkdev *dev)
     detach_partitions_locked(dev, &out);
     spin_unlock_irqrestore(&reg_lock, f);
     klog(LOG_INFO, "blk: %s: gone\n", dev->name);
+    if (!dev->parent)
+        bcache__gone(dev); /* after `gone` is set: nothing is cached for it again */
     /* Nobody enters submit any more (start() tests `gone` under reg_lock);
      * wait for those inside.  One CPU: with interrupts off, nothing can
      * change `active` between the test and the sleep. */
@@ -500,6 +506,7 @@ static int start(struct blk_request *req)
     req->status = 0;
     req->bytes_done = 0;
     req->drv = NULL;
+    req->bc_flags = 0;
     req->submit_ns = clock_gettime_ns();
     struct blkdev *dev = req->dev;
     int err;
@@ -521,6 +528,13 @@ static int start(struct blk_request *req)
             kfree(c);
         return err;
     }
+    return bcache__start(req);
+}
+
+int blk__drv_start(struct blk_request *req)
+{
+    struct blkdev *dev = req->dev;
+    int err;
     /* Into the driver only while the device is there; blk_unregister
      * waits for every thread counted in `active`. */
     irqflags_t f = spin_lock_irqsave(&reg_lock);
@@ -530,16 +544,36 @@ static int start(struct blk_request *req)
     spin_unlock_irqrestore(&reg_lock, f);
     if (gone)
         return -EIO;
+    /* req may be finished and freed as soon as submit has it. */
+    uint64_t rbytes = req->op == BLK_READ ? (uint64_t)req->count * dev->sector_size : 0;
     err = dev->ops->submit(dev, req);
     f = spin_lock_irqsave(&reg_lock);
     if (--dev->active == 0 && dev->gone)
         waitq_wake_all(&dev->idle);
     spin_unlock_irqrestore(&reg_lock, f);
+    f = spin_lock_irqsave(&done_lock);
     if (err) {
-        f = spin_lock_irqsave(&done_lock);
         dev->stats.errors++;
-        spin_unlock_irqrestore(&done_lock, f);
+    } else if (rbytes) {
+        dev->stats.disk_reads++;
+        dev->stats.disk_read_bytes += rbytes;
     }
+    spin_unlock_irqrestore(&done_lock, f);
+    return err;
+}
+
+int blk__submit_internal(struct blk_request *r)
+{
+    list_init(&r->node);
+    r->status = 0;
+    r->bytes_done = 0;
+    r->drv = NULL;
+    r->parent_req = NULL;
+    r->submit_ns = clock_gettime_ns();
+    struct blkdev *dev = blk_ref(r->dev); /* until done() has returned */
+    int err = blk__drv_start(r);
+    if (err)
+        blk_put(dev);
     return err;
 }
 
@@ -573,6 +607,8 @@ void blk_complete(struct blk_request *req, int status, size_t bytes_done)
 
 static void account(struct blk_request *req)
 {
+    if (req->bc_flags & BLK__INTERNAL)
+        return; /* the cache's own read: counted as disk_reads only */
     struct blk_stats *s = &req->dev->stats;
     uint64_t lat = clock_gettime_ns() - req->submit_ns;
     irqflags_t f = spin_lock_irqsave(&done_lock);
@@ -598,6 +634,8 @@ static void account(struct blk_request *req)
 static void finish(struct blk_request *req)
 {
     account(req);
+    if (!req->dev->parent)
+        bcache__finish(req);
     struct blk_request *parent = req->parent_req;
     if (parent) {
         parent->status = req->status;
@@ -622,8 +660,39 @@ void blk_get_stats(struct blkdev *dev, struct blk_stats *out)
 
 static void sync_done(struct blk_request *req) { ksem_up(req->priv); }
 
+/* Counts a read served by blk_read_cached on dev (and its disk, as a
+ * partition's child request would be). */
+static void account_cached(struct blkdev *dev, size_t bytes)
+{
+    irqflags_t f = spin_lock_irqsave(&done_lock);
+    for (struct blkdev *d = dev; d; d = d->parent) {
+        d->stats.reads++;
+        d->stats.read_bytes += bytes;
+    }
+    spin_unlock_irqrestore(&done_lock, f);
+}
+
+int blk_read_cached(struct blkdev *dev, uint64_t sector, uint32_t count, void *buf)
+{
+    struct blk_request r = { .dev = dev, .op = BLK_READ, .sector = sector, .count = count, .buf = buf,
+                             .done = sync_done };
+    int err = check(&r);
+    if (err)
+        return err;
+    struct blkdev *disk = dev->parent ? dev->parent : dev;
+    if (!bcache__lookup(disk, sector + (dev->parent ? dev->start : 0), count, buf))
+        return -EAGAIN;
+    account_cached(dev, (size_t)count * dev->sector_size);
+    return 0;
+}
+
 static int sync_io(struct blkdev *dev, enum blk_op op, uint64_t sector, uint32_t count, void *buf)
 {
+    if (op == BLK_READ) {
+        int e = blk_read_cached(dev, sector, count, buf);
+        if (e != -EAGAIN)
+            return e;
+    }
     ksem_t sem;
     ksem_init(&sem, 0);
     struct blk_request req = { .dev = dev, .op = op, .sector = sector, .count = count, .buf = buf,

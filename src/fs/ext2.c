@@ -7,6 +7,17 @@
  * cached: each lookup makes a fresh one holding a copy of the inode (the
  * file system is read-only, so copies never go stale).
  *
+ * Lookups go through a name cache per mount: the first lookup in a
+ * directory reads all of its entries (ext2_dir_next) into a hash table of
+ * (directory inode, name) -> inode, so later lookups in it, found or not,
+ * are answered from memory: walking a directory of n files costs one scan,
+ * not n.  The mount is read-only and its claim keeps every writer away, so
+ * entries never go stale and nothing has to invalidate them (a writable
+ * driver would drop a directory's entries on create, unlink and rename).
+ * Bounded: at most NC_MAX entries; a fill that would pass half of that
+ * starts from an empty cache; a directory larger than the cache is cached
+ * in part, and its misses are looked up on the disk (ext2_lookup).
+ *
  * Every failure caused by the disk's contents is logged once with the
  * engine's reason and returned as -EIO (or -EINVAL at mount).
  *
@@ -31,6 +42,17 @@ struct cblock {
     uint8_t *data;
 };
 
+#define NC_BUCKETS 1024
+#define NC_MAX 16384   /* entries per mount */
+#define NC_DIRS 64     /* directories known to be cached whole */
+
+struct ncent {
+    struct ncent *next;
+    uint32_t dir, ino;
+    uint8_t len;
+    char name[];       /* len bytes, not NUL-terminated */
+};
+
 struct e2mount {
     struct ext2_fs fs;         /* immutable after mount (but why/why_num: racy, logging only) */
     struct ext2_io io;
@@ -40,6 +62,11 @@ struct e2mount {
     struct cblock cache[CACHE_BLOCKS];
     uint64_t clock;
     kmutex_t log_lock;         /* keeps a reason and its message together */
+    kmutex_t nc_lock;          /* protects the name cache: */
+    struct ncent *nc[NC_BUCKETS];
+    size_t nc_count;
+    uint32_t nc_whole[NC_DIRS]; /* directories whose every entry is cached (0: free slot) */
+    unsigned nc_next;          /* nc_whole slot to reuse next */
 };
 
 struct e2vnode {
@@ -143,6 +170,101 @@ static int get_vnode(struct mount *mp, uint32_t ino, void *scratch, struct vnode
     return 0;
 }
 
+/* ---- the name cache (see the top of the file); nc_lock held ---- */
+
+static uint32_t nc_hash(uint32_t dir, const char *name, size_t len)
+{
+    uint32_t h = 2166136261u ^ dir;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h % NC_BUCKETS;
+}
+
+static struct ncent *nc_find(struct e2mount *m, uint32_t dir, const char *name, size_t len)
+{
+    for (struct ncent *e = m->nc[nc_hash(dir, name, len)]; e; e = e->next)
+        if (e->dir == dir && e->len == len && memcmp(e->name, name, len) == 0)
+            return e;
+    return NULL;
+}
+
+static void nc_clear(struct e2mount *m)
+{
+    for (unsigned i = 0; i < NC_BUCKETS; i++) {
+        while (m->nc[i]) {
+            struct ncent *e = m->nc[i];
+            m->nc[i] = e->next;
+            kfree(e);
+        }
+    }
+    m->nc_count = 0;
+    memset(m->nc_whole, 0, sizeof(m->nc_whole));
+}
+
+static bool nc_is_whole(struct e2mount *m, uint32_t dir)
+{
+    for (unsigned i = 0; i < NC_DIRS; i++)
+        if (m->nc_whole[i] == dir)
+            return true;
+    return false;
+}
+
+/* Reads every entry of dir into the cache; marks it whole when all fit. */
+static void nc_fill(struct e2mount *m, const struct ext2_inode *in, uint32_t dir, void *scratch)
+{
+    if (m->nc_count > NC_MAX / 2)
+        nc_clear(m);
+    struct ext2_dirent *de = kmalloc(sizeof(*de));
+    if (!de)
+        return;
+    uint64_t pos = 0;
+    bool whole = true;
+    int r;
+    while ((r = ext2_dir_next(&m->fs, in, &pos, de, scratch)) == 1) {
+        if (de->ino == 0 || nc_find(m, dir, de->name, de->namelen))
+            continue;
+        struct ncent *e = m->nc_count < NC_MAX ? kmalloc(sizeof(*e) + de->namelen) : NULL;
+        if (!e) {
+            whole = false;
+            break;
+        }
+        e->dir = dir;
+        e->ino = de->ino;
+        e->len = de->namelen;
+        memcpy(e->name, de->name, de->namelen);
+        uint32_t h = nc_hash(dir, de->name, de->namelen);
+        e->next = m->nc[h];
+        m->nc[h] = e;
+        m->nc_count++;
+    }
+    kfree(de);
+    if (r == 0 && whole) {
+        m->nc_whole[m->nc_next] = dir;
+        m->nc_next = (m->nc_next + 1) % NC_DIRS;
+    }
+}
+
+/* 0 and *ino, -ENOENT (the directory is cached whole), or 1: not known
+ * here, look on the disk. */
+static int nc_lookup(struct e2mount *m, struct vnode *dirvp, const char *name, uint32_t *ino, void *scratch)
+{
+    size_t len = strlen(name);
+    uint32_t dir = (uint32_t)dirvp->ino;
+    if (dirvp->type != VDIR || len == 0 || len > 255)
+        return 1;
+    kmutex_lock(&m->nc_lock);
+    struct ncent *e = nc_find(m, dir, name, len);
+    if (!e && !nc_is_whole(m, dir)) {
+        nc_fill(m, IN(dirvp), dir, scratch);
+        e = nc_find(m, dir, name, len);
+    }
+    int r = e ? 0 : nc_is_whole(m, dir) ? -ENOENT : 1;
+    if (e)
+        *ino = e->ino;
+    kmutex_unlock(&m->nc_lock);
+    return r;
+}
+
 static int e2_lookup(struct vnode *dir, const char *name, struct vnode **out)
 {
     struct e2mount *m = E2M(dir);
@@ -150,7 +272,9 @@ static int e2_lookup(struct vnode *dir, const char *name, struct vnode **out)
     if (!s)
         return -ENOMEM;
     uint32_t ino;
-    int err = ext2_lookup(&m->fs, IN(dir), name, &ino, s);
+    int err = nc_lookup(m, dir, name, &ino, s);
+    if (err == 1)
+        err = ext2_lookup(&m->fs, IN(dir), name, &ino, s);
     if (err)
         err = report(m, err, "looking up a name");
     else
@@ -239,6 +363,7 @@ static const struct vnode_ops ext2_vops = {
 
 static void free_mount(struct e2mount *m)
 {
+    nc_clear(m);
     for (int i = 0; i < CACHE_BLOCKS; i++)
         kfree(m->cache[i].data);
     blk_unclaim(&m->claim);
@@ -266,6 +391,7 @@ static int e2_mount(struct mount *mp, const char *source, struct vnode **rootp)
     m->dev = dev;
     kmutex_init(&m->cache_lock, "ext2-cache");
     kmutex_init(&m->log_lock, "ext2-log");
+    kmutex_init(&m->nc_lock, "ext2-names");
     m->io.read = e2_io_read;
     m->io.ctx = m;
     err = ext2_mount(&m->fs, &m->io, dev->nsectors * dev->sector_size);

@@ -1,6 +1,10 @@
 /* librumpuser_adros, block I/O: rumpuser_bio.
  *
- * rumpuser_bio returns at once.  On a block device the request goes to the
+ * rumpuser_bio returns at once.  A read of a block device that the block
+ * cache holds whole (blk_read_cached) is copied and completed before
+ * rumpuser_bio returns, in the caller's thread (which holds the rump CPU,
+ * as biodone expects): no thread hop, no context switch.  Otherwise, on
+ * a block device the request goes to the
  * block layer's asynchronous interface (blk_submit); on a VFS file it is
  * queued for the completion thread, which does the I/O.  Either way the
  * rump kernel's biodone callback runs later, exactly once, in the
@@ -186,6 +190,14 @@ void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_bio
     if ((uint64_t)off % ss || dlen % ss) {
         b->error = EINVAL;
         enqueue(b);
+        return;
+    }
+    if (!write && blk_read_cached(rf->blk, (uint64_t)off / ss, (uint32_t)(dlen / ss), data) == 0) {
+        /* Every block was in the block cache: complete here, no thread
+         * hop (we hold the rump CPU, as biodone expects). */
+        kfree(b);
+        biodone(donearg, dlen, 0);
+        file_done(rf);
         return;
     }
     b->req.dev = rf->blk;

@@ -16,10 +16,14 @@ static void lsblk_one(struct blkdev *d, void *arg)
     c->n++;
     if (c->stats) {
         const struct blk_stats *s = &d->stats;
-        shell_printf("%-8s %8llu reads %10llu B  %8llu writes %10llu B  %6llu flushes %4llu errors\n", d->name,
+        shell_printf("%-8s %8llu reads %10llu B  %8llu writes %10llu B  %6llu flushes %4llu errors", d->name,
                      (unsigned long long)s->reads, (unsigned long long)s->read_bytes,
                      (unsigned long long)s->writes, (unsigned long long)s->write_bytes,
                      (unsigned long long)s->flushes, (unsigned long long)s->errors);
+        if (!d->parent)
+            shell_printf("  %8llu disk reads %10llu B", (unsigned long long)s->disk_reads,
+                         (unsigned long long)s->disk_read_bytes);
+        shell_printf("\n");
         return;
     }
     shell_printf("%-8s %-4s %7s %12llu %5u %-2s %-8s %s\n", d->name, d->parent ? "part" : "disk", size,

@@ -101,6 +101,7 @@ static int read_mode(struct ktest *t, struct blkdev *dev, enum ata_mode m, uint6
     struct ata_info before, after;
     ata_get_info(dev, &before);
     KT_EXPECT_EQ(t, ata_set_mode(dev, m), 0);
+    bcache_drop(dev); /* from the drive in this mode, not the block cache */
     int err = blk_read(dev, s, n, buf);
     ata_get_info(dev, &after);
     ata_set_mode(dev, ATA_MODE_AUTO);
@@ -465,6 +466,8 @@ static void ata_seq_read_bench(void)
     if (!buf)
         return;
     static const uint32_t sizes[] = { 4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB };
+    /* The drive and its driver, not the block cache: off meanwhile. */
+    size_t cache = bcache_set_limit(0);
     for (int m = 0; m < 2; m++) {
         enum ata_mode mode = m ? ATA_MODE_DMA : ATA_MODE_PIO;
         if (mode == ATA_MODE_DMA && !info.dma) {
@@ -474,6 +477,7 @@ static void ata_seq_read_bench(void)
         for (size_t i = 0; i < ARRAY_SIZE(sizes); i++)
             bench_one(d, mode, sizes[i], buf);
     }
+    bcache_set_limit(cache);
     ata_set_mode(d, ATA_MODE_AUTO);
     kfree(buf);
 }

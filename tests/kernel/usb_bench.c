@@ -3,8 +3,9 @@
  * boot, through the same block layer: 32 MiB read with 64 KiB requests,
  * the next 32 MiB with 1 MiB requests, then 32 MiB written with 1 MiB
  * requests and a flush (timed with the flush).  Each configuration reads
- * a region of the disk no other one touched (cold, whatever caches above
- * the device).  Disks: sd0 and hda, each at least 96 MiB. */
+ * a region of the disk no other one touched, with the block cache off
+ * (the device path, as the raw ATA benchmark).  Disks: sd0 and hda, each
+ * at least 96 MiB. */
 #include <adros/blk.h>
 #include <adros/clock.h>
 #include <adros/kprintf.h>
@@ -40,6 +41,7 @@ static void bench_usb_seq(void)
     uint8_t *buf = kmalloc_aligned(1u << 20, 4096);
     if (!buf)
         return;
+    size_t cache = bcache_set_limit(0);
     for (uint32_t i = 0; i < (1u << 20); i++)
         buf[i] = (uint8_t)(i * 7 + 3);
     static const char *const devs[] = { "sd0", "hda" };
@@ -55,6 +57,7 @@ static void bench_usb_seq(void)
         one(d, "write", true, 1u << 20, 2ull * REGION, buf);
         blk_put(d);
     }
+    bcache_set_limit(cache);
     kfree(buf);
 }
 KBENCH(usb_seq, bench_usb_seq);
