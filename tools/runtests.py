@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
@@ -128,6 +129,25 @@ def run_host_tests(res, build, sel):
             res.fail(f"host/{name}", "ran no tests")
 
 
+_prepare_lock = threading.Lock()
+_prepared = {}  # prepare function -> None (done) or the exception it raised
+
+
+def _prepare_once(fn, build):
+    """Boots run in parallel and several share one image generator: each
+    generator runs once, under a lock, before the first boot that needs it
+    (a second run would rewrite an image another QEMU is reading)."""
+    with _prepare_lock:
+        if fn not in _prepared:
+            try:
+                fn(build)
+                _prepared[fn] = None
+            except Exception as e:
+                _prepared[fn] = e
+        if _prepared[fn] is not None:
+            raise _prepared[fn]
+
+
 def run_boot(spec, build):
     """Runs one boot of the plan; returns a Result."""
     res = Result(spec["name"])
@@ -140,7 +160,7 @@ def run_boot(spec, build):
         return res
     if spec.get("prepare"):
         try:
-            spec["prepare"](build)
+            _prepare_once(spec["prepare"], build)
         except Exception as e:  # a broken image generator is a failure, not a crash
             res.fail(spec["name"], f"preparing the boot failed: {e}")
             return res
