@@ -22,6 +22,7 @@
  * calls blk_unregister(), which fails new requests; the worker drains its
  * queue with -EIO, closes the descriptor and exits. */
 #include <adros/blk.h>
+#include <adros/cmdline.h>
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/init.h>
@@ -134,13 +135,21 @@ struct usbdisk {
     kcond_t cv;
     struct list_node queue; /* of blk_request.node */
     bool stop;
-    bool seen;              /* watcher: in NetBSD's list this round */
+    /* The request NetBSD is working on (lock): the worker's, until it
+     * finishes it or the watcher gives up on it (see "Stuck transfers"). */
+    struct blk_request *cur;
+    uint64_t cur_since;     /* monotonic ns */
+    bool wedged;            /* a transfer outlived usb.timeout: fail fast */
+    uint8_t *bounce;        /* max_xfer bytes: NetBSD's data goes here */
 };
 
 static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "usbdisks"); /* disks[], stats */
 static struct usbdisk *disks[MAX_DISKS];
 static struct usb_disk_stats dstats;
 static int32_t sd_cmajor = -1, usb_cmajor = -1;
+
+KOPTION(usb_timeout, "usb.timeout", "usb.timeout=<s>: a USB disk transfer NetBSD has not finished after this long fails with EIO (default 30)");
+static uint64_t io_timeout_ns;
 
 static int map_err(int r)
 {
@@ -161,6 +170,28 @@ static int map_err(int r)
  * Measured with QEMU's pci-ohci; fixed in later NetBSD. */
 static uint32_t max_xfer = 64 * 1024;
 
+/* Stuck transfers.  A USB stick pulled out while NetBSD has a transfer
+ * outstanding on it is, under QEMU, never answered (a real controller
+ * reports a transaction error at once): NetBSD's umass then resets a
+ * device that is not there, step by step on 5 s timeouts, while the SCSI
+ * layer retries, and the disk goes away minutes later.  So AdrOS does not
+ * wait for NetBSD: the watcher fails a transfer that has run longer than
+ * usb.timeout with -EIO, and every request after it while the disk is
+ * wedged, until NetBSD gives the worker back (then the disk works again,
+ * or NetBSD has detached it).  The worker hands NetBSD only its own bounce
+ * buffer, never the requester's, so a transfer that ends after its request
+ * was given up writes nowhere that matters. */
+static void ud_finish(struct usbdisk *d, struct blk_request *req, int status, size_t bytes)
+{
+    kmutex_lock(&d->lock);
+    bool mine = d->cur == req; /* else the watcher gave it up already */
+    d->cur = NULL;
+    d->wedged = false;         /* NetBSD answered: the disk works again */
+    kmutex_unlock(&d->lock);
+    if (mine)
+        blk_complete(req, status, bytes);
+}
+
 static void ud_do(struct usbdisk *d, struct blk_request *req)
 {
     uint64_t off = req->sector * d->blk.sector_size;
@@ -174,12 +205,23 @@ static void ud_do(struct usbdisk *d, struct blk_request *req)
         while (done < len) {
             size_t chunk = MIN(len - done, (size_t)max_xfer);
             uint8_t *p = (uint8_t *)req->buf + done;
-            if (req->op == BLK_READ)
-                USBCALL(n, rump___sysimpl_pread(d->fd, p, chunk, (int64_t)(off + done)));
-            else
-                USBCALL(n, rump___sysimpl_pwrite(d->fd, p, chunk, (int64_t)(off + done)));
+            if (req->op == BLK_READ) {
+                USBCALL(n, rump___sysimpl_pread(d->fd, d->bounce, chunk, (int64_t)(off + done)));
+            } else {
+                memcpy(d->bounce, p, chunk);
+                USBCALL(n, rump___sysimpl_pwrite(d->fd, d->bounce, chunk, (int64_t)(off + done)));
+            }
             if (n <= 0)
                 break;
+            kmutex_lock(&d->lock);
+            bool mine = d->cur == req; /* not given up: req->buf is still the requester's */
+            if (mine && req->op == BLK_READ)
+                memcpy(p, d->bounce, (size_t)n);
+            kmutex_unlock(&d->lock);
+            if (!mine) {
+                ud_finish(d, req, -EIO, 0);
+                return;
+            }
             done += (size_t)n;
             if ((size_t)n != chunk)
                 break; /* past NetBSD's end of the medium */
@@ -193,11 +235,37 @@ static void ud_do(struct usbdisk *d, struct blk_request *req)
     }
     }
     if (n < 0)
-        blk_complete(req, map_err((int)n), done);
+        ud_finish(d, req, map_err((int)n), done);
     else if (done != len)
-        blk_complete(req, -EIO, done);
+        ud_finish(d, req, -EIO, done);
     else
-        blk_complete(req, 0, len);
+        ud_finish(d, req, 0, len);
+}
+
+/* The watcher's check: gives up on a transfer older than usb.timeout, and
+ * on the requests queued behind it (the worker is stuck in NetBSD). */
+static void ud_check_stuck(struct usbdisk *d)
+{
+    struct list_node failed;
+    list_init(&failed);
+    kmutex_lock(&d->lock);
+    struct blk_request *req = NULL;
+    if (d->cur && clock_gettime_ns() - d->cur_since > io_timeout_ns) {
+        req = d->cur;
+        d->cur = NULL;
+        if (!d->wedged)
+            klog(LOG_ERR, "usb: sd%d: a transfer has not finished after %llu s: failing it and what follows "
+                          "(EIO) until NetBSD answers\n", d->unit, (unsigned long long)(io_timeout_ns / NSEC_PER_SEC));
+        d->wedged = true;
+    }
+    if (d->wedged)
+        while (!list_empty(&d->queue))
+            list_push_back(&failed, list_pop_front(&d->queue));
+    kmutex_unlock(&d->lock);
+    if (req)
+        blk_complete(req, -EIO, 0);
+    while (!list_empty(&failed))
+        blk_complete(list_entry(list_pop_front(&failed), struct blk_request, node), -EIO, 0);
 }
 
 static void *ud_worker(void *arg)
@@ -212,7 +280,14 @@ static void *ud_worker(void *arg)
         if (!n)
             break; /* stopped and drained */
         struct blk_request *req = list_entry(n, struct blk_request, node);
-        if (d->stop)
+        kmutex_lock(&d->lock);
+        bool fail = d->stop || d->wedged;
+        if (!fail) {
+            d->cur = req;
+            d->cur_since = clock_gettime_ns();
+        }
+        kmutex_unlock(&d->lock);
+        if (fail)
             blk_complete(req, -EIO, 0);
         else
             ud_do(d, req);
@@ -228,7 +303,7 @@ static int ud_submit(struct blkdev *dev, struct blk_request *req)
 {
     struct usbdisk *d = container_of(dev, struct usbdisk, blk);
     kmutex_lock(&d->lock);
-    if (d->stop) {
+    if (d->stop || d->wedged) {
         kmutex_unlock(&d->lock);
         return -EIO;
     }
@@ -240,7 +315,12 @@ static int ud_submit(struct blkdev *dev, struct blk_request *req)
 
 static const struct blkdev_ops ud_ops = { .submit = ud_submit };
 
-static void ud_release(struct blkdev *dev) { kfree(container_of(dev, struct usbdisk, blk)); }
+static void ud_release(struct blkdev *dev)
+{
+    struct usbdisk *d = container_of(dev, struct usbdisk, blk);
+    kfree(d->bounce);
+    kfree(d);
+}
 
 /* Trims the blanks SCSI pads its identity strings with. */
 static void scsi_str(char *out, const uint8_t *in, size_t n)
@@ -313,6 +393,12 @@ static void disk_attach(int unit)
         return;
     }
     d->unit = unit;
+    d->bounce = kmalloc_aligned(64 * 1024, 4096);
+    if (!d->bounce) {
+        klog(LOG_ERR, "usb: sd%d: out of memory\n", unit);
+        kfree(d);
+        return;
+    }
     kmutex_init(&d->lock, "usbdisk");
     kcond_init(&d->cv);
     list_init(&d->queue);
@@ -324,6 +410,7 @@ static void disk_attach(int unit)
     }
     if (d->fd < 0) {
         klog(LOG_ERR, "usb: sd%d: cannot open %s: %s\n", unit, path, strerror(d->fd));
+        kfree(d->bounce);
         kfree(d);
         return;
     }
@@ -337,6 +424,7 @@ static void disk_attach(int unit)
         klog(LOG_WARN, "usb: sd%d: no usable medium (sector size %u, %lld bytes: %s)\n", unit, ssize,
              (long long)bytes, strerror(r1 < 0 ? r1 : r2 < 0 ? r2 : -EIO));
         USBCALL(r, rump___sysimpl_close(d->fd));
+        kfree(d->bounce);
         kfree(d);
         return;
     }
@@ -351,6 +439,7 @@ static void disk_attach(int unit)
     if ((r = blk_register(&d->blk)) < 0) {
         klog(LOG_ERR, "usb: sd%d: cannot register the disk: %s\n", unit, strerror(r));
         USBCALL(r, rump___sysimpl_close(d->fd));
+        kfree(d->bounce);
         kfree(d);
         return;
     }
@@ -449,6 +538,9 @@ static void *usb_watch(void *arg)
         if (rump__crashed)
             return NULL;
         disks_scan();
+        for (int u = 0; u < MAX_DISKS; u++)
+            if (disks[u])
+                ud_check_stuck(disks[u]);
     }
     return NULL;
 }
@@ -523,6 +615,8 @@ static struct rump_start_hook usb_hook = { "usb", usb_start, NULL };
 
 static int usb_init(void)
 {
+    long t = cmdline_get_int("usb.timeout", 30);
+    io_timeout_ns = (uint64_t)(t > 0 && t < 3600 ? t : 30) * NSEC_PER_SEC;
     rump_start_hook_add(&usb_hook);
     return 0;
 }
