@@ -54,7 +54,7 @@ def make_tree(root, big=True, small=False):
     os.makedirs(root)
     os.mkdir(os.path.join(root, "lost+found"))
     rnd = random.Random(1234)
-    _write(os.path.join(root, "hello.txt"), b"Hello from AdrOS ext2 tests\n")
+    _write(os.path.join(root, "Hello.txt"), b"Hello from AdrOS ext2 tests\n")
     _write(os.path.join(root, "empty"), b"")
     os.makedirs(os.path.join(root, "a/b/c/d/e"))
     _write(os.path.join(root, "a/b/c/d/e/deep.txt"), b"deep\n")
@@ -69,11 +69,11 @@ def make_tree(root, big=True, small=False):
                     12 * 1024 - 1, 12 * 1024, 12 * 1024 + 1, 12 * 4096 - 1, 12 * 4096, 12 * 4096 + 1,
                     (12 + 256) * 1024 - 1, (12 + 256) * 1024, (12 + 256) * 1024 + 1,
                     (12 + 512) * 2048 + 1, (12 + 1024) * 4096 + 1, 3 * MIB + 17})
-    os.mkdir(os.path.join(root, "sizes"))
+    os.mkdir(os.path.join(root, "Sizes"))
     for s in sizes:
         _write(os.path.join(root, "sizes", f"s{s}"), _data(f"size{s}", s))
     # A directory of 1000+ entries (htree-indexed by mke2fs), names of many lengths.
-    os.mkdir(os.path.join(root, "many"))
+    os.mkdir(os.path.join(root, "Many"))
     for i in range(1100):
         name = f"entry{i:04d}" + "x" * rnd.randrange(0, 40)
         _write(os.path.join(root, "many", name), _data(f"m{i}", rnd.randrange(0, 200)))
@@ -340,31 +340,33 @@ if __name__ == "__main__":
 # Each host view (what the image holds, read back from it with the host's
 # tools where there are any) goes beside the image for tools/manifest.sh.
 
-NBFS_VERSION = "1"
+NBFS_VERSION = "2"
 
 
 def _nbfs_tree(root, big):
     """Long names, mixed case, nested directories, odd sizes; with big a
-    20 MiB file.  No uppercase-only 8.3 names: FAT keeps those without a
-    long name, and systems disagree on how to show them (NetBSD lower-cases
-    them, mtools does not)."""
+    20 MiB file.  Every name needs a FAT long name (mixed case, or longer
+    than 8.3): a name that fits 8.3 in one case is stored by mtools (and
+    Linux, Windows) as a short name only, its case in the Windows NT flags,
+    which NetBSD's msdosfs of 2016 ignores (it shows such names upper-case;
+    see README), so the two views would differ by design, not by a bug."""
     if os.path.exists(root):
         shutil.rmtree(root)
-    os.makedirs(os.path.join(root, "Nested Dir/level two/level three/four"))
-    _write(os.path.join(root, "hello.txt"), b"Hello from AdrOS, NetBSD's file systems\n")
-    _write(os.path.join(root, "empty.dat"), b"")
+    os.makedirs(os.path.join(root, "Nested Dir/level two/level three/Four"))
+    _write(os.path.join(root, "Hello.txt"), b"Hello from AdrOS, NetBSD's file systems\n")
+    _write(os.path.join(root, "Empty.dat"), b"")
     _write(os.path.join(root, "A long file name with spaces and MixedCase.text"), _data("lfn", 12345))
-    _write(os.path.join(root, "Nested Dir/level two/level three/four/deep file.bin"), _data("deep", 70000))
-    _write(os.path.join(root, "Nested Dir/readme.md"), b"# nested\n")
+    _write(os.path.join(root, "Nested Dir/level two/level three/Four/deep file.bin"), _data("deep", 70000))
+    _write(os.path.join(root, "Nested Dir/ReadMe.md"), b"# nested\n")
     os.mkdir(os.path.join(root, "empty dir"))
-    os.mkdir(os.path.join(root, "sizes"))
+    os.mkdir(os.path.join(root, "Sizes"))
     for s in (1, 511, 512, 513, 2047, 2048, 2049, 4095, 4096, 4097, 32767, 32768, 32769, 300000):
-        _write(os.path.join(root, "sizes", f"size-{s}.bin"), _data(f"nbsize{s}", s))
-    os.mkdir(os.path.join(root, "many"))
+        _write(os.path.join(root, "Sizes", f"Size-{s}.bin"), _data(f"nbsize{s}", s))
+    os.mkdir(os.path.join(root, "Many"))
     for i in range(60):
-        _write(os.path.join(root, "many", f"entry number {i:03d} of the directory.txt"), _data(f"nbm{i}", i * 53))
+        _write(os.path.join(root, "Many", f"entry number {i:03d} of the directory.txt"), _data(f"nbm{i}", i * 53))
     if big:
-        _write(os.path.join(root, "twenty-mib.bin"), _data("twenty", 20 * MIB))
+        _write(os.path.join(root, "Twenty-MiB.bin"), _data("twenty", 20 * MIB))
 
 
 def _run(cmd, **kw):
@@ -386,6 +388,12 @@ def make_fat(img, kib, bits, tree=None, cluster_sectors=None):
     if tree:
         entries = [os.path.join(tree, e) for e in sorted(os.listdir(tree))]
         _run(["mcopy", "-s", "-m", "-i", img] + entries + ["::/"])
+
+
+def fat_ms_boot_signature(img):
+    """Ends boot sector 2 of a FAT32 image (mkfs.fat: 512-byte sectors,
+    FSInfo in sector 1) with 00 00 55 AA, as Microsoft's format does."""
+    _patch(img, 2 * 512 + 508, ">I", 0x000055AA)
 
 
 def fat_host_view(img, dest):
@@ -449,7 +457,7 @@ def build_nbfs(build):
             iso_tree = os.path.join(out, "tree-iso")
             shutil.rmtree(iso_tree, ignore_errors=True)
             shutil.copytree(small, iso_tree)
-            os.symlink("Nested Dir/readme.md", os.path.join(iso_tree, "link to readme"))
+            os.symlink("Nested Dir/ReadMe.md", os.path.join(iso_tree, "link to readme"))
             _run(["genisoimage", "-quiet", "-R", "-J", "-joliet-long", "-V", "ADROS", "-o",
                   os.path.join(out, "iso.img"), iso_tree])
             iso_host_view(os.path.join(out, "iso.img"), os.path.join(out, "view-iso"))
@@ -457,7 +465,7 @@ def build_nbfs(build):
             ffs_tree = os.path.join(out, "tree-ffs")
             shutil.rmtree(ffs_tree, ignore_errors=True)
             shutil.copytree(small, ffs_tree)
-            os.symlink("hello.txt", os.path.join(ffs_tree, "link"))
+            os.symlink("Hello.txt", os.path.join(ffs_tree, "link"))
             img = os.path.join(out, "ffs.img")
             if os.path.exists(img):
                 os.remove(img)
