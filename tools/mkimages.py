@@ -402,7 +402,8 @@ def fat_host_view(img, dest):
     if os.path.exists(dest):
         shutil.rmtree(dest)
     os.makedirs(dest)
-    _run(["mcopy", "-s", "-n", "-m", "-i", img, "::*", dest + "/"])
+    if _run(["mdir", "-b", "-i", img, "::/"]).strip():  # an empty root: nothing to copy
+        _run(["mcopy", "-s", "-n", "-m", "-i", img, "::*", dest + "/"])
     return dest
 
 
