@@ -16,6 +16,10 @@ tools/manifest.sh can list the tree for comparison:
 Hostile images: copies of a small good image with one thing broken each (see
 CORRUPTIONS); every one must make the manifest fail cleanly.
 
+Images of NetBSD's other file systems for tools/plan_fsdetect.py (FAT12/16/
+32, ISO 9660, FFS, a corrupt FAT boot sector, a blank disk) and the host's
+view of each: build_nbfs(<build>), under <build>/nbfs/.
+
 Everything is deterministic (fixed seeds) and takes a few seconds.
 """
 import fcntl
@@ -54,7 +58,7 @@ def make_tree(root, big=True, small=False):
     os.makedirs(root)
     os.mkdir(os.path.join(root, "lost+found"))
     rnd = random.Random(1234)
-    _write(os.path.join(root, "Hello.txt"), b"Hello from AdrOS ext2 tests\n")
+    _write(os.path.join(root, "hello.txt"), b"Hello from AdrOS ext2 tests\n")
     _write(os.path.join(root, "empty"), b"")
     os.makedirs(os.path.join(root, "a/b/c/d/e"))
     _write(os.path.join(root, "a/b/c/d/e/deep.txt"), b"deep\n")
@@ -69,11 +73,11 @@ def make_tree(root, big=True, small=False):
                     12 * 1024 - 1, 12 * 1024, 12 * 1024 + 1, 12 * 4096 - 1, 12 * 4096, 12 * 4096 + 1,
                     (12 + 256) * 1024 - 1, (12 + 256) * 1024, (12 + 256) * 1024 + 1,
                     (12 + 512) * 2048 + 1, (12 + 1024) * 4096 + 1, 3 * MIB + 17})
-    os.mkdir(os.path.join(root, "Sizes"))
+    os.mkdir(os.path.join(root, "sizes"))
     for s in sizes:
         _write(os.path.join(root, "sizes", f"s{s}"), _data(f"size{s}", s))
     # A directory of 1000+ entries (htree-indexed by mke2fs), names of many lengths.
-    os.mkdir(os.path.join(root, "Many"))
+    os.mkdir(os.path.join(root, "many"))
     for i in range(1100):
         name = f"entry{i:04d}" + "x" * rnd.randrange(0, 40)
         _write(os.path.join(root, "many", name), _data(f"m{i}", rnd.randrange(0, 200)))
@@ -325,13 +329,6 @@ def corruption_what(name):
     return _corruptions()[name][0]
 
 
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: mkimages.py <build>", file=sys.stderr)
-        sys.exit(2)
-    print(build_all(sys.argv[1]))
-
-
 # ---- images of the other file systems NetBSD mounts (tools/plan_fsdetect.py) ----
 #
 # Made with the host's tools from trees made here: FAT12/16/32 (mkfs.fat and
@@ -474,3 +471,11 @@ def build_nbfs(build):
         with open(stamp, "w") as f:
             f.write(want)
         return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print("usage: mkimages.py <build>", file=sys.stderr)
+        sys.exit(2)
+    print(build_all(sys.argv[1]))
+
