@@ -4,8 +4,10 @@ named: FAT12/16/32 (msdos), ISO 9660 (cd9660), FFS (ffs), next to ext2
 
   fsdetect-manifest-<fs>  manifest=rump:<dev> (detected) equals
                           tools/manifest.sh on the host's view of the image
-                          (mcopy / xorriso extraction; FFS: the tree makefs
-                          was given, no host tool reads FFS)
+                          (mcopy / xorriso extraction; FFS and ext2: the
+                          tree the image was made from), for FAT32 (with a
+                          20 MiB file), FAT16, FAT12, ISO 9660 (Rock Ridge,
+                          Joliet), FFS (UFS1) and ext2 (revision 0)
   fsdetect-detect         a shell script: detection per disk, `mount`'s
                           listing, a corrupt FAT boot sector and a blank
                           disk refused with a clear message, -o fs= and
@@ -86,23 +88,26 @@ def _compare_manifest(view, detected):
     return check
 
 
-# (image, host view, what detection calls it, timeout)
+# (image, host view, what detection calls it, timeout); paths relative to
+# <build>/nbfs.
 MANIFESTS = {
+    "ext2": ("../fsimg/rev0.img", "../fsimg/tree-small", "ext2", 180),
     "fat32": ("fat32.img", "view-fat32", "FAT32", 420),
     "fat16": ("fat16.img", "view-fat16", "FAT16", 180),
     "fat12": ("fat12.img", "view-fat12", "FAT12", 180),
     "iso": ("iso.img", "view-iso", "ISO 9660", 180),
     "ffs": ("ffs.img", "tree-ffs", "FFS", 180),
 }
-TOOLS = {"fat32": ("mkfs.fat", "mcopy"), "fat16": ("mkfs.fat", "mcopy"), "fat12": ("mkfs.fat", "mcopy"),
+TOOLS = {"ext2": ("mke2fs",), "fat32": ("mkfs.fat", "mcopy"), "fat16": ("mkfs.fat", "mcopy"), "fat12": ("mkfs.fat", "mcopy"),
          "iso": ("genisoimage", "xorriso"), "ffs": ("makefs",)}
 
 
 def _prepare(build):
+    mkimages.build_all(build)
     mkimages.build_nbfs(build)
 
 
-def manifest_boots(build, attach=ata, dev="hda", prefix="fsdetect"):
+def manifest_boots(build, attach=ata, dev="hda", prefix="fsdetect", extra=()):
     d = os.path.join(build, "nbfs")
     out = []
     for fs, (img, view, what, timeout) in MANIFESTS.items():
@@ -113,7 +118,7 @@ def manifest_boots(build, attach=ata, dev="hda", prefix="fsdetect"):
                         " (tools/deps.sh)", "tests": [f"manifest=rump:{dev} on {what} equals the host's view"]})
             continue
         out.append({"name": name, "cmdline": f"manifest=rump:{dev}", "timeout": timeout, "prepare": _prepare,
-                    "disks": [attach(os.path.join(d, img), 0, False)],
+                    "disks": [attach(os.path.join(d, img), 0, False)], "extra": list(extra),
                     "check": _compare_manifest(os.path.join(d, view), what)})
     return out
 
@@ -175,7 +180,7 @@ def _check_detect(names):
     return check
 
 
-def detect_boot(build, attach=ata, names=ATA_NAMES, prefix="fsdetect"):
+def detect_boot(build, attach=ata, names=ATA_NAMES, prefix="fsdetect", extra=()):
     d = os.path.join(build, "nbfs")
     name = f"{prefix}-detect"
     missing = mkimages.have_tools("mkfs.fat", "mcopy", "genisoimage", "xorriso")
@@ -184,7 +189,7 @@ def detect_boot(build, attach=ata, names=ATA_NAMES, prefix="fsdetect"):
                 "tests": ["detection, clear refusals, -o fs= and -o ro"]}
     imgs = ["fat16.img", "iso.img", "fatbad.img", "blank.img"]
     return {"name": name, "cmdline": f'run="{detect_script(names)}"', "timeout": 180, "prepare": _prepare,
-            "disks": [attach(os.path.join(d, img), i, False) for i, img in enumerate(imgs)],
+            "disks": [attach(os.path.join(d, img), i, False) for i, img in enumerate(imgs)], "extra": list(extra),
             "check": _check_detect(names)}
 
 
@@ -267,7 +272,7 @@ def _check_fat_written(img):
     return post
 
 
-def write_boot(build, attach=ata, dev="hda", prefix="fsdetect"):
+def write_boot(build, attach=ata, dev="hda", prefix="fsdetect", extra=()):
     name = f"{prefix}-fat-write"
     missing = mkimages.have_tools("mkfs.fat", "mcopy", "fsck.fat")
     if missing:
@@ -275,14 +280,22 @@ def write_boot(build, attach=ata, dev="hda", prefix="fsdetect"):
                 "tests": ["rumpfat", "fsck.fat -n clean", "mcopy reads back what rump wrote"]}
     img = os.path.join(build, "nbfs", f"{prefix}-write.img")
     return {"name": name, "cmdline": f"ktest=rumpfat fatdev={dev}", "timeout": 600, "prepare": _prepare_write(img),
-            "disks": [attach(img, 0, True)], "post": [_check_fat_written(img)]}
+            "disks": [attach(img, 0, True)], "extra": list(extra), "post": [_check_fat_written(img)]}
 
 
-def boots_for(build, attach=ata, names=ATA_NAMES, prefix="fsdetect"):
-    """Every boot of this plan with disks attached by attach and known to
-    AdrOS by names (names[0] for the one-disk boots)."""
-    return manifest_boots(build, attach, names[0], prefix) + [detect_boot(build, attach, names, prefix),
-                                                               write_boot(build, attach, names[0], prefix)]
+def boots_for(build, attach=ata, names=ATA_NAMES, prefix="fsdetect", extra=()):
+    """Every boot of this plan with disks attached by attach(path, index,
+    writable) and known to AdrOS by names (names[0] for the one-disk boots;
+    the detection boot uses four), extra QEMU arguments added to each (a
+    USB host controller, say).  For USB disks, for example:
+
+        def usb(path, i, writable):
+            return ["-drive", f"if=none,id=u{i},file={path},format=raw" + ("" if writable else ",snapshot=on"),
+                    "-device", f"usb-storage,bus=ehci.0,drive=u{i}"]
+        boots_for(build, usb, ["sd0", "sd1", "sd2", "sd3"], "usb-fs", ["-device", "usb-ehci,id=ehci"])
+    """
+    return manifest_boots(build, attach, names[0], prefix, extra) + [
+        detect_boot(build, attach, names, prefix, extra), write_boot(build, attach, names[0], prefix, extra)]
 
 
 def boots(build):
