@@ -788,7 +788,7 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         else if (fs < 0)
             klog(LOG_ERR, "rump: mount: %s: reading its first sectors failed: %s\n", dev, strerror(fs));
         else
-            klog(LOG_INFO, "rump: %s: %s found, NetBSD's %s serves it\n", dev, what, nbfs[fs].name);
+            klog(LOG_INFO, "rump: %s: %s found (NetBSD's %s)\n", dev, what, nbfs[fs].name);
     }
     blk_put(b);
     if (fs < 0) {
