@@ -125,7 +125,7 @@ def manifest_boots(build, attach=ata, dev="hda", prefix="fsdetect", extra=()):
 
 def detect_script(names):
     """The fsdetect-detect script for disks names[0..3] = FAT16, ISO 9660, a
-    corrupt FAT boot sector, a blank disk.  Six commands fail on purpose."""
+    corrupt FAT boot sector, a blank disk.  Seven commands fail on purpose."""
     a, b, c, dd = names
     return "; ".join([
         "mkdir /a", "mkdir /b", "mkdir /c",
@@ -141,11 +141,13 @@ def detect_script(names):
         "umount /a",
         f"mount -t rump -o fs=ext2fs {a} /a",    # FAIL: named, so no detection: ext2fs refuses FAT
         f"mount -t rump -o fs=msdos,ro {a} /a",  # named and read-only
-        "mount", "cat /a/hello.txt", "umount /a", "umount /b",
+        "mount", "cat /a/hello.txt",
+        "write /a/new no",                       # FAIL: mounted read-only
+        "umount /a", "umount /b",
     ])
 
 
-DETECT_FAILS = 6
+DETECT_FAILS = 7
 
 
 def _check_detect(names):
@@ -172,6 +174,7 @@ def _check_detect(names):
             (r"write: .*read-only file system", "ISO 9660 refuses writes"),
             (rf"rump: NetBSD's ext2fs refused to mount {a}: ", "-o fs=ext2fs overrides detection"),
             (rf"{a} on /a type rump \(msdos, ro\)", "-o fs=msdos,ro: read-only"),
+            (r"adros# write /a/new no\nwrite: /a/new: read-only file system", "-o ro: FAT refuses writes"),
             (rf"script: \d+ commands, {DETECT_FAILS} failed", f"exactly the {DETECT_FAILS} expected failures; "
              "the kernel went on"),
         ]
