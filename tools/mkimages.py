@@ -337,7 +337,7 @@ def corruption_what(name):
 # Each host view (what the image holds, read back from it with the host's
 # tools where there are any) goes beside the image for tools/manifest.sh.
 
-NBFS_VERSION = "2"
+NBFS_VERSION = "3"
 
 
 def _nbfs_tree(root, big):
@@ -459,6 +459,11 @@ def build_nbfs(build):
             _run(["genisoimage", "-quiet", "-R", "-J", "-joliet-long", "-V", "ADROS", "-o",
                   os.path.join(out, "iso.img"), iso_tree])
             iso_host_view(os.path.join(out, "iso.img"), os.path.join(out, "view-iso"))
+            # Joliet only (as Windows writes them): no Rock Ridge, so no
+            # links; the names are Joliet's (UCS-2, up to 103 characters
+            # with -joliet-long).  Its host view is the tree itself.
+            _run(["genisoimage", "-quiet", "-J", "-joliet-long", "-V", "ADROSJ", "-o",
+                  os.path.join(out, "joliet.img"), small])
         if not have_tools("makefs"):
             ffs_tree = os.path.join(out, "tree-ffs")
             shutil.rmtree(ffs_tree, ignore_errors=True)

@@ -5,9 +5,11 @@ named: FAT12/16/32 (msdos), ISO 9660 (cd9660), FFS (ffs), next to ext2
   fsdetect-manifest-<fs>  manifest=rump:<dev> (detected) equals
                           tools/manifest.sh on the host's view of the image
                           (mcopy / xorriso extraction; FFS and ext2: the
-                          tree the image was made from), for FAT32 (with a
-                          20 MiB file), FAT16, FAT12, ISO 9660 (Rock Ridge,
-                          Joliet), FFS (UFS1) and ext2 (revision 0)
+                          tree the image was made from, and for the
+                          Joliet-only ISO), for FAT32 (with a 20 MiB file),
+                          FAT16, FAT12, ISO 9660 with Rock Ridge and Joliet,
+                          ISO 9660 with Joliet only, FFS (UFS1) and ext2
+                          (revision 0)
   fsdetect-detect         a shell script: detection per disk, `mount`'s
                           listing, a corrupt FAT boot sector and a blank
                           disk refused with a clear message, -o fs= and
@@ -96,10 +98,11 @@ MANIFESTS = {
     "fat16": ("fat16.img", "view-fat16", "FAT16", 180),
     "fat12": ("fat12.img", "view-fat12", "FAT12", 180),
     "iso": ("iso.img", "view-iso", "ISO 9660", 180),
+    "joliet": ("joliet.img", "tree-small", "ISO 9660", 180),
     "ffs": ("ffs.img", "tree-ffs", "FFS", 180),
 }
 TOOLS = {"ext2": ("mke2fs",), "fat32": ("mkfs.fat", "mcopy"), "fat16": ("mkfs.fat", "mcopy"), "fat12": ("mkfs.fat", "mcopy"),
-         "iso": ("genisoimage", "xorriso"), "ffs": ("makefs",)}
+         "iso": ("genisoimage", "xorriso"), "joliet": ("genisoimage", "xorriso"), "ffs": ("makefs",)}
 
 
 def _prepare(build):
