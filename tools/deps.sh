@@ -6,9 +6,11 @@ set -e
 
 # cpio: the initramfs of make bench's Linux reference boot (tools/linuxref.py;
 # the Linux packages themselves are never installed).
+# dosfstools, mtools, genisoimage, makefs (NetBSD's): the FAT, ISO 9660 and
+# FFS images of tools/plan_fsdetect.py (mkfs.fat, mcopy, fsck.fat).
 PKGS="gcc make gcc-multilib binutils python3 qemu-system-x86 e2fsprogs libcmocka-dev \
 clang libclang-rt-14-dev grub-pc-bin grub-common xorriso mtools gdb cppcheck clang-format \
-cpio"
+cpio dosfstools genisoimage makefs"
 
 missing=""
 have() { command -v "$1" >/dev/null 2>&1; }

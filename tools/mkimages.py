@@ -16,6 +16,10 @@ tools/manifest.sh can list the tree for comparison:
 Hostile images: copies of a small good image with one thing broken each (see
 CORRUPTIONS); every one must make the manifest fail cleanly.
 
+Images of NetBSD's other file systems for tools/plan_fsdetect.py (FAT12/16/
+32, ISO 9660, FFS, a corrupt FAT boot sector, a blank disk) and the host's
+view of each: build_nbfs(<build>), under <build>/nbfs/.
+
 Everything is deterministic (fixed seeds) and takes a few seconds.
 """
 import fcntl
@@ -325,8 +329,158 @@ def corruption_what(name):
     return _corruptions()[name][0]
 
 
+# ---- images of the other file systems NetBSD mounts (tools/plan_fsdetect.py) ----
+#
+# Made with the host's tools from trees made here: FAT12/16/32 (mkfs.fat and
+# mcopy, Debian's dosfstools and mtools), ISO 9660 with Rock Ridge and
+# Joliet (genisoimage), FFS (makefs, NetBSD's, Debian's makefs package).
+# Each host view (what the image holds, read back from it with the host's
+# tools where there are any) goes beside the image for tools/manifest.sh.
+
+NBFS_VERSION = "3"
+
+
+def _nbfs_tree(root, big):
+    """Long names, mixed case, nested directories, odd sizes; with big a
+    20 MiB file.  Every name needs a FAT long name (mixed case, or longer
+    than 8.3): a name that fits 8.3 in one case is stored by mtools (and
+    Linux, Windows) as a short name only, its case in the Windows NT flags,
+    which NetBSD's msdosfs of 2016 ignores (it shows such names upper-case;
+    see README), so the two views would differ by design, not by a bug."""
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(os.path.join(root, "Nested Dir/level two/level three/Four"))
+    _write(os.path.join(root, "Hello.txt"), b"Hello from AdrOS, NetBSD's file systems\n")
+    _write(os.path.join(root, "Empty.dat"), b"")
+    _write(os.path.join(root, "A long file name with spaces and MixedCase.text"), _data("lfn", 12345))
+    _write(os.path.join(root, "Nested Dir/level two/level three/Four/deep file.bin"), _data("deep", 70000))
+    _write(os.path.join(root, "Nested Dir/ReadMe.md"), b"# nested\n")
+    os.mkdir(os.path.join(root, "empty dir"))
+    os.mkdir(os.path.join(root, "Sizes"))
+    for s in (1, 511, 512, 513, 2047, 2048, 2049, 4095, 4096, 4097, 32767, 32768, 32769, 300000):
+        _write(os.path.join(root, "Sizes", f"Size-{s}.bin"), _data(f"nbsize{s}", s))
+    os.mkdir(os.path.join(root, "Many"))
+    for i in range(60):
+        _write(os.path.join(root, "Many", f"entry number {i:03d} of the directory.txt"), _data(f"nbm{i}", i * 53))
+    if big:
+        _write(os.path.join(root, "Twenty-MiB.bin"), _data("twenty", 20 * MIB))
+
+
+def _run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr.strip()[-500:]}")
+    return p.stdout
+
+
+def make_fat(img, kib, bits, tree=None, cluster_sectors=None):
+    """A FAT<bits> image of kib KiB, tree copied in with mcopy (long names,
+    times kept)."""
+    if os.path.exists(img):
+        os.remove(img)
+    cmd = ["mkfs.fat", "-C", "-F", str(bits), "-i", "20261130", "-n", f"ADROS{bits}"]
+    if cluster_sectors:
+        cmd += ["-s", str(cluster_sectors)]
+    _run(cmd + [img, str(kib)])
+    if tree:
+        entries = [os.path.join(tree, e) for e in sorted(os.listdir(tree))]
+        _run(["mcopy", "-s", "-m", "-i", img] + entries + ["::/"])
+
+
+def fat_ms_boot_signature(img):
+    """Ends boot sector 2 of a FAT32 image (mkfs.fat: 512-byte sectors,
+    FSInfo in sector 1) with 00 00 55 AA, as Microsoft's format does."""
+    _patch(img, 2 * 512 + 508, ">I", 0x000055AA)
+
+
+def fat_host_view(img, dest):
+    """Extracts the whole FAT image with mtools into dest (the host's
+    reading of it, for tools/manifest.sh)."""
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    os.makedirs(dest)
+    if _run(["mdir", "-b", "-i", img, "::/"]).strip():  # an empty root: nothing to copy
+        _run(["mcopy", "-s", "-n", "-m", "-i", img, "::*", dest + "/"])
+    return dest
+
+
+def iso_host_view(img, dest):
+    """The ISO image as xorriso reads it (Rock Ridge names and links)."""
+    if os.path.exists(dest):
+        shutil.rmtree(dest)
+    _run(["xorriso", "-osirrox", "on", "-indev", img, "-extract", "/", dest])
+    # xorriso leaves extracted directories read-only, as on the medium.
+    for d, dirs, _ in os.walk(dest):
+        os.chmod(d, 0o755)
+    return dest
+
+
+def have_tools(*names):
+    return [n for n in names if shutil.which(n) is None]
+
+
+def build_nbfs(build):
+    """Makes the images and host views under <build>/nbfs once per version
+    (the read-only ones; writable images are made by their boot's prepare).
+    Returns the directory.  Images whose tools are missing are left out."""
+    out = os.path.join(build, "nbfs")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, ".lock"), "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        stamp = os.path.join(out, "stamp")
+        me = open(os.path.abspath(__file__), "rb").read()
+        want = NBFS_VERSION + hashlib.sha256(me).hexdigest()
+        if os.path.exists(stamp) and open(stamp).read() == want:
+            return out
+        big, small = os.path.join(out, "tree-big"), os.path.join(out, "tree-small")
+        _nbfs_tree(big, True)
+        _nbfs_tree(small, False)
+        if not have_tools("mkfs.fat", "mcopy"):
+            # FAT32: 512-byte clusters on 64 MiB, well over FAT32's minimum
+            # cluster count.
+            make_fat(os.path.join(out, "fat32.img"), 64 * 1024, 32, big, cluster_sectors=1)
+            fat_host_view(os.path.join(out, "fat32.img"), os.path.join(out, "view-fat32"))
+            make_fat(os.path.join(out, "fat16.img"), 16 * 1024, 16, small, cluster_sectors=4)
+            fat_host_view(os.path.join(out, "fat16.img"), os.path.join(out, "view-fat16"))
+            make_fat(os.path.join(out, "fat12.img"), 1440, 12, small)
+            fat_host_view(os.path.join(out, "fat12.img"), os.path.join(out, "view-fat12"))
+            # A FAT16 boot sector with 768 bytes per sector (not a power of
+            # two): no FAT to a careful OS.
+            bad = os.path.join(out, "fatbad.img")
+            shutil.copyfile(os.path.join(out, "fat16.img"), bad)
+            _patch(bad, 11, "<H", 768)
+        with open(os.path.join(out, "blank.img"), "wb") as f:
+            f.truncate(4 * MIB)
+        if not have_tools("genisoimage", "xorriso"):
+            iso_tree = os.path.join(out, "tree-iso")
+            shutil.rmtree(iso_tree, ignore_errors=True)
+            shutil.copytree(small, iso_tree)
+            os.symlink("Nested Dir/ReadMe.md", os.path.join(iso_tree, "link to readme"))
+            _run(["genisoimage", "-quiet", "-R", "-J", "-joliet-long", "-V", "ADROS", "-o",
+                  os.path.join(out, "iso.img"), iso_tree])
+            iso_host_view(os.path.join(out, "iso.img"), os.path.join(out, "view-iso"))
+            # Joliet only (as Windows writes them): no Rock Ridge, so no
+            # links; the names are Joliet's (UCS-2, up to 103 characters
+            # with -joliet-long).  Its host view is the tree itself.
+            _run(["genisoimage", "-quiet", "-J", "-joliet-long", "-V", "ADROSJ", "-o",
+                  os.path.join(out, "joliet.img"), small])
+        if not have_tools("makefs"):
+            ffs_tree = os.path.join(out, "tree-ffs")
+            shutil.rmtree(ffs_tree, ignore_errors=True)
+            shutil.copytree(small, ffs_tree)
+            os.symlink("Hello.txt", os.path.join(ffs_tree, "link"))
+            img = os.path.join(out, "ffs.img")
+            if os.path.exists(img):
+                os.remove(img)
+            _run(["makefs", "-t", "ffs", "-B", "le", "-s", "16m", img, ffs_tree])
+        with open(stamp, "w") as f:
+            f.write(want)
+        return out
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         print("usage: mkimages.py <build>", file=sys.stderr)
         sys.exit(2)
     print(build_all(sys.argv[1]))
+

@@ -285,8 +285,10 @@ int vfs_mount(const char *fstype, const char *source, const char *target, uint32
         kfree(mp);
         return err;
     }
+    /* mp->flags: a file system may have made the mount read-only itself
+     * (NetBSD's cd9660 through rump). */
     klog(LOG_INFO, "vfs: mounted %s (%s) on %s%s\n", mp->source, ops->name, mp->target,
-         (flags & VFS_MNT_RDONLY) ? " read-only" : "");
+         (mp->flags & VFS_MNT_RDONLY) ? " read-only" : "");
     return 0;
 }
 

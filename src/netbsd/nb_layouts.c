@@ -1,8 +1,10 @@
 /* Makes the compiler describe every NetBSD structure copy of nb_net.h in
  * this object's debug information, used or not, so tools/layoutcheck.py can
  * compare each with NetBSD's (the Makefile runs it when the network stage
- * is linked).  Costs one pointer per structure. */
+ * is linked), and likewise the mount argument structures of rump_sys.h.
+ * Costs one pointer per structure. */
 #include "nb_net.h"
+#include "../rump/rump_sys.h"
 
 #define KEEP(s) const struct nb_##s *nb__layout_##s
 KEEP(sockaddr);
@@ -24,3 +26,7 @@ KEEP(linger);
 KEEP(bpf_hdr);
 KEEP(bpf_insn);
 KEEP(bpf_program);
+/* The mount arguments of src/rump/rump_sys.h. */
+KEEP(ufs_args);
+KEEP(msdosfs_args);
+KEEP(iso_args);

@@ -59,10 +59,47 @@ struct nb_dirent {
 #define NB_MNT_RDONLY 0x00000001
 #define NB_MNT_FORCE 0x00080000
 
-/* ext2fs (like ffs) takes struct ufs_args. */
+/* Mount arguments, one structure per NetBSD file system (mount(2)'s data);
+ * fspec names the block device inside the rump kernel.  Their layouts are
+ * compared with the archives' DWARF at build time (tools/layoutcheck.py,
+ * through src/netbsd/nb_layouts.c), besides the sizes asserted here. */
+
+/* ext2fs and ffs: struct ufs_args. */
 struct nb_ufs_args {
     char *fspec;
 };
+_Static_assert(sizeof(struct nb_ufs_args) == 4, "NetBSD/i386 struct ufs_args is 4 bytes");
+
+/* struct export_args30 (NFS export data kept in msdosfs_args and iso_args
+ * for old mount programs): unused by a local mount, zero. */
+#define NB_EXPORT_ARGS30_SIZE 108
+
+/* msdosfs: struct msdosfs_args (sys/fs/msdosfs/msdosfsmount.h), version 3. */
+struct nb_msdosfs_args {
+    char *fspec;
+    uint8_t _pad1[NB_EXPORT_ARGS30_SIZE];
+    uint32_t uid;     /* owner of every file */
+    uint32_t gid;
+    uint32_t mask;    /* permission bits of files */
+    int32_t flags;    /* NB_MSDOSFSMNT_* */
+    int32_t version;  /* NB_MSDOSFSMNT_VERSION, with NB_MSDOSFSMNT_VERSIONED */
+    uint32_t dirmask; /* permission bits of directories */
+    int32_t gmtoff;   /* seconds east of UTC of the on-disk local times */
+};
+_Static_assert(sizeof(struct nb_msdosfs_args) == 140, "NetBSD/i386 struct msdosfs_args is 140 bytes");
+#define NB_MSDOSFSMNT_LONGNAME 2   /* Windows 95 long names */
+#define NB_MSDOSFSMNT_VERSIONED 16 /* version, dirmask and gmtoff are valid */
+#define NB_MSDOSFSMNT_UTF8 32      /* long names as UTF-8 */
+#define NB_MSDOSFSMNT_VERSION 3
+
+/* cd9660: struct iso_args (sys/fs/cd9660/cd9660_mount.h).  flags 0: Rock
+ * Ridge and Joliet used when present. */
+struct nb_iso_args {
+    const char *fspec;
+    uint8_t _pad1[NB_EXPORT_ARGS30_SIZE];
+    int32_t flags;
+};
+_Static_assert(sizeof(struct nb_iso_args) == 116, "NetBSD/i386 struct iso_args is 116 bytes");
 
 enum { NB_RUMP_ETFS_REG, NB_RUMP_ETFS_BLK, NB_RUMP_ETFS_CHR, NB_RUMP_ETFS_DIR, NB_RUMP_ETFS_DIR_SUBDIRS };
 

@@ -10,6 +10,17 @@
  * vnode (read-only, or read-write once written) and closed when the VFS lets
  * the vnode go.
  *
+ * Which NetBSD file system: the source names it ("msdos:sd0", what the
+ * shell's `mount -t rump -o fs=msdos sd0 /u` passes), or, with a bare device
+ * name, it is detected from the disk's first sectors (detect_fs below):
+ * ext2 (ext2fs), FFS/UFS1/UFS2 (ffs), ISO 9660 (cd9660), FAT12/16/32
+ * (msdos).  Only the file systems whose archive is linked are offered
+ * (ADROS_RUMP_FS_<NAME>, mk/rump.mk).  Once mounted, the mount's source is
+ * rewritten to "<NetBSD fs>:<device>", so `mount` and df show which one
+ * serves it and the string mounts the same again.  cd9660 is always mounted
+ * read-only (NetBSD refuses anything else); so is every mount of a
+ * read-only device.
+ *
  * Assumptions: called from AdrOS threads (never interrupts); the rump kernel
  * binds a calling thread to a temporary lwp by itself.  Vnodes are not
  * cached: two lookups of one name give two vnodes (nothing can be mounted on
@@ -547,7 +558,193 @@ static const struct vnode_ops rump_vnops = {
     .inactive = r_inactive,
 };
 
-/* source: "hda" (NetBSD's ext2fs) or "<fstype>:<device>" ("ffs:hdb1"). */
+/* ---- which NetBSD file system ---- */
+
+#ifdef ADROS_RUMP_FS_EXT2FS
+#define HAVE_EXT2FS true
+#else
+#define HAVE_EXT2FS false
+#endif
+#ifdef ADROS_RUMP_FS_FFS
+#define HAVE_FFS true
+#else
+#define HAVE_FFS false
+#endif
+#ifdef ADROS_RUMP_FS_MSDOS
+#define HAVE_MSDOS true
+#else
+#define HAVE_MSDOS false
+#endif
+#ifdef ADROS_RUMP_FS_CD9660
+#define HAVE_CD9660 true
+#else
+#define HAVE_CD9660 false
+#endif
+
+enum nbfs { FS_EXT2FS, FS_FFS, FS_MSDOS, FS_CD9660, FS_COUNT };
+static const struct {
+    const char *name;    /* NetBSD's, as mount(2) takes it */
+    const char *archive; /* the rump component that brings it */
+    bool linked;
+    bool readonly;       /* never mounted read-write */
+} nbfs[FS_COUNT] = {
+    [FS_EXT2FS] = { "ext2fs", "librumpfs_ext2fs.a", HAVE_EXT2FS, false },
+    [FS_FFS] = { "ffs", "librumpfs_ffs.a", HAVE_FFS, false },
+    [FS_MSDOS] = { "msdos", "librumpfs_msdos.a", HAVE_MSDOS, false },
+    [FS_CD9660] = { "cd9660", "librumpfs_cd9660.a", HAVE_CD9660, true },
+};
+/* Other names people use for them. */
+static const struct {
+    const char *alias;
+    enum nbfs fs;
+} nbfs_alias[] = {
+    { "ext2", FS_EXT2FS }, { "ufs", FS_FFS },       { "fat", FS_MSDOS },
+    { "vfat", FS_MSDOS },  { "msdosfs", FS_MSDOS }, { "iso9660", FS_CD9660 },
+};
+
+static int nbfs_by_name(const char *name)
+{
+    for (int i = 0; i < FS_COUNT; i++)
+        if (strcmp(name, nbfs[i].name) == 0)
+            return i;
+    for (size_t i = 0; i < ARRAY_SIZE(nbfs_alias); i++)
+        if (strcmp(name, nbfs_alias[i].alias) == 0)
+            return (int)nbfs_alias[i].fs;
+    return -1;
+}
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static bool pow2_in(uint32_t v, uint32_t lo, uint32_t hi) { return v >= lo && v <= hi && (v & (v - 1)) == 0; }
+
+/* A FAT boot sector (BIOS parameter block) as a careful OS checks it, not
+ * trusting the "FAT"/"FAT32" strings (optional, and often wrong): a jump
+ * instruction, bytes per sector a power of two from 512 to 4096, sectors
+ * per cluster a power of two, reserved sectors, 1 to 4 FATs, a media byte
+ * FAT knows, sizes that fit.  Returns 12, 16 or 32 (by the cluster count,
+ * the rule FAT's specification gives) or 0 when s is no FAT boot sector. */
+static int fat_kind(const uint8_t *s)
+{
+    uint32_t bps = le16(s + 11), spc = s[13], rsvd = le16(s + 14), nfats = s[16];
+    uint32_t rootents = le16(s + 17), media = s[21];
+    uint32_t total = le16(s + 19) ? le16(s + 19) : le32(s + 32);
+    uint32_t fatsz = le16(s + 22) ? le16(s + 22) : le32(s + 36);
+    bool jump = (s[0] == 0xEB && s[2] == 0x90) || s[0] == 0xE9;
+    if (!jump || !pow2_in(bps, 512, 4096) || !pow2_in(spc, 1, 128) || rsvd == 0 || nfats == 0 || nfats > 4 ||
+        (media != 0xF0 && media < 0xF8) || total == 0 || fatsz == 0)
+        return 0;
+    /* FAT32 has no fixed root directory and its FAT size in the FAT32
+     * field; FAT12/16 the opposite. */
+    bool fat32_layout = le16(s + 22) == 0;
+    if (fat32_layout != (rootents == 0))
+        return 0;
+    uint64_t meta = rsvd + (uint64_t)nfats * fatsz + (rootents * 32 + bps - 1) / bps;
+    if (meta >= total)
+        return 0;
+    uint64_t clusters = (total - meta) / spc;
+    int kind = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
+    if ((kind == 32) != fat32_layout)
+        return 0; /* a FAT12/16 layout with a FAT32 cluster count, or so */
+    return kind;
+}
+
+/* How far into the disk detection reads: the UFS2 superblock at 64 KiB
+ * plus its magic (at 1372 in it); the ISO 9660 volume descriptor (32 KiB)
+ * and the rest lie before. */
+#define DETECT_BYTES (72u * 1024u)
+#define UFS_MAGIC_OFF 1372
+#define UFS1_MAGIC 0x00011954u
+#define UFS2_MAGIC 0x19540119u
+
+static bool ufs_magic_at(const uint8_t *buf, size_t have, size_t sb)
+{
+    if (sb + UFS_MAGIC_OFF + 4 > have)
+        return false;
+    uint32_t m = le32(buf + sb + UFS_MAGIC_OFF);
+    /* Either byte order: NetBSD's ffs reads both. */
+    return m == UFS1_MAGIC || m == UFS2_MAGIC || m == __builtin_bswap32(UFS1_MAGIC) ||
+           m == __builtin_bswap32(UFS2_MAGIC);
+}
+
+/* Picks the file system from the first sectors of b: the magic numbers of
+ * ext2 (0xEF53 at byte 1080), FFS (superblocks at 64, 8 and 0 KiB, NetBSD's
+ * search order), ISO 9660 ("CD001" in the descriptor at byte 32768, sector
+ * 16 of 2048 bytes), then a FAT boot sector (the weakest signature, so
+ * last).  Byte offsets, whatever b's sector size.  Returns the nbfs index,
+ * -EFTYPE (nothing recognised) or the read's error; *what names what was
+ * found ("FAT32"). */
+static int detect_fs(struct blkdev *b, const char **what)
+{
+    static const char *const fat_names[] = { "FAT12", "FAT16", "FAT32" };
+    uint32_t ss = b->sector_size;
+    if (ss == 0 || DETECT_BYTES % ss != 0)
+        return -EINVAL;
+    uint32_t count = (uint32_t)(MIN((uint64_t)DETECT_BYTES, b->nsectors * ss) / ss);
+    if (count == 0)
+        return -EFTYPE;
+    uint8_t *buf = kmalloc(DETECT_BYTES);
+    if (!buf)
+        return -ENOMEM;
+    int r = blk_read(b, 0, count, buf);
+    size_t have = (size_t)count * ss;
+    if (r < 0) {
+        kfree(buf);
+        return r;
+    }
+    r = -EFTYPE;
+    int fat;
+    if (have >= 1082 && le16(buf + 1080) == 0xEF53) {
+        *what = "ext2";
+        r = FS_EXT2FS;
+    } else if (ufs_magic_at(buf, have, 65536) || ufs_magic_at(buf, have, 8192) || ufs_magic_at(buf, have, 0)) {
+        *what = "FFS";
+        r = FS_FFS;
+    } else if (have >= 32774 && memcmp(buf + 32769, "CD001", 5) == 0) {
+        *what = "ISO 9660";
+        r = FS_CD9660;
+    } else if (have >= 512 && (fat = fat_kind(buf)) != 0) {
+        *what = fat_names[fat / 16]; /* 12 -> 0, 16 -> 1, 32 -> 2 */
+        r = FS_MSDOS;
+    }
+    kfree(buf);
+    return r;
+}
+
+/* mount(2)'s data for fs on the rump kernel's device `key`; returns its
+ * length. */
+union nbfs_args {
+    struct nb_ufs_args ufs;
+    struct nb_msdosfs_args msdos;
+    struct nb_iso_args iso;
+};
+static size_t nbfs_args(enum nbfs fs, char *key, union nbfs_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    switch (fs) {
+    case FS_MSDOS:
+        /* Owned by root; rw-r--r-- files and rwxr-xr-x directories (FAT
+         * keeps no modes, only a read-only bit NetBSD applies on top);
+         * long names, as UTF-8; on-disk times taken as UTC (AdrOS's
+         * clock). */
+        a->msdos.fspec = key;
+        a->msdos.mask = 0644;
+        a->msdos.dirmask = 0755;
+        a->msdos.flags = NB_MSDOSFSMNT_VERSIONED | NB_MSDOSFSMNT_LONGNAME | NB_MSDOSFSMNT_UTF8;
+        a->msdos.version = NB_MSDOSFSMNT_VERSION;
+        return sizeof(a->msdos);
+    case FS_CD9660:
+        a->iso.fspec = key;
+        return sizeof(a->iso);
+    default:
+        a->ufs.fspec = key;
+        return sizeof(a->ufs);
+    }
+}
+
+/* source: "<dev>" (detected) or "<fs>:<dev>" ("msdos:sd0", "ffs:hdb1"). */
 static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp)
 {
     if (!rump_running())
@@ -557,25 +754,56 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         return -ENOMEM;
     const char *colon = strchr(source, ':');
     const char *dev = colon ? colon + 1 : source;
-    if (colon)
-        strlcpy(rm->fstype, source, MIN(sizeof(rm->fstype), (size_t)(colon - source + 1)));
-    else
-        strlcpy(rm->fstype, "ext2fs", sizeof(rm->fstype));
     if (strncmp(dev, "/dev/", 5) == 0)
         dev += 5;
-    int r = 0;
+    int r = 0, fs = -1;
+    if (colon) {
+        char name[16];
+        strlcpy(name, source, MIN(sizeof(name), (size_t)(colon - source + 1)));
+        if ((fs = nbfs_by_name(name)) < 0) {
+            klog(LOG_ERR, "rump: mount: unknown file system \"%s\" (NetBSD's ext2fs, ffs, msdos, cd9660)\n", name);
+            r = -EINVAL;
+            goto fail;
+        }
+    }
     struct blkdev *b = blk_find(dev);
     if (!b) {
         klog(LOG_ERR, "rump: mount: no block device \"%s\"\n", dev);
         r = -ENXIO;
         goto fail;
     }
+    bool dev_ro = b->readonly;
     r = blk_claim(b, BLK_CLAIM_MOUNT, blk_owner_rump, &rm->claim);
-    blk_put(b);
     if (r < 0) {
+        blk_put(b);
         klog(LOG_ERR, "rump: mount: %s is in use (%s)\n", dev, strerror(r));
         goto fail;
     }
+    if (fs < 0) {
+        /* Read under the claim: nobody writes the disk meanwhile. */
+        const char *what = NULL;
+        fs = detect_fs(b, &what);
+        if (fs == -EFTYPE)
+            klog(LOG_ERR, "rump: mount: %s: no file system recognized (ext2, FFS, FAT, ISO 9660)\n", dev);
+        else if (fs < 0)
+            klog(LOG_ERR, "rump: mount: %s: reading its first sectors failed: %s\n", dev, strerror(fs));
+        else
+            klog(LOG_INFO, "rump: %s: %s found (NetBSD's %s)\n", dev, what, nbfs[fs].name);
+    }
+    blk_put(b);
+    if (fs < 0) {
+        r = fs;
+        goto fail;
+    }
+    if (!nbfs[fs].linked) {
+        klog(LOG_ERR, "rump: mount: %s needs NetBSD's %s, which is not linked (%s is not among the rump "
+             "components)\n", dev, nbfs[fs].name, nbfs[fs].archive);
+        r = -ENODEV;
+        goto fail;
+    }
+    strlcpy(rm->fstype, nbfs[fs].name, sizeof(rm->fstype));
+    if (nbfs[fs].readonly || dev_ro)
+        mp->flags |= VFS_MNT_RDONLY;
     ksnprintf(rm->etfs_key, sizeof(rm->etfs_key), "/dev/%s", dev);
     /* A mount point of its own in the rump kernel's namespace (the VFS
      * numbers a mount only after this returns). */
@@ -588,10 +816,11 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         r = rump_sys_err();
         goto fail_etfs;
     }
-    struct nb_ufs_args args = { rm->etfs_key };
+    union nbfs_args args;
+    size_t alen = nbfs_args((enum nbfs)fs, rm->etfs_key, &args);
     uint64_t t0 = clock_gettime_ns();
     if (rump___sysimpl_mount50(rm->fstype, rm->rpath, (mp->flags & VFS_MNT_RDONLY) ? NB_MNT_RDONLY : 0, &args,
-                               sizeof(args)) < 0) {
+                               alen) < 0) {
         r = rump_sys_err();
         klog(LOG_ERR, "rump: NetBSD's %s refused to mount %s: %s\n", rm->fstype, dev, strerror(r));
         rump___sysimpl_rmdir(rm->rpath);
@@ -604,6 +833,7 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         rump___sysimpl_rmdir(rm->rpath);
         goto fail_etfs;
     }
+    ksnprintf(mp->source, sizeof(mp->source), "%s:%s", rm->fstype, dev);
     mp->data = rm;
     return 0;
 fail_etfs:

@@ -15,15 +15,45 @@ KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount ext2 file systems b
 #define MAX_MOUNTS 32
 #define SCRIPT_MAX (64u * 1024u)
 
+/* A rump mount's source is "<NetBSD fs>:<device>" (src/rump/rump_vfs.c):
+ * shown as "<device> on <dir> type rump (<NetBSD fs>, rw)". */
 static void print_mount(const struct vfs_mountinfo *m)
 {
-    shell_printf("%s on %s type %s (%s)\n", m->source, m->target, m->fstype,
-                 (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw");
+    const char *mode = (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw";
+    const char *colon = strchr(m->source, ':');
+    if (strcmp(m->fstype, "rump") == 0 && colon)
+        shell_printf("%s on %s type rump (%.*s, %s)\n", colon + 1, m->target, (int)(colon - m->source), m->source,
+                     mode);
+    else
+        shell_printf("%s on %s type %s (%s)\n", m->source, m->target, m->fstype, mode);
+}
+
+/* -o options, comma separated: ro, rw, fs=<NetBSD file system> (-t rump
+ * only; otherwise the rump mount detects it).  Returns false on an unknown
+ * one, with *bad pointing at it. */
+static bool parse_options(char *opts, uint32_t *flags, const char **fs, const char **bad)
+{
+    for (char *o = opts, *next; o; o = next) {
+        next = strchr(o, ',');
+        if (next)
+            *next++ = '\0';
+        if (strcmp(o, "ro") == 0)
+            *flags |= VFS_MNT_RDONLY;
+        else if (strcmp(o, "rw") == 0)
+            *flags &= ~VFS_MNT_RDONLY;
+        else if (strncmp(o, "fs=", 3) == 0 && o[3])
+            *fs = o + 3;
+        else {
+            *bad = o;
+            return false;
+        }
+    }
+    return true;
 }
 
 static int cmd_mount(int argc, char **argv)
 {
-    const char *type = "ext2";
+    const char *type = "ext2", *fs = NULL, *bad = NULL;
     uint32_t flags = 0;
     const char *args[2];
     int nargs = 0;
@@ -32,7 +62,10 @@ static int cmd_mount(int argc, char **argv)
             type = argv[++i];
         else if (strcmp(argv[i], "-r") == 0)
             flags |= VFS_MNT_RDONLY;
-        else if (argv[i][0] != '-' && nargs < 2)
+        else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+            if (!parse_options(argv[++i], &flags, &fs, &bad))
+                return shell_error(argv[0], "unknown option \"%s\" (ro, rw, fs=<type>)", bad);
+        } else if (argv[i][0] != '-' && nargs < 2)
             args[nargs++] = argv[i];
         else
             return shell_usage(argv[0]);
@@ -49,13 +82,28 @@ static int cmd_mount(int argc, char **argv)
     }
     if (nargs != 2)
         return shell_usage(argv[0]);
-    int r = vfs_mount(type, args[0], args[1], flags);
+    const char *source = args[0];
+    char named[64];
+    bool rump = strcmp(type, "rump") == 0;
+    if (fs && !rump)
+        return shell_error(argv[0], "-o fs= is for -t rump (NetBSD's file systems)");
+    if (fs) {
+        if (strchr(args[0], ':'))
+            return shell_error(argv[0], "%s: -o fs= and a \"<fs>:<device>\" source together", args[0]);
+        if (ksnprintf(named, sizeof(named), "%s:%s", fs, args[0]) >= (int)sizeof(named))
+            return shell_error(argv[0], "%s: name too long", args[0]);
+        source = named;
+    }
+    int r = vfs_mount(type, source, args[1], flags);
+    if (r == -EFTYPE && rump && !fs && !strchr(args[0], ':'))
+        return shell_error(argv[0], "%s: no file system recognized", args[0]);
     if (r < 0)
-        return shell_error(argv[0], "%s on %s (%s): %s", args[0], args[1], type, shell_strerror(r));
+        return shell_error(argv[0], "%s on %s (%s): %s", source, args[1], type, shell_strerror(r));
     return 0;
 }
-SHELL_CMD(mount, cmd_mount, "mount [[-t <type>] [-r] <device> <dir>]",
-          "list mounts, or mount a file system (default type ext2; -r read-only)");
+SHELL_CMD(mount, cmd_mount, "mount [[-t <type>] [-r] [-o ro,rw,fs=<fs>] <device> <dir>]",
+          "list mounts, or mount a file system (default type ext2; -r or -o ro read-only; -t rump: NetBSD's, "
+          "detected or -o fs=ext2fs|ffs|msdos|cd9660)");
 
 static int cmd_umount(int argc, char **argv)
 {
