@@ -19,6 +19,10 @@ reason.
   usb-blkdebug  a USB stick whose image fails reads in one file's blocks
         (QEMU blkdebug): that file gives EIO through both drivers, the
         others read, the error is counted, AdrOS goes on
+  usb-fs-*      plan_fsdetect.py's boots on USB sticks: FAT32 (long names,
+        nested directories, a 20 MiB file) and ISO 9660 manifests through
+        NetBSD's msdosfs/cd9660 equal the host's view, detection on four
+        sticks, the FAT write test checked with fsck.fat -n and mcopy
   usb-hotplug   interactive, with QEMU's QMP: a second stick added at run
         time appears (log line, lsblk), is mounted and read; removed while
         mounted: reads get EIO, the disk leaves lsblk, the mount can be
@@ -339,10 +343,28 @@ def _hotplug(build):
     return check
 
 
+def _usb_attach(path, index, writable):
+    """plan_fsdetect's attach(): an image as USB stick `index` on EHCI (the
+    controller comes with stick 0: QEMU needs the bus before the stick)."""
+    return (list(HCS["ehci"][0]) if index == 0 else []) + stick("ehci", path, index, snapshot=not writable)
+
+
+# NetBSD's other file systems on USB sticks (plan_fsdetect.py's boots with
+# EHCI sticks): what sticks carry (FAT32, and an ISO image), detection on
+# four sticks, and the FAT write test.
+USB_FS = ("usb-fs-manifest-fat32", "usb-fs-manifest-iso", "usb-fs-detect", "usb-fs-fat-write")
+
+
+def _fs_boots(build):
+    import plan_fsdetect
+    all_ = plan_fsdetect.boots_for(build, _usb_attach, ["sd0", "sd1", "sd2", "sd3"], "usb-fs")
+    return [b for b in all_ if b["name"] in USB_FS]
+
+
 def boots(build):
     why = usb_missing()
     names = ([f"usb-manifest-{hc}-{k}" for hc in HCS for k in ("native", "rump")] +
-             ["usb-manifest-ehci-ioapic", "usb-disks", "usb-blkdebug", "usb-hotplug"])
+             ["usb-manifest-ehci-ioapic", "usb-disks", "usb-blkdebug", "usb-hotplug"] + list(USB_FS))
     if why:
         return [{"name": n, "cmdline": "", "skip": why, "tests": [n]} for n in names]
     d = os.path.join(build, "usb")
@@ -366,6 +388,7 @@ def boots(build):
     plan.append(usb_boot("usb-blkdebug", "ehci",
                          [stick("ehci", None, 0, file_opt=f"file=blkdebug:{d}/blkdebug.conf:{d}/err.img")],
                          f'run="{BLKDEBUG_SCRIPT}"', timeout=240, prepare=_prepare_blkdebug, check=_check_blkdebug))
+    plan += _fs_boots(build)
     plan.append(usb_boot("usb-hotplug", "ehci", [stick("ehci", os.path.join(d, "hot-base.img"), 0)],
                          'run="lsusb -s"', timeout=120, prepare=_prepare_hotplug, check=_hotplug(build)))
     return plan
