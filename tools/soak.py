@@ -24,8 +24,9 @@ Every SAMPLE_S seconds `vitals` is sampled (heap, threads, open files,
 sockets, rump kernel memory); at the end a table and an ASCII chart.
 
 Baseline: after a warm-up (every workload started and stopped once) the
-heap and thread count are recorded; after the run, with everything
-stopped, they must be back within 1%.  The churn disk must pass
+churn disk is unmounted and mounted again (its caches go) and the heap and
+thread count are recorded; after the run, everything stopped and the disk
+remounted the same way, they must be back within 1%.  The churn disk must pass
 `e2fsck -fn` on the host after power-off.  The last line is the verdict:
 
   SOAK PASS: <minutes> min, <ops> churn ops, <bytes> moved, <faults> faults, 0 errors, nothing lost
@@ -84,8 +85,8 @@ def sha(data):
 
 
 class Soak:
-    def __init__(self, build, minutes):
-        self.build, self.minutes = build, minutes
+    def __init__(self, build, minutes, memlimit=None):
+        self.build, self.minutes, self.memlimit = build, minutes, memlimit
         self.d = os.path.join(build, "soak")
         shutil.rmtree(self.d, ignore_errors=True)
         os.makedirs(self.d)
@@ -135,7 +136,8 @@ class Soak:
                  "-device", "hda-output,audiodev=snd0", "-device", "piix3-usb-uhci,id=uhci",
                  "-chardev", f"socket,id=mon,path={self.monitor},server=on,wait=off", "-mon", "chardev=mon"]
         cmd = qemu.qemu_cmd(os.path.join(self.build, "adros.elf"),
-                            "panic=poweroff vga=off net=wm0:10.0.2.15/24,gw=10.0.2.2 rump.RUMP_MEMLIMIT=24m",
+                            "panic=poweroff vga=off net=wm0:10.0.2.15/24,gw=10.0.2.2" +
+                            (f" rump.RUMP_MEMLIMIT={self.memlimit}" if self.memlimit else ""),
                             [f"file={self.churn_img},format=raw,if=ide,index=0",
                              f"file={self.www_img},format=raw,if=ide,index=1"], 256, extra)
         # qemu_cmd adds "-monitor none"; the monitor socket above is ours.
@@ -168,17 +170,21 @@ class Soak:
                 name = rng.choice(names)
                 n += 1
                 try:
-                    c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                    c.request("GET", f"/{name}")
-                    r = c.getresponse()
                     if n % ABORT_EVERY == 0:
-                        r.read(4096)
-                        c.sock.shutdown(socket.SHUT_RDWR)
-                        c.close()
+                        # A client that goes away mid-body (reset: no FIN
+                        # handshake, unread data discarded).
+                        raw = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+                        raw.sendall(f"GET /{name} HTTP/1.0\r\n\r\n".encode())
+                        raw.recv(4096)
+                        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                        raw.close()
                         with self.lock:
                             self.aborted += 1
                             self.faults += 1
                         continue
+                    c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    c.request("GET", f"/{name}")
+                    r = c.getresponse()
                     body = r.read()
                     c.close()
                     if r.status != 200 or sha(body) != self.files[name]:
@@ -251,6 +257,7 @@ class Soak:
         self.s = qi.Session(None, argv=self.qemu_argv(), limit=limit, log=os.path.join(self.d, "console.log"))
         s = self.s
         t_start = time.monotonic()
+        base = final = m = v = status = None
         try:
             s.wait_prompt(120)
             for line in ("mkdir /c", "mount -t rump hda /c", "mkdir /w", "mount -t rump -r hdb /w"):
@@ -272,11 +279,10 @@ class Soak:
             out, _, _ = self.stop_all()
             if "intact" not in out:
                 self.error(f"warm-up churn: {out[-400:]!r}")
-            time.sleep(3)
-            base = self.vitals()
+            base = self.settled()
             print(f"soak: baseline {base}", flush=True)
 
-            secs = self.minutes * 60
+            secs = int(self.minutes * 60)
             self.start_all("/c/run", secs)
             clients = self.host_clients()
             for t in clients:
@@ -309,17 +315,35 @@ class Soak:
             for t in clients:
                 t.join(90)
             out, m, v = self.stop_all()
-            time.sleep(5)
-            final = self.vitals()
             print(out, flush=True)
+            # Connections the host clients closed linger in TIME_WAIT
+            # (2 MSL) holding memory: wait for them to go, up to 150 s.
+            t_wait = time.monotonic() + 150
+            while True:
+                final = self.settled()
+                if not final or not base or final["socks"] <= base["socks"] or time.monotonic() > t_wait:
+                    break
+                time.sleep(15)
             self.cmd("umount /c", 300)
             self.cmd("umount /w", 60)
             s.send("poweroff\r")
             status = s.close(120)
+        except qi.Timeout as e:
+            self.error(f"the console stopped answering: {e}")
         finally:
-            if s.alive():
-                s.close(1)
+            self.stop.set()
+            if s.alive() or status is None:
+                s.close(1)  # also writes the console log
         return self.report(base, final, m, v, status, time.monotonic() - t_start)
+
+    def settled(self):
+        """vitals with the churn disk unmounted and mounted again: the rump
+        kernel's caches of that file system (vnodes, pages) are given
+        back, so what remains above the baseline is a leak, not a cache."""
+        self.cmd("umount /c", 300)
+        self.cmd("mount -t rump hda /c", 120)
+        time.sleep(3)
+        return self.vitals()
 
     def start_all(self, where, secs):
         """churn (stopped by stop_all, not by its clock), httpd, a tone."""
@@ -376,9 +400,9 @@ class Soak:
                 b, f = base[key], final[key]
                 if abs(f - b) > b * 0.01:
                     reasons.append(f"{key} {f} vs baseline {b} ({(f - b) * 100 / b:+.2f}%)")
-            print(f"soak: baseline heap {base['heap']} threads {base['threads']}; "
-                  f"final heap {final['heap']} ({(final['heap'] - base['heap']) * 100 / base['heap']:+.2f}%) "
-                  f"threads {final['threads']}")
+            print(f"soak: baseline {base}\nsoak: final    {final}\n"
+                  f"soak: heap {(final['heap'] - base['heap']) * 100 / base['heap']:+.2f}%, threads "
+                  f"{final['threads'] - base['threads']:+d}, rump kernel memory {final['rump'] - base['rump']:+d} bytes")
         else:
             reasons.append("no baseline or final vitals")
         ops = int(m.group(1)) if m else 0
@@ -394,7 +418,8 @@ class Soak:
         if os.path.exists(self.wav):
             os.remove(self.wav)  # hundreds of MB; its size is reported above
         if reasons:
-            print("SOAK FAIL: " + "; ".join(reasons))
+            more = f" (and {len(reasons) - 8} more)" if len(reasons) > 8 else ""
+            print(f"SOAK FAIL: {len(reasons)} problems: " + "; ".join(reasons[:8]) + more)
             return 1
         print(f"SOAK PASS: {self.minutes} min, {ops} churn ops, {moved / MIB:.0f} MiB moved, {self.faults} faults, "
               f"0 errors, nothing lost")
@@ -405,6 +430,8 @@ def main(argv):
     p = argparse.ArgumentParser(description="long mixed run (make soak)")
     p.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MIN", 20)))
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--memlimit", default=os.environ.get("SOAK_MEMLIMIT"),
+                   help="rump.RUMP_MEMLIMIT for the boot (e.g. 24m; default: none)")
     a = p.parse_args(argv)
     if a.minutes <= 0:
         p.error("--minutes must be positive")
@@ -413,7 +440,7 @@ def main(argv):
     if not rump_present():
         print("SOAK SKIP: NetBSD's components are absent (third_party/rump); nothing to soak")
         return 0
-    return Soak(a.build, a.minutes).run()
+    return Soak(a.build, a.minutes, a.memlimit).run()
 
 
 if __name__ == "__main__":
