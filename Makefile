@@ -43,7 +43,7 @@ KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 # --- NetBSD rump kernel components (supplied by the user, see README) -------
 include mk/rump.mk
 
-.PHONY: all kernel run test bench debug deps clean format lint hosttests iso fuzz
+.PHONY: all kernel run test soak bench debug deps clean format lint hosttests iso fuzz
 all: kernel
 kernel: $(KERNEL)
 
@@ -147,6 +147,13 @@ test:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory kernel hosttests
 	@$(PYTHON) tools/runtests.py --build $(BUILD) $(TESTARGS)
+
+# The long mixed run of issue 15 (not part of test): SOAK_MIN minutes.
+SOAK_MIN ?= 20
+soak:
+	@tools/deps.sh
+	@$(MAKE) --no-print-directory kernel
+	@SOAK_MIN=$(SOAK_MIN) $(PYTHON) tools/soak.py --build $(BUILD)
 
 bench:
 	@tools/deps.sh

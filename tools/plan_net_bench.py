@@ -157,7 +157,7 @@ def _ttcp_session(build):
         name = res.group
         want = [(r"ttcp: the network is not available[^\n]*\n\[exit 1\] ttcp -r", "-r without the network"),
                 (r"ttcp: the network is not available[^\n]*\n\[exit 1\] ttcp -t", "-t without the network"),
-                (r"usage: ttcp -t \[-l len\] <addr\[:port\]> <MiB> \| ttcp -r \[-n\] \[-l len\] \[-p port\]\n"
+                (r"usage: ttcp -t \[-s\] \[-l len\] <addr\[:port\]> <MiB> \| ttcp -r \[-n\] \[-s\] \[-l len\] \[-p port\]\n"
                  r"\[exit 2\] ttcp\n", "no arguments: the usage"),
                 (r"ttcp: 0: the length must be 1 to 262144 bytes", "a bad -l"),
                 (r"ttcp: 0: MiB must be 1 to 4096", "a size of 0"),

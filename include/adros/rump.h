@@ -23,6 +23,8 @@ uint64_t rump_init_ns(void);
 /* Kernel heap bytes in use now minus just before rump_init: what the rump
  * kernel holds (0 if it did not start). */
 int64_t rump_heap_delta(void);
+/* Bytes the rump kernel holds through rumpuser_malloc/anonmmap now. */
+size_t rump_mem_in_use(void);
 /* Prints the state of the rump kernel (components, CPUs, memory, mounts). */
 void rump_print_status(void);
 /* Mounts blockdev through the rump kernel on target (created if missing).

