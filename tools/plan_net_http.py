@@ -316,7 +316,7 @@ class Serve:
     def start(self, s):
         s.wait_prompt(90)
         out = s.command("mkdir /srv", 20) + s.command("mount -t rump -r hda /srv", 60)
-        if "mounted hda (rump) on /srv" not in out:
+        if not re.search(r"mounted (ext2fs:)?hda \(rump\) on /srv", out):
             return f"mount printed {out!r}"
         out = s.command("httpd /srv/www", 30)
         if "httpd: serving /srv/www on port 80" not in out:

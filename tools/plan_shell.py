@@ -302,7 +302,7 @@ def _t_errors(s):
                          ("sleep", r"^usage: sleep <seconds>$", 2),
                          ("sleep -1", r"^sleep: bad duration", 1),
                          ("dmesg -l bogus", r"^dmesg: bad level", 1),
-                         ("ps extra", r"^usage: ps$", 2),
+                         ("ps extra", r"^usage: ps \[-k\]$", 2),
                          ("help nosuch", r'^help: no command "nosuch"', 1),
                          ("echo 'open", r"^shell: unterminated quote$", 2),
                          ("bench nosuch", r'^bench: no benchmark named "nosuch"', 1),

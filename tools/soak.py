@@ -17,9 +17,13 @@ Workloads, all at once:
   fetch     the console fetches a file from the host into RAM (ramfs),
             checks its sha256 in the guest, removes it, and again
   tone      `tone -b` for the whole run into the wav backend
-  usb       a USB disk read, and one hot-plugged every minute through the
-            QEMU monitor (device_add/device_del): present but skipped with
-            a message while the kernel has no `lsusb`
+  usb       every minute: the FAT stick on EHCI (sd0, NetBSD's msdosfs,
+            read-only) has its 4 MiB file read and checked, and a FAT image
+            is hot-plugged on UHCI through the QEMU monitor (drive_add,
+            device_add), mounted, written, unmounted and pulled out
+            (device_del); the images pass fsck.fat -n and hold what was
+            written (mtype) after power-off.  Skipped with a message when
+            the USB components are absent
 Every SAMPLE_S seconds `vitals` is sampled (heap, threads, open files,
 sockets, rump kernel memory); at the end a table and an ASCII chart.
 
@@ -122,6 +126,23 @@ class Soak:
             f.write(self.fetch_data)
         self.churn_img = os.path.join(self.d, "churn.img")
         mkfs(self.churn_img, 128)
+        # USB: a FAT stick on EHCI read all along (sd0), and two FAT images
+        # hot-plugged in turn on UHCI, each written to while present.
+        self.usb_data = rng.randbytes(4 * MIB)
+        self.usb_read_img = os.path.join(self.d, "usbread.img")
+        subprocess.run(["mkfs.fat", "-F", "32", "-C", self.usb_read_img, str(48 * 1024)], check=True,
+                       capture_output=True)
+        src = os.path.join(self.d, "usbdata.bin")
+        with open(src, "wb") as f:
+            f.write(self.usb_data)
+        subprocess.run(["mcopy", "-i", self.usb_read_img, src, "::data.bin"], check=True, capture_output=True)
+        self.usb_hot = []
+        for k in range(2):
+            img = os.path.join(self.d, f"usbhot{k}.img")
+            subprocess.run(["mkfs.fat", "-C", img, "8192"], check=True, capture_output=True)
+            self.usb_hot.append(img)
+        self.usb_reads = self.usb_read_bytes = self.hotplugs = 0
+        self.hot_written = {}  # image -> {name: content}
         self.www_img = os.path.join(self.d, "www.img")
         mkfs(self.www_img, 32, www, block=4096)
         self.wav = os.path.join(self.d, "tone.wav")
@@ -134,6 +155,9 @@ class Soak:
                f"guestfwd=tcp:10.0.2.100:80-cmd:{serve}")
         extra = ["-nic", nic, "-audiodev", f"wav,id=snd0,path={self.wav}", "-device", "intel-hda",
                  "-device", "hda-output,audiodev=snd0", "-device", "piix3-usb-uhci,id=uhci",
+                 "-device", "usb-ehci,id=ehci",
+                 "-drive", f"if=none,id=usbr,file={self.usb_read_img},format=raw,readonly=on",
+                 "-device", "usb-storage,bus=ehci.0,drive=usbr",
                  "-chardev", f"socket,id=mon,path={self.monitor},server=on,wait=off", "-mon", "chardev=mon"]
         cmd = qemu.qemu_cmd(os.path.join(self.build, "adros.elf"),
                             "panic=poweroff vga=off net=wm0:10.0.2.15/24,gw=10.0.2.2" +
@@ -212,8 +236,8 @@ class Soak:
         self.fetch_bytes += MIB
 
     def usb_available(self):
-        out = self.cmd("help lsusb", 10)
-        return "usage: lsusb" in out
+        out = self.cmd("lsusb -s", 120)
+        return "USB disks:" in out
 
     def monitor_cmd(self, line):
         s = socket.socket(socket.AF_UNIX)
@@ -226,19 +250,60 @@ class Soak:
         s.close()
         return out
 
+    def usb_read_step(self):
+        """The stick on EHCI, mounted read-only through NetBSD's msdosfs:
+        its 4 MiB file read whole and checked."""
+        out = self.cmd("sha256sum /u/data.bin", 300)
+        if sha(self.usb_data) not in out:
+            self.error(f"USB read: {out[-300:]!r}")
+            return
+        self.usb_reads += 1
+        self.usb_read_bytes += len(self.usb_data)
+
     def usb_hotplug_step(self, i):
-        """One hot-plug cycle (when USB is supported): a fresh FAT image is
-        plugged in, listed by the guest, and pulled out."""
-        img = os.path.join(self.d, f"usb{i % 2}.img")
-        subprocess.run(["mkfs.fat", "-C", img, "8192"], capture_output=True)
+        """One hot-plug cycle: a FAT image plugged in on UHCI, seen by
+        AdrOS (its log line), mounted through NetBSD's msdosfs, written,
+        unmounted, pulled out (its removal line).  fsck.fat and mtype check
+        the images at the end."""
+        img = self.usb_hot[i % 2]
+        start = self.s.mark()
         self.monitor_cmd(f"drive_add 0 if=none,id=usbd{i},file={img},format=raw")
-        self.monitor_cmd(f"device_add usb-storage,id=usbs{i},drive=usbd{i}")
-        time.sleep(5)
-        out = self.cmd("lsusb", 30)
-        if "Mass Storage" not in out and "umass" not in out:
-            self.error(f"hot-plugged USB disk {i} not seen: {out!r}")
+        self.monitor_cmd(f"device_add usb-storage,bus=uhci.0,id=usbs{i},drive=usbd{i}")
+        try:
+            m = self.s.expect(r"usb: (sd\d+): QEMU", 60, start=start)
+        except qi.Timeout:
+            self.error(f"hot-plugged USB disk {i} not seen")
+            self.monitor_cmd(f"device_del usbs{i}")
+            return
+        dev = m.group(1).decode()
+        name, content = f"hot{i}.txt", f"hot-plug {i}"
+        out = self.cmd(f"mount -t rump {dev} /hp", 120)
+        out += self.cmd(f"write /hp/{name} '{content}'", 60)
+        out += self.cmd("umount /hp", 120)
+        if "[exit" in out:
+            self.error(f"hot-plugged USB disk {i} ({dev}): {out[-300:]!r}")
+        else:
+            self.hot_written.setdefault(img, {})[name] = content + "\n"
+        start = self.s.mark()
         self.monitor_cmd(f"device_del usbs{i}")
+        try:
+            self.s.expect(rf"usb: {dev}: removed", 60, start=start)
+        except qi.Timeout:
+            self.error(f"USB disk {dev} not removed after device_del")
+        self.hotplugs += 1
         self.faults += 1
+
+    def usb_check_images(self):
+        """After power-off: the hot-plugged images are clean FAT and hold
+        what was written to them."""
+        for img, files in self.hot_written.items():
+            p = subprocess.run(["fsck.fat", "-n", img], capture_output=True, text=True)
+            if p.returncode != 0:
+                self.error(f"fsck.fat -n {os.path.basename(img)}: {p.stdout[-300:]}")
+            for name, content in files.items():
+                got = subprocess.run(["mtype", "-i", img, "::" + name], capture_output=True, text=True).stdout
+                if got != content:
+                    self.error(f"{os.path.basename(img)}:{name}: {got!r}, written {content!r}")
 
     # --- the run ---
 
@@ -288,8 +353,13 @@ class Soak:
             for t in clients:
                 t.start()
             usb = self.usb_available()
-            if not usb:
-                self.notes.append("USB workloads skipped: the kernel has no lsusb (USB mass storage not in this tree)")
+            if usb:
+                out = self.cmd("mkdir /u", 30) + self.cmd("mkdir /hp", 30) + self.cmd("mount -t rump -r sd0 /u", 120)
+                if "[exit" in out:
+                    self.error(f"the USB stick on EHCI: {out[-300:]!r}")
+                    usb = False
+            else:
+                self.notes.append("USB workloads skipped: the kernel has no USB support (NetBSD's USB components absent)")
                 print("soak: " + self.notes[-1], flush=True)
             end = time.monotonic() + secs
             next_sample = time.monotonic()
@@ -306,6 +376,7 @@ class Soak:
                     next_sample += SAMPLE_S
                     continue
                 if usb and now >= next_usb:
+                    self.usb_read_step()
                     self.usb_hotplug_step(i)
                     i += 1
                     next_usb += 60
@@ -395,6 +466,9 @@ class Soak:
         fsck2 = subprocess.run(["e2fsck", "-fn", self.www_img], capture_output=True, text=True)
         if fsck2.returncode != 0:
             reasons.append("e2fsck -fn on the served disk: " + fsck2.stdout[-300:])
+        n_err = len(self.errors)
+        self.usb_check_images()
+        reasons += self.errors[n_err:]
         if base and final:
             for key in ("heap", "threads"):
                 b, f = base[key], final[key]
@@ -408,11 +482,12 @@ class Soak:
         ops = int(m.group(1)) if m else 0
         churn_bytes = int(m.group(2)) + int(m.group(3)) if m else 0
         wav = os.path.getsize(self.wav) if os.path.exists(self.wav) else 0
-        moved = churn_bytes + self.dl_bytes + self.fetch_bytes + wav
+        moved = churn_bytes + self.dl_bytes + self.fetch_bytes + wav + self.usb_read_bytes
         print(f"soak: {elapsed / 60:.1f} min: churn {ops} ops, {churn_bytes} bytes written+read, "
               f"{m.group(4) if m else '?'} errors; httpd {self.downloads} downloads ({self.dl_bytes} bytes) checked, "
               f"{self.aborted} aborted on purpose; fetch {self.fetches} ({self.fetch_bytes} bytes) checked; "
-              f"tone {wav} bytes of wav; {len(self.samples)} samples")
+              f"tone {wav} bytes of wav; USB {self.usb_reads} reads ({self.usb_read_bytes} bytes) checked, "
+              f"{self.hotplugs} hot-plugs; {len(self.samples)} samples")
         for n in self.notes:
             print("soak: note: " + n)
         if os.path.exists(self.wav):

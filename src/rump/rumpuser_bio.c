@@ -2,8 +2,9 @@
  *
  * rumpuser_bio returns at once.  A read of a block device that the block
  * cache holds whole (blk_read_cached) is copied and completed before
- * rumpuser_bio returns, in the caller's thread (which holds the rump CPU,
- * as biodone expects): no thread hop, no context switch.  Otherwise, on
+ * rumpuser_bio returns, in the caller's thread (complete_inline: the CPU
+ * and kernel lock given up and biodone called on a fresh CPU, as NetBSD's
+ * librumpuser does without threads): no thread hop.  Otherwise, on
  * a block device the request goes to the
  * block layer's asynchronous interface (blk_submit); on a VFS file it is
  * queued for the completion thread, which does the I/O.  Either way the
@@ -147,6 +148,22 @@ static void blk_done(struct blk_request *req)
     enqueue(b);
 }
 
+/* Completes a request in the caller's thread, as NetBSD's librumpuser does
+ * when it runs without threads: the caller's rump CPU and the kernel locks
+ * it holds (nlocks) are given up first, and biodone runs on a CPU taken
+ * afresh with no kernel lock, as it would from the completion thread.
+ * (Calling biodone straight from the caller's context, its kernel lock
+ * held, is not what NetBSD's I/O paths were written for.) */
+static void complete_inline(rump_biodone_fn biodone, void *donearg, size_t done, int error)
+{
+    int nlocks, n2;
+    rumpuser__unsched(&nlocks, NULL);
+    rumpuser__sched(0, NULL);
+    biodone(donearg, done, error);
+    rumpuser__unsched(&n2, NULL);
+    rumpuser__sched(nlocks, NULL);
+}
+
 void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_biodone_fn biodone, void *donearg)
 {
     struct rumpuser_file *rf = rumpuser__file(fd);
@@ -154,9 +171,9 @@ void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_bio
     struct rbio *b = kzalloc(sizeof(*b));
     if (err || !b) {
         /* Nothing can be queued: complete here, as NetBSD's librumpuser
-         * does without threads (we hold the rump CPU already). */
+         * does without threads. */
         kfree(b);
-        biodone(donearg, 0, err ? rumpuser__err(err) : ENOMEM);
+        complete_inline(biodone, donearg, 0, err ? rumpuser__err(err) : ENOMEM);
         return;
     }
     b->rf = rf;
@@ -194,9 +211,9 @@ void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_bio
     }
     if (!write && blk_read_cached(rf->blk, (uint64_t)off / ss, (uint32_t)(dlen / ss), data) == 0) {
         /* Every block was in the block cache: complete here, no thread
-         * hop (we hold the rump CPU, as biodone expects). */
+         * hop. */
         kfree(b);
-        biodone(donearg, dlen, 0);
+        complete_inline(biodone, donearg, dlen, 0);
         file_done(rf);
         return;
     }
