@@ -17,11 +17,10 @@ reported as skipped with the reason.
                  the rump kernel's memory stays under the host's ceiling
                  (2 x limit + 16 MiB); after: remount, sha256 equal, fetch
                  again, e2fsck clean.
-                 SKIPPED for now: it panics in 3 of 4 runs (NULL page in
-                 NetBSD's uvm_page_unbusy when the 8 MiB file is read after
-                 the churns, although no allocation failed); the boot is
-                 kept whole so that removing MEMLIMIT_KNOWN runs it again;
-                 see docs/RELIABILITY.md.
+                 (It panicked in 3 of 4 runs in NetBSD's uvm_page_unbusy
+                 while rumpuser_bio completed block-cache hits by calling
+                 biodone in the caller's context, kernel lock held; fixed,
+                 see docs/RELIABILITY.md.)
   rel-lossy-link two guests joined by tools/lossyrelay.py on 127.0.0.1
                  (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
                  seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
@@ -169,8 +168,6 @@ def _check_ram(build, tag):
 # --- small rump kernel limit ---------------------------------------------------
 
 LIMIT = 4
-MEMLIMIT_KNOWN = ("known crash, not fixed: with RUMP_MEMLIMIT=4m, churn then reading an 8 MiB file panics in NetBSD's "
-                  "uvm_page_unbusy (pgs[0] NULL) in 3 of 4 runs; docs/RELIABILITY.md has the reproduction")
 LIMIT_SCRIPT = ("mkdir /r; mount -t rump hda /r; vitals; churn -t 4 -s 20 /r/ch; vitals; "
                 "cp /r/big.bin /r/c1.bin; fetch http://10.0.2.100/net.bin /r/n1.bin; vitals; "
                 "churn -t 2 -s 8 /r/ch2; vitals; "
@@ -352,6 +349,6 @@ def boots(build):
         _pressure_boot(build, "rel-pressure-ram", f'{STATIC} run="{RAM_SCRIPT}"', 48, _check_ram,
                        disks=("rump", "native")),
         dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
-                            256, _check_limit), skip=os.environ.get("ADROS_RUN_KNOWN") is None and MEMLIMIT_KNOWN or None, tests=names["rel-pressure-memlimit"]),
+                            256, _check_limit), tests=names["rel-pressure-memlimit"]),
         {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": _check_lossy(build)},
     ]

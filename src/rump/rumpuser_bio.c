@@ -156,11 +156,11 @@ static void blk_done(struct blk_request *req)
  * held, is not what NetBSD's I/O paths were written for.) */
 static void complete_inline(rump_biodone_fn biodone, void *donearg, size_t done, int error)
 {
-    int nlocks, n2;
+    int nlocks, none;
     rumpuser__unsched(&nlocks, NULL);
     rumpuser__sched(0, NULL);
     biodone(donearg, done, error);
-    rumpuser__unsched(&n2, NULL);
+    rumpuser__unsched(&none, NULL);
     rumpuser__sched(nlocks, NULL);
 }
 

@@ -52,6 +52,7 @@ static struct lwp *lwp_new(void)
         panic("fk: out of memory");
     l->magic = FK_MAGIC;
     l->cpu = -1;
+    l->outer_nlocks = -1;
     kmutex_lock(&fk.lock);
     l->id = ++fk.nextid;
     kmutex_unlock(&fk.lock);
@@ -195,7 +196,15 @@ static void hyp_backend_schedule(int nlocks, void *interlock)
         return;
     if (l->cpu != -1)
         violation("backend_schedule by lwp %d, which already holds CPU %d", l->id, l->cpu);
-    if (nlocks != l->saved_nlocks)
+    /* The count given back is the count taken, except around a lock-free
+     * inner section: a thread that gave up N locks may run something on a
+     * CPU with none (schedule 0 ... unschedule, as NetBSD's librumpuser
+     * does for biodone) and then take its N back. */
+    if (nlocks == 0 && l->saved_nlocks != 0 && l->outer_nlocks < 0)
+        l->outer_nlocks = l->saved_nlocks;
+    else if (l->outer_nlocks >= 0 && l->saved_nlocks == 0 && nlocks == l->outer_nlocks)
+        l->outer_nlocks = -1;
+    else if (nlocks != l->saved_nlocks)
         violation("backend_schedule got nlocks %d, backend_unschedule gave %d", nlocks, l->saved_nlocks);
     if (interlock && interlock == fk.probe)
         l->il_at_sched = probe(interlock, l);

@@ -35,6 +35,8 @@ struct lwp {
     volatile int cpu;            /* virtual CPU held, -1 for none */
     int nlocks;                  /* fake big-lock depth while scheduled */
     int saved_nlocks;            /* what backend_unschedule reported */
+    int outer_nlocks;            /* -1, or the count a lock-free inner section (schedule 0 ...
+                                  * unschedule, as NetBSD's dobio) must be followed by */
     bool temp;                   /* freed at unschedule (hyp_schedule without lwp) */
     volatile uint64_t unsched;   /* backend_unschedule calls */
     volatile uint64_t sched;     /* backend_schedule calls */
