@@ -304,6 +304,29 @@ def _hotplug(build):
             out = "".join(s.command(c, 300) for c in ("mount -t rump -r sd1 /h", "sha256sum /h/big.bin", "umount /h"))
             return None if want in out else f"re-added stick: {out[-400:]!r}"
 
+        def pull_written(s):
+            # Written, unmounted, idle, pulled: NetBSD would flush the
+            # written disk's cache as the detach closes it, to a device
+            # that is gone; the worker flushed it while idle, so it goes
+            # at once (without that: minutes, and no other stick attaches
+            # meanwhile).
+            # (Through the device: a file system's unmount may flush by
+            # itself; the raw write leaves only NetBSD's dirty flag.)
+            out = s.command("write /dev/sd1 before-pull", 120)
+            if "[exit" in out:
+                return f"writing to the stick: {out[-300:]!r}"
+            time.sleep(2)
+            start = s.mark()
+            t0 = time.monotonic()
+            q["c"].cmd("device_del", id="stick1b")
+            s.expect(r"usb: sd1: removed", 30, start=start)
+            res.ok(f"{name}: (a stick written through /dev left {time.monotonic() - t0:.1f} s after device_del)")
+            q["c"].hmp(f"drive_add 0 if=none,id=u1c,file={os.path.join(d, 'hot.img')},format=raw,snapshot=on")
+            start = s.mark()
+            q["c"].cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1c", id="stick1c")
+            s.expect(r"usb: sd1: QEMU QEMU HARDDISK", 60, start=start)
+            return None
+
         def pull_reading(s):
             # With a transfer in flight: QEMU never answers it, NetBSD's
             # recovery takes minutes, AdrOS gives up after usb.timeout.
@@ -313,7 +336,7 @@ def _hotplug(build):
             s.send("sha256sum /h/big.bin\r")
             time.sleep(1.5)  # well inside 24 MiB
             t0 = time.monotonic()
-            q["c"].cmd("device_del", id="stick1b")
+            q["c"].cmd("device_del", id="stick1c")
             m = s.expect(qi.PROMPT_RX, 120, start=start)
             took = time.monotonic() - t0
             out = s.text(start, m.start())
@@ -332,6 +355,7 @@ def _hotplug(build):
         st.run("device_del of the mounted stick: later reads get EIO", guarded(pull))
         st.run("the removed disk leaves lsblk; its mount unmounts", guarded(after))
         st.run("the stick added again reads whole", guarded(again))
+        st.run("written, unmounted and pulled: gone at once", guarded(pull_written))
         st.run("device_del while a reader runs: the reader gets EIO, AdrOS goes on", guarded(pull_reading))
         st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
         if "c" in q:

@@ -284,6 +284,7 @@ class Soak:
             self.error(f"hot-plugged USB disk {i} ({dev}): {out[-300:]!r}")
         else:
             self.hot_written.setdefault(img, {})[name] = content + "\n"
+        time.sleep(2)  # idle: a stick pulled under a transfer takes long to go (README, USB)
         start = self.s.mark()
         self.monitor_cmd(f"device_del usbs{i}")
         try:

@@ -140,6 +140,7 @@ struct usbdisk {
     struct blk_request *cur;
     uint64_t cur_since;     /* monotonic ns */
     bool wedged;            /* a transfer outlived usb.timeout: fail fast */
+    bool dirty;             /* worker: written since NetBSD's last cache flush */
     uint8_t *bounce;        /* max_xfer bytes: NetBSD's data goes here */
 };
 
@@ -268,13 +269,36 @@ static void ud_check_stuck(struct usbdisk *d)
         blk_complete(list_entry(list_pop_front(&failed), struct blk_request, node), -EIO, 0);
 }
 
+/* Idle flush.  NetBSD's sd flushes a written disk's cache when its last
+ * opener closes it, and that includes the close forced by the disk's
+ * detach: with the stick gone, that SYNCHRONIZE CACHE is never answered
+ * under QEMU (see "Stuck transfers") and the detach, and with it every
+ * other USB attach and detach, waits for minutes.  So the worker flushes
+ * by itself once a disk written to has been idle for IDLE_FLUSH_MS:
+ * NetBSD's dirty flag is clear by the time anyone pulls the stick (and
+ * what was written is on the medium, as a user pulling a stick expects). */
+#define IDLE_FLUSH_MS 500
+
 static void *ud_worker(void *arg)
 {
     struct usbdisk *d = arg;
     for (;;) {
         kmutex_lock(&d->lock);
-        while (list_empty(&d->queue) && !d->stop)
-            kcond_wait(&d->cv, &d->lock);
+        while (list_empty(&d->queue) && !d->stop) {
+            if (!d->dirty) {
+                kcond_wait(&d->cv, &d->lock);
+                continue;
+            }
+            if (kcond_timedwait(&d->cv, &d->lock, (uint64_t)IDLE_FLUSH_MS * NSEC_PER_MSEC) == 0 ||
+                !list_empty(&d->queue) || d->stop)
+                continue;
+            d->dirty = false;
+            kmutex_unlock(&d->lock);
+            int force = 0, r;
+            USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
+            (void)r;
+            kmutex_lock(&d->lock);
+        }
         struct list_node *n = list_empty(&d->queue) ? NULL : list_pop_front(&d->queue);
         kmutex_unlock(&d->lock);
         if (!n)
@@ -287,10 +311,15 @@ static void *ud_worker(void *arg)
             d->cur_since = clock_gettime_ns();
         }
         kmutex_unlock(&d->lock);
-        if (fail)
+        if (fail) {
             blk_complete(req, -EIO, 0);
-        else
+        } else {
+            if (req->op == BLK_WRITE)
+                d->dirty = true; /* the worker's own field */
+            else if (req->op == BLK_FLUSH)
+                d->dirty = false;
             ud_do(d, req);
+        }
     }
     int r;
     USBCALL(r, rump___sysimpl_close(d->fd));
