@@ -113,12 +113,19 @@ def _debugfs_cat(img, path):
     return subprocess.run(["debugfs", "-R", f"cat {path}", img], capture_output=True).stdout
 
 
+def _broke(b, res):
+    """A boot that hung or panicked: one failure, nothing more to check."""
+    if b.timed_out or "KERNEL PANIC" in b.output:
+        res.fail(res.group, b.describe() + "\n" + b.tail(30))
+        return True
+    return False
+
+
 def _check_disks(build):
     def check(b, res):
         name = res.group
         out = b.output
-        if b.timed_out or "KERNEL PANIC" in out:
-            res.fail(name, b.describe() + "\n" + b.tail(30))
+        if _broke(b, res):
             return
         want = [
             (r"usb: sd0: QEMU QEMU HARDDISK, 8192 KiB \(16384 sectors of 512 bytes\)", "sd0 attached with NetBSD's geometry"),
@@ -191,8 +198,7 @@ def _check_blkdebug(b, res):
     name = res.group
     out = b.output
     good = hashlib.sha256(pattern(1, 256 << 10)).hexdigest()
-    if b.timed_out or "KERNEL PANIC" in out:
-        res.fail(name, b.describe() + "\n" + b.tail(30))
+    if _broke(b, res):
         return
     want = [
         (rf"adros# sha256sum /n/good.bin\n{good}  /n/good.bin", "native: the good file reads"),

@@ -59,6 +59,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import qemu  # noqa: E402
 import qemu_interactive as qi  # noqa: E402
+from plan_stage1 import _mkfs as mkfs  # noqa: E402
 
 SAMPLE_S = 10
 HOST_CLIENTS = 4
@@ -73,15 +74,6 @@ def free_port():
     p = s.getsockname()[1]
     s.close()
     return p
-
-
-def mkfs(img, mb, tree=None, block=1024):
-    if os.path.exists(img):
-        os.remove(img)
-    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-b", str(block)]
-    if tree:
-        cmd += ["-d", tree]
-    subprocess.run(cmd + [img, f"{mb}M"], check=True, capture_output=True)
 
 
 def sha(data):
