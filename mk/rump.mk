@@ -83,10 +83,11 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 # src/netbsd/nb_net.h, described by nb_layouts.c; the USB stage's in
 # src/netbsd/usb.c) are compared with the archives' debug information
 # after the first link.  NetBSD's side is extracted once per component set.
-RUMP_LAYOUT_LIBS :=
-RUMP_LAYOUT_OBJS :=
+# NetBSD's pool statistics (src/rump/rump_memory.c) with the base.
+RUMP_LAYOUT_LIBS := $(RUMP_DIR)/lib/librump.a
+RUMP_LAYOUT_OBJS := $(BUILD)/k/src/rump/rump_memory.c.o
 ifneq ($(filter net,$(RUMP_LINKED_STAGES)),)
-RUMP_LAYOUT_LIBS  += $(foreach a,librumpnet_net librumpnet_netinet librumpnet librump librumpdev_bpf,$(RUMP_DIR)/lib/$(a).a)
+RUMP_LAYOUT_LIBS  += $(foreach a,librumpnet_net librumpnet_netinet librumpnet librumpdev_bpf,$(RUMP_DIR)/lib/$(a).a)
 RUMP_LAYOUT_OBJS  += $(BUILD)/k/src/netbsd/nb_layouts.c.o
 endif
 ifneq ($(filter usb,$(RUMP_LINKED_STAGES)),)

@@ -184,7 +184,7 @@ def _check_limit(build, tag):
         if not _common_checks(build, tag, b, res, finals):
             return
         check_patterns(res, b.output, [
-            (rf"rump kernel memory limited to {LIMIT * MIB} bytes", "the limit is in force"),
+            (rf"rump kernel memory limited to {LIMIT * 1024} KiB \(RUMP_MEMLIMIT\)", "the limit is in force"),
             (r"churn: verify: \d+ files, \d+ bytes: intact \(0 lost, 0 corrupt, 0 stray, 0 bad reads",
              "4 churn threads under the limit: every file intact"),
         ], f"{name}: ", b.tail(40))
@@ -202,6 +202,101 @@ def _check_limit(build, tag):
         else:
             res.fail(f"{name}: rump kernel memory stayed under the ceiling", f"vitals: {v}")
     return check
+
+
+# --- the rump kernel's memory: default limit, pools, buffer cache ----------------
+
+MEM_SCRIPT = ("mkdir /r; mount -t rump hda /r; rump status; churn -t 4 -s 8 /r/ch; sha256sum /r/big.bin; "
+              "umount /r; echo BEFORE-DROP; rump status; rump pools; rump drop; echo AFTER-DROP; rump status; "
+              "rump pools -a; vitals -q")
+
+
+# NetBSD's buffer cache high-water mark in a rump kernel left alone: 15 %
+# of the 512 MiB it believes it has (PHYSMEM in rumpkern/emul.c), in pages.
+NETBSD_BUFCACHE_KIB = (512 * 256 * 15 // 100) * 4
+
+
+def _rumpmem(text):
+    m = re.search(r"rumpmem: (.*)", text)
+    return dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))) if m else None
+
+
+def _bufcache(text):
+    m = re.search(r"NetBSD's buffer cache: (\d+) KiB \(trimmed between (\d+) and (\d+) KiB\)", text)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def _check_rump_memory(mem_mib):
+    """Half of RAM by default; NetBSD's buffer cache at 15 % of that; the
+    pool table accounts for the rump kernel's memory; `rump drop` empties
+    the buffer cache of what a churn left in it and the memory goes back."""
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK or "KERNEL PANIC" in b.output:
+            res.fail(f"{name}: boot ran its script", b.describe() + "\n" + b.tail(40))
+            return
+        m = re.search(r"rump kernel memory limited to (\d+) KiB \(RUMP_MEMLIMIT: half of RAM by default\)", b.output)
+        half = mem_mib * 1024 // 2
+        if m and half * 0.9 <= int(m.group(1)) <= half:
+            res.ok(f"{name}: default limit half of RAM ({m.group(1)} KiB of {mem_mib} MiB)")
+        else:
+            res.fail(f"{name}: default limit half of RAM ({half} KiB)", m.group(0) if m else b.tail(40))
+        limit = int(m.group(1)) if m else 0
+        first = _bufcache(b.output)
+        # NetBSD's rump_vfs.c: the buffer cache is 5 % of RUMP_MEMLIMIT.
+        if first and limit and first[2] <= limit * 51 // 1000:
+            res.ok(f"{name}: NetBSD's buffer cache bounded by the limit ({first[2]} KiB, without a limit "
+                   f"{NETBSD_BUFCACHE_KIB} KiB)")
+        else:
+            res.fail(f"{name}: NetBSD's buffer cache bounded by the limit (5 % of {limit} KiB)", f"status {first}")
+        m1, m2 = re.search(r"^BEFORE-DROP$", b.output, re.M), re.search(r"^AFTER-DROP$", b.output, re.M)
+        if not m1 or not m2:
+            res.fail(f"{name}: script ran to the end", b.tail(40))
+            return
+        before, after = b.output[m1.end():m2.start()], b.output[m2.end():]
+        pools_lines = re.findall(r"^\S+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$", after, re.M)
+        s1, s2 = _rumpmem(before), _rumpmem(after)
+        v = _vitals(after)
+        if (s2 and v and len(pools_lines) >= 20 and s2["pools"] + s2["vmpages"] + s2["other"] == s2["total"]
+                and abs(s2["total"] - v[-1]["rump"]) <= s2["total"] // 20 and s2["pools"] > 0):
+            res.ok(f"{name}: rump pools: {len(pools_lines)} pools; pools + VM pages + other = the rump kernel's "
+                   f"memory ({s2['total']} bytes, vitals {v[-1]['rump']})")
+        else:
+            res.fail(f"{name}: rump pools accounts for the rump kernel's memory", f"{s2} {v} {len(pools_lines)} lines")
+        b1, b2 = _bufcache(before), _bufcache(after)
+        d = re.search(r"rump: dropped NetBSD's caches: buffer cache (\d+) KiB freed \((\d+) KiB busy or dirty stay\), "
+                      r"VM pages (\d+) KiB; rump kernel memory (\d+) -> (\d+) KiB", before)
+        if not (b1 and b2 and d and s1 and s2):
+            res.fail(f"{name}: rump drop", f"{b1} {b2} {d and d.group(0)} {s1} {s2}\n" + b.tail(30))
+            return
+        buf_freed, busy, vm_freed, t0, t1 = (int(x) for x in d.groups())
+        if b2[0] <= busy + 4 and b2[1:] == b1[1:] and b2[0] <= b1[0]:
+            res.ok(f"{name}: rump drop: NetBSD's buffer cache down to what is busy ({b1[0]} -> {b2[0]} KiB), "
+                   f"its marks put back")
+        else:
+            res.fail(f"{name}: rump drop: NetBSD's buffer cache emptied, marks put back", f"{b1} -> {b2}, {d.group(0)}")
+        if vm_freed >= 1024 and s2["vmpages"] <= s1["vmpages"] - vm_freed * 1024 + 64 * 1024:
+            res.ok(f"{name}: rump drop freed the VM's free pages ({vm_freed} KiB; {s1['vmpages'] // 1024} -> "
+                   f"{s2['vmpages'] // 1024} KiB)")
+        else:
+            res.fail(f"{name}: rump drop freed the VM's free pages", f"{d.group(0)}; {s1} -> {s2}")
+        if s1["total"] - s2["total"] >= (buf_freed + vm_freed) * 1024 // 2 and t1 < t0:
+            res.ok(f"{name}: the memory went back to AdrOS ({s1['total'] // 1024} -> {s2['total'] // 1024} KiB)")
+        else:
+            res.fail(f"{name}: the memory went back to AdrOS", f"{s1} -> {s2}; {d.group(0)}")
+    return check
+
+
+def _check_memlimit_off(b, res):
+    name = res.group
+    check_patterns(res, b.output, [
+        (r"rump kernel memory not limited \(rump\.RUMP_MEMLIMIT=off\)", "rump.RUMP_MEMLIMIT=off: no limit"),
+        (r"rump kernel memory: \d+ KiB, no limit", "rump status says so"),
+        (rf"NetBSD's buffer cache: \d+ KiB \(trimmed between \d+ and {NETBSD_BUFCACHE_KIB} KiB\)",
+         "NetBSD's own buffer cache size is left alone"),
+    ], f"{name}: ", b.tail(30))
+    if "buffer cache limited to" in b.output:
+        res.fail(f"{name}: no buffer cache sizing without a limit", b.tail(30))
 
 
 def _pressure_boot(build, tag, cmdline, mem, check, disks=("rump",)):
@@ -341,6 +436,8 @@ def boots(build):
         "rel-pressure-ram": ["-m 48 and memhog: file, network and native work, errors not panics; recovery"],
         "rel-pressure-memlimit": [f"RUMP_MEMLIMIT={LIMIT}m: churn, copy, fetch; memory under the ceiling; recovery"],
         "rel-lossy-link": [f"{LOSSY_MIB} MiB TCP through a lossy relay between two guests, sha256 equal"],
+        "rel-rump-memory": ["rump kernel memory: default limit, buffer cache bound, rump pools, rump drop"],
+        "rel-rump-memlimit-off": ["rump.RUMP_MEMLIMIT=off: no limit, NetBSD's buffer cache left alone"],
     }
     stages = _linked_stages() if rump_present() else []
     if "ext2" not in stages or "net" not in stages:
@@ -351,4 +448,8 @@ def boots(build):
         dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
                             256, _check_limit), tests=names["rel-pressure-memlimit"]),
         {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": _check_lossy(build)},
+        dict(_pressure_boot(build, "rel-rump-memory", f'run="{MEM_SCRIPT}"', 256, lambda build, tag: _check_rump_memory(256)),
+             extra=[], timeout=240, tests=names["rel-rump-memory"]),
+        {"name": "rel-rump-memlimit-off", "cmdline": 'rump.RUMP_MEMLIMIT=off run="rump status"', "mem": 64,
+         "timeout": 120, "check": _check_memlimit_off, "tests": names["rel-rump-memlimit-off"]},
     ]

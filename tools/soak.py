@@ -28,9 +28,12 @@ Every SAMPLE_S seconds `vitals` is sampled (heap, threads, open files,
 sockets, rump kernel memory); at the end a table and an ASCII chart.
 
 Baseline: after a warm-up (every workload started and stopped once) the
-churn disk is unmounted and mounted again (its caches go) and the heap and
-thread count are recorded; after the run, everything stopped and the disk
-remounted the same way, they must be back within 1%.  The churn disk must pass
+churn disk is unmounted and mounted again (its caches go), AdrOS's block
+cache and NetBSD's caches are emptied (`bcache drop`, `rump drop`) and the
+heap and thread count are recorded; after the run, everything stopped and
+the same done again, they must be back within 1%.  Where the rump kernel's
+memory went between the two is printed from NetBSD's pool statistics
+(`rump pools`).  The churn disk must pass
 `e2fsck -fn` on the host after power-off.  The last line is the verdict:
 
   SOAK PASS: <minutes> min, <ops> churn ops, <bytes> moved, <faults> faults, 0 errors, nothing lost
@@ -92,6 +95,7 @@ class Soak:
         self.downloads = self.dl_bytes = self.aborted = 0
         self.fetches = self.fetch_bytes = 0
         self.samples = []
+        self.pools = []  # rump_pools() at each settled(): baseline first, final last
         self.notes = []
 
     def error(self, what):
@@ -329,6 +333,16 @@ class Soak:
             for t in warm:
                 t.start()
             self.fetch_once()
+            usb = self.usb_available()
+            if usb:  # the USB stack's one-time set-up (threads, buffers) too
+                out = self.cmd("mkdir /u", 30) + self.cmd("mkdir /hp", 30) + self.cmd("mount -t rump -r sd0 /u", 120)
+                if "[exit" in out:
+                    self.error(f"the USB stick on EHCI: {out[-300:]!r}")
+                    usb = False
+                else:
+                    self.usb_read_step()
+                    self.usb_hotplug_step(0)
+                    self.cmd("umount /u", 120)
             time.sleep(20)
             self.stop.set()
             for t in warm:
@@ -345,9 +359,8 @@ class Soak:
             clients = self.host_clients()
             for t in clients:
                 t.start()
-            usb = self.usb_available()
             if usb:
-                out = self.cmd("mkdir /u", 30) + self.cmd("mkdir /hp", 30) + self.cmd("mount -t rump -r sd0 /u", 120)
+                out = self.cmd("mount -t rump -r sd0 /u", 120)
                 if "[exit" in out:
                     self.error(f"the USB stick on EHCI: {out[-300:]!r}")
                     usb = False
@@ -357,7 +370,7 @@ class Soak:
             end = time.monotonic() + secs
             next_sample = time.monotonic()
             next_usb = time.monotonic() + 60
-            i = 0
+            i = 1  # cycle 0 was the warm-up's
             while time.monotonic() < end and s.alive():
                 now = time.monotonic()
                 if now >= next_sample:
@@ -380,6 +393,8 @@ class Soak:
                 t.join(90)
             out, m, v = self.stop_all()
             print(out, flush=True)
+            if usb:  # mounted after the baseline: its cached pages would count
+                self.cmd("umount /u", 120)
             # Connections the host clients closed linger in TIME_WAIT
             # (2 MSL) holding memory: wait for them to go, up to 150 s.
             t_wait = time.monotonic() + 150
@@ -401,15 +416,51 @@ class Soak:
         return self.report(base, final, m, v, status, time.monotonic() - t_start)
 
     def settled(self):
-        """vitals with the churn disk unmounted and mounted again: the rump
-        kernel's caches of that file system (vnodes, pages) are given
-        back, and AdrOS's block cache emptied (`bcache drop`), so what
-        remains above the baseline is a leak, not a cache."""
+        """vitals with the churn disk unmounted and mounted again (its
+        vnodes and their pages go), AdrOS's block cache emptied (`bcache
+        drop`) and NetBSD's caches too (`rump drop`: its buffer cache, the
+        pools' free items, the VM's free pages), so what remains above the
+        baseline is a leak, not a cache."""
         self.cmd("umount /c", 300)
         self.cmd("bcache drop", 60)
         self.cmd("mount -t rump hda /c", 120)
-        time.sleep(3)
+        # NetBSD frees a pool's page only once it has been idle for 10 s
+        # (pool_inactive_time): wait that out before asking.
+        time.sleep(11)
+        out = self.cmd("rump drop", 120)
+        if "dropped NetBSD's caches" not in out:
+            self.error(f"rump drop: {out[-300:]!r}")
+        self.pools.append(self.rump_pools())
         return self.vitals()
+
+    def rump_pools(self):
+        """NetBSD's pools in the rump kernel (`rump pools -a`): {name:
+        (items in use, bytes)} plus "(summary)": the rumpmem line."""
+        out = self.cmd("rump pools -a", 60)
+        pools = {}
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 8 and f[1].isdigit() and f[4].isdigit():
+                pools[f[0]] = (int(f[2]), int(f[4]) * 1024)
+        m = re.search(r"rumpmem: (.*)", out)
+        pools["(summary)"] = dict((k, int(x)) for k, x in re.findall(r"(\w+)=(\d+)", m.group(1))) if m else {}
+        return pools
+
+    @staticmethod
+    def pool_growth(a, b, n=8):
+        """Lines naming the pools that grew most from a to b, and where the
+        rump kernel's memory went (pools, VM pages, the rest)."""
+        sa, sb = a.get("(summary)", {}), b.get("(summary)", {})
+        lines = ["rump kernel memory, baseline -> final: " +
+                 ", ".join(f"{k} {sa.get(k, 0) // 1024} -> {sb.get(k, 0) // 1024} KiB"
+                           for k in ("total", "pools", "vmpages", "other"))]
+        grew = sorted((name for name in b if name != "(summary)"),
+                      key=lambda k: b[k][1] - a.get(k, (0, 0))[1], reverse=True)
+        for name in grew[:n]:
+            (ia, ba), (ib, bb) = a.get(name, (0, 0)), b[name]
+            if bb != ba:
+                lines.append(f"  pool {name}: {ia} -> {ib} items, {ba // 1024} -> {bb // 1024} KiB")
+        return lines
 
     def start_all(self, where, secs):
         """churn (stopped by stop_all, not by its clock), httpd, a tone."""
@@ -469,6 +520,9 @@ class Soak:
                 b, f = base[key], final[key]
                 if abs(f - b) > b * 0.01:
                     reasons.append(f"{key} {f} vs baseline {b} ({(f - b) * 100 / b:+.2f}%)")
+            if len(self.pools) >= 2:
+                for line in self.pool_growth(self.pools[0], self.pools[-1]):
+                    print("soak: " + line)
             print(f"soak: baseline {base}\nsoak: final    {final}\n"
                   f"soak: heap {(final['heap'] - base['heap']) * 100 / base['heap']:+.2f}%, threads "
                   f"{final['threads'] - base['threads']:+d}, rump kernel memory {final['rump'] - base['rump']:+d} bytes")

@@ -25,6 +25,40 @@ uint64_t rump_init_ns(void);
 int64_t rump_heap_delta(void);
 /* Bytes the rump kernel holds through rumpuser_malloc/anonmmap now. */
 size_t rump_mem_in_use(void);
+/* NetBSD's pool statistics from the rump kernel (kern.pool, what NetBSD's
+ * `vmstat -m` shows; src/rump/rump_memory.c). */
+struct rump_pool_info {
+    char name[16];
+    uint64_t size;          /* item size */
+    uint64_t in_use;        /* items handed out (to users or to the pool's cache) */
+    uint64_t pages, bytes;  /* pool pages held and their bytes */
+    uint64_t gets, puts, fails;
+    uint64_t cached_groups; /* the pool cache's full and partial groups */
+};
+/* Where the rump kernel's memory (rump_mem_in_use) is: in pool pages, in
+ * its VM's pages (one page of memory per vm_page the "page" pool handed
+ * out: file data cached or free in the pool cache), the rest. */
+struct rump_mem_summary {
+    uint64_t total, pool_bytes, vm_pages, vm_page_bytes, other_bytes;
+    int pools;
+};
+/* Fills out[0..max) and *sum (may be NULL); returns the number of pools or
+ * a negative errno (-ENODEV when the rump kernel is not running). */
+int rump_pool_list(struct rump_pool_info *out, int max, struct rump_mem_summary *sum);
+/* NetBSD's buffer cache in the rump kernel (vm.bufmem*): bytes held and
+ * the marks it is trimmed between. */
+struct rump_bufcache {
+    uint32_t bytes, lowater, hiwater;
+};
+int rump_bufcache_get(struct rump_bufcache *bc);
+/* Frees what NetBSD caches and does not use (the buffer cache's free
+ * buffers, the pools' free items and the VM's free pages), like Linux's
+ * drop_caches.  0 or a negative errno; *d says what went. */
+struct rump_drop {
+    uint64_t bufcache_freed, bufcache_left, vm_pages_freed;
+    uint64_t before, after; /* rump_mem_in_use() */
+};
+int rump_drop_caches(struct rump_drop *d);
 /* Prints the state of the rump kernel (components, CPUs, memory, mounts). */
 void rump_print_status(void);
 /* Mounts blockdev through the rump kernel on target (created if missing).

@@ -11,6 +11,9 @@ extern const struct vfsops rump_vfsops;
  * key -> device on first use, put removes it after the last. */
 int rump__etfs_get(const char *key, const char *dev);
 void rump__etfs_put(const char *key);
+/* `rump pools [-a]` and `rump drop` (rump_memory.c); argv[1] names it. */
+int rump_pools_cmd(int argc, char **argv);
+int rump_drop_cmd(int argc, char **argv);
 /* Records how long NetBSD's mount took (benchmarks, status). */
 void rump__note_mount(uint64_t ns);
 

@@ -329,6 +329,15 @@ void rump_print_status(void)
     kmalloc_get_stats(&now);
     kprintf("  kernel heap in use: %u KiB (%d KiB more than before rump_init)\n",
             (unsigned)(now.bytes_in_use / 1024), (int)(rump_heap_delta() / 1024));
+    size_t limit = rumpuser_adros_mem_limit();
+    if (limit)
+        kprintf("  rump kernel memory: %zu KiB of its %zu KiB limit\n", rump_mem_in_use() / 1024, limit / 1024);
+    else
+        kprintf("  rump kernel memory: %zu KiB, no limit\n", rump_mem_in_use() / 1024);
+    struct rump_bufcache bc;
+    if (rump_bufcache_get(&bc) == 0)
+        kprintf("  NetBSD's buffer cache: %u KiB (trimmed between %u and %u KiB)\n", bc.bytes / 1024,
+                bc.lowater / 1024, bc.hiwater / 1024);
     struct vfs_mountinfo mi[16];
     int n = vfs_mount_list(mi, 16);
     for (int i = 0; i < MIN(n, 16); i++)
@@ -397,7 +406,11 @@ static int cmd_rump(int argc, char **argv)
             return shell_error(argv[0], "compare %s: %s", argv[2], shell_strerror(r));
         return r == 0 ? SHELL_OK : SHELL_FAIL;
     }
+    if (strcmp(argv[1], "pools") == 0)
+        return rump_pools_cmd(argc, argv);
+    if (strcmp(argv[1], "drop") == 0)
+        return rump_drop_cmd(argc, argv);
     return shell_usage(argv[0]);
 }
-SHELL_CMD(rump, cmd_rump, "rump [status | mount <dev> <dir> [-r] | sync | compare <dev>]",
+SHELL_CMD(rump, cmd_rump, "rump [status | mount <dev> <dir> [-r] | sync | compare <dev> | pools [-a] | drop]",
           "the NetBSD rump kernel: state, mounting disks through NetBSD's ext2fs, comparing drivers");

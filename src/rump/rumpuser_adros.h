@@ -209,6 +209,8 @@ typedef void (*rumpuser_adros_panic_fn)(void);
 void rumpuser_adros_set_panic_handler(rumpuser_adros_panic_fn fn);
 size_t rumpuser_adros_mem_in_use(void);
 size_t rumpuser_adros_mem_limit(void);   /* RUMP_MEMLIMIT (the rump kernel enforces it) */
+/* RUMP_MEMLIMIT when the command line sets none: half of RAM, at least 8 MiB. */
+size_t rumpuser_adros_default_memlimit(void);
 size_t rumpuser_adros_mem_ceiling(void); /* the host's safety ceiling above it, 0 for none */
 
 #endif

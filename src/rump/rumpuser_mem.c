@@ -3,8 +3,10 @@
  *
  * Any power-of-two alignment (page size and larger included) comes from
  * kmalloc_aligned.  Running out of memory, or over the limit RUMP_MEMLIMIT
- * (rump.RUMP_MEMLIMIT=<bytes>[k|m|g] on the command line), answers ENOMEM:
+ * (rump.RUMP_MEMLIMIT=<bytes>[k|m|g] on the command line, half of RAM by
+ * default: rumpuser_param.c), answers ENOMEM:
  * the rump kernel then reclaims memory itself.  None of these block. */
+#include <adros/cmdline.h>
 #include <adros/irq.h>
 #include <adros/mm.h>
 #include <adros/string.h>
@@ -37,7 +39,10 @@ void rumpuser__mem_init(void)
     size_t old = mem_limit;
     mem_limit = parse_size(rumpuser__param("RUMP_MEMLIMIT"));
     if (mem_limit && mem_limit != old)
-        kprintf("rumpuser: rump kernel memory limited to %zu bytes (RUMP_MEMLIMIT)\n", mem_limit);
+        kprintf("rumpuser: rump kernel memory limited to %zu KiB (RUMP_MEMLIMIT%s)\n", mem_limit / 1024,
+                cmdline_get("rump.RUMP_MEMLIMIT") ? "" : ": half of RAM by default");
+    else if (!mem_limit)
+        kprintf("rumpuser: rump kernel memory not limited (rump.RUMP_MEMLIMIT=off)\n");
 }
 
 size_t rumpuser_adros_mem_in_use(void) { return mem_in_use; }

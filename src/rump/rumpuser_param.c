@@ -4,7 +4,13 @@
  * rump.<NAME>=<value> (rump.RUMP_VERBOSE=1, rump._RUMPUSER_NCPU=2,
  * rump.RUMP_MEMLIMIT=64m ...).  The two mandatory ones always have an
  * answer: _RUMPUSER_NCPU (default 1: AdrOS runs on one CPU) and
- * _RUMPUSER_HOSTNAME (default "adros").  Any other name not set on the
+ * _RUMPUSER_HOSTNAME (default "adros").  RUMP_MEMLIMIT defaults to half
+ * of the machine's RAM (at least 8 MiB; rump.RUMP_MEMLIMIT=off for none):
+ * without a limit NetBSD believes it has 512 MiB (PHYSMEM in its rump
+ * emul.c), sizes its buffer cache from that (15 %: 77 MiB) and never runs
+ * its pagedaemon, so its caches only ever grow, also on a 48 MiB machine.
+ * Other hosts do the same (rumprun and the Xen platform give it half of
+ * the memory, Genode its RAM quota).  Any other name not set on the
  * command line answers ENOENT, and the rump kernel uses its own default.
  * Values are returned as NUL-terminated strings; a buffer too small for
  * the value and its NUL answers ERANGE and is left holding "" (never an
@@ -15,6 +21,8 @@
  * reads are checked here first: a bad value is reported once and treated
  * as unset (the rump kernel's default).  An empty value means unset. */
 #include <adros/cmdline.h>
+#include <adros/format.h>
+#include <adros/mm.h>
 #include <adros/string.h>
 
 #include "rumpuser_int.h"
@@ -81,6 +89,14 @@ static const char *checked_param(const char *name, const char *v)
     return v;
 }
 
+size_t rumpuser_adros_default_memlimit(void)
+{
+    struct pmm_stats st;
+    pmm_get_stats(&st);
+    size_t half = (size_t)st.total_pages / 2 * PAGE_SIZE;
+    return MAX(half, (size_t)8 << 20);
+}
+
 const char *rumpuser__param(const char *name)
 {
     char key[CMDLINE_KEY_MAX];
@@ -88,7 +104,17 @@ const char *rumpuser__param(const char *name)
         return NULL;
     strlcpy(key, PARAM_PREFIX, sizeof(key));
     strlcat(key, name, sizeof(key));
-    return checked_param(name, cmdline_get(key));
+    const char *raw = cmdline_get(key);
+    bool memlimit = strcmp(name, "RUMP_MEMLIMIT") == 0;
+    if (memlimit && raw && strcmp(raw, "off") == 0)
+        return NULL;
+    const char *v = checked_param(name, raw);
+    if (!v && memlimit) {
+        static char def[24];
+        ksnprintf(def, sizeof(def), "%zu", rumpuser_adros_default_memlimit());
+        v = def;
+    }
+    return v;
 }
 
 int rumpuser_getparam(const char *name, void *buf, size_t buflen)
