@@ -47,6 +47,7 @@ import qemu_interactive as qi
 from plan_components import _linked_stages
 from plan_shell import Steps
 from plan_stage1 import rump_present
+from plan_usb import HCS, stick, usb_missing
 from testplan import check_patterns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -162,6 +163,51 @@ def _check_ram(build, tag):
             res.ok(f"{name}: the pressure went away (memhog gave the heap back)")
         else:
             res.fail(f"{name}: the pressure went away (memhog gave the heap back)", b.tail(40))
+    return check
+
+
+# --- little RAM, USB ------------------------------------------------------------
+
+USB_SCRIPT = ("mkdir /u; mount -t rump sd0 /u; vitals; memhog -t 30 -a 256; vitals; lsusb; "
+              "sha256sum /u/big.bin; cp /u/big.bin /u/c1.bin; vitals; sleep 4; "
+              "echo AFTER-PRESSURE; umount /u; mount -t rump sd0 /u; sha256sum /u/c1.bin /u/big.bin; "
+              "lsusb -s; vitals; umount /u")
+
+
+def _check_usb(build, tag):
+    """-m 48, memhog taking the heap while NetBSD's USB stack, umass and
+    ext2fs read and copy 8 MiB on a stick: no panic, no hang; afterwards
+    both files read back with the host's sha256 and the stick's file
+    system is clean."""
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+            res.fail(f"{name}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+            return
+        res.ok(f"{name}: no panic, no hang ({b.elapsed:.0f} s)")
+        d = _dir(build)
+        big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+        m = re.search(r"^AFTER-PRESSURE$", b.output, re.M)
+        tail = b.output[m.end():] if m else ""
+        check_patterns(res, tail, [
+            (re.escape(f"{big}  /u/c1.bin"), "after: the copy made under the pressure reads back with the host's sha256"),
+            (re.escape(f"{big}  /u/big.bin"), "after: the original reads back right"),
+        ], f"{name}: ", b.tail(40))
+        check_patterns(res, b.output, [
+            (r"memhog: took \d+ KiB", "memhog took the heap"),
+            (r"memhog: gave back \d+ KiB after 30 s", "the pressure went away"),
+        ], f"{name}: ", b.tail(40))
+        v = _vitals(b.output)
+        if len(v) >= 3 and v[1]["pages"] < 1024 and v[-1]["kfail"] > 1:
+            res.ok(f"{name}: allocations really failed under the pressure ({v[1]['pages']} free pages, "
+                   f"{v[-1]['kfail']} kmalloc failures)")
+        else:
+            res.fail(f"{name}: allocations really failed under the pressure", f"vitals: {v}")
+        p = subprocess.run(["e2fsck", "-fn", os.path.join(d, f"{tag}-rump.img")], capture_output=True, text=True)
+        if p.returncode == 0:
+            res.ok(f"{name}: e2fsck -fn clean on the stick")
+        else:
+            res.fail(f"{name}: e2fsck -fn clean on the stick", p.stdout[-1500:])
     return check
 
 
@@ -436,6 +482,7 @@ def boots(build):
         "rel-pressure-ram": ["-m 48 and memhog: file, network and native work, errors not panics; recovery"],
         "rel-pressure-memlimit": [f"RUMP_MEMLIMIT={LIMIT}m: churn, copy, fetch; memory under the ceiling; recovery"],
         "rel-lossy-link": [f"{LOSSY_MIB} MiB TCP through a lossy relay between two guests, sha256 equal"],
+        "rel-pressure-usb": ["-m 48 and memhog: 8 MiB read and copied on a USB stick, errors not panics; recovery"],
         "rel-rump-memory": ["rump kernel memory: default limit, buffer cache bound, rump pools, rump drop"],
         "rel-rump-memlimit-off": ["rump.RUMP_MEMLIMIT=off: no limit, NetBSD's buffer cache left alone"],
     }
@@ -448,6 +495,10 @@ def boots(build):
         dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
                             256, _check_limit), tests=names["rel-pressure-memlimit"]),
         {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": _check_lossy(build)},
+        (dict(_pressure_boot(build, "rel-pressure-usb", f'net=off run="{USB_SCRIPT}"', 48, _check_usb),
+              disks=[], extra=HCS["ehci"][0] + stick("ehci", os.path.join(_dir(build), "rel-pressure-usb-rump.img"), snapshot=False),
+              tests=names["rel-pressure-usb"]) if not usb_missing() else
+         {"name": "rel-pressure-usb", "cmdline": "", "skip": usb_missing(), "tests": names["rel-pressure-usb"]}),
         dict(_pressure_boot(build, "rel-rump-memory", f'run="{MEM_SCRIPT}"', 256, lambda build, tag: _check_rump_memory(256)),
              extra=[], timeout=240, tests=names["rel-rump-memory"]),
         {"name": "rel-rump-memlimit-off", "cmdline": 'rump.RUMP_MEMLIMIT=off run="rump status"', "mem": 64,
