@@ -584,6 +584,15 @@ static bool names_ohci(const char *s)
     return false;
 }
 
+/* NetBSD's devsw_attach of usb(4)'s character device, on a rump CPU. */
+static int attach_usb_devsw(int32_t *bmaj, int32_t *cmaj)
+{
+    rump_schedule();
+    int e = rumpns_devsw_attach("usb", NULL, bmaj, rumpns_usb_cdevsw, cmaj);
+    rump_unschedule();
+    return e;
+}
+
 /* Device switch and nodes for usb(4): /dev/usb0..N. */
 static void usb_nodes(void)
 {
@@ -594,12 +603,7 @@ static void usb_nodes(void)
         sd_cmajor = (int32_t)nb_major(st.st_rdev);
     int32_t bmaj = -1, cmaj = -1;
     int e;
-    RUMP_GUARDED(e, EIO, ({
-                     rump_schedule();
-                     int x = rumpns_devsw_attach("usb", NULL, &bmaj, rumpns_usb_cdevsw, &cmaj);
-                     rump_unschedule();
-                     x;
-                 }));
+    RUMP_GUARDED(e, EIO, attach_usb_devsw(&bmaj, &cmaj));
     if (e != 0) {
         klog(LOG_WARN, "usb: cannot attach usb(4)'s device switch (error %d): lsusb unavailable\n", e);
         return;

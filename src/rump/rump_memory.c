@@ -29,6 +29,7 @@
 #include <adros/rump.h>
 #include <adros/shell.h>
 #include <adros/string.h>
+#include <adros/sync.h>
 
 #include "../netbsd/nb_net.h" /* struct nb_sysctlnode, NB_CTL_QUERY, NB_SYSCTL_VERSION */
 #include "rump_int.h"
@@ -158,7 +159,21 @@ static int drain_pools(int rounds)
     return 0;
 }
 
+/* One drop at a time: a second one would read the first one's marks of
+ * 16 bytes as "before" and put those back for good. */
+static kmutex_t drop_lock = KMUTEX_INIT(drop_lock, "rump-drop");
+
+static int drop_locked(struct rump_drop *d);
+
 int rump_drop_caches(struct rump_drop *d)
+{
+    kmutex_lock(&drop_lock);
+    int r = drop_locked(d);
+    kmutex_unlock(&drop_lock);
+    return r;
+}
+
+static int drop_locked(struct rump_drop *d)
 {
     memset(d, 0, sizeof(*d));
     struct rump_bufcache before, after;
