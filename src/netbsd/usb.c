@@ -11,7 +11,8 @@
  * components, registers no device switch), and nodes for disks after sd0
  * are made (the scsipi component makes /dev/[r]sd0[a-h] only).
  *
- * Threads.  One watcher ("usb-watch") polls NetBSD's disk list; one worker
+ * Threads.  One watcher ("usb-watch") polls NetBSD's disk list and reads
+ * its USB event queue (/dev/usb, as usbd(8) does); one worker
  * per disk ("usb-sdN") owns the disk's descriptor and does its requests in
  * order.  The worker holds a reference on the block device for as long as
  * it runs; the device is freed by the block layer after the last user.
@@ -83,6 +84,29 @@ struct nb_usb_device_info {
 };
 _Static_assert(sizeof(struct nb_usb_device_info) == 1268, "NetBSD/i386 struct usb_device_info");
 
+/* struct usb_event: what /dev/usb (usb(4)'s minor 255) hands its one
+ * reader, usbd(8) on NetBSD, per read of exactly this size. */
+struct nb_usb_event {
+    int32_t ue_type;
+    struct nb_timespec ue_time;
+    union {
+        struct {
+            int32_t ue_bus;
+        } ue_ctrlr;
+        struct nb_usb_device_info ue_device;
+        struct {
+            uint32_t ue_cookie;
+            char ue_devname[16];
+        } ue_driver;
+    } u;
+};
+_Static_assert(sizeof(struct nb_usb_event) == 1284, "NetBSD/i386 struct usb_event");
+#define NB_USB_EVENT_DEVICE_ATTACH 3
+#define NB_USB_EVENT_DEVICE_DETACH 4
+#define NB_USB_EVENT_DRIVER_ATTACH 5
+#define NB_USB_EVENT_DRIVER_DETACH 6
+#define NB_USB_DEV_MINOR 255
+
 struct nb_scsireq {
     uint32_t flags;
     uint32_t timeout;
@@ -108,6 +132,7 @@ _Static_assert(sizeof(struct nb_scsireq) == 96, "NetBSD/i386 scsireq_t");
 #define NB_SCCMD_READ 0x1
 #define NB_O_RDONLY 0
 #define NB_O_RDWR 2
+#define NB_O_NONBLOCK 4
 #define NB_CTL_HW 6
 #define NB_HW_DISKNAMES 8
 #define NB_S_IFCHR_MODE 0020600u
@@ -560,12 +585,63 @@ static void disks_scan(void)
     }
 }
 
+/* NetBSD queues an event for every controller, device and driver that
+ * comes or goes (usb_add_event), up to 100 of about 1.3 KiB each, for a
+ * reader of /dev/usb; with none they pile up to that bound (a hot-plug
+ * cycle adds four).  The watcher is that reader: it logs and drops them. */
+static int events_fd = -1;
+
+static void events_read(void)
+{
+    static bool failed;
+    int r;
+    if (events_fd < 0) {
+        if (failed)
+            return;
+        USBCALL(r, rump___sysimpl_open("/dev/usb", NB_O_RDONLY | NB_O_NONBLOCK));
+        if (r < 0) {
+            failed = true;
+            klog(LOG_WARN, "usb: cannot open NetBSD's USB event device (%s): its event queue is not read\n",
+                 strerror(r));
+            return;
+        }
+        events_fd = r;
+    }
+    struct nb_usb_event *ev = kmalloc(sizeof(*ev));
+    if (!ev)
+        return;
+    for (;;) {
+        ssize_t n;
+        USBCALL(n, rump___sysimpl_read(events_fd, ev, sizeof(*ev)));
+        if (n != (ssize_t)sizeof(*ev))
+            break; /* EWOULDBLOCK: none left */
+        const struct nb_usb_device_info *di = &ev->u.ue_device;
+        switch (ev->ue_type) {
+        case NB_USB_EVENT_DEVICE_ATTACH:
+        case NB_USB_EVENT_DEVICE_DETACH:
+            klog(LOG_INFO, "usb: device %04x:%04x (%.40s) on bus %u address %u %s\n", di->udi_vendorNo,
+                 di->udi_productNo, di->udi_product, di->udi_bus, di->udi_addr,
+                 ev->ue_type == NB_USB_EVENT_DEVICE_ATTACH ? "attached" : "detached");
+            break;
+        case NB_USB_EVENT_DRIVER_ATTACH:
+        case NB_USB_EVENT_DRIVER_DETACH:
+            klog(LOG_INFO, "usb: driver %.16s %s\n", ev->u.ue_driver.ue_devname,
+                 ev->ue_type == NB_USB_EVENT_DRIVER_ATTACH ? "attached" : "detached");
+            break;
+        default: /* controllers: attached at start only */
+            break;
+        }
+    }
+    kfree(ev);
+}
+
 static void *usb_watch(void *arg)
 {
     for (;;) {
         process_sleep((uint64_t)USB_POLL_MS * NSEC_PER_MSEC);
         if (rump__crashed)
             return NULL;
+        events_read();
         disks_scan();
         for (int u = 0; u < MAX_DISKS; u++)
             if (disks[u])
@@ -593,7 +669,7 @@ static int attach_usb_devsw(int32_t *bmaj, int32_t *cmaj)
     return e;
 }
 
-/* Device switch and nodes for usb(4): /dev/usb0..N. */
+/* Device switch and nodes for usb(4): /dev/usb0..N, /dev/usb (events). */
 static void usb_nodes(void)
 {
     struct nb_stat st;
@@ -613,6 +689,7 @@ static void usb_nodes(void)
         ksnprintf(path, sizeof(path), "/dev/usb%d", b);
         USBCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE, nb_makedev((uint32_t)cmaj, (uint32_t)b)));
     }
+    USBCALL(r, rump___sysimpl_mknod50("/dev/usb", NB_S_IFCHR_MODE, nb_makedev((uint32_t)cmaj, NB_USB_DEV_MINOR)));
     usb_cmajor = cmaj;
     /* An OHCI bus (its root hub says so): see max_xfer. */
     struct usb_devinfo *v = kmalloc(USB_MAX_BUSES * 8 * sizeof(*v));
