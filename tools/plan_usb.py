@@ -24,7 +24,8 @@ reason.
         NetBSD's msdosfs/cd9660 equal the host's view, detection on four
         sticks, the FAT write test checked with fsck.fat -n and mcopy
   usb-hotplug   interactive, with QEMU's QMP: a second stick added at run
-        time appears (log line, lsblk), is mounted and read; removed while
+        time appears (log line, lsblk; NetBSD's attach and detach events
+        read from /dev/usb and logged), is mounted and read; removed while
         mounted: reads get EIO, the disk leaves lsblk, the mount can be
         unmounted, the shell goes on; added again, it reads whole; pulled
         while a reader runs: the reader gets EIO after usb.timeout (QEMU
@@ -270,6 +271,9 @@ def _hotplug(build):
             q["c"].cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1", id="stick1")
             s.expect(r"usb: sd1: QEMU QEMU HARDDISK, 40960 KiB", 60, start=start)
             res.ok(f"{name}: (sd1 appeared {time.monotonic() - t0:.1f} s after device_add)")
+            # NetBSD's event queue read (/dev/usb): its attach events logged.
+            s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ attached", 10, start=start)
+            s.expect(r"usb: driver umass\d+ attached", 10, start=start)
             out = s.command("lsblk")
             return None if re.search(r"\nsd1 +disk", "\n" + out) else f"lsblk: {out!r}"
 
@@ -285,6 +289,7 @@ def _hotplug(build):
             start = s.mark()
             q["c"].cmd("device_del", id="stick1")
             s.expect(r"usb: sd1: removed", 60, start=start)
+            s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ detached", 10, start=start)
             out = s.command("sha256sum /h/big.bin", 120)
             if not re.search(r"sha256sum: /h/big.bin: .*\((EIO|ENXIO)\)", out):
                 return f"a read after removal did not get an I/O error: {out[-500:]!r}"

@@ -598,6 +598,17 @@ static void events_read(void)
     if (events_fd < 0) {
         if (failed)
             return;
+        /* NetBSD sets up the queue's lock when its first USB bus attaches,
+         * and reading /dev/usb without one dereferences the unset lock: no
+         * bus 0 (no controller), no reader.  Controllers come only at start. */
+        USBCALL(r, rump___sysimpl_open("/dev/usb0", NB_O_RDONLY));
+        if (r < 0) {
+            failed = true;
+            return;
+        }
+        int e;
+        USBCALL(e, rump___sysimpl_close(r));
+        (void)e;
         USBCALL(r, rump___sysimpl_open("/dev/usb", NB_O_RDONLY | NB_O_NONBLOCK));
         if (r < 0) {
             failed = true;
