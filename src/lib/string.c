@@ -2,22 +2,21 @@
  * memset, memmove and memcmp on its own, so these are the real thing. */
 #include <adros/string.h>
 
-/* Why not `rep movs`: under QEMU TCG (how AdrOS runs in CI and in every
- * benchmark) `rep movsl` costs about 70 ns per 4-byte iteration, each one a
- * trip out of the translated code, so a copy moved 50-75 MB/s (bench=copy,
- * tests/kernel/copy.c, which measures the old routine next to these) while
- * the emulated disk's DMA, a host memcpy, moves GB/s: every guest copy on
- * the block paths cost more than the I/O.  A loop of plain 32-bit loads and
- * stores, 64 bytes per pass, stays inside one translation block; it is also
- * what a 486-class CPU does well, and it uses no FPU/MMX/SSE register (the
- * kernel saves no FPU state of its own).
+/* Bulk copies are a loop of plain 32-bit loads and stores, 64 bytes per
+ * pass, rather than `rep movsl`: under QEMU TCG (how AdrOS runs in CI and in
+ * every benchmark) that moves 1.2-1.9x as many bytes per second from 4 KiB
+ * up (bench=copy, tests/kernel/copy.c, which runs the old `rep movsl`
+ * routine next to these; docs/PERFORMANCE.md section 1).  The emulated
+ * disk's DMA is a host memcpy, so guest copies on the block paths cost as
+ * much as the I/O.  The loop uses no FPU/MMX/SSE register: the kernel saves
+ * no FPU state of its own.
  *
  * The 64-byte blocks load two words, then store them, in address order for
  * copy_up and in reverse for copy_down: each load happens before any store
  * that could overwrite it when dst and src overlap in that direction, which
  * memmove relies on. */
-#define LD(o) "movl " #o "(%%esi),%%eax\n\tmovl " #o "+4(%%esi),%%edx\n\t"
-#define ST(o) "movl %%eax," #o "(%%edi)\n\tmovl %%edx," #o "+4(%%edi)\n\t"
+#define LD(o) "movl " #o "(%1),%%eax\n\tmovl " #o "+4(%1),%%edx\n\t"
+#define ST(o) "movl %%eax," #o "(%0)\n\tmovl %%edx," #o "+4(%0)\n\t"
 #define PAIR(o) LD(o) ST(o)
 
 typedef uint32_t __attribute__((may_alias, aligned(1))) uword;
@@ -29,10 +28,8 @@ typedef uint32_t __attribute__((may_alias, aligned(1))) uword;
 static inline void tail_up(unsigned char *d, const unsigned char *s, size_t n)
 {
     size_t words = n >> 2, bytes = n & 3;
-    __asm__ volatile("rep movsl\n\tmovl %3,%%ecx\n\trep movsb"
-                     : "+D"(d), "+S"(s), "+c"(words)
-                     : "r"(bytes)
-                     : "memory");
+    __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(bytes) : : "memory");
 }
 
 /* The same downward: d and s point just past the n < 64 bytes. */
@@ -82,7 +79,7 @@ static inline __attribute__((always_inline)) void copy_up(unsigned char *d, cons
         size_t blocks = n >> 6; /* at least 61 bytes are left: maybe 0 blocks */
         if (blocks)
             __asm__ volatile("1:\n\t" PAIR(0) PAIR(8) PAIR(16) PAIR(24) PAIR(32) PAIR(40) PAIR(48) PAIR(56)
-                             "addl $64,%%esi\n\taddl $64,%%edi\n\tdecl %%ecx\n\tjnz 1b"
+                             "add $64,%1\n\tadd $64,%0\n\tdec %2\n\tjnz 1b"
                              : "+D"(d), "+S"(s), "+c"(blocks)
                              :
                              : "eax", "edx", "memory", "cc");
@@ -91,8 +88,8 @@ static inline __attribute__((always_inline)) void copy_up(unsigned char *d, cons
     tail_up(d, s, n);
 }
 
-#define LDD(o) "movl " #o "+4(%%esi),%%eax\n\tmovl " #o "(%%esi),%%edx\n\t"
-#define STD(o) "movl %%eax," #o "+4(%%edi)\n\tmovl %%edx," #o "(%%edi)\n\t"
+#define LDD(o) "movl " #o "+4(%1),%%eax\n\tmovl " #o "(%1),%%edx\n\t"
+#define STD(o) "movl %%eax," #o "+4(%0)\n\tmovl %%edx," #o "(%0)\n\t"
 #define PAIRD(o) LDD(o) STD(o)
 
 /* Downward, for memmove with dst above src: d and s point past the end. */
@@ -105,8 +102,8 @@ static void copy_down(unsigned char *d, const unsigned char *s, size_t n)
         }
         size_t blocks = n >> 6; /* at least 61 bytes are left: maybe 0 blocks */
         if (blocks)
-            __asm__ volatile("1:\n\tsubl $64,%%esi\n\tsubl $64,%%edi\n\t" PAIRD(56) PAIRD(48) PAIRD(40) PAIRD(32)
-                             PAIRD(24) PAIRD(16) PAIRD(8) PAIRD(0) "decl %%ecx\n\tjnz 1b"
+            __asm__ volatile("1:\n\tsub $64,%1\n\tsub $64,%0\n\t" PAIRD(56) PAIRD(48) PAIRD(40) PAIRD(32)
+                             PAIRD(24) PAIRD(16) PAIRD(8) PAIRD(0) "dec %2\n\tjnz 1b"
                              : "+D"(d), "+S"(s), "+c"(blocks)
                              :
                              : "eax", "edx", "memory", "cc");
@@ -136,8 +133,8 @@ void *memmove(void *dst, const void *src, size_t n)
     return dst;
 }
 
-#define ST4(o) "movl %%eax," #o "(%%edi)\n\tmovl %%eax," #o "+4(%%edi)\n\tmovl %%eax," #o "+8(%%edi)\n\t" \
-               "movl %%eax," #o "+12(%%edi)\n\t"
+#define ST4(o) "movl %2," #o "(%0)\n\tmovl %2," #o "+4(%0)\n\tmovl %2," #o "+8(%0)\n\t" \
+               "movl %2," #o "+12(%0)\n\t"
 
 void *memset(void *dst, int c, size_t n)
 {
@@ -152,13 +149,13 @@ void *memset(void *dst, int c, size_t n)
         }
         size_t blocks = n >> 6; /* at least 61 bytes are left: maybe 0 blocks */
         if (blocks)
-            __asm__ volatile("1:\n\t" ST4(0) ST4(16) ST4(32) ST4(48) "addl $64,%%edi\n\tdecl %%ecx\n\tjnz 1b"
+            __asm__ volatile("1:\n\t" ST4(0) ST4(16) ST4(32) ST4(48) "add $64,%0\n\tdec %1\n\tjnz 1b"
                              : "+D"(d), "+c"(blocks)
                              : "a"(v)
                              : "memory", "cc");
         n &= 63;
     }
-    if (n & 32) {
+    if (n & 32) { /* volatile: gcc would make this loop a call to memset */
         for (int i = 0; i < 8; i++)
             ((volatile uword *)d)[i] = v;
         d += 32;
