@@ -119,7 +119,24 @@ static void bench_write(void)
     static const size_t sizes[] = { 4096, 65536, 1 << 20 };
     static const char *const sn[] = { "4KiB", "64KiB", "1MiB" };
     for (int i = 0; i < 3; i++) {
+        struct blkdev *hda = blk_find("hda");
+        struct blk_stats s0 = { 0 }, s1 = { 0 };
+        if (hda)
+            blk_get_stats(hda, &s0);
         uint64_t ns = write_32m(sizes[i]);
+        if (hda) {
+            blk_get_stats(hda, &s1);
+            uint64_t w = s1.writes - s0.writes;
+            /* What reached the disk: requests, their mean size, flushes,
+             * and the summed time the disk requests took. */
+            kprintf("# bench rump_ext2: write %s: %llu disk writes of %llu KiB on average, %llu flushes, "
+                    "%llu disk reads, disk busy %llu ms of %llu ms\n",
+                    sn[i], (unsigned long long)w,
+                    (unsigned long long)(w ? (s1.write_bytes - s0.write_bytes) / w / 1024 : 0),
+                    (unsigned long long)(s1.flushes - s0.flushes), (unsigned long long)(s1.disk_reads - s0.disk_reads),
+                    (unsigned long long)((s1.busy_ns - s0.busy_ns) / 1000000), (unsigned long long)(ns / 1000000));
+            blk_put(hda);
+        }
         char metric[64];
         ksnprintf(metric, sizeof(metric), "seq write 32MiB %s fsync rump", sn[i]);
         if (ns)
