@@ -127,5 +127,7 @@ int kbench_run(const char *spec);
 /* One result, printed as a JSON line ("BENCH {...}") the runner turns into
  * a table: cycles and nanoseconds per operation, and a free-form note. */
 void kbench_result(const char *bench, const char *metric, uint64_t cycles, uint64_t ns, const char *note);
+/* Sorts v[0..n) ascending (benchmarks take medians of a few samples). */
+void kbench_sort64(uint64_t *v, int n);
 
 #endif

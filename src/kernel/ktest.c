@@ -157,6 +157,16 @@ int ktest_run(const char *spec)
     return total_fail;
 }
 
+void kbench_sort64(uint64_t *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            uint64_t x = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = x;
+        }
+}
+
 void kbench_result(const char *bench, const char *metric, uint64_t cycles, uint64_t ns, const char *note)
 {
     kprintf("BENCH {\"bench\":\"%s\",\"metric\":\"%s\",\"cycles\":%llu,\"ns\":%llu,\"note\":\"%s\"}\n", bench,

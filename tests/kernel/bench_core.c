@@ -10,20 +10,10 @@
 
 #define BATCHES 7
 
-static void sort64(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-            uint64_t x = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = x;
-        }
-}
-
 /* Reports the median batch, per op. */
 static void report(const char *bench, const char *metric, uint64_t *cycles, int ops, const char *note)
 {
-    sort64(cycles, BATCHES);
+    kbench_sort64(cycles, BATCHES);
     uint64_t c = cycles[BATCHES / 2] / (uint64_t)ops;
     kbench_result(bench, metric, c, clock_cycles_to_ns(c), note);
 }
@@ -277,7 +267,7 @@ static void bench_sleep(void)
         uint64_t got = clock_gettime_ns() - t0;
         late[i] = got > want ? got - want : 0;
     }
-    sort64(late, 200);
+    kbench_sort64(late, 200);
     uint64_t hz = clock_tsc_hz();
     kbench_result("sleep", "wakeup lateness median", late[100] * hz / NSEC_PER_SEC, late[100], "200 sleeps of 1-4 ms");
     kbench_result("sleep", "wakeup lateness p99", late[197] * hz / NSEC_PER_SEC, late[197], "");

@@ -180,16 +180,6 @@ static __attribute__((noinline)) void *repmovs_memcpy(void *dst, const void *src
 enum op { OP_MEMCPY, OP_MEMCPY_UNALIGNED, OP_MEMMOVE_UP, OP_MEMSET, OP_REPMOVS };
 static const char *const op_names[] = { "memcpy", "memcpy src+1", "memmove overlap up", "memset", "rep movsl (old)" };
 
-static void sort64(uint64_t *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
-            uint64_t x = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = x;
-        }
-}
-
 static void bench_copy(void)
 {
     static const size_t sizes[] = { 64, 4096, 65536, 1u << 20 };
@@ -227,7 +217,7 @@ static void bench_copy(void)
                 }
                 c[bt] = clock_cycles() - t0;
             }
-            sort64(c, BATCHES);
+            kbench_sort64(c, BATCHES);
             uint64_t cyc = c[BATCHES / 2] / (uint64_t)ops;
             uint64_t ns_batch = clock_cycles_to_ns(c[BATCHES / 2]);
             uint64_t bytes = (uint64_t)n * (uint64_t)ops;
