@@ -301,6 +301,10 @@ def _wait_idle(s, timeout=30):
     raise AssertionError(f"httpd still has connections after {timeout}s: {out!r}")
 
 
+# httpd's HTTPD_TIMEOUT_MS (src/shell/cmd_httpd.c) less a margin: a silent
+# flood holds every slot this long after its first connection.
+FLOOD_WINDOW_S = 9
+
 # --- the httpd session -----------------------------------------------------------
 
 class Serve:
@@ -560,23 +564,36 @@ class Serve:
         """Every worker and queue slot held by a silent client: the next
         client gets 503 after a short wait instead of hanging, and once the
         flood goes away httpd serves again."""
-        flood = []
-        try:
-            for _ in range(WORKERS + QUEUE):
-                flood.append(socket.create_connection(("127.0.0.1", self.port), timeout=30))
-            deadline = time.monotonic() + 30
-            while not re.search(rf" {WORKERS} active connections, {QUEUE} queued", s.command("httpd", 20)):
-                if time.monotonic() > deadline:
-                    return "the flood never filled the workers and the queue"
-                time.sleep(0.5)
-            t = time.monotonic()
-            r = _raw(self.port, b"GET /small.txt HTTP/1.0\r\n\r\n", timeout=30)
-            took = time.monotonic() - t
-            if _status(r) != 503 or took > 8:
-                return f"a client beyond the flood got {r[:60]!r} after {took:.1f}s (expected 503)"
-        finally:
-            for c in flood:
-                c.close()
+        # httpd drops a silent client 10 s after it came (the whole head
+        # must arrive by then), which frees slots: the probe must be
+        # answered inside that window for 503 to be the only right answer.
+        # On a loaded machine the steps before it can eat the window; then
+        # the flood is made again (twice at most), never the check relaxed.
+        for attempt in range(3):
+            flood = []
+            try:
+                t_flood = time.monotonic()
+                for _ in range(WORKERS + QUEUE):
+                    flood.append(socket.create_connection(("127.0.0.1", self.port), timeout=30))
+                deadline = time.monotonic() + 30
+                while not re.search(rf" {WORKERS} active connections, {QUEUE} queued", s.command("httpd", 20)):
+                    if time.monotonic() > deadline:
+                        return "the flood never filled the workers and the queue"
+                    time.sleep(0.5)
+                t = time.monotonic()
+                r = _raw(self.port, b"GET /small.txt HTTP/1.0\r\n\r\n", timeout=30)
+                took = time.monotonic() - t
+                in_window = time.monotonic() - t_flood < FLOOD_WINDOW_S
+            finally:
+                for c in flood:
+                    c.close()
+            if _status(r) == 503 and took <= 8:
+                break
+            if in_window or attempt == 2:
+                return (f"a client beyond the flood got {r[:60]!r} after {took:.1f}s (expected 503)"
+                        + ("" if in_window else f"; the flood's {FLOOD_WINDOW_S} s window was missed 3 times"))
+            notes.append(f"flood probe answered {_status(r)} after the {FLOOD_WINDOW_S} s window (load): again")
+            _wait_idle(s)
         _wait_idle(s)
         st, _, body = _get(self.port, "/small.txt", 20)
         if st != 200 or body != self.file("small.txt"):
