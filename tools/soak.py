@@ -555,7 +555,7 @@ def main(argv):
     p.add_argument("--minutes", type=float, default=float(os.environ.get("SOAK_MIN", 20)))
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
     p.add_argument("--memlimit", default=os.environ.get("SOAK_MEMLIMIT"),
-                   help="rump.RUMP_MEMLIMIT for the boot (e.g. 24m; default: none)")
+                   help="rump.RUMP_MEMLIMIT for the boot (e.g. 24m; default: the kernel's, half of RAM)")
     a = p.parse_args(argv)
     if a.minutes <= 0:
         p.error("--minutes must be positive")

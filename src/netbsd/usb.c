@@ -726,6 +726,9 @@ static void usb_start(void)
         return;
     usb_up = true;
     usb_nodes();
+    /* The boot's events logged now, before any USB disk exists for the
+     * shell to use, not amid its first commands' output. */
+    events_read();
     disks_scan();
     struct thread_attr a = { .name = "usb-watch", .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
     struct thread *t;
