@@ -105,10 +105,8 @@ def _common_checks(build, tag, b, res, finals):
     """No panic or hang; the host's sha256 of the files read back after the
     pressure; the final fetch; e2fsck on the image."""
     name = res.group
-    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
-        res.fail(f"{name}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+    if not _no_panic(b, res):
         return False
-    res.ok(f"{name}: no panic, no hang ({b.elapsed:.0f} s)")
     d = _dir(build)
     big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
     net = _sha_file(os.path.join(d, f"{tag}-srv", "net.bin"))
@@ -119,13 +117,24 @@ def _common_checks(build, tag, b, res, finals):
             (re.escape(f"{net}  /r/n2.bin"), "after the pressure: the new fetch has the host's sha256")]
     want += finals(big, net)
     check_patterns(res, tail, want, f"{name}: ", b.tail(40))
-    img = os.path.join(d, f"{tag}-rump.img")
+    _e2fsck(res, os.path.join(d, f"{tag}-rump.img"), "e2fsck -fn clean")
+    return True
+
+
+def _no_panic(b, res):
+    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+        res.fail(f"{res.group}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+        return False
+    res.ok(f"{res.group}: no panic, no hang ({b.elapsed:.0f} s)")
+    return True
+
+
+def _e2fsck(res, img, what):
     p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
     if p.returncode == 0:
-        res.ok(f"{name}: e2fsck -fn clean")
+        res.ok(f"{res.group}: {what}")
     else:
-        res.fail(f"{name}: e2fsck -fn clean", p.stdout[-1500:])
-    return True
+        res.fail(f"{res.group}: {what}", p.stdout[-1500:])
 
 
 # --- little RAM ---------------------------------------------------------------
@@ -188,10 +197,8 @@ def _check_usb(build, tag):
     system is clean."""
     def check(b, res):
         name = res.group
-        if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
-            res.fail(f"{name}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+        if not _no_panic(b, res):
             return
-        res.ok(f"{name}: no panic, no hang ({b.elapsed:.0f} s)")
         d = _dir(build)
         big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
         m = re.search(r"^AFTER-PRESSURE$", b.output, re.M)
@@ -201,11 +208,7 @@ def _check_usb(build, tag):
             (re.escape(f"{big}  /u/big.bin"), "after: the original reads back right"),
         ], f"{name}: ", b.tail(40))
         _memhog_checks(b, res)
-        p = subprocess.run(["e2fsck", "-fn", os.path.join(d, f"{tag}-rump.img")], capture_output=True, text=True)
-        if p.returncode == 0:
-            res.ok(f"{name}: e2fsck -fn clean on the stick")
-        else:
-            res.fail(f"{name}: e2fsck -fn clean on the stick", p.stdout[-1500:])
+        _e2fsck(res, os.path.join(d, f"{tag}-rump.img"), "e2fsck -fn clean on the stick")
     return check
 
 
