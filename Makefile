@@ -43,8 +43,16 @@ KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 # --- NetBSD rump kernel components (supplied by the user, see README) -------
 include mk/rump.mk
 
-.PHONY: all kernel run test soak bench debug deps clean format lint hosttests iso fuzz
-all: kernel
+.PHONY: all kernel run test soak bench debug deps clean distclean format lint hosttests iso fuzz rump-components
+# The targets a person types first make sure NetBSD's components are there
+# (built once into third_party/rump; see mk/rump.mk), then build in a second
+# make that sees them.
+RUMP_ENSURE := $(if $(RUMP_AUTO),tools/rump-components.sh --auto --dest $(RUMP_DIR) --work $(BUILD)/rumpbuild,:)
+all:
+	@$(RUMP_ENSURE)
+	@$(MAKE) --no-print-directory kernel
+rump-components:
+	@$(RUMP_ENSURE)
 kernel: $(KERNEL)
 
 $(BUILD)/k/%.c.o: %.c
@@ -125,6 +133,7 @@ deps:
 
 run:
 	@tools/deps.sh
+	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
@@ -132,6 +141,7 @@ run:
 
 debug:
 	@tools/deps.sh
+	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
@@ -140,11 +150,13 @@ debug:
 # A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.
 iso:
 	@tools/deps.sh
+	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
 	@tools/mkiso.sh $(KERNEL) $(BUILD)/adros.iso
 
 test:
 	@tools/deps.sh
+	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel hosttests
 	@$(PYTHON) tools/runtests.py --build $(BUILD) $(TESTARGS)
 
@@ -152,16 +164,22 @@ test:
 SOAK_MIN ?= 20
 soak:
 	@tools/deps.sh
+	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
 	@SOAK_MIN=$(SOAK_MIN) $(PYTHON) tools/soak.py --build $(BUILD)
 
 bench:
 	@tools/deps.sh
+	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
 	@$(PYTHON) tools/runbench.py --build $(BUILD) $(BENCHARGS)
 
 clean:
 	rm -rf $(BUILD)
+
+# Also NetBSD's components when make built them (third_party/rump).
+distclean: clean
+	rm -rf third_party/rump
 
 format:
 	clang-format -i $$(find src include tests -name '*.[ch]')

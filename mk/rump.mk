@@ -13,7 +13,17 @@
 # for the boot log and the shell), and ADROS_RUMP_HEADERS when NetBSD's
 # headers are on the include path (src/rump/rumpuser_hdrcheck.c and the
 # structure checks compare them with our declarations).
-RUMP_DIR ?= third_party/rump
+#
+# Where they come from: RUMP_DIR=<dir> names a prebuilt set, used where it
+# lies (it must hold at least the base and NetBSD's rump/ headers); without
+# it, third_party/rump, which make, make run, make test and make bench fill
+# once through `tools/rump-components.sh --auto` (RUMP_AUTO below) when it is
+# empty.  RUMP=off builds without any of NetBSD's code.
+RUMP ?= on
+ifeq ($(origin RUMP_DIR),undefined)
+RUMP_DIR := third_party/rump
+RUMP_DIR_DEFAULT := 1
+endif
 
 RUMP_BASE        := librump librumpvfs librumpdev
 RUMP_STAGE_ext2  := librumpfs_ext2fs librumpfs_ffs librumpdev_disk
@@ -28,11 +38,21 @@ RUMP_EXTRA_net   := librumpnet_netinet6
 RUMP_EXTRA_audio := librumpdev_pci_auich+librumpdev_audio_ac97 librumpdev_pci_eap
 RUMP_EXTRA_fs    := librumpfs_msdos librumpfs_cd9660 librumpfs_tmpfs
 
+ifneq ($(RUMP),off)
 ifneq ($(wildcard $(RUMP_DIR)/lib/librump.a),)
 ifneq ($(wildcard $(RUMP_DIR)/include/rump/rumpuser.h),)
 RUMP_PRESENT := 1
 endif
 endif
+ifndef RUMP_DIR_DEFAULT
+ifndef RUMP_PRESENT
+RUMP_DIR_LACKS := $(foreach f,lib/librump.a include/rump/rumpuser.h,$(if $(wildcard $(RUMP_DIR)/$(f)),,$(f)))
+$(error RUMP_DIR=$(RUMP_DIR) is not a set of NetBSD's rump components: it lacks $(RUMP_DIR_LACKS) (tools/rump-components.sh --dest $(RUMP_DIR) builds one; RUMP=off builds without))
+endif
+endif
+endif
+# The components are built once, into the default directory only.
+RUMP_AUTO := $(if $(RUMP_DIR_DEFAULT),$(if $(filter off,$(RUMP)),,$(if $(RUMP_PRESENT),,1)))
 
 rump_have = $(if $(RUMP_COMPONENTS),$(filter $(1),$(RUMP_COMPONENTS)),$(if $(wildcard $(RUMP_DIR)/lib/$(1).a),$(1)))
 rump_missing = $(strip $(foreach a,$(1),$(if $(call rump_have,$(a)),,$(a))))
@@ -115,7 +135,11 @@ RUMP_LINKED_STAGES :=
 RUMP_ARCHIVES :=
 RUMP_LINK     :=
 RUMP_KCFLAGS  :=
+ifeq ($(RUMP),off)
+RUMP_SAY      := echo "  RUMP    RUMP=off: kernel built without NetBSD's rump components"
+else
 RUMP_SAY      := echo "  RUMP    no NetBSD rump components in $(RUMP_DIR) (tools/rump-components.sh builds them; see README); kernel built without rump"
+endif
 endif
 
 # Every object is rebuilt when the configuration changes (components added

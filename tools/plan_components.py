@@ -1,12 +1,21 @@
 """The component build and the stage links (tools/rump-components.sh,
 mk/rump.mk).
 
-  build-fresh-export   a bare `make` in a fresh export of the tree builds
-                       build/adros.elf without components (the default goal);
-                       with components present, a Stage-1-only set (no PCI
-                       archives, no rumpcomp/ headers) builds too, reports
-                       the other stages missing, and NetBSD's ext2fs in that
-                       kernel reads a disk whose manifest equals the host's
+  build-fresh-export   in a fresh export of the tree (what a new user gets),
+                       with the component sources unreachable
+                       (RUMP_SRC_URL= a path that does not exist): make says
+                       why in one line within 30 s, remembers it, builds
+                       build/adros.elf without components, and that kernel
+                       boots to the shell; with components present, a
+                       Stage-1-only set (no PCI archives, no rumpcomp/
+                       headers) builds too, reports the other stages
+                       missing, and NetBSD's ext2fs in that kernel reads a
+                       disk whose manifest equals the host's
+  build-rump-dir-incomplete  RUMP_DIR= an incomplete set stops the build
+                       with the names of what is missing
+  runner-in-export     `make test` in a tree without .git (a release
+                       tarball): the git-based checks skip with the reason
+                       and the runner ends with its summary line
   rump-devices-none    the kernel with every stage linked boots with no NIC,
                        USB or sound device: the rump kernel starts
   rump-devices-all     ... and with all of them (e1000, EHCI + a USB disk,
@@ -19,13 +28,14 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 
 import qemu
 from plan_stage1 import rump_present
 from testplan import check_patterns
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUMP_DIR = os.environ.get("RUMP_DIR", os.path.join(ROOT, "third_party", "rump"))
+RUMP_DIR = os.path.join(ROOT, os.environ.get("RUMP_DIR", os.path.join("third_party", "rump")))
 STAGE1 = ["librump", "librumpvfs", "librumpdev", "librumpdev_disk", "librumpfs_ext2fs", "librumpfs_ffs"]
 WHY = "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
 
@@ -37,15 +47,36 @@ def _linked_stages():
     return m.group(1).split() if m else []
 
 
+NOT_CHECKOUT = "not a git checkout (a release tarball or a git archive export): the export checks need git ls-files"
+
+
+def _git_checkout():
+    try:
+        p = subprocess.run(["git", "-C", ROOT, "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    except OSError:
+        return False
+    return p.returncode == 0 and os.path.realpath(p.stdout.strip()) == os.path.realpath(ROOT)
+
+
 def _export(dest):
     """The tracked files as they are in the work tree (so uncommitted changes
-    are tested too), without build/ or third_party/."""
+    are tested too), without build/ or third_party/: what a release tarball
+    holds."""
     files = subprocess.run(["git", "-C", ROOT, "ls-files", "-z"], capture_output=True, check=True).stdout
     for f in files.decode().split("\0"):
         if not f or not os.path.exists(os.path.join(ROOT, f)):
             continue
         os.makedirs(os.path.join(dest, os.path.dirname(f)), exist_ok=True)
         shutil.copy2(os.path.join(ROOT, f), os.path.join(dest, f), follow_symlinks=False)
+
+
+def _clean_env():
+    """The environment of a make run as a new user would type it: nothing
+    of the outer make's variables (RUMP_DIR=, RUMP=)."""
+    env = dict(os.environ)
+    for k in ("RUMP_DIR", "RUMP", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "RUMP_SRC_URL", "RUMP_BUILDRUMP_URL"):
+        env.pop(k, None)
+    return env
 
 
 def _stage1_set(dest):
@@ -57,23 +88,48 @@ def _stage1_set(dest):
     os.symlink(os.path.join(RUMP_DIR, "include", "rump"), os.path.join(dest, "include", "rump"))
 
 
-def _fresh_export(results, res, build):
+FALLBACK = "build-fresh-export: sources unreachable: make says why in one line, builds without NetBSD's code"
+
+
+def _fresh_export(res, build):
+    if not _git_checkout():
+        res.skip(FALLBACK, NOT_CHECKOUT)
+        return
     tmp = tempfile.mkdtemp(prefix="adros-export-")
     try:
         src = os.path.join(tmp, "src")
         _export(src)
-        env = dict(os.environ)
-        env.pop("RUMP_DIR", None)
-        env.pop("MAKEFLAGS", None)
-        env.pop("MAKELEVEL", None)
-        p = subprocess.run(["make"], cwd=src, capture_output=True, text=True, timeout=900, env=env)
-        elf = os.path.join(src, "build", "adros.elf")
-        if p.returncode == 0 and os.path.exists(elf) and "kernel built without rump" in p.stdout:
-            res.ok("build-fresh-export: bare make builds build/adros.elf (no components)")
+        env = _clean_env()
+        # Where the component sources cannot be reached, the first make says
+        # so in one line within 30 s and goes on without them.
+        gone = os.path.join(tmp, "no-such-repository")
+        urls = [f"RUMP_SRC_URL={gone}", f"RUMP_BUILDRUMP_URL={gone}-too"]
+        t0 = time.monotonic()
+        p = subprocess.run(["make", "rump-components"] + urls, cwd=src, capture_output=True, text=True,
+                           timeout=120, env=env)
+        probe_s = time.monotonic() - t0
+        said = [l for l in p.stdout.splitlines() if l.startswith("rump: ")]
+        if p.returncode == 0 and len(said) == 1 and f"cannot reach {gone} (" in said[0] and probe_s < 30:
+            res.ok(FALLBACK + f": one line in {probe_s:.1f} s")
         else:
-            res.fail("build-fresh-export: bare make builds build/adros.elf (no components)",
-                     f"exit {p.returncode}, elf {'present' if os.path.exists(elf) else 'missing'}:\n"
+            res.fail(FALLBACK, f"exit {p.returncode} after {probe_s:.1f} s, lines {said}:\n"
                      + (p.stdout + p.stderr)[-1500:])
+        p = subprocess.run(["make", "-j2"] + urls, cwd=src, capture_output=True, text=True, timeout=900, env=env)
+        elf = os.path.join(src, "build", "adros.elf")
+        name = "build-fresh-export: make then builds build/adros.elf without components, not trying again"
+        said = [l for l in p.stdout.splitlines() if l.startswith("rump: ")]
+        if p.returncode == 0 and os.path.exists(elf) and "kernel built without rump" in p.stdout \
+                and len(said) == 1 and "make clean retries" in said[0]:
+            res.ok(name)
+        else:
+            res.fail(name, f"exit {p.returncode}, elf {'present' if os.path.exists(elf) else 'missing'}:\n"
+                     + (p.stdout + p.stderr)[-1500:])
+        if os.path.exists(elf):
+            b = qemu.boot(elf, 'run="echo fallback-shell-up"', [], 120,
+                          log=os.path.join(build, "test-logs", "build-fallback.log"))
+            check_patterns(res, b.output, [(r"(?m)^fallback-shell-up\r?$", "the shell runs a command"),
+                                           (r"script: 1 commands, 0 failed", "and powers off cleanly")],
+                           "build-fresh-export: the fallback kernel boots to the shell: ", b.tail(15))
         name = "build-fresh-export: Stage-1-only component set builds and reads a disk"
         if not rump_present():
             res.skip(name, WHY)
@@ -107,6 +163,53 @@ def _fresh_export(results, res, build):
             res.ok(name + f" ({len(host) - 2} objects equal)")
         else:
             res.fail(name, f"{b.describe()}, manifest {'equal' if guest == host else 'differs'}\n" + b.tail(20))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _rump_dir_incomplete(res, build):
+    """RUMP_DIR naming an incomplete set stops the build, naming what is missing."""
+    tmp = tempfile.mkdtemp(prefix="adros-rumpdir-")
+    try:
+        cases = [("an empty directory", [], ["lib/librump.a", "include/rump/rumpuser.h"]),
+                 ("a set without the base's other archives", ["lib/librump.a", "include/rump/rumpuser.h"],
+                  ["librumpvfs.a", "librumpdev.a"])]
+        for i, (what, files, named) in enumerate(cases):
+            d = os.path.join(tmp, f"set{i}")
+            os.makedirs(d)
+            for f in files:
+                os.makedirs(os.path.dirname(os.path.join(d, f)), exist_ok=True)
+                open(os.path.join(d, f), "w").close()
+            p = subprocess.run(["make", "-n", f"RUMP_DIR={d}", f"BUILD={os.path.join(tmp, 'build')}", "kernel"],
+                               cwd=ROOT, capture_output=True, text=True, timeout=120, env=_clean_env())
+            name = f"build-rump-dir-incomplete: {what} stops the build, naming what it lacks"
+            if p.returncode != 0 and all(n in p.stderr for n in named):
+                res.ok(name)
+            else:
+                res.fail(name, f"exit {p.returncode}, expected {named} named:\n{(p.stdout + p.stderr)[-800:]}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _runner_in_export(res, build):
+    """The runner in a tree without .git (a release tarball) reports the
+    checks that need git as skipped and ends with its summary line."""
+    name = "runner-in-export: a tree without .git ends with the summary line"
+    if not _git_checkout():
+        res.skip(name, NOT_CHECKOUT)
+        return
+    tmp = tempfile.mkdtemp(prefix="adros-tarball-")
+    try:
+        _export(tmp)
+        p = subprocess.run(["make", "RUMP=off", "test", "TESTARGS=-k core,build-fresh-export"], cwd=tmp,
+                           capture_output=True, text=True, timeout=900, env=_clean_env())
+        out = p.stdout + p.stderr
+        last = [l for l in p.stdout.splitlines() if l.strip()][-1:] or [""]
+        if p.returncode == 0 and re.match(r"^\d+ passed, 0 failed(, \d+ skipped)?$", last[0]) \
+                and re.search(r"skip  build-fresh-export.*not a git checkout", out):
+            res.ok(name + f" ({last[0]})")
+        else:
+            res.fail(name, f"exit {p.returncode}, last line {last[0]!r}:\n{out[-2000:]}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -164,6 +267,12 @@ def _check_devices(everything):
 
 
 def boots(build):
+    return [{"name": "build-fresh-export", "run": _fresh_export},
+            {"name": "build-rump-dir-incomplete", "run": _rump_dir_incomplete},
+            {"name": "runner-in-export", "run": _runner_in_export}] + _device_boots(build)
+
+
+def _device_boots(build):
     run = 'rump.RUMP_VERBOSE=1 run="rump; mkdir /r; mount -t rump -r hda /r; cat /r/hello.txt; umount /r"'
     names = {"rump-devices-none": ["the rump kernel starts with every stage linked and no device"],
              "rump-devices-all": ["every NetBSD driver attaches; the rump kernel survives hdaudio's failed attach"]}
@@ -182,4 +291,4 @@ def boots(build):
 
 
 def cross_checks():
-    return [_fresh_export]
+    return []

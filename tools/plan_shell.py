@@ -32,9 +32,24 @@ def _random_img(build):
     return os.path.join(build, "shell-random.img")
 
 
+def _umask002_copy(src, dst):
+    """demo/ as a clone made under umask 002 has it (directories 0775, files
+    0664): the image built from it must hold what the tests below expect."""
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst, symlinks=True)
+    for d, dirs, files in os.walk(dst):
+        os.chmod(d, 0o775)
+        for f in files:
+            p = os.path.join(d, f)
+            if not os.path.islink(p):
+                os.chmod(p, 0o775 if os.stat(p).st_mode & 0o111 else 0o664)
+
+
 def _make_demo(build, who="shell"):
     os.makedirs(build, exist_ok=True)
-    subprocess.run([os.path.join(ROOT, "tools", "mkdemo.sh"), DEMO, _demo_img(build, who)], check=True,
+    tree = os.path.join(build, f"{who}-demo-umask002")
+    _umask002_copy(DEMO, tree)
+    subprocess.run([os.path.join(ROOT, "tools", "mkdemo.sh"), tree, _demo_img(build, who)], check=True,
                    stdout=subprocess.DEVNULL)
 
 

@@ -19,7 +19,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def rump_present():
-    d = os.environ.get("RUMP_DIR", os.path.join(ROOT, "third_party", "rump"))
+    if os.environ.get("RUMP") == "off":
+        return False
+    d = os.path.join(ROOT, os.environ.get("RUMP_DIR", os.path.join("third_party", "rump")))
     return os.path.exists(os.path.join(d, "lib", "librump.a")) and \
         os.path.exists(os.path.join(d, "include", "rump", "rumpuser.h"))
 

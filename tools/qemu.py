@@ -109,6 +109,7 @@ def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_outpu
     elapsed = time.monotonic() - t0
     text = buf.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     if log:
+        os.makedirs(os.path.dirname(os.path.abspath(log)), exist_ok=True)
         with open(log, "w") as f:
             f.write(" ".join(cmd) + "\n\n" + text)
     return Boot(text, None if timed_out else proc.returncode, elapsed, timed_out, ready)

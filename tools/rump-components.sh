@@ -4,6 +4,7 @@
 #
 #   tools/rump-components.sh [--src DIR] [--buildrump DIR] [--dest DIR]
 #                            [--work DIR] [--curlwp hypercall|__thread] [-j N]
+#                            [--auto]
 #
 #   --src DIR        rumpkernel/src-netbsd, branch buildrump-src: a checkout,
 #                    or a git repository holding that branch (it is then
@@ -15,6 +16,15 @@
 #   --curlwp MODE    how the rump kernel finds the current lwp: "hypercall"
 #                    (rumpuser_curlwp, the default) or "__thread" (TLS).
 #   -j N             parallel jobs.  Default: the number of CPUs.
+#   --auto           what make, make run, make test and make bench do when no
+#                    components are present: build them once, and when the
+#                    sources cannot be reached (or the build fails) say why
+#                    in one line, remember it until `make clean`, and exit 0
+#                    so that AdrOS is built without them.
+#
+# The sources are cloned shallow from RUMP_SRC_URL and RUMP_BUILDRUMP_URL
+# (environment; default: the two GitHub repositories; a local repository's
+# path or a mirror's URL works too).
 #
 # What it builds: the rump kernel kernel-only (-k), for i386, non-PIC,
 # including the file systems, the network stack and librumpnet_config;
@@ -38,11 +48,12 @@ DEST="$ROOT/third_party/rump"
 WORK="$ROOT/build/rumpbuild"
 CURLWP=hypercall
 JOBS=$(nproc 2>/dev/null || echo 2)
-SRC_URL=https://github.com/rumpkernel/src-netbsd
-BRS_URL=https://github.com/rumpkernel/buildrump.sh
+SRC_URL=${RUMP_SRC_URL:-https://github.com/rumpkernel/src-netbsd}
+BRS_URL=${RUMP_BUILDRUMP_URL:-https://github.com/rumpkernel/buildrump.sh}
 BRANCH=buildrump-src
+AUTO=0
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -53,6 +64,7 @@ while [ $# -gt 0 ]; do
     --curlwp) [ $# -ge 2 ] || die "--curlwp needs hypercall or __thread"; CURLWP=$2; shift 2 ;;
     -j) [ $# -ge 2 ] || die "-j needs a number"; JOBS=$2; shift 2 ;;
     -j*) JOBS=${1#-j}; shift ;;
+    --auto) AUTO=1; shift ;;
     -h|--help) usage 0 ;;
     *) echo "rump-components: unknown argument '$1'" >&2; usage ;;
     esac
@@ -64,6 +76,37 @@ case "$JOBS" in ''|*[!0-9]*|0) die "-j needs a positive number, not '$JOBS'" ;; 
 abspath() { mkdir -p "$1" && (cd "$1" && pwd); }
 WORK=$(abspath "$WORK")
 DEST=$(abspath "$DEST")
+
+# --- --auto: once, on behalf of make ---------------------------------------------
+if [ "$AUTO" = 1 ]; then
+    FAILED=$WORK/auto-failed
+    # One line, remembered until `make clean` empties the work directory.
+    give_up() {
+        echo "$1" > "$FAILED"
+        echo "rump: $1: building AdrOS without NetBSD's rump components (make clean retries; RUMP=off skips this step)"
+        exit 0
+    }
+    if [ -f "$FAILED" ]; then
+        echo "rump: $(cat "$FAILED"): building AdrOS without NetBSD's rump components (make clean retries; RUMP=off skips this step)"
+        exit 0
+    fi
+    # Both sources must answer within 30 s in all; git never asks for a
+    # password (a missing GitHub repository answers with an authentication
+    # request).
+    for probe_url in "$SRC_URL" "$BRS_URL"; do
+        if ! err=$(GIT_TERMINAL_PROMPT=0 timeout 14 git ls-remote --heads "$probe_url" 2>&1 >/dev/null); then
+            [ -n "$err" ] || err="no answer within 14 s"
+            give_up "cannot reach $probe_url ($(echo "$err" | grep -v '^\s*$' | head -1 | sed 's/^fatal: //'))"
+        fi
+    done
+    say "NetBSD's rump kernel components are not built yet: building them once into $DEST"
+    say "(shallow clones of src-netbsd and buildrump.sh, then NetBSD's build: about 6 minutes on 2 cores;"
+    say " later runs and make clean reuse the result; make distclean removes it; RUMP=off skips it)"
+    if ! "$0" --dest "$DEST" --work "$WORK" --curlwp "$CURLWP" -j "$JOBS"; then
+        give_up "the component build failed (logs in $WORK)"
+    fi
+    exit 0
+fi
 
 # --- inputs -------------------------------------------------------------------
 command -v git >/dev/null || die "git is needed (apt-get install git)"
@@ -87,7 +130,10 @@ checkout() {
     if [ ! -d "$dir/.git" ]; then
         rm -rf "$dir"
         say "checking out $name ($branch) from $source" >&2
-        git clone -q --no-checkout --branch "$branch" "$source" "$dir" \
+        # Shallow: one commit of each is all the build needs (a local
+        # repository is named by a file:// URL, for which git honours --depth).
+        if [ -d "$source" ]; then source=file://$(cd "$source" && pwd); fi
+        GIT_TERMINAL_PROMPT=0 git clone -q --depth 1 --single-branch --no-checkout --branch "$branch" "$source" "$dir" \
             || die "cannot clone $source (branch $branch)"
         if [ $# -gt 0 ]; then
             # Written by hand: "git sparse-checkout set" would first try to

@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import threading
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
@@ -149,14 +150,33 @@ def _prepare_once(fn, build):
 
 
 def run_boot(spec, build):
-    """Runs one boot of the plan; returns a Result."""
+    """Runs one boot of the plan; returns a Result.  Whatever goes wrong in
+    the harness (a tool missing, QEMU not starting, a bug in a check) is that
+    boot's failure, never the end of the run."""
     res = Result(spec["name"])
+    try:
+        return _run_boot(spec, build, res)
+    except Exception as e:
+        res.fail(spec["name"] + " (harness)", _harness_error(e))
+        return res
+
+
+def _harness_error(e):
+    tb = traceback.format_exception(type(e), e, e.__traceback__)
+    return f"{type(e).__name__}: {e}\n    " + "".join(tb[-3:]).rstrip().replace("\n", "\n    ")
+
+
+def _run_boot(spec, build, res):
     kernel = os.path.join(build, "adros.elf")
     if spec.get("skip"):
         # A boot that cannot run here (e.g. the rump components are absent):
         # each test it stands for is reported as skipped, with the reason.
         for t in spec.get("tests", [spec["name"]]):
             res.skip(t, spec["skip"])
+        return res
+    if spec.get("run"):
+        # A check that boots by itself (or not at all), run among the boots.
+        spec["run"](res, build)
         return res
     if spec.get("prepare"):
         try:
@@ -209,36 +229,49 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("-j", dest="jobs", type=int, default=2)
     args = ap.parse_args()
+    # Files the tests generate get the same modes whatever the caller's
+    # umask (002 is the default for users on many systems).
+    os.umask(0o022)
     sel = [s for s in args.select.split(",") if s]
     boots = [b for b in testplan.boots(args.build) if not sel or any(s in b["name"] for s in sel)]
     if args.list:
         for b in boots:
-            print(b["name"], "|", b["cmdline"])
+            print(b["name"], "|", b.get("cmdline", ""))
         return 0
 
     results = []
-    host = Result("host")
-    run_host_tests(host, args.build, sel)
-    if host.passed or host.failed:
-        results.append(host)
-        report(host)
-    with cf.ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        futs = [ex.submit(run_boot, b, args.build) for b in boots]
-        for f in futs:
-            r = f.result()
-            results.append(r)
-            report(r)
-    for chk in testplan.cross_checks():
-        r = Result(chk.__name__)
-        chk(results, r, args.build)
-        if r.passed or r.failed or r.skipped:
-            results.append(r)
-            report(r)
-    p = sum(r.passed for r in results)
-    f = sum(r.failed for r in results)
-    s = sum(r.skipped for r in results)
-    print()
-    print(f"{p} passed, {f} failed" + (f", {s} skipped" if s else ""))
+    try:
+        host = Result("host")
+        try:
+            run_host_tests(host, args.build, sel)
+        except Exception as e:
+            host.fail("host (harness)", _harness_error(e))
+        if host.passed or host.failed:
+            results.append(host)
+            report(host)
+        with cf.ThreadPoolExecutor(max_workers=args.jobs) as ex:
+            futs = [ex.submit(run_boot, b, args.build) for b in boots]
+            for f in futs:
+                r = f.result()
+                results.append(r)
+                report(r)
+        for chk in testplan.cross_checks():
+            r = Result(chk.__name__)
+            try:
+                chk(results, r, args.build)
+            except Exception as e:
+                r.fail(chk.__name__ + " (harness)", _harness_error(e))
+            if r.passed or r.failed or r.skipped:
+                results.append(r)
+                report(r)
+    finally:
+        # The closing line is printed whatever happened above (Ctrl-C too).
+        p = sum(r.passed for r in results)
+        f = sum(r.failed for r in results)
+        s = sum(r.skipped for r in results)
+        print()
+        print(f"{p} passed, {f} failed" + (f", {s} skipped" if s else ""))
+        sys.stdout.flush()
     return 1 if f else 0
 
 

@@ -7,6 +7,8 @@
   check     callable(boot, result) replacing KTAP parsing (death tests)
   post      callables(boot, result) run after KTAP parsing
   timeout   seconds (default 180)
+  run       callable(result, build) replacing the boot (checks that boot by
+            themselves or need no boot, run in parallel with the boots)
   skip      a reason: the boot is not run and its tests (names in "tests")
             are reported as skipped
 
@@ -26,7 +28,11 @@ def _area_plans():
     here = os.path.dirname(os.path.abspath(__file__))
     mods = []
     for path in sorted(glob.glob(os.path.join(here, "plan_*.py"))):
-        mods.append(importlib.import_module(os.path.basename(path)[:-3]))
+        name = os.path.basename(path)[:-3]
+        try:
+            mods.append((name, importlib.import_module(name)))
+        except Exception as e:
+            mods.append((name, e))
     return mods
 
 
@@ -78,9 +84,22 @@ def boots(build):
         {"name": "bad-cmdline", "cmdline": "ktest=cmdline =oops bad\"opt=1 unknownopt=3 x=\"unterminated",
          "timeout": 60, "post": [_check_cmdline_warnings]},
     ]
-    for m in _area_plans():
-        plan += m.boots(build)
+    for name, m in _area_plans():
+        if isinstance(m, Exception):
+            plan.append(_broken_plan(name, m))
+            continue
+        try:
+            plan += m.boots(build)
+        except Exception as e:
+            plan.append(_broken_plan(name, e))
     return plan
+
+
+def _broken_plan(name, e):
+    """A plan that cannot load or list its boots is one failing entry."""
+    def run(res, build):
+        res.fail(name, f"the plan failed: {type(e).__name__}: {e}")
+    return {"name": name, "run": run}
 
 
 def _check_cmdline_warnings(b, res):
@@ -111,6 +130,7 @@ def _entropy_differs(results, res, build):
 
 def cross_checks():
     checks = [_entropy_differs]
-    for m in _area_plans():
-        checks += getattr(m, "cross_checks", lambda: [])()
+    for name, m in _area_plans():
+        if not isinstance(m, Exception):
+            checks += getattr(m, "cross_checks", lambda: [])()
     return checks

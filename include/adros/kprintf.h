@@ -24,6 +24,18 @@ int klog(int level, const char *fmt, ...) __printf(2, 3);
 void kputs_raw(const char *s, size_t n); /* straight to the consoles, no log */
 
 void klog_set_console_level(int level);
+
+/* Keeping asynchronous lines out of a command's output.  Between klog_hold()
+ * and klog_release() the log lines of every thread but the foreground ones
+ * (and a panic's) stay in the log; klog_release() writes them to the console
+ * in order, after the command's output.  Foreground threads: the shell,
+ * its input reader (Ctrl-T's dump), the command running (slot KLOG_FG_JOB).
+ * One holder at a time: the shell. */
+enum { KLOG_FG_SHELL, KLOG_FG_INPUT, KLOG_FG_JOB, KLOG_FG_N };
+struct thread;
+void klog_set_foreground(unsigned slot, struct thread *t);
+void klog_hold(void);
+void klog_release(void);
 /* Copies the log's retained text (oldest first) into buf, whole lines only,
  * NUL-terminated; returns the length the whole log has (may exceed size).
  * Only records at or below max_level are included. */

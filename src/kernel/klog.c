@@ -1,8 +1,14 @@
 /* The kernel log: kprintf/klog format into the consoles and into a ring of
- * line records (timestamp, level, text) that dmesg reads back. */
+ * line records (timestamp, level, text) that dmesg reads back.
+ *
+ * While the shell holds the console (klog_hold), lines written by threads
+ * other than the foreground ones are kept in the ring, marked, and written
+ * to the console at klog_release: asynchronous messages (a driver
+ * attaching, DHCP) never land inside a command's output. */
 #include <adros/clock.h>
 #include <adros/console.h>
 #include <adros/kprintf.h>
+#include <adros/sched.h>
 #include <adros/spinlock.h>
 #include <adros/string.h>
 
@@ -13,34 +19,61 @@ struct rec {
     uint64_t t_ns;
     uint8_t level;
     uint8_t len;
+    bool held; /* still owed to the console (written while it was held) */
     char text[RECTEXT];
 };
 
+/* log_lock protects the ring, cur, and the hold counters. */
 static struct rec ring[NREC];
 static unsigned rec_next; /* total records started */
 static struct rec cur;    /* the line being assembled */
 static bool cur_open;
 static int console_level = LOG_INFO;
 static spinlock_t log_lock = SPINLOCK_INIT("klog");
+static unsigned held_recs, held_shown; /* records held / given to the console since klog_hold */
+static unsigned hold_from;             /* rec_next at klog_hold */
+/* Set by their own threads or the shell; read without the lock (a stale
+ * value only moves one line to or from the console a little early). */
+static volatile bool holding;
+static struct thread *volatile fg[KLOG_FG_N];
 
 void klog_set_console_level(int level) { console_level = level; }
 
+void klog_set_foreground(unsigned slot, struct thread *t)
+{
+    KASSERT(slot < KLOG_FG_N);
+    fg[slot] = t;
+}
+
+static bool is_foreground(void)
+{
+    struct thread *me = thread_current();
+    for (unsigned i = 0; i < KLOG_FG_N; i++)
+        if (fg[i] == me)
+            return true;
+    return false;
+}
+
 static void commit_line(void)
 {
+    if (cur.held)
+        held_recs++;
     ring[rec_next % NREC] = cur;
     rec_next++;
     cur_open = false;
 }
 
-static void log_text(int level, const char *s, size_t n)
+static void log_text(int level, const char *s, size_t n, bool held)
 {
     for (size_t i = 0; i < n; i++) {
         if (!cur_open) {
             cur.t_ns = clock_ready() ? clock_gettime_ns() : 0;
             cur.level = (uint8_t)level;
             cur.len = 0;
+            cur.held = false;
             cur_open = true;
         }
+        cur.held |= held;
         if (s[i] == '\n') {
             commit_line();
             continue;
@@ -55,17 +88,18 @@ static void log_text(int level, const char *s, size_t n)
 struct out_ctx {
     int level;
     bool to_console;
+    bool held; /* for the console, but it is held */
     char buf[128];
     size_t n;
 };
 
 static void flush(struct out_ctx *o)
 {
-    if (o->to_console)
+    if (o->to_console && !o->held)
         console_write(o->buf, o->n);
     if (!panic_in_progress()) {
         irqflags_t f = spin_lock_irqsave(&log_lock);
-        log_text(o->level, o->buf, o->n);
+        log_text(o->level, o->buf, o->n, o->held);
         spin_unlock_irqrestore(&log_lock, f);
     }
     o->n = 0;
@@ -92,6 +126,7 @@ static int vlog(int level, const char *fmt, va_list ap)
         fmt += 2;
     }
     struct out_ctx o = { .level = level, .to_console = level <= console_level, .n = 0 };
+    o.held = o.to_console && holding && !panic_in_progress() && !is_foreground();
     int n = kvformat(put, &o, fmt, ap);
     if (o.n)
         flush(&o);
@@ -153,3 +188,59 @@ size_t klog_read(char *buf, size_t size, int max_level)
 }
 
 size_t klog_size(void) { return klog_read(NULL, 0, LOG_DEBUG); }
+
+void klog_hold(void)
+{
+    irqflags_t f = spin_lock_irqsave(&log_lock);
+    held_recs = held_shown = 0;
+    hold_from = rec_next;
+    holding = true;
+    spin_unlock_irqrestore(&log_lock, f);
+}
+
+/* The next held record at or after *i (clearing its mark) into line;
+ * returns its length, 0 when there is none.  A line still being assembled
+ * goes out as far as it is. */
+static size_t next_held(unsigned *i, char *line)
+{
+    size_t n = 0;
+    irqflags_t f = spin_lock_irqsave(&log_lock);
+    unsigned first = rec_next > NREC ? rec_next - NREC : 0;
+    if (*i < first)
+        *i = first;
+    for (; *i < rec_next; (*i)++) {
+        struct rec *r = &ring[*i % NREC];
+        if (r->held) {
+            r->held = false;
+            memcpy(line, r->text, r->len);
+            n = r->len;
+            line[n++] = '\n';
+            held_shown++;
+            (*i)++;
+            break;
+        }
+    }
+    if (!n && cur_open && cur.held) {
+        cur.held = false;
+        memcpy(line, cur.text, cur.len);
+        n = cur.len;
+    }
+    spin_unlock_irqrestore(&log_lock, f);
+    return n;
+}
+
+void klog_release(void)
+{
+    holding = false;
+    /* New lines now go straight out; the held ones follow in order. */
+    char line[RECTEXT + 1];
+    unsigned i = hold_from;
+    size_t n;
+    while ((n = next_held(&i, line)) > 0)
+        console_write(line, n);
+    irqflags_t f = spin_lock_irqsave(&log_lock);
+    unsigned lost = held_recs > held_shown ? held_recs - held_shown : 0;
+    spin_unlock_irqrestore(&log_lock, f);
+    if (lost)
+        kprintf(KERN_WARN "klog: %u log lines written during the command are only in dmesg\n", lost);
+}

@@ -68,6 +68,7 @@ uint64_t sh_input_dropped(void) { return q_dropped + console_input_dropped(); }
 
 static void *reader_main(void *arg)
 {
+    klog_set_foreground(KLOG_FG_INPUT, thread_current());
     for (;;) {
         int c = console_getc(0);
         if (c < 0)

@@ -177,14 +177,17 @@ static int run_job(const struct shell_cmd *c, int argc, char **argv)
     job_intr = false;
     irqflags_t f = irq_save();
     int r = thread_create(&a, job_main, &j, &t);
-    if (r == 0)
+    if (r == 0) {
         job_thread = t;
+        klog_set_foreground(KLOG_FG_JOB, t);
+    }
     irq_restore(f);
     if (r < 0)
         return shell_error("shell", "cannot start %s: %s", c->name, strerror(r));
     thread_join(t, NULL);
     f = irq_save();
     job_thread = NULL;
+    klog_set_foreground(KLOG_FG_JOB, NULL);
     irq_restore(f);
     job_intr = false;
     return j.status;
@@ -243,15 +246,17 @@ int shell_run_script(const char *text)
         if (!*p || *p == '#')
             continue;
         n++;
+        /* The echo, the output and the status stay together. */
+        klog_hold();
         shell_printf("adros# %s\n", p);
         if (trunc) {
             shell_printf("shell: command too long (over %u characters)\n[exit %d] %s\n",
                          (unsigned)(sizeof(cmd) - 1), SHELL_USAGE, p);
             failed++;
-            continue;
-        }
-        if (shell_run_line(p) != 0)
+        } else if (shell_run_line(p) != 0) {
             failed++;
+        }
+        klog_release();
     }
     shell_printf("script: %d commands, %d failed\n", n, failed);
     return failed;
@@ -309,6 +314,7 @@ static __noreturn void script_mode(const char *what, const char *text)
 void shell_main(void)
 {
     static char line[SHELL_LINE_MAX];
+    klog_set_foreground(KLOG_FG_SHELL, thread_current());
     int r = sh_input_start();
     if (r < 0)
         kprintf(KERN_ERR "shell: cannot start the input thread: %s\n", strerror(r));
@@ -333,6 +339,8 @@ void shell_main(void)
         if (n <= 0)
             continue;
         sh_history_add(line);
+        klog_hold();
         shell_run_line(line);
+        klog_release();
     }
 }
