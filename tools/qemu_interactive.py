@@ -23,7 +23,8 @@ import qemu  # noqa: E402
 
 PROMPT = "adros> "
 # A prompt at the start of a line: the line editor also reprints the prompt
-# after a \r when it redraws (history), which must not count.
+# after a \r when it redraws (history, and after a kernel log line shown at
+# the prompt), which must not count.
 PROMPT_RX = r"(?<=\n)adros> "
 
 
@@ -139,13 +140,20 @@ class Session:
 
     def command(self, line, timeout=20):
         """Types line + Enter at a prompt and waits for the next prompt.
-        Returns what the command printed (without the echoed line)."""
+        Returns what the command printed (without the echoed line).  Kernel
+        log lines are held while a command runs and shown after the next
+        prompt (the shell then redraws it after a \\r, which PROMPT_RX does
+        not take for a prompt), so they come before the echo, never in the
+        output."""
         start = self.mark()
         self.send(line + "\r")
-        m = self.expect(PROMPT_RX, timeout, start=start)
-        out = self.text(start, m.start())
-        # The first line is the echo of what was typed.
-        return out.split("\n", 1)[1] if "\n" in out else ""
+        # A line with editing keys is not echoed as typed: its echo is then
+        # the first line.
+        typed = rb"[^\n]*" if any(ord(ch) < 32 or ord(ch) == 127 for ch in line) else \
+            re.escape(line).encode("latin-1")
+        echo = self.expect(typed + rb"\r?\n", timeout, start=start)
+        m = self.expect(PROMPT_RX, timeout, start=echo.end())
+        return self.text(echo.end(), m.start())
 
     def close(self, timeout=20):
         """Waits for QEMU to exit (after poweroff) or kills it; returns its

@@ -25,17 +25,28 @@ void kputs_raw(const char *s, size_t n); /* straight to the consoles, no log */
 
 void klog_set_console_level(int level);
 
-/* Keeping asynchronous lines out of a command's output.  Between klog_hold()
- * and klog_release() the log lines of every thread but the foreground ones
- * (and a panic's) stay in the log; klog_release() writes them to the console
- * in order, after the command's output.  Foreground threads: the shell,
- * its input reader (Ctrl-T's dump), the command running (slot KLOG_FG_JOB).
+/* The shell's side of the console: asynchronous log lines never land inside
+ * a command's output or the line being typed.
+ * - klog_hold(): a command starts.  Until klog_release() or klog_prompt(),
+ *   the log lines of every thread but the foreground ones (and a panic's)
+ *   stay in the log; then they are written in order, after the output.
+ *   Foreground threads: the shell, its input reader (Ctrl-T's dump), the
+ *   command running (slot KLOG_FG_JOB).
+ * - klog_prompt(redraw): a prompt is shown.  Held lines are written now;
+ *   each log line from then on first erases the shown line, and afterwards
+ *   redraw() shows the prompt and what was typed again (from column 0, after
+ *   a \r, so that it never reads as a new prompt).  redraw() runs under the
+ *   prompt lock, which the editor also takes around its own echo
+ *   (klog_prompt_lock/unlock; no sleeping inside).
  * One holder at a time: the shell. */
 enum { KLOG_FG_SHELL, KLOG_FG_INPUT, KLOG_FG_JOB, KLOG_FG_N };
 struct thread;
 void klog_set_foreground(unsigned slot, struct thread *t);
 void klog_hold(void);
 void klog_release(void);
+void klog_prompt(void (*redraw)(void));
+uint32_t klog_prompt_lock(void); /* irqflags_t */
+void klog_prompt_unlock(uint32_t flags);
 /* Copies the log's retained text (oldest first) into buf, whole lines only,
  * NUL-terminated; returns the length the whole log has (may exceed size).
  * Only records at or below max_level are included. */

@@ -3,8 +3,10 @@
  *
  * While the shell holds the console (klog_hold), lines written by threads
  * other than the foreground ones are kept in the ring, marked, and written
- * to the console at klog_release: asynchronous messages (a driver
- * attaching, DHCP) never land inside a command's output. */
+ * to the console at klog_release or at the next prompt (klog_prompt):
+ * asynchronous messages (a driver attaching, DHCP) never land inside a
+ * command's output.  At a prompt, a log line first erases the line being
+ * typed and then has the shell redraw it below, so the two never mix. */
 #include <adros/clock.h>
 #include <adros/console.h>
 #include <adros/kprintf.h>
@@ -36,6 +38,33 @@ static unsigned hold_from;             /* rec_next at klog_hold */
  * value only moves one line to or from the console a little early). */
 static volatile bool holding;
 static struct thread *volatile fg[KLOG_FG_N];
+/* prompt_lock orders what the line editor shows against log lines. */
+static spinlock_t prompt_lock = SPINLOCK_INIT("prompt");
+static void (*prompt_redraw)(void); /* a prompt is shown; protected by prompt_lock */
+static bool log_mid_line;           /* the console shows part of a log line; prompt_lock */
+
+/* A log line's text to the console, around the prompt if one is shown. */
+static void console_log(const char *s, size_t n)
+{
+    if (panic_in_progress()) {
+        console_write(s, n);
+        return;
+    }
+    irqflags_t f = spin_lock_irqsave(&prompt_lock);
+    if (prompt_redraw && !log_mid_line)
+        console_write("\r\033[K", 4);
+    console_write(s, n);
+    log_mid_line = n && s[n - 1] != '\n';
+    /* At column 0, after a \r: the redrawn prompt is not a new one. */
+    if (prompt_redraw && !log_mid_line) {
+        console_write("\r", 1);
+        prompt_redraw();
+    }
+    spin_unlock_irqrestore(&prompt_lock, f);
+}
+
+irqflags_t klog_prompt_lock(void) { return spin_lock_irqsave(&prompt_lock); }
+void klog_prompt_unlock(irqflags_t f) { spin_unlock_irqrestore(&prompt_lock, f); }
 
 void klog_set_console_level(int level) { console_level = level; }
 
@@ -96,7 +125,7 @@ struct out_ctx {
 static void flush(struct out_ctx *o)
 {
     if (o->to_console && !o->held)
-        console_write(o->buf, o->n);
+        console_log(o->buf, o->n);
     if (!panic_in_progress()) {
         irqflags_t f = spin_lock_irqsave(&log_lock);
         log_text(o->level, o->buf, o->n, o->held);
@@ -191,11 +220,25 @@ size_t klog_size(void) { return klog_read(NULL, 0, LOG_DEBUG); }
 
 void klog_hold(void)
 {
+    irqflags_t pf = spin_lock_irqsave(&prompt_lock);
+    prompt_redraw = NULL;
     irqflags_t f = spin_lock_irqsave(&log_lock);
     held_recs = held_shown = 0;
     hold_from = rec_next;
     holding = true;
     spin_unlock_irqrestore(&log_lock, f);
+    spin_unlock_irqrestore(&prompt_lock, pf);
+}
+
+void klog_prompt(void (*redraw)(void))
+{
+    irqflags_t f = spin_lock_irqsave(&prompt_lock);
+    prompt_redraw = redraw;
+    log_mid_line = false;
+    redraw(); /* the prompt itself */
+    spin_unlock_irqrestore(&prompt_lock, f);
+    if (holding)
+        klog_release();
 }
 
 /* The next held record at or after *i (clearing its mark) into line;
@@ -237,7 +280,7 @@ void klog_release(void)
     unsigned i = hold_from;
     size_t n;
     while ((n = next_held(&i, line)) > 0)
-        console_write(line, n);
+        console_log(line, n);
     irqflags_t f = spin_lock_irqsave(&log_lock);
     unsigned lost = held_recs > held_shown ? held_recs - held_shown : 0;
     spin_unlock_irqrestore(&log_lock, f);

@@ -124,6 +124,8 @@ struct editor {
     unsigned hpos;              /* history index being shown; hist_count = the new line */
     char saved[SHELL_LINE_MAX]; /* the new line while browsing history */
     bool warned_long;
+    int esc, esc_len; /* an escape sequence being read */
+    bool after_cr;
 };
 
 static void out(const char *s, size_t n) { kputs_raw(s, n); }
@@ -178,85 +180,119 @@ static void history_move(struct editor *e, int dir)
 
 enum { ESC_NONE, ESC_START, ESC_CSI };
 
+/* The editor on the screen, for the kernel log's redraw (called with the
+ * prompt lock held, which the editor holds whenever it changes e). */
+static struct editor *shown;
+
+static void redraw_shown(void)
+{
+    if (shown) {
+        out(shown->prompt, strlen(shown->prompt));
+        out(shown->buf, shown->len);
+    }
+}
+
+/* The line is done: log lines are held from here until the next prompt. */
+static int finish(uint32_t f, const char *echo, int result)
+{
+    shown = NULL;
+    klog_prompt_unlock(f);
+    klog_hold();
+    out(echo, strlen(echo));
+    return result;
+}
+
+/* One key on the line being edited (prompt lock held): KEY_MORE, or the
+ * line's end: its length, or -1 when Ctrl-C cancelled it. */
+#define KEY_MORE (-2)
+static int edit_key(struct editor *e, int c)
+{
+    if (e->esc == ESC_START) {
+        e->esc = (c == '[' || c == 'O') ? ESC_CSI : ESC_NONE;
+        e->esc_len = 0;
+        if (e->esc == ESC_CSI || c == 27)
+            return KEY_MORE;
+        if (c >= 32 && c < 127)
+            return KEY_MORE; /* ESC x (Alt-x): not ours */
+    } else if (e->esc == ESC_CSI) {
+        if (c >= 0x20 && c <= 0x3f && ++e->esc_len < 16)
+            return KEY_MORE; /* parameters, intermediates */
+        e->esc = ESC_NONE;
+        if (c >= 0x40 && c <= 0x7e) {
+            if (c == 'A')
+                history_move(e, -1);
+            else if (c == 'B')
+                history_move(e, +1);
+            return KEY_MORE;
+        }
+        /* Not a sequence after all: handle the byte on its own. */
+    }
+    bool was_cr = e->after_cr;
+    e->after_cr = c == '\r';
+    switch (c) {
+    case '\n':
+        if (was_cr)
+            break; /* the \n of a \r\n pair */
+        /* fall through */
+    case '\r':
+        e->buf[e->len] = '\0';
+        return (int)e->len;
+    case 3: /* Ctrl-C */
+        e->buf[0] = '\0';
+        return -1;
+    case 8:
+    case 127:
+        if (e->len) {
+            e->len--;
+            out("\b \b", 3);
+        }
+        break;
+    case 21: /* Ctrl-U */
+        e->buf[0] = '\0';
+        replace_line(e, "");
+        break;
+    case 27:
+        e->esc = ESC_START;
+        break;
+    case '\t':
+        c = ' ';
+        /* fall through */
+    default:
+        if (c < 32 || c >= 127)
+            break; /* not printable ASCII: dropped */
+        if (e->len >= SHELL_LINE_MAX - 1) {
+            if (!e->warned_long) {
+                e->warned_long = true;
+                shell_printf("\nshell: line too long, truncated to %u characters\n",
+                             (unsigned)(SHELL_LINE_MAX - 1));
+                e->buf[e->len] = '\0';
+                out(e->prompt, strlen(e->prompt));
+                out(e->buf, e->len);
+            }
+            break;
+        }
+        e->buf[e->len++] = (char)c;
+        char ch = (char)c;
+        out(&ch, 1);
+        break;
+    }
+    return KEY_MORE;
+}
+
 int sh_readline(const char *prompt, char *buf)
 {
     struct editor e = { .prompt = prompt, .buf = buf, .len = 0, .hpos = hist_count };
-    int esc = ESC_NONE, esc_len = 0;
-    bool after_cr = false;
     e.saved[0] = '\0';
-    out(prompt, strlen(prompt));
+    uint32_t f = klog_prompt_lock();
+    shown = &e;
+    klog_prompt_unlock(f);
+    klog_prompt(redraw_shown); /* shows the prompt, then what was held */
     for (;;) {
         int c = q_pop();
-        if (esc == ESC_START) {
-            esc = (c == '[' || c == 'O') ? ESC_CSI : ESC_NONE;
-            esc_len = 0;
-            if (esc == ESC_CSI || c == 27)
-                continue;
-            if (c >= 32 && c < 127)
-                continue; /* ESC x (Alt-x): not ours */
-        } else if (esc == ESC_CSI) {
-            if (c >= 0x20 && c <= 0x3f && ++esc_len < 16)
-                continue; /* parameters, intermediates */
-            esc = ESC_NONE;
-            if (c >= 0x40 && c <= 0x7e) {
-                if (c == 'A')
-                    history_move(&e, -1);
-                else if (c == 'B')
-                    history_move(&e, +1);
-                continue;
-            }
-            /* Not a sequence after all: handle the byte on its own. */
-        }
-        bool was_cr = after_cr;
-        after_cr = c == '\r';
-        switch (c) {
-        case '\n':
-            if (was_cr)
-                break; /* the \n of a \r\n pair */
-            /* fall through */
-        case '\r':
-            out("\n", 1);
-            buf[e.len] = '\0';
-            return (int)e.len;
-        case 3: /* Ctrl-C */
-            out("^C\n", 3);
-            buf[0] = '\0';
-            return -1;
-        case 8:
-        case 127:
-            if (e.len) {
-                e.len--;
-                out("\b \b", 3);
-            }
-            break;
-        case 21: /* Ctrl-U */
-            buf[0] = '\0';
-            replace_line(&e, "");
-            break;
-        case 27:
-            esc = ESC_START;
-            break;
-        case '\t':
-            c = ' ';
-            /* fall through */
-        default:
-            if (c < 32 || c >= 127)
-                break; /* not printable ASCII: dropped */
-            if (e.len >= SHELL_LINE_MAX - 1) {
-                if (!e.warned_long) {
-                    e.warned_long = true;
-                    shell_printf("\nshell: line too long, truncated to %u characters\n",
-                                 (unsigned)(SHELL_LINE_MAX - 1));
-                    buf[e.len] = '\0';
-                    out(prompt, strlen(prompt));
-                    out(buf, e.len);
-                }
-                break;
-            }
-            buf[e.len++] = (char)c;
-            char ch = (char)c;
-            out(&ch, 1);
-            break;
-        }
+        f = klog_prompt_lock();
+        int r = edit_key(&e, c);
+        if (r != KEY_MORE)
+            return finish(f, r >= 0 ? "\n" : "^C\n", r);
+        klog_prompt_unlock(f);
     }
 }

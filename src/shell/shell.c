@@ -122,19 +122,23 @@ int shell_usage(const char *argv0)
 /* --- running a command --- */
 static struct thread *job_thread; /* the running command; interrupts off */
 static volatile bool job_intr;
+/* From a typed line's Enter to its end: a Ctrl-C in that window, before the
+ * command's thread exists, still interrupts it (it does not start). */
+static volatile bool line_running;
 
 bool sh_interrupt_job(void)
 {
     irqflags_t f = irq_save();
     struct thread *t = job_thread;
-    if (t) {
+    bool hit = t || line_running;
+    if (hit)
         job_intr = true;
-        process_kill(t); /* wakes it from process_sleep */
-    }
-    irq_restore(f);
     if (t)
+        process_kill(t); /* wakes it from process_sleep */
+    irq_restore(f);
+    if (hit)
         sh_input_flush();
-    return t != NULL;
+    return hit;
 }
 
 bool shell_interrupted(void) { return job_intr || thread_killed(); }
@@ -174,8 +178,11 @@ static int run_job(const struct shell_cmd *c, int argc, char **argv)
     struct thread_attr a = { .name = name, .prio = PRIO_NORMAL, .stack_size = JOB_STACK,
                              .flags = PROCESS_FLAG_JOINABLE };
     struct thread *t;
-    job_intr = false;
     irqflags_t f = irq_save();
+    if (job_intr) { /* Ctrl-C since Enter */
+        irq_restore(f);
+        return SHELL_INTERRUPTED;
+    }
     int r = thread_create(&a, job_main, &j, &t);
     if (r == 0) {
         job_thread = t;
@@ -338,9 +345,12 @@ void shell_main(void)
         int n = sh_readline(PROMPT, line);
         if (n <= 0)
             continue;
+        /* Log lines are held from the Enter (sh_readline) to the next prompt. */
         sh_history_add(line);
-        klog_hold();
+        job_intr = false;
+        line_running = true;
         shell_run_line(line);
-        klog_release();
+        line_running = false;
+        job_intr = false;
     }
 }
