@@ -174,13 +174,25 @@ void blk_put(struct blkdev *dev)
 
 bool blk_gone(const struct blkdev *dev) { return __atomic_load_n(&dev->gone, __ATOMIC_SEQ_CST); }
 
+/* Without reg_lock: 0 while dev is registered, -EIO once it went (requests
+ * on a device that went fail with EIO), -ENODEV if it never was. */
+static int not_there(const struct blkdev *dev)
+{
+    if (__atomic_load_n(&dev->registered, __ATOMIC_SEQ_CST))
+        return 0;
+    return blk_gone(dev) ? -EIO : -ENODEV;
+}
+
 /* Takes dev out of the registry and marks it gone; its registry reference
  * goes onto `out` (through dev->node) for put_all.  reg_lock held. */
 static void detach_locked(struct blkdev *dev, struct list_node *out)
 {
     list_remove(&dev->node);
-    dev->registered = false;
+    /* gone before !registered: the unlocked checks (not_there) read them
+     * in the other order, so a device on its way out is never reported
+     * as one that was never registered. */
     __atomic_store_n(&dev->gone, true, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&dev->registered, false, __ATOMIC_SEQ_CST);
     list_push_back(out, &dev->node);
 }
 
@@ -431,10 +443,9 @@ int blk_claim(struct blkdev *dev, unsigned how, const void *owner, struct blk_cl
         return -EINVAL;
     /* Unlocked tests: a device that goes away right after being claimed is
      * harmless, every request on it fails from then on. */
-    if (blk_gone(dev))
-        return -EIO;
-    if (!dev->registered)
-        return -ENODEV;
+    int err = not_there(dev);
+    if (err)
+        return err;
     if ((how & BLK_CLAIM_WRITE) && dev->readonly)
         return -EROFS;
     irqflags_t f = spin_lock_irqsave(&claim_lock);
@@ -473,10 +484,9 @@ static int check(struct blk_request *req)
     struct blkdev *dev = req->dev;
     if (!dev || !req->done)
         return -EINVAL;
-    if (blk_gone(dev))
-        return -EIO;
-    if (!dev->registered)
-        return -ENODEV;
+    int err = not_there(dev);
+    if (err)
+        return err;
     switch (req->op) {
     case BLK_FLUSH:
         return req->count == 0 ? 0 : -EINVAL;

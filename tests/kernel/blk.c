@@ -670,7 +670,7 @@ static void blk_unregister_waits_for_submit(struct ktest *t)
 #define RACE_THREADS 3
 #define RACE_ROUNDS 40
 static volatile bool race_stop;
-static volatile int race_bad, race_reads, race_eio;
+static volatile int race_bad, race_reads, race_eio, race_bad_err;
 
 static void *race_thread(void *arg)
 {
@@ -690,7 +690,7 @@ static void *race_thread(void *arg)
         else if (err == -EIO)
             race_eio++;
         else
-            race_bad++;
+            race_bad++, race_bad_err = err;
         if (me == 0)
             yield();
         blk_put(dev);
@@ -702,7 +702,7 @@ static void blk_lookup_races_unregister(struct ktest *t)
 {
     struct thread *th[RACE_THREADS];
     race_stop = false;
-    race_bad = race_reads = race_eio = 0;
+    race_bad = race_reads = race_eio = race_bad_err = 0;
     struct thread_attr a = { .name = "blk-race", .prio = PRIO_NORMAL, .stack_size = THREAD_STACK_DEFAULT,
                              .flags = PROCESS_FLAG_JOINABLE };
     for (int i = 0; i < RACE_THREADS; i++)
@@ -721,6 +721,8 @@ static void blk_lookup_races_unregister(struct ktest *t)
     for (int i = 0; i < RACE_THREADS; i++)
         thread_join(th[i], NULL);
     ktest_log(t, "%d reads, %d EIO after the device went", race_reads, race_eio);
+    if (race_bad)
+        ktest_log(t, "a read failed with %d (only 0 or -EIO may come)", race_bad_err);
     KT_EXPECT_EQ(t, released, RACE_ROUNDS);
     KT_EXPECT_EQ(t, race_bad, 0);
     KT_EXPECT_GT(t, race_reads, 0);
