@@ -130,10 +130,17 @@ checkout() {
     if [ ! -d "$dir/.git" ]; then
         rm -rf "$dir"
         say "checking out $name ($branch) from $source" >&2
-        # Shallow: one commit of each is all the build needs (a local
-        # repository is named by a file:// URL, for which git honours --depth).
-        if [ -d "$source" ]; then source=file://$(cd "$source" && pwd); fi
-        GIT_TERMINAL_PROMPT=0 git clone -q --depth 1 --single-branch --no-checkout --branch "$branch" "$source" "$dir" \
+        # From a URL, shallow and without blobs: one commit is all the build
+        # needs, and the checkout below fetches only the blobs of the paths
+        # it checks out.  A local repository is cloned as git does by
+        # default (its objects hard-linked: nothing is copied).
+        if [ -d "$source" ]; then
+            shallow=""
+        else
+            shallow="--depth 1 --filter=blob:none"
+        fi
+        # shellcheck disable=SC2086
+        GIT_TERMINAL_PROMPT=0 git clone -q $shallow --single-branch --no-checkout --branch "$branch" "$source" "$dir" \
             || die "cannot clone $source (branch $branch)"
         if [ $# -gt 0 ]; then
             # Written by hand: "git sparse-checkout set" would first try to
@@ -206,7 +213,11 @@ printf 'CPPFLAGS+=\t-I%s\n' "$PCIUSER" > "$PCIUSER/pci.mk"
 # GCC 12 against 2016 sources: the host tools need -fcommon; warnings that
 # newer compilers added must not be errors; AdrOS's kernel has no stack
 # protector runtime; -m32 selects i386 (buildrump.sh derives MACHINE=i386).
-say "building the rump kernel (curlwp=$CURLWP, -j$JOBS) in $OBJ"
+say "building the rump kernel (curlwp=$CURLWP, -j$JOBS) in $OBJ; log: $WORK/build-$CURLWP.log"
+# A line a minute while NetBSD's build runs silently.
+( m=0; while sleep 60; do m=$((m + 1)); say "  ... still building NetBSD's tools and kernel ($m min)"; done ) &
+ticker=$!
+trap 'kill $ticker 2>/dev/null || true' EXIT
 (
     cd "$BRS"
     HOST_CFLAGS="-O -fcommon" ./buildrump.sh -q -k -j "$JOBS" \
@@ -221,6 +232,7 @@ say "building the rump kernel (curlwp=$CURLWP, -j$JOBS) in $OBJ"
     tail -30 "$WORK/build-$CURLWP.log" >&2
     die "buildrump.sh failed; the whole log is $WORK/build-$CURLWP.log"
 }
+kill $ticker 2>/dev/null || true
 
 # The PCI components are not part of buildrump.sh's build: NetBSD builds
 # them for a platform that supplies the PCI hypercalls, with rumpmake.
