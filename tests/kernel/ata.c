@@ -1,4 +1,4 @@
-/* KTAP suite "ata": the ATA driver on the disks tools/plan_storage.py
+/* KTAP suite "ata": the ATA driver on the disks tools/test/plan_storage.py
  * builds.  Every data sector of disk k holds a known pattern (see
  * fill_expected and plan_storage.py's sector_pattern):
  *   hda (k=0): 8 MiB, MBR: hda1 2048+4096, hda2 extended 8192+8192 with

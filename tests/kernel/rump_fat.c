@@ -1,5 +1,5 @@
 /* NetBSD's msdosfs through the rump kernel, written (suite rumpfat).  The
- * runner (tools/plan_fsdetect.py) boots it with a freshly made, empty FAT32
+ * runner (tools/test/plan_fsdetect.py) boots it with a freshly made, empty FAT32
  * image on the device fatdev= names (hda by default; the USB tests pass
  * sd0), and checks the image on the host afterwards: fsck.fat -n clean,
  * every file read back with mcopy equal to what was written here (same
