@@ -1,7 +1,7 @@
 """Audio benchmarks (make bench; the boot "audio-bench", from
 tools/test/plan_audio.py's benches()): one interactive session on QEMU's
 intel-hda + hda-output with the wav backend, the ext2 disk of the audio
-tests (tools/test/plan_audio.py).
+tests (tools/test/disks.py's tones_image()).
 
   CPU per second of playback   AdrOS counts each thread's CPU time (ps:
                                CPU-ms).  Two windows of 5 s, between `ps`
@@ -40,6 +40,7 @@ import time
 
 import qemu
 import qemu_interactive as qi
+from disks import tones_image
 
 PLAYS = 5
 
@@ -81,8 +82,7 @@ def _fig(metric, value, unit, note=""):
 
 def run(kernel, build, spec):
     """The runbench "run" hook: (qemu.Boot, figures)."""
-    import plan_audio
-    plan_audio._prepare(build)
+    tones_image(build)
     d = os.path.join(os.path.abspath(build), "audio")
     wav = os.path.join(d, "audio-bench.wav")
     if os.path.exists(wav):

@@ -10,21 +10,18 @@ and Ctrl-C) and the rump kernel reading ext2 (apic-stage1-read, skipped
 without the components).  Those boots check that the boot log says the
 I/O APIC is in use.  apic-off checks the default (8259, apic suite SKIPs);
 apic-noacpi boots a machine without ACPI tables, where ioapic=on must fall
-back to the 8259 with everything still working.  Disk images come from
-plan_storage and plan_stage1 under separate names, so they never collide
-with the boots of those plans running in parallel.
+back to the 8259 with everything still working.  Disk images are
+plan_storage's and plan_stage1's (made by disks.py) under separate names, so
+they never collide with the boots of those plans running in parallel.
 """
 import os
 import re
 import time
 
-import plan_shell
-import plan_stage1
-import plan_storage
+import disks
 import qemu
 import qemu_interactive as qi
-
-APIC_LOG_RX = r"(?m)^irq: I/O APIC at 0x[0-9a-f]+ \(\d+ lines, version 0x[0-9a-f]+\), LAPIC \d+ at 0x[0-9a-f]+"
+from common import APIC_LOG_RX, Steps, rump_present, t_ctrl_c_sleep, t_system
 PIC_LOG_RX = r"(?m)^irq: 8259 PIC"
 
 
@@ -93,13 +90,13 @@ def _interactive(build):
         log = os.path.join(build, "test-logs", "apic-shell-interactive.log")
         os.makedirs(os.path.dirname(log), exist_ok=True)
         s = qi.Session(kernel, "ioapic=on", [], limit=180, log=log)
-        st = plan_shell.Steps(s, res, "apic/shell")
+        st = Steps(s, res, "apic/shell")
         st.run("boots to the prompt", lambda s: s.wait_prompt(60) and None)
         st.run("the I/O APIC is in use", lambda s: None if re.search(APIC_LOG_RX, s.text()) else
                "no I/O APIC line in the boot log")
         st.run("sleep 0.5 takes about 0.5 s", _t_timer)
-        st.run("system commands", plan_shell._t_system)
-        st.run("Ctrl-C interrupts sleep 30", plan_shell._t_ctrl_c_sleep)
+        st.run("system commands", t_system)
+        st.run("Ctrl-C interrupts sleep 30", t_ctrl_c_sleep)
 
         st.run("poweroff", qi.poweroff_step)
         if s.alive():
@@ -113,18 +110,17 @@ def _stage1_boot(build):
     base = os.path.join(build, "apic")
     d = os.path.join(base, "stage1")
     b = {"name": "apic-stage1-read", "cmdline": "ioapic=on ktest=rumpfs", "timeout": 300,
-         "prepare": lambda build_: plan_stage1._prepare_read(base),
+         "prepare": lambda build_: disks.stage1_read_images(base),
          "disks": [f"file={d}/read.img,format=raw,if=ide,index=0",
                    f"file={d}/corrupt.img,format=raw,if=ide,index=1"],
          "post": [_check_apic_log]}
-    if not plan_stage1.rump_present():
+    if not rump_present():
         b["skip"] = "NetBSD rump components absent (put them in third_party/rump, see README)"
         b["tests"] = ["apic-stage1-read"]
     return b
 
 
 def boots(build):
-    sp = plan_storage
     return [
         {"name": "apic-core", "cmdline": "ioapic=on initcalls=off ktest=irq,sched,sync,apic", "timeout": 300,
          "post": [_check_apic_log]},
@@ -136,19 +132,19 @@ def boots(build):
         {"name": "apic-storage-blk", "cmdline": "ioapic=on ktest=blk,apic", "timeout": 120,
          "post": [_check_apic_log]},
         {"name": "apic-storage-pci", "cmdline": "ioapic=on net=off ktest=pci,apic", "timeout": 120,
-         "prepare": sp._prepare("apic-pci"),
-         "disks": sp._disks(build, "apic-pci", blkdebug=False) + [
+         "prepare": disks.storage_prepare("apic-pci"),
+         "disks": disks.storage_disks(build, "apic-pci", blkdebug=False) + [
              ["-device", "pci-bridge,id=br1,chassis_nr=1"],
              ["-device", "virtio-rng-pci,bus=br1,addr=0x3"],
              # The e1000 the pci suite drives, on no network at all.
              ["-nic", "none", "-device", "e1000"]],
-         "post": [sp._check_boot_log, _check_apic_log, _check_shared_irq_ran]},
+         "post": [disks.check_storage_log, _check_apic_log, _check_shared_irq_ran]},
         {"name": "apic-storage-ata-dma", "cmdline": "ioapic=on ktest=ata,apic", "timeout": 240,
-         "prepare": sp._prepare("apic-dma"), "disks": sp._disks(build, "apic-dma"),
+         "prepare": disks.storage_prepare("apic-dma"), "disks": disks.storage_disks(build, "apic-dma"),
          "post": [_check_apic_log]},
         {"name": "apic-storage-ata-pio", "cmdline": "ioapic=on ata.dma=off ktest=ata", "timeout": 240,
-         "prepare": sp._prepare("apic-pio"), "disks": sp._disks(build, "apic-pio"),
-         "post": [sp._check_pio_only, _check_apic_log]},
+         "prepare": disks.storage_prepare("apic-pio"), "disks": disks.storage_disks(build, "apic-pio"),
+         "post": [disks.check_pio_only, _check_apic_log]},
         _stage1_boot(build),
         {"name": "apic-shell", "cmdline": f'ioapic=on run="{SCRIPT}"', "timeout": 60,
          "check": _interactive(build)},

@@ -43,62 +43,18 @@ import math
 import os
 import re
 import struct
-import subprocess
 import time
 
-import common
-from plan_components import _linked_stages
-from plan_stage1 import rump_present
-from testplan import check_patterns
+import bench_audio
 import qemu
 import qemu_interactive as qi
-
-ROOT = common.ROOT
-RUMP_DIR = os.environ.get("RUMP_DIR", os.path.join(ROOT, "third_party", "rump"))
+from common import RUMP_DIR, check_patterns, linked_stages, rump_present
+from disks import tones_image
 
 # (expected frequency, expected ms or None for "stopped early"), in play order.
 SEGMENTS = [(440, 2000), (1000, 2000), (440, 2000), (1000, 2000), (440, None)]
 LEVEL_MIN = 3000
 GAP_MS = 10
-
-
-def wav_bytes(rate, ch, bits, freq, secs, amp=0.5):
-    n = int(rate * secs)
-    frames = []
-    for i in range(n):
-        v = amp * math.sin(2 * math.pi * freq * i / rate)
-        s = struct.pack("<h", int(round(v * 32767))) if bits == 16 else struct.pack("<B", int(round(128 + v * 127)))
-        frames.append(s * ch)
-    data = b"".join(frames)
-    return wav_header(ch, rate, bits, len(data)) + data
-
-
-def wav_header(ch, rate, bits, datalen, align=None):
-    align = ch * bits // 8 if align is None else align
-    return (b"RIFF" + struct.pack("<I", 36 + datalen) + b"WAVEfmt " +
-            struct.pack("<IHHIIHH", 16, 1, ch, rate, rate * align, align, bits) + b"data" + struct.pack("<I", datalen))
-
-
-def _prepare(build):
-    d = os.path.join(build, "audio")
-    tree = os.path.join(d, "tree")
-    os.makedirs(tree, exist_ok=True)
-    files = {"s440.wav": lambda: wav_bytes(44100, 2, 16, 440, 2),
-             "s1k.wav": lambda: wav_bytes(44100, 2, 16, 1000, 2),
-             "m8k.wav": lambda: wav_bytes(8000, 1, 8, 440, 2),
-             "l1k.wav": lambda: wav_bytes(44100, 2, 16, 1000, 8),
-             "trunc.wav": lambda: wav_header(2, 44100, 16, 400)[:30],
-             "rate.wav": lambda: wav_header(2, 1000000, 16, 400) + bytes(400),
-             "ch0.wav": lambda: wav_header(0, 44100, 16, 400, align=4) + bytes(400)}
-    for name, make in files.items():
-        p = os.path.join(tree, name)
-        if not os.path.exists(p):
-            with open(p, "wb") as f:
-                f.write(make())
-    img = os.path.join(d, "audio.img")
-    tmp = f"{img}.{os.getpid()}.{id(files)}"
-    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, tmp, "8M"], check=True, capture_output=True)
-    os.replace(tmp, img)  # boots running in parallel never see a half-made image
 
 
 def read_wav(path):
@@ -362,7 +318,7 @@ class _Steps:
 
 def _fresh(path):
     def prepare(build):
-        _prepare(build)
+        tones_image(build)
         if os.path.exists(path):
             os.unlink(path)
     return prepare
@@ -392,7 +348,7 @@ def boots(build):
         why = None
         if not rump_present():
             why = "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
-        elif "audio" not in _linked_stages():
+        elif "audio" not in linked_stages():
             why = "NetBSD audio components absent (librumpdev_pci_hdaudio, librumpdev_audio...)"
         elif any(not os.path.exists(os.path.join(RUMP_DIR, "lib", a + ".a")) for a in need.get(name, [])):
             why = "archives for this card absent: " + " ".join(need[name])
@@ -423,8 +379,7 @@ def cross_checks():
 def benches(build):
     """make bench: tools/bench/bench_audio.py (CPU and interrupts per second of
     playback, play-to-first-sample latency) on intel-hda."""
-    if not rump_present() or "audio" not in _linked_stages():
+    if not rump_present() or "audio" not in linked_stages():
         print("# audio benchmarks skipped: NetBSD audio components absent", flush=True)
         return []
-    import bench_audio
     return [{"name": "audio-bench", "run": bench_audio.run, "timeout": 300}]

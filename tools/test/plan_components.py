@@ -20,22 +20,10 @@ import shutil
 import subprocess
 import tempfile
 
-import common
 import qemu
-from plan_stage1 import rump_present
-from testplan import check_patterns
-
-ROOT = common.ROOT
-RUMP_DIR = os.environ.get("RUMP_DIR", os.path.join(ROOT, "third_party", "rump"))
+from common import ROOT, RUMP_DIR, check_patterns, linked_stages, rump_present
 STAGE1 = ["librump", "librumpvfs", "librumpdev", "librumpdev_disk", "librumpfs_ext2fs", "librumpfs_ffs"]
 WHY = "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
-
-
-def _linked_stages():
-    """The stages mk/rump.mk links with the components present."""
-    p = subprocess.run(["make", "-s", "-C", ROOT, "-pn", "kernel"], capture_output=True, text=True)
-    m = re.search(r"^RUMP_LINKED_STAGES :?= *(.*)$", p.stdout, re.M)
-    return m.group(1).split() if m else []
 
 
 def _export(dest):
@@ -168,7 +156,7 @@ def boots(build):
     run = 'rump.RUMP_VERBOSE=1 run="rump; mkdir /r; mount -t rump -r hda /r; cat /r/hello.txt; umount /r"'
     names = {"rump-devices-none": ["the rump kernel starts with every stage linked and no device"],
              "rump-devices-all": ["every NetBSD driver attaches; the rump kernel survives hdaudio's failed attach"]}
-    if not rump_present() or _linked_stages() != ["ext2", "net", "usb", "audio"]:
+    if not rump_present() or linked_stages() != ["ext2", "net", "usb", "audio"]:
         why = WHY if not rump_present() else "not every stage's components are present"
         return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
     d = os.path.join(build, "components")

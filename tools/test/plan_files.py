@@ -2,7 +2,7 @@
 ln -s, sync) on the ramfs root: each must do what it says, and each error
 must be one line with an exit status.  (Through NetBSD's ext2fs they are
 exercised by plan_stage1's stage1-shell boot.)"""
-from testplan import check_patterns
+from common import check_patterns
 
 SCRIPT = ("mkdir /t; write /t/a hello world; write -a /t/a again; cat /t/a; cp /t/a /t/b; mv /t/b /t/c; "
           "ln -s c /t/l; cat /t/l; ls /t; rm /t/a; ls /t; mkdir /t/sub; rmdir /t/sub; rm /t/none; cp /t; "

@@ -20,73 +20,12 @@ import os
 import re
 import subprocess
 
-import qemu
 import common
 import mkimages
+import qemu
+from disks import HOSTILE_BOOTS, fs_drive, fs_img, fs_manifest_check, fs_prepare
 
 ROOT = common.ROOT
-
-HOSTILE_BOOTS = ["badmagic-1k", "hugeblocks-4k", "badgdt-1k", "blockpast-4k", "reclen0-1k", "dirloop-4k",
-                 "hugesize-1k", "badino-4k"]
-
-
-def _prepare(build):
-    mkimages.build_all(build)
-
-
-def _img(build, name):
-    return os.path.join(build, "fsimg", name + ".img")
-
-
-def _drive(path, index):
-    # snapshot=on: the guest can never change the images.
-    return f"file={path},format=raw,if=ide,index={index},snapshot=on"
-
-
-def _manifest_lines(text):
-    lines = [l.rstrip("\r") for l in text.splitlines()]
-    try:
-        a = lines.index("MANIFEST-BEGIN")
-    except ValueError:
-        return None
-    out = []
-    for l in lines[a:]:
-        # Kernel log lines of other threads ("rump: ... started" when the
-        # rump kernel's start-up ends mid-walk) are not manifest lines,
-        # which start with a one-letter type.
-        if re.match(r"[a-z][\w.-]+: ", l):
-            continue
-        out.append(l)
-        if l.startswith("MANIFEST-END"):
-            return out
-    return None
-
-
-def _compare_manifest(img, tree):
-    def check(b, res):
-        name = res.group
-        if b.timed_out or b.status != qemu.EXIT_OK:
-            res.fail(name, f"{b.describe()}\n" + b.tail(20))
-            return
-        guest = _manifest_lines(b.output)
-        if guest is None:
-            res.fail(name, "no complete MANIFEST-BEGIN..MANIFEST-END in the output\n" + b.tail(20))
-            return
-        host = subprocess.run([os.path.join(ROOT, "tools", "images", "manifest.sh"), tree], capture_output=True, text=True,
-                              check=True).stdout.splitlines()
-        if guest == host:
-            res.ok(f"{name}: {len(host) - 2} objects, every line equal")
-            return
-        diffs = []
-        for i in range(max(len(guest), len(host))):
-            g = guest[i] if i < len(guest) else "(none)"
-            h = host[i] if i < len(host) else "(none)"
-            if g != h:
-                diffs.append(f"line {i + 1}:\n      guest: {g}\n      host:  {h}")
-            if len(diffs) >= 5:
-                break
-        res.fail(name, f"manifest differs from tools/images/manifest.sh {tree}:\n    " + "\n    ".join(diffs))
-    return check
 
 
 def _expect_clean_failure(what):
@@ -155,26 +94,26 @@ def _prepare_hugedir(build):
 
 def boots(build):
     plan = [
-        {"name": "fs-vfs", "cmdline": "ktest=vfs,vfsedge", "timeout": 120, "prepare": _prepare,
-         "disks": [_drive(_img(build, "small1k"), 0)]},
-        {"name": "fs-ext2", "cmdline": "ktest=ext2", "timeout": 300, "prepare": _prepare,
-         "disks": [_drive(_img(build, "std4k"), 0), _drive(_img(build, "big4k"), 1),
-                   _drive(os.path.join(build, "fsimg", "hostile-pack.img"), 3)]},
+        {"name": "fs-vfs", "cmdline": "ktest=vfs,vfsedge", "timeout": 120, "prepare": fs_prepare,
+         "disks": [fs_drive(fs_img(build, "small1k"), 0)]},
+        {"name": "fs-ext2", "cmdline": "ktest=ext2", "timeout": 300, "prepare": fs_prepare,
+         "disks": [fs_drive(fs_img(build, "std4k"), 0), fs_drive(fs_img(build, "big4k"), 1),
+                   fs_drive(os.path.join(build, "fsimg", "hostile-pack.img"), 3)]},
     ]
     for img, tree in mkimages.GOOD.items():
         if img.startswith("small"):
             continue
         plan.append({"name": f"fs-manifest-{img}", "cmdline": "manifest=hda", "timeout": 240,
-                     "prepare": _prepare, "disks": [_drive(_img(build, img), 0)],
-                     "check": _compare_manifest(img, os.path.join(build, "fsimg", tree))})
+                     "prepare": fs_prepare, "disks": [fs_drive(fs_img(build, img), 0)],
+                     "check": fs_manifest_check(img, os.path.join(build, "fsimg", tree))})
     for h in HOSTILE_BOOTS:
         what = mkimages.corruption_what(h.rsplit("-", 1)[0])
         plan.append({"name": f"fs-hostile-{h}", "cmdline": "manifest=hda", "timeout": 90,
-                     "prepare": _prepare, "disks": [_drive(_img(build, "bad-" + h), 0)],
+                     "prepare": fs_prepare, "disks": [fs_drive(fs_img(build, "bad-" + h), 0)],
                      "check": _expect_clean_failure(what)})
     for k in ("1k", "4k"):
         plan.append({"name": f"fs-hostile-hugedir-{k}", "cmdline": "manifest=hda", "timeout": 60,
-                     "prepare": _prepare_hugedir, "disks": [_drive(_img(build, "bad-hugedir-" + k), 0)],
+                     "prepare": _prepare_hugedir, "disks": [fs_drive(fs_img(build, "bad-hugedir-" + k), 0)],
                      "check": _expect_clean_failure("a directory claiming 4 GiB of one repeated block")})
     return plan
 
@@ -214,5 +153,5 @@ def benches(build):
     native ext2 sequential file reads (bench=ext2_seq_read), in the same
     boot, on an image holding /bench.bin (32 MiB of random data)."""
     return [{"name": "fs-bench", "cmdline": "bench=ata_seq_read,ext2_seq_read", "timeout": 600,
-             "prepare": _prepare,
-             "disks": [_drive(_img(build, "bench4k"), 0)]}]
+             "prepare": fs_prepare,
+             "disks": [fs_drive(fs_img(build, "bench4k"), 0)]}]

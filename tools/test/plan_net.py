@@ -48,10 +48,8 @@ import tempfile
 import threading
 import time
 
-from plan_components import _linked_stages
-from plan_stage1 import rump_present
-from testplan import check_patterns
 import qemu
+from common import check_patterns, linked_stages, rump_present
 
 NIC = ["-nic", "user,model=e1000,restrict=on"]
 
@@ -475,7 +473,7 @@ def boots(build):
              "net-none": ["no NIC: network commands fail cleanly"],
              "net-sockets": ["net/loopback_interface", "net/udp_loopback", "net/timeouts_on_time",
                              "net/refused_and_bad_arguments", "net/tcp_echo_concurrent"]}
-    if not rump_present() or "net" not in _linked_stages():
+    if not rump_present() or "net" not in linked_stages():
         why = "NetBSD network components absent (tools/rump-components.sh builds them, see README)"
         return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
     dhcp_want = [(r"AdrOS ready[\s\S]*net: wm0: 10\.0\.2\.15/24 by DHCP in \d+ ms \(router none, server 10\.0\.2\.2\)",

@@ -41,10 +41,7 @@ import time
 import netbench as nb
 import qemu
 import qemu_interactive as qi
-from plan_components import _linked_stages
-from plan_shell import Steps
-from plan_stage1 import rump_present
-from testplan import check_patterns
+from common import Steps, check_patterns, linked_stages, rump_present, safe
 
 WHY = "NetBSD network components absent (tools/rump-components.sh builds them, see README)"
 STATIC = "net=wm0:10.0.2.15/24,gw=10.0.2.2"
@@ -56,7 +53,7 @@ PEER = f"{nb.GUEST_PEER}:{nb.GUEST_PORT}"
 
 
 def _net_linked():
-    return rump_present() and "net" in _linked_stages()
+    return rump_present() and "net" in linked_stages()
 
 
 # ---- the test ---------------------------------------------------------------
@@ -141,17 +138,6 @@ class Session:
                             rf"ttcp: connecting to 10\.0\.2\.2:{nb.GUEST_PORT}: connection refused")
 
 
-def _safe(fn):
-    def run(s):
-        try:
-            return fn(s)
-        except (qi.Timeout, AssertionError):
-            raise
-        except Exception as e:  # noqa: BLE001 - a host-side socket error is a failure to report
-            return f"{type(e).__name__}: {e}"
-    return run
-
-
 def _ttcp_session(build):
     def check(b, res):
         name = res.group
@@ -180,13 +166,13 @@ def _ttcp_session(build):
             out = s.command("rump", 60)
             return None if "rump kernel: running" in out else f"rump printed {out!r}"
         st.run("boot with the e1000, the rump kernel runs", start)
-        st.run(f"host -> guest: ttcp -r receives {TEST_MIB} MiB, checks the pattern, closes", _safe(t.host_to_guest))
-        st.run(f"guest -> host: ttcp -t sends {TEST_MIB} MiB, the host checks every byte", _safe(t.guest_to_host))
-        st.run("guest -> host with 1023-byte sends: the host checks every byte", _safe(t.odd_sends))
-        st.run("a stream with one byte changed (1001-byte receives): refused at its offset", _safe(t.corrupt))
-        st.run("Ctrl-C stops ttcp -r waiting for a connection", _safe(t.ctrl_c_listen))
-        st.run("Ctrl-C stops ttcp -t in mid-transfer", _safe(t.ctrl_c_send))
-        st.run("connecting where nothing listens: a clear error", _safe(t.refused))
+        st.run(f"host -> guest: ttcp -r receives {TEST_MIB} MiB, checks the pattern, closes", safe(t.host_to_guest))
+        st.run(f"guest -> host: ttcp -t sends {TEST_MIB} MiB, the host checks every byte", safe(t.guest_to_host))
+        st.run("guest -> host with 1023-byte sends: the host checks every byte", safe(t.odd_sends))
+        st.run("a stream with one byte changed (1001-byte receives): refused at its offset", safe(t.corrupt))
+        st.run("Ctrl-C stops ttcp -r waiting for a connection", safe(t.ctrl_c_listen))
+        st.run("Ctrl-C stops ttcp -t in mid-transfer", safe(t.ctrl_c_send))
+        st.run("connecting where nothing listens: a clear error", safe(t.refused))
         st.run("poweroff", qi.poweroff_step)
         if s.alive():
             s.close(1)

@@ -54,11 +54,8 @@ import urllib.parse
 import common
 import qemu
 import qemu_interactive as qi
-from plan_apic import APIC_LOG_RX
-from plan_components import _linked_stages
-from plan_shell import Steps
-from plan_stage1 import rump_present
-from testplan import check_patterns
+from common import APIC_LOG_RX, Steps, check_patterns, end_two_guests, linked_stages, mkfs, rump_present, safe
+from netbench import free_port
 
 ROOT = common.ROOT
 WHY = "NetBSD network components absent (tools/rump-components.sh builds them, see README)"
@@ -74,27 +71,8 @@ def _dir(build):
     return d
 
 
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _sha(data):
     return hashlib.sha256(data).hexdigest()
-
-
-def _mkfs(img, size_mb, tree=None, block=1024, inodes=None):
-    if os.path.exists(img):
-        os.remove(img)
-    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-b", str(block)]
-    if inodes:
-        cmd += ["-N", str(inodes)]
-    if tree:
-        cmd += ["-d", tree]
-    subprocess.run(cmd + [img, f"{size_mb}M"], check=True, capture_output=True)
 
 
 def _httpserve(root, log):
@@ -118,7 +96,7 @@ def _prepare_fetch(tag):
         os.makedirs(src)
         with open(os.path.join(src, "big.bin"), "wb") as f:
             f.write(os.urandom(8 << 20))
-        _mkfs(os.path.join(d, f"{tag}.img"), 32, block=4096)
+        mkfs(os.path.join(d, f"{tag}.img"), 32, block=4096)
         open(os.path.join(d, f"{tag}-requests.log"), "w").close()
     return prepare
 
@@ -219,24 +197,11 @@ def _prepare_serve(tag):
         os.symlink("..", os.path.join(www, "dirout"))                # a directory out
         os.symlink("/dev", os.path.join(www, "devlink"))             # AdrOS's devfs
         os.symlink("../../secret.txt", os.path.join(www, "many", "deep-out"))
-        _mkfs(os.path.join(d, f"{tag}.img"), 64, tree, block=1024, inodes=8192)
+        mkfs(os.path.join(d, f"{tag}.img"), 64, tree, block=1024, inodes=8192)
     return prepare
 
 
 # --- host-side HTTP clients ----------------------------------------------------
-
-def _safe(fn):
-    """A session step whose host-side errors (a refused or reset socket, a
-    client library exception) become a failure message, not a crash."""
-    def run(s):
-        try:
-            return fn(s)
-        except (qi.Timeout, AssertionError):
-            raise
-        except Exception as e:  # noqa: BLE001
-            return f"{type(e).__name__}: {e}"
-    return run
-
 
 def _raw(port, data, timeout=20, shut=True):
     """Sends data, returns everything the server sends until it closes."""
@@ -662,7 +627,7 @@ def _serve_session(build, tag, ioapic, full):
                 (r"nc: the network is not available", "nc without the network: a clear error"),
                 (r"script: 3 commands, 3 failed", "AdrOS goes on")]
         check_patterns(res, b.output, want, f"{tag}/rump=off: ", b.tail(15))
-        port, ncport = _free_port(), _free_port()
+        port, ncport = free_port(), free_port()
         d = os.path.join(build, "net-http")
         tr = "tr a-z A-Z"
         nic = (f"user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:80,"
@@ -680,27 +645,27 @@ def _serve_session(build, tag, ioapic, full):
         def noted(fn):
             def run(s):
                 sv.note = ""
-                err = _safe(fn)(s)
+                err = safe(fn)(s)
                 if not err and sv.note:
                     res.lines.append(f"        {sv.note}")
                 return err
             return run
 
-        st.run("boot, mount the image through NetBSD's ext2fs, httpd starts", _safe(sv.start))
+        st.run("boot, mount the image through NetBSD's ext2fs, httpd starts", safe(sv.start))
         if ioapic:
             st.run("the I/O APIC routes the interrupts",
                    lambda s: None if re.search(APIC_LOG_RX, s.text()) else "no I/O APIC line in the boot log")
-        st.run("the listing of a 3,000-entry directory names every file, escaped", _safe(sv.listing))
+        st.run("the listing of a 3,000-entry directory names every file, escaped", safe(sv.listing))
         st.run("four clients at once: the 32 MiB file and 3,000 files, every sha256 equal", noted(sv.downloads))
-        st.run("HEAD, Content-Type, index.html, 301, 405, 404, a symlink inside", _safe(sv.features))
-        st.run("../, %2e%2e/, encoded and absolute paths, symlinks out: refused", _safe(sv.refusals))
+        st.run("HEAD, Content-Type, index.html, 301, 405, 404, a symlink inside", safe(sv.features))
+        st.run("../, %2e%2e/, encoded and absolute paths, symlinks out: refused", safe(sv.refusals))
         if full:
-            st.run("fetch: Ctrl-C stops a stalled download and removes the partial file", _safe(sv.ctrl_c_fetch))
-            st.run("nc -l: the host connects, lines both ways, the peer's close ends it", _safe(sv.nc_listen))
-            st.run("nc: a line to a host command and back, Ctrl-D half-closes", _safe(sv.nc_connect))
+            st.run("fetch: Ctrl-C stops a stalled download and removes the partial file", safe(sv.ctrl_c_fetch))
+            st.run("nc -l: the host connects, lines both ways, the peer's close ends it", safe(sv.nc_listen))
+            st.run("nc: a line to a host command and back, Ctrl-D half-closes", safe(sv.nc_connect))
             st.run("bad input: malformed, silent, slow, mid-transfer, 1,000 connections; "
                    "httpd serves on, heap back to baseline", noted(sv.bad_input))
-        st.run("httpd stop: no answer, no thread left", _safe(sv.stop))
+        st.run("httpd stop: no answer, no thread left", safe(sv.stop))
         st.run("poweroff", qi.poweroff_step)
         if s.alive():
             s.close(1)
@@ -719,7 +684,7 @@ def _prepare_two(build):
         os.makedirs(tree)
         with open(os.path.join(tree, f"{who}.bin"), "wb") as f:
             f.write(os.urandom(4 << 20))
-        _mkfs(os.path.join(d, f"two-{who}.img"), 16, tree, block=4096)
+        mkfs(os.path.join(d, f"two-{who}.img"), 16, tree, block=4096)
 
 
 def _check_two(build):
@@ -729,7 +694,7 @@ def _check_two(build):
                 (r"usage: nc \[-l\] <host\|-> <port>", "help nc shows the usage")]
         check_patterns(res, b.output, want, "net-http-two-guests/help: ", b.tail(15))
         d = os.path.join(build, "net-http")
-        port = _free_port()
+        port = free_port()
         logs = {w: os.path.join(build, "test-logs", f"net-http-two-guests-{w}.log") for w in "ab"}
         sha = {w: _sha(open(os.path.join(d, f"two-{w}-tree", f"{w}.bin"), "rb").read()) for w in "ab"}
 
@@ -754,7 +719,7 @@ def _check_two(build):
                 out = s.command("mkdir /d", 20) + s.command("mount -t rump -r hda /d", 60) + \
                     s.command("httpd /d", 30)
                 return None if "httpd: serving /d on port 80" in out else f"printed {out!r}"
-            st.run("mount and serve its disk", _safe(start))
+            st.run("mount and serve its disk", safe(start))
 
         def both_fetch(_):
             # Both directions at once.
@@ -770,7 +735,7 @@ def _check_two(build):
             if sha["b"] not in ha or sha["a"] not in hb:
                 return f"digests differ: A has {ha!r} (want {sha['b']}), B has {hb!r} (want {sha['a']})"
             return None
-        sa.run("each fetches the other's file at the same time, sha256 equal", _safe(both_fetch))
+        sa.run("each fetches the other's file at the same time, sha256 equal", safe(both_fetch))
 
         def nc_both(_):
             bb.send("nc -l - 7000\r")
@@ -788,14 +753,8 @@ def _check_two(build):
             a.wait_prompt(10)
             bb.wait_prompt(10)
             return None
-        sa.run("nc between the guests: lines both ways, Ctrl-D closes both ends", _safe(nc_both))
-        for st in (sa, sb):
-            st.run("poweroff", qi.poweroff_step)
-        for s in (a, bb):
-            if s.alive():
-                s.close(1)
-            if "KERNEL PANIC" in s.text():
-                res.fail("net-http-two-guests: no panic", "a guest panicked; see " + str(logs))
+        sa.run("nc between the guests: lines both ways, Ctrl-D closes both ends", safe(nc_both))
+        end_two_guests((sa, sb), (a, bb), res, "net-http-two-guests", logs)
     return check
 
 
@@ -807,7 +766,7 @@ def boots(build):
         "net-http-serve-ioapic": ["httpd downloads and refusals with ioapic=on"],
         "net-http-two-guests": ["two guests on a socket network: fetch both ways, nc"],
     }
-    if not rump_present() or "net" not in _linked_stages():
+    if not rump_present() or "net" not in linked_stages():
         return [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
     off = 'rump=off run="fetch http://10.0.2.2/x /x; httpd /; nc 10.0.2.2 80"'
     plan = [_fetch_boot(build, "net-http-fetch", False), _fetch_boot(build, "net-http-fetch-ioapic", True)]

@@ -45,11 +45,8 @@ import time
 import common
 import qemu
 import qemu_interactive as qi
-from plan_components import _linked_stages
-from plan_shell import Steps
-from plan_stage1 import rump_present
-from plan_usb import HCS, stick, usb_missing
-from testplan import check_patterns
+from common import Steps, check_patterns, end_two_guests, linked_stages, rump_present
+from disks import HCS, stick, usb_missing
 
 ROOT = common.ROOT
 WHY = "NetBSD's ext2 and network components absent (tools/rump-components.sh builds them, see README)"
@@ -453,13 +450,7 @@ def _check_lossy(build):
             return step
         sa.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.2"))
         sb.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.1"))
-        for st in (sa, sb):
-            st.run("poweroff", qi.poweroff_step)
-        for s in (a, bb):
-            if s.alive():
-                s.close(1)
-            if "KERNEL PANIC" in s.text():
-                res.fail(f"{name}: no panic", "a guest panicked; see " + str(logs))
+        end_two_guests((sa, sb), (a, bb), res, name, logs)
         relay.terminate()
         try:
             relay.wait(10)
@@ -488,7 +479,7 @@ def boots(build):
         "rel-rump-memory": ["rump kernel memory: default limit, buffer cache bound, rump pools, rump drop"],
         "rel-rump-memlimit-off": ["rump.RUMP_MEMLIMIT=off: no limit, NetBSD's buffer cache left alone"],
     }
-    stages = _linked_stages() if rump_present() else []
+    stages = linked_stages() if rump_present() else []
     if "ext2" not in stages or "net" not in stages:
         return [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
     return [

@@ -10,8 +10,7 @@
 """
 import re
 
-import qemu  # noqa: F401
-from testplan import expect_panic
+from common import expect_panic
 
 
 def boots(build):

@@ -18,7 +18,9 @@ import subprocess
 import common
 import qemu
 import qemu_interactive as qi
-from testplan import check_patterns
+# Shared with other plans (plan_apic) through common:
+from common import Steps, check_patterns, expect_out as _expect_out, lines as _lines, \
+    t_ctrl_c_sleep as _t_ctrl_c_sleep, t_system as _t_system
 
 ROOT = common.ROOT
 DEMO = os.path.join(ROOT, "demo")
@@ -63,10 +65,6 @@ def _hexdump(data, off=0):
         out.append(f"{line}  |{asc}|")
     out.append(f"{off + len(data):08x}")
     return "\n".join(out)
-
-
-def _lines(text):
-    return [l.rstrip() for l in text.replace("\r", "").split("\n")]
 
 
 # --- script mode -------------------------------------------------------------
@@ -117,50 +115,6 @@ def _check_script_fail(b, res):
 
 
 # --- the interactive session ------------------------------------------------
-
-class Steps:
-    """Runs named checks against one session; a timeout or a failed check
-    is recorded and the session resynchronised for the next one."""
-
-    def __init__(self, s, res, prefix):
-        self.s, self.res, self.prefix = s, res, prefix
-        self.dead = False
-
-    def run(self, name, fn):
-        full = f"{self.prefix}: {name}"
-        if not self.s.alive():
-            self.res.fail(full, "QEMU is no longer running")
-            return
-        if self.dead:
-            self.res.fail(full, "not run: the shell stopped answering after an earlier failure")
-            return
-        try:
-            err = fn(self.s)
-        except qi.Timeout as e:
-            err = f"timeout: {e}"
-        except AssertionError as e:
-            err = str(e) or "check failed"
-        if err:
-            self.res.fail(full, err)
-            self.resync()
-        else:
-            self.res.ok(full)
-
-    def resync(self):
-        try:
-            self.s.send("\x03")
-            self.s.quiet(0.5, 10)
-            self.s.command("", timeout=10)
-        except qi.Timeout:
-            self.dead = True
-
-
-def _expect_out(s, cmd, pattern, timeout=20):
-    out = s.command(cmd, timeout)
-    if not re.search(pattern, out, re.M):
-        return f"`{cmd}` printed {out[-600:]!r}, expected /{pattern}/"
-    return None
-
 
 def _one_line_error(s, cmd, pattern, status):
     out = s.command(cmd)
@@ -228,21 +182,6 @@ def _t_ctrl_c_line(s):
     return None
 
 
-def _t_ctrl_c_sleep(s):
-    import time
-    start = s.mark()
-    s.send("sleep 30\r")
-    s.expect(r"sleep 30\r\n", 10, start=start)
-    time.sleep(0.5)
-    t0 = time.monotonic()
-    s.send("\x03")
-    s.expect(r"\^C\r?\n(.|\n)*\[exit 130\] sleep 30\r?\n" + qi.PROMPT_RX, 10, start=start)
-    took = time.monotonic() - t0
-    if took > 5:
-        return f"sleep 30 took {took:.1f}s to stop after Ctrl-C"
-    return _expect_out(s, "echo alive-after-sleep", r"^alive-after-sleep\r?$")
-
-
 def _t_long_line(s):
     start = s.mark()
     s.send("echo " + "A" * 700 + "\r", chunk=100)
@@ -277,25 +216,6 @@ def _t_ktest(s):
     if not re.search(r"(?m)^ok 1 printf\r?$", out) or not re.search(r"(?m)^ktest: all passed", out):
         return f"ktest printf,pmm: {out[-500:]!r}"
     return _one_line_error(s, "ktest", r"^usage: ktest ", 2)
-
-
-def _t_system(s):
-    for cmd, pat in [("echo hello world", r"^hello world\r?$"),
-                     ("ps", r"^\s+\d+\s+\d+ \w+ .* sh:ps\r?$"),
-                     ("free", r"^pages:  total \d+ KiB"),
-                     ("uptime", r"^up \d+:\d\d:\d\d\.\d{3} "),
-                     ("date", r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"),
-                     ("dmesg 3", r"^\[\s*\d+\.\d{6}\] [IDWENCA!] "),
-                     ("dmesg -l err", r"^"),
-                     ("cmdline", r"panic=poweroff vga=off"),
-                     ("cmdline -o", r"^  run\s+run="),
-                     ("lsblk", r"^NAME\s+TYPE\s+SIZE"),
-                     ("sleep 0.2", r"^$"),
-                     ("rump", r"^rump")]:
-        err = _expect_out(s, cmd, pat)
-        if err:
-            return err
-    return None
 
 
 def _t_errors(s):

@@ -15,58 +15,15 @@ import re
 import shutil
 import subprocess
 
-import common
-ROOT = common.ROOT
-
-
-def rump_present():
-    d = os.environ.get("RUMP_DIR", os.path.join(ROOT, "third_party", "rump"))
-    return os.path.exists(os.path.join(d, "lib", "librump.a")) and \
-        os.path.exists(os.path.join(d, "include", "rump", "rumpuser.h"))
-
-
-def pattern(seed, n, off=0):
-    """The generator of tests/kernel/rump_stage1.c."""
-    return bytes(((i * 131 + seed * 7 + (i >> 10)) & 0xff) for i in range(off, off + n))
-
-
-def _mkfs(img, size_mb, tree=None, block=1024):
-    if os.path.exists(img):
-        os.remove(img)
-    cmd = ["mke2fs", "-q", "-F", "-t", "ext2", "-b", str(block)]
-    if tree:
-        cmd += ["-d", tree]
-    subprocess.run(cmd + [img, f"{size_mb}M"], check=True, capture_output=True)
-
-
-def _prepare_read(build):
-    d = os.path.join(build, "stage1")
-    tree = os.path.join(d, "read-tree")
-    shutil.rmtree(tree, ignore_errors=True)
-    os.makedirs(os.path.join(tree, "files"))
-    for k in range(8):
-        with open(os.path.join(tree, "files", f"f{k}"), "wb") as f:
-            f.write(pattern(k, 1 << 20))
-    os.makedirs(os.path.join(tree, "a", "b", "c"))
-    with open(os.path.join(tree, "a", "b", "c", "deep.txt"), "w") as f:
-        f.write("deep\n" * 100)
-    os.symlink("files/f0", os.path.join(tree, "link-to-f0"))
-    _mkfs(os.path.join(d, "read.img"), 24, tree)
-    # A corrupt image: a valid file system whose superblock magic and block
-    # counts are damaged.
-    bad = os.path.join(d, "corrupt.img")
-    _mkfs(bad, 4)
-    with open(bad, "r+b") as f:
-        f.seek(1024 + 56)
-        f.write(b"\x00\x00")          # s_magic
-        f.seek(1024 + 4)
-        f.write(b"\xff\xff\xff\x7f")  # s_blocks_count
+import mkimages
+from common import mkfs, pattern, rump_present
+from disks import HOSTILE_BOOTS, fs_drive, fs_img, fs_manifest_check, fs_prepare, stage1_read_images
 
 
 def _prepare_write(build):
     d = os.path.join(build, "stage1")
     os.makedirs(d, exist_ok=True)
-    _mkfs(os.path.join(d, "write.img"), 64)
+    mkfs(os.path.join(d, "write.img"), 64)
 
 
 def _check_written(b, res):
@@ -114,7 +71,7 @@ SHELL_SCRIPT = ("mkdir /w; mount -t rump hda /w; write /w/a.txt hello rump; writ
 def _prepare_shell(build):
     d = os.path.join(build, "stage1")
     os.makedirs(d, exist_ok=True)
-    _mkfs(os.path.join(d, "shell.img"), 16)
+    mkfs(os.path.join(d, "shell.img"), 16)
 
 
 def _check_shell(build):
@@ -146,8 +103,8 @@ TWO_DISKS = ("mkdir /a; mkdir /b; mount -t rump hda /a; mount -t rump hdb /b; wr
 def _prepare_two(build):
     d = os.path.join(build, "stage1")
     os.makedirs(d, exist_ok=True)
-    _mkfs(os.path.join(d, "two-a.img"), 8)
-    _mkfs(os.path.join(d, "two-b.img"), 8)
+    mkfs(os.path.join(d, "two-a.img"), 8)
+    mkfs(os.path.join(d, "two-b.img"), 8)
 
 
 def _check_two(build):
@@ -297,8 +254,6 @@ def boots(build):
         res.build = build
         _check_written(b, res)
 
-    import mkimages
-    import plan_fs
     manifests = []
     for img, tree in mkimages.GOOD.items():
         if img.startswith("small"):
@@ -307,14 +262,14 @@ def boots(build):
         # very manifest the host prints for the tree (the native driver is
         # held to the same by the fs-manifest-* boots).
         manifests.append({"name": f"stage1-manifest-{img}", "cmdline": "manifest=rump:hda", "timeout": 300,
-                          "prepare": plan_fs._prepare,
-                          "disks": [plan_fs._drive(plan_fs._img(build, img), 0)],
-                          "check": plan_fs._compare_manifest(img, os.path.join(build, "fsimg", tree))})
+                          "prepare": fs_prepare,
+                          "disks": [fs_drive(fs_img(build, img), 0)],
+                          "check": fs_manifest_check(img, os.path.join(build, "fsimg", tree))})
     hostile = []
-    for h in plan_fs.HOSTILE_BOOTS:
+    for h in HOSTILE_BOOTS:
         hostile.append({"name": f"stage1-hostile-{h}", "cmdline": "manifest=rump:hda", "timeout": 120,
-                        "prepare": plan_fs._prepare,
-                        "disks": [plan_fs._drive(plan_fs._img(build, "bad-" + h), 0)],
+                        "prepare": fs_prepare,
+                        "disks": [fs_drive(fs_img(build, "bad-" + h), 0)],
                         "check": _rump_fails_cleanly})
     shell = [{"name": "stage1-shell", "cmdline": f'run="{SHELL_SCRIPT}"', "timeout": 120,
               "prepare": _prepare_shell, "disks": [f"file={d}/shell.img,format=raw,if=ide,index=0"],
@@ -339,7 +294,7 @@ def boots(build):
                "check": _check_bcache(build, True)}]
     return manifests + hostile + shell + [
         {"name": "stage1-read", "cmdline": "ktest=rumpfs", "timeout": 300,
-         "prepare": _prepare_read,
+         "prepare": stage1_read_images,
          "disks": [f"file={d}/read.img,format=raw,if=ide,index=0",
                    f"file={d}/corrupt.img,format=raw,if=ide,index=1"]},
         {"name": "stage1-write", "cmdline": "ktest=rumpwrite", "timeout": 600,
@@ -356,7 +311,7 @@ def _prepare_bench(build):
     os.makedirs(tree)
     with open(os.path.join(tree, "big.bin"), "wb") as f:
         f.write(os.urandom(32 << 20))
-    _mkfs(os.path.join(d, "bench.img"), 48, tree, block=4096)
+    mkfs(os.path.join(d, "bench.img"), 48, tree, block=4096)
 
 
 def benches(build):

@@ -41,53 +41,13 @@ import subprocess
 import sys
 import time
 
-import common
 import mkimages
-import plan_fs
 import qemu
 import qemu_interactive as qi
 import qmp
-from plan_components import _linked_stages
-from plan_stage1 import _mkfs, pattern, rump_present
-from plan_storage import hda_tables, make_disk
-from testplan import check_patterns
-
-ROOT = common.ROOT
-
-# QEMU's USB host controllers: (-device arguments, the bus name sticks go on).
-HCS = {
-    "ehci": (["-device", "usb-ehci,id=hc"], "hc.0"),
-    "uhci": (["-device", "piix3-usb-uhci,id=hc"], "hc.0"),
-    "ohci": (["-device", "pci-ohci,id=hc"], "hc.0"),
-}
-
-
-def usb_missing():
-    """Why USB boots cannot run here, or None."""
-    if not rump_present():
-        return "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
-    if "usb" not in _linked_stages():
-        return "NetBSD USB components absent (librumpdev_pci_usbhc, librumpdev_usb, librumpdev_umass, librumpdev_scsipi)"
-    return None
-
-
-def stick(hc, img, n=0, snapshot=True, fmt="raw", file_opt=None):
-    """QEMU arguments for a USB stick holding img on controller hc (an HCS
-    key), drive id u<n>.  file_opt replaces file=<img> (e.g. blkdebug)."""
-    devs, bus = HCS[hc]
-    f = file_opt or f"file={img}"
-    drive = f"if=none,id=u{n},{f},format={fmt}" + (",snapshot=on" if snapshot else "")
-    return ["-drive", drive, "-device", f"usb-storage,bus={bus},drive=u{n},id=stick{n}"]
-
-
-def usb_boot(name, hc, sticks, cmdline, **kw):
-    """A plan entry with controller hc and sticks (lists of QEMU args)."""
-    extra = list(HCS[hc][0])
-    for s in sticks:
-        extra += s
-    e = {"name": name, "cmdline": cmdline, "extra": extra}
-    e.update(kw)
-    return e
+from common import Steps, check_patterns, mkfs, pattern
+from disks import HCS, fs_img, fs_manifest_check, fs_prepare, hda_tables, make_disk, stick, usb_boot, usb_missing
+from fsdetect import boots_for
 
 
 # --- two sticks and an ATA disk ------------------------------------------
@@ -103,7 +63,7 @@ def _prepare_disks(build):
     d = os.path.join(build, "usb")
     os.makedirs(d, exist_ok=True)
     for n in ("a", "b", "c"):
-        _mkfs(os.path.join(d, f"disk-{n}.img"), 8)
+        mkfs(os.path.join(d, f"disk-{n}.img"), 8)
     make_disk(os.path.join(d, "parts.img"), 0, 16384, hda_tables())
 
 
@@ -147,7 +107,7 @@ def _check_disks(build):
         ]
         d = os.path.join(build, "usb")
         with open(os.path.join(d, "parts.img"), "rb") as f:
-            f.seek(2048 * 512)  # the first partition (plan_storage.hda_tables)
+            f.seek(2048 * 512)  # the first partition (disks.hda_tables)
             first = " ".join(f"{x:02x}" for x in f.read(8))
         want.append((rf"adros# hexdump -n 16 /dev/sd2p1\n00000000  {first} ", "sd2p1 reads its partition's first sector"))
         check_patterns(res, out, want, f"{name}: ", b.tail(40))
@@ -183,7 +143,7 @@ def _prepare_blkdebug(build):
     with open(os.path.join(tree, "bad.bin"), "wb") as f:
         f.write(pattern(2, 256 << 10))
     img = os.path.join(d, "err.img")
-    _mkfs(img, 4, tree, block=1024)
+    mkfs(img, 4, tree, block=1024)
     blocks = mkimages._blocks_of(img, "/bad.bin")
     # An error on one sector in the middle of bad.bin, on every read.
     sector = blocks[len(blocks) // 2] * 2
@@ -225,8 +185,8 @@ def _prepare_hotplug(build):
         f.write("hello from the hot-plugged stick\n")
     with open(os.path.join(tree, "big.bin"), "wb") as f:
         f.write(pattern(5, 24 << 20))
-    _mkfs(os.path.join(d, "hot.img"), 40, tree, block=4096)
-    _mkfs(os.path.join(d, "hot-base.img"), 4)
+    mkfs(os.path.join(d, "hot.img"), 40, tree, block=4096)
+    mkfs(os.path.join(d, "hot-base.img"), 4)
 
 
 INFLIGHT_TIMEOUT = 5  # usb.timeout for the hot-plug session
@@ -238,7 +198,6 @@ def _hotplug(build):
         if b.timed_out or b.status != qemu.EXIT_OK:
             res.fail(f"{name}: the boot with one stick", b.describe() + "\n" + b.tail(20))
             return
-        from plan_shell import Steps
         d = os.path.join(build, "usb")
         kernel = os.path.join(build, "adros.elf")
         sock = qmp.socket_path(build, "usb-hotplug")
@@ -380,20 +339,19 @@ def _hotplug(build):
 
 
 def _usb_attach(path, index, writable):
-    """plan_fsdetect's attach(): an image as USB stick `index` on EHCI (the
+    """fsdetect's attach(): an image as USB stick `index` on EHCI (the
     controller comes with stick 0: QEMU needs the bus before the stick)."""
     return (list(HCS["ehci"][0]) if index == 0 else []) + stick("ehci", path, index, snapshot=not writable)
 
 
-# NetBSD's other file systems on USB sticks (plan_fsdetect.py's boots with
+# NetBSD's other file systems on USB sticks (fsdetect.py's boots with
 # EHCI sticks): what sticks carry (FAT32, and an ISO image), detection on
 # four sticks, and the FAT write test.
 USB_FS = ("usb-fs-manifest-fat32", "usb-fs-manifest-iso", "usb-fs-detect", "usb-fs-fat-write")
 
 
 def _fs_boots(build):
-    import plan_fsdetect
-    all_ = plan_fsdetect.boots_for(build, _usb_attach, ["sd0", "sd1", "sd2", "sd3"], "usb-fs")
+    all_ = boots_for(build, _usb_attach, ["sd0", "sd1", "sd2", "sd3"], "usb-fs")
     return [b for b in all_ if b["name"] in USB_FS]
 
 
@@ -409,12 +367,12 @@ def boots(build):
         img = "std4k" if hc == "ehci" else "std2k"  # full speed is slow under TCG
         tree = os.path.join(build, "fsimg", mkimages.GOOD[img])
         for kind, opt in (("native", "manifest=sd0"), ("rump", "manifest=rump:sd0")):
-            plan.append(usb_boot(f"usb-manifest-{hc}-{kind}", hc, [stick(hc, plan_fs._img(build, img))], opt,
-                                 timeout=400, prepare=plan_fs._prepare,
-                                 check=plan_fs._compare_manifest(img, tree)))
-    plan.append(usb_boot("usb-manifest-ehci-ioapic", "ehci", [stick("ehci", plan_fs._img(build, "std2k"))],
-                         "ioapic=on manifest=rump:sd0", timeout=400, prepare=plan_fs._prepare,
-                         check=plan_fs._compare_manifest("std2k", os.path.join(build, "fsimg", mkimages.GOOD["std2k"]))))
+            plan.append(usb_boot(f"usb-manifest-{hc}-{kind}", hc, [stick(hc, fs_img(build, img))], opt,
+                                 timeout=400, prepare=fs_prepare,
+                                 check=fs_manifest_check(img, tree)))
+    plan.append(usb_boot("usb-manifest-ehci-ioapic", "ehci", [stick("ehci", fs_img(build, "std2k"))],
+                         "ioapic=on manifest=rump:sd0", timeout=400, prepare=fs_prepare,
+                         check=fs_manifest_check("std2k", os.path.join(build, "fsimg", mkimages.GOOD["std2k"]))))
     plan.append(usb_boot("usb-disks", "ehci",
                          [stick("ehci", os.path.join(d, "disk-a.img"), 0, snapshot=False),
                           stick("ehci", os.path.join(d, "disk-b.img"), 1, snapshot=False),

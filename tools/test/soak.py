@@ -59,26 +59,17 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-import common  # noqa: E402
+import common  # noqa: E402  (first: puts the other tool folders on sys.path)
 import qemu  # noqa: E402
 import qemu_interactive as qi  # noqa: E402
-
-ROOT = common.ROOT
-from plan_stage1 import _mkfs as mkfs  # noqa: E402
+from common import ROOT, mkfs, rump_present  # noqa: E402
+from netbench import free_port  # noqa: E402
 
 SAMPLE_S = 10
 HOST_CLIENTS = 4
 ABORT_EVERY = 7
 CHURN_THREADS = 8
 MIB = 1 << 20
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def sha(data):
@@ -561,8 +552,6 @@ def main(argv):
     a = p.parse_args(argv)
     if a.minutes <= 0:
         p.error("--minutes must be positive")
-    sys.path.insert(0, HERE)
-    from plan_stage1 import rump_present
     if not rump_present():
         print("SOAK SKIP: NetBSD's components are absent (third_party/rump); nothing to soak")
         return 0

@@ -16,41 +16,12 @@ compare boots, like "entropy differs between two boots").
 import re
 
 import common
-import qemu
+from common import expect_panic
 
 
 def _area_plans():
     """tools/test/plan_<area>.py modules add their own boots and cross checks."""
     return common.plans()
-
-
-def check_patterns(res, text, want, prefix, context=""):
-    """One test result per (pattern, what) in want: ok when the pattern is
-    found in text, else a failure showing context (e.g. the console tail)."""
-    for pat, what in want:
-        if re.search(pat, text):
-            res.ok(f"{prefix}{what}")
-        else:
-            res.fail(f"{prefix}{what}", f"no /{pat}/ in the output" + (f":\n{context}" if context else ""))
-
-
-def expect_panic(patterns):
-    """A check for death tests: the boot must end in a panic whose report
-    matches every pattern (plan_*.py modules use it too)."""
-    def check(b, res):
-        name = res.group
-        if b.timed_out:
-            res.fail(name, "timed out instead of panicking")
-            return
-        if b.status != qemu.EXIT_PANIC:
-            res.fail(name, f"expected a panic, got: {b.describe()}\n" + b.tail(15))
-            return
-        for pat in patterns:
-            if re.search(pat, b.output):
-                res.ok(f"{name}: /{pat}/")
-            else:
-                res.fail(name, f"panic report lacks /{pat}/:\n" + b.tail(25))
-    return check
 
 
 def boots(build):
