@@ -26,7 +26,7 @@
 
 KOPTION(fatdev, "fatdev", "fatdev=<blockdev>: the empty FAT disk the rumpfat suite writes (default hda)");
 
-/* The content generator shared with tools/plan_fsdetect.py. */
+/* The content generator shared with tools/test/fsdetect.py. */
 static uint8_t pattern(uint32_t seed, uint64_t i) { return (uint8_t)((i * 131u + seed * 7u + (i >> 10)) & 0xff); }
 
 #define NEED_RUMP(t) \

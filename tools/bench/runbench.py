@@ -6,7 +6,7 @@ JSON lines, prints them as JSON (one object per line) and as a table.
   tools/bench/runbench.py -b mutex,sleep  some
   tools/bench/runbench.py --boot-samples 5  also time boot-to-ready over 5 boots
   tools/bench/runbench.py --boots fs-bench,linux   only these boots (names: core,
-                                    the area boots, boot (the samples), linux)
+                                          the area boots, boot (the samples), linux)
 
 An area boot may run the guest itself ("run": callable(kernel, build, spec)
 returning (qemu.Boot, its figures)): the network benchmarks
