@@ -68,9 +68,9 @@ $(BUILD)/k/%.S.o: %.S
 # Two-pass link: the first pass gives the addresses, from which the symbol
 # table for backtraces is generated; it lives in its own section placed after
 # everything else, so the second pass moves nothing.
-$(BUILD)/ksyms0.o: tools/gensyms.py
+$(BUILD)/ksyms0.o: tools/build/gensyms.py
 	@mkdir -p $(BUILD)
-	@$(PYTHON) tools/gensyms.py /dev/null > $(BUILD)/ksyms0.S
+	@$(PYTHON) tools/build/gensyms.py /dev/null > $(BUILD)/ksyms0.S
 	@$(CC) $(KASFLAGS) -c $(BUILD)/ksyms0.S -o $@
 
 $(BUILD)/adros.pass1.elf: $(KOBJ) $(BUILD)/ksyms0.o $(RUMP_ARCHIVES) src/arch/x86/kernel.ld $(RUMP_CHECK_DEPS)
@@ -78,8 +78,8 @@ $(BUILD)/adros.pass1.elf: $(KOBJ) $(BUILD)/ksyms0.o $(RUMP_ARCHIVES) src/arch/x8
 	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(RUMP_LINK) $(BUILD)/ksyms0.o $(LIBGCC)
 	@$(if $(RUMP_CHECK),$(RUMP_CHECK) || { rm -f $@; exit 1; })
 
-$(KERNEL): $(BUILD)/adros.pass1.elf tools/gensyms.py
-	@$(NM) -n $< | $(PYTHON) tools/gensyms.py - > $(BUILD)/ksyms.S
+$(KERNEL): $(BUILD)/adros.pass1.elf tools/build/gensyms.py
+	@$(NM) -n $< | $(PYTHON) tools/build/gensyms.py - > $(BUILD)/ksyms.S
 	@$(CC) $(KASFLAGS) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
 	@echo "  LD      $@"
 	@$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(RUMP_LINK) $(BUILD)/ksyms.o $(LIBGCC)
@@ -124,9 +124,9 @@ else
 QEMU_NET := -nic user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80
 endif
 
-$(BUILD)/demo.img: tools/mkdemo.sh $(shell find demo -type f 2>/dev/null)
+$(BUILD)/demo.img: tools/images/mkdemo.sh $(shell find demo -type f 2>/dev/null)
 	@mkdir -p $(BUILD)
-	@tools/mkdemo.sh demo $@
+	@tools/images/mkdemo.sh demo $@
 
 deps:
 	@tools/deps.sh
@@ -143,7 +143,7 @@ debug:
 	@tools/deps.sh
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel $(DISK)
-	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/gdbinit"
+	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/qemu/gdbinit"
 	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
 	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none -s -S
 
@@ -152,13 +152,13 @@ iso:
 	@tools/deps.sh
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
-	@tools/mkiso.sh $(KERNEL) $(BUILD)/adros.iso
+	@tools/images/mkiso.sh $(KERNEL) $(BUILD)/adros.iso
 
 test:
 	@tools/deps.sh
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel hosttests
-	@$(PYTHON) tools/runtests.py --build $(BUILD) $(TESTARGS)
+	@$(PYTHON) tools/test/runtests.py --build $(BUILD) $(TESTARGS)
 
 # The long mixed run of issue 15 (not part of test): SOAK_MIN minutes.
 SOAK_MIN ?= 20
@@ -166,13 +166,13 @@ soak:
 	@tools/deps.sh
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
-	@SOAK_MIN=$(SOAK_MIN) $(PYTHON) tools/soak.py --build $(BUILD)
+	@SOAK_MIN=$(SOAK_MIN) $(PYTHON) tools/test/soak.py --build $(BUILD)
 
 bench:
 	@tools/deps.sh
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
-	@$(PYTHON) tools/runbench.py --build $(BUILD) $(BENCHARGS)
+	@$(PYTHON) tools/bench/runbench.py --build $(BUILD) $(BENCHARGS)
 
 clean:
 	rm -rf $(BUILD)

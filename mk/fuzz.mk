@@ -1,6 +1,6 @@
 # Fuzzing with libFuzzer (clang, Debian packages clang and libclang-rt-14-dev):
 # every tests/fuzz/fuzz_<name>.c is a target, built with the portable sources
-# its "// SOURCES:" line names; then tools/fuzzopts.py boots AdrOS with
+# its "// SOURCES:" line names; then tools/test/fuzzopts.py boots AdrOS with
 # random, huge and missing values for every kernel option.  Included by the
 # top-level Makefile; also usable on its own: make -f mk/fuzz.mk BUILD=build fuzz
 #
@@ -34,7 +34,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c mk/fuzz.mk $(wildcard src/lib/*.c src/
 
 # Each target in turn; the first failure stops the run with its report.
 fuzz: $(FUZZ_BINS)
-	@$(PYTHON) tools/mkimages.py $(BUILD) >/dev/null
+	@$(PYTHON) tools/images/mkimages.py $(BUILD) >/dev/null
 	@for n in $(FUZZ_NAMES); do \
 	   mkdir -p $(BUILD)/fuzz/$$n/corpus; \
 	   seeds=; [ $$n = ext2 ] && seeds=$(abspath $(FUZZ_SEEDS)); \
@@ -44,4 +44,4 @@ fuzz: $(FUZZ_BINS)
 	     { tail -40 $(BUILD)/fuzz/$$n/fuzz.log; echo "fuzz: $$n FAILED"; exit 1; }; \
 	   grep -h 'Done [0-9]* runs' $(BUILD)/fuzz/$$n/fuzz.log | sed "s/^/  $$n: /"; \
 	 done
-	@if [ "$(FUZZ_BOOTS)" = 1 ]; then $(PYTHON) tools/fuzzopts.py --build $(BUILD) --time $(FUZZ_EACH); fi
+	@if [ "$(FUZZ_BOOTS)" = 1 ]; then $(PYTHON) tools/test/fuzzopts.py --build $(BUILD) --time $(FUZZ_EACH); fi

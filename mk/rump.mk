@@ -116,11 +116,11 @@ RUMP_LAYOUT_OBJS  += $(BUILD)/k/src/netbsd/usb.c.o
 endif
 ifneq ($(RUMP_LAYOUT_OBJS),)
 RUMP_LAYOUTS      := $(BUILD)/rump/layouts.json
-$(RUMP_LAYOUTS): $(RUMP_LAYOUT_LIBS) tools/layoutcheck.py
+$(RUMP_LAYOUTS): $(RUMP_LAYOUT_LIBS) tools/build/layoutcheck.py
 	@mkdir -p $(dir $@)
-	@$(PYTHON) tools/layoutcheck.py extract -o $@ $(RUMP_LAYOUT_LIBS)
+	@$(PYTHON) tools/build/layoutcheck.py extract -o $@ $(RUMP_LAYOUT_LIBS)
 RUMP_CHECK_DEPS   := $(RUMP_LAYOUTS)
-RUMP_CHECK        = $(PYTHON) tools/layoutcheck.py check $(RUMP_LAYOUTS) $(RUMP_LAYOUT_OBJS)
+RUMP_CHECK        = $(PYTHON) tools/build/layoutcheck.py check $(RUMP_LAYOUTS) $(RUMP_LAYOUT_OBJS)
 endif
 
 # A USB set built without NUSB_DMA makes usbd_alloc_buffer panic as soon as

@@ -4,10 +4,10 @@
 # apt-get; otherwise it prints the exact command to run.
 set -e
 
-# cpio: the initramfs of make bench's Linux reference boot (tools/linuxref.py;
+# cpio: the initramfs of make bench's Linux reference boot (tools/bench/linuxref.py;
 # the Linux packages themselves are never installed).
 # dosfstools, mtools, genisoimage, makefs (NetBSD's): the FAT, ISO 9660 and
-# FFS images of tools/plan_fsdetect.py (mkfs.fat, mcopy, fsck.fat).
+# FFS images of tools/test/fsdetect.py (mkfs.fat, mcopy, fsck.fat).
 PKGS="gcc make git gcc-multilib binutils python3 qemu-system-x86 e2fsprogs libcmocka-dev \
 clang libclang-rt-14-dev grub-pc-bin grub-common xorriso mtools gdb cppcheck clang-format \
 cpio dosfstools genisoimage makefs"

@@ -1,5 +1,5 @@
 /* The manifest of a directory tree (format in src/fs/manifest.c and
- * tools/manifest.sh): every object below root, sorted by path, with sizes
+ * tools/images/manifest.sh): every object below root, sorted by path, with sizes
  * and SHA-256 digests, printed on the console between MANIFEST-BEGIN and
  * MANIFEST-END <count>. */
 #ifndef ADROS_MANIFEST_H

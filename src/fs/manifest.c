@@ -1,6 +1,6 @@
 /* The manifest: a listing of every object below a directory, sorted by
  * path (bytewise), with sizes and SHA-256 digests, in the format that
- * tools/manifest.sh prints for a host directory:
+ * tools/images/manifest.sh prints for a host directory:
  *
  *   MANIFEST-BEGIN
  *   d - - /dir

@@ -1,5 +1,5 @@
 /* Symbol lookup for backtraces, over the table the build generates
- * (tools/gensyms.py) and links into the .ksyms section. */
+ * (tools/build/gensyms.py) and links into the .ksyms section. */
 #include <adros/kprintf.h>
 #include <adros/string.h>
 

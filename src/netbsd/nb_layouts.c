@@ -1,5 +1,5 @@
 /* Makes the compiler describe every NetBSD structure copy of nb_net.h in
- * this object's debug information, used or not, so tools/layoutcheck.py can
+ * this object's debug information, used or not, so tools/build/layoutcheck.py can
  * compare each with NetBSD's (the Makefile runs it when the network stage
  * is linked), and likewise the mount argument structures of rump_sys.h.
  * Costs one pointer per structure. */

@@ -3,7 +3,7 @@
  * this builds without NetBSD's headers.  Private to src/netbsd/.
  *
  * Layouts are checked at build time against the rump kernel as compiled:
- * tools/layoutcheck.py reads NetBSD's structures from the archives' debug
+ * tools/build/layoutcheck.py reads NetBSD's structures from the archives' debug
  * information and ours (every nb_<name>, see nb_layouts.c) from our object,
  * and compares sizes and the offsets of members of the same name.  The key
  * offsets are also asserted here.  Constants are NetBSD's values (sys/socket.h,

@@ -56,7 +56,7 @@ int rumpns_devsw_attach(const char *name, const void *bdev, int32_t *bmajor, con
 extern const char rumpns_usb_cdevsw[];
 
 /* --- NetBSD/i386 ABI (layouts checked against the rump kernel's DWARF by
- * tools/layoutcheck.py, see nb_layouts.c) --- */
+ * tools/build/layoutcheck.py, see nb_layouts.c) --- */
 #define NB_IOC_OUT 0x40000000u
 #define NB_IOC_IN 0x80000000u
 #define NB_IOC(dir, g, n, sz) ((unsigned long)(dir) | ((unsigned long)(sz) & 0x1fff) << 16 | (g) << 8 | (n))

@@ -4,7 +4,7 @@
  * At boot (INIT_RUMP) rump_init() runs, timed, unless the kernel option
  * rump=off says not to, in a thread of its own: NetBSD's autoconfiguration
  * waits for devices (USB enumeration sleeps most of a second, AC'97
- * calibration polls a port for 400 ms; tools/qprof.py shows it), and the
+ * calibration polls a port for 400 ms; tools/qemu/qprof.py shows it), and the
  * shell need not wait with it.  Whoever needs the rump kernel waits instead:
  * rump_running() returns once the start has finished.  NetBSD's file systems
  * are then available as the VFS type "rump" (rump_vfs.c).  At shutdown every rump mount is unmounted, which

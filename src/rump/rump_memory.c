@@ -36,7 +36,7 @@
 #include "rump_sys.h"
 
 /* struct pool_sysctl of NetBSD's sys/pool.h: one per pool.  Checked against
- * the rump kernel's debug information by tools/layoutcheck.py. */
+ * the rump kernel's debug information by tools/build/layoutcheck.py. */
 struct nb_pool_sysctl {
     char pr_wchan[16];
     uint64_t pr_flags, pr_size, pr_pagesize, pr_itemsperpage, pr_nitems, pr_nout, pr_hardlimit, pr_npages,

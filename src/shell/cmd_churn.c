@@ -1,7 +1,7 @@
 /* churn: threads that keep creating, writing, appending, renaming,
  * deleting, fsyncing and reading back small files, with a manifest kept in
  * memory of what every file must hold; at the end every file is read back
- * and compared.  For tools/soak.py and tools/plan_reliability.py: load on a
+ * and compared.  For tools/test/soak.py and tools/test/plan_reliability.py: load on a
  * file system (NetBSD's ext2fs through `mount -t rump`, or any other) that
  * proves nothing was lost.
  *

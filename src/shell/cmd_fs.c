@@ -446,4 +446,4 @@ static int cmd_manifest(int argc, char **argv)
     return manifest_print(argv[1]) < 0 ? SHELL_FAIL : 0;
 }
 SHELL_CMD(manifest, cmd_manifest, "manifest <dir>",
-          "every object below dir with size and SHA-256, as tools/manifest.sh prints a host tree");
+          "every object below dir with size and SHA-256, as tools/images/manifest.sh prints a host tree");

@@ -1,5 +1,5 @@
 /* memhog: takes kernel heap away from everyone else, to run other work
- * under memory pressure (tools/plan_reliability.py, tools/soak.py).
+ * under memory pressure (tools/test/plan_reliability.py, tools/test/soak.py).
  *
  *   memhog <MiB>       take MiB more (64 KiB kmallocs; stops early, without
  *                      error, when kmalloc fails: that is the point)

@@ -13,7 +13,7 @@
  *
  * -s (either side): also print the SHA-256 of the bytes sent or received,
  * so two machines can compare the stream as a whole
- * (tools/plan_reliability.py sends through a lossy relay).
+ * (tools/test/plan_reliability.py sends through a lossy relay).
  *
  * -l: the bytes handed to each send or asked of each receive (default
  * 64 KiB, at most 256 KiB), to compare with programs that use small

@@ -1,5 +1,5 @@
 /* vitals: one line of the figures a long run watches for leaks, in a
- * fixed key=value form that tools/soak.py and tools/plan_reliability.py
+ * fixed key=value form that tools/test/soak.py and tools/test/plan_reliability.py
  * parse:
  *
  *   vitals: t=<ms since boot> heap=<bytes in use> threads=<n> files=<open

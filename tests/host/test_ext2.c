@@ -1,8 +1,8 @@
 // SOURCES: src/fs/ext2_parse.c src/fs/ext2_htree.c src/lib/sha256.c
-/* The ext2 read engine on the host, on the images tools/mkimages.py makes
+/* The ext2 read engine on the host, on the images tools/images/mkimages.py makes
  * (it is run first; the images live in <build>/fsimg, <build> being the
  * directory above this binary's):
- *   - each good image gives exactly the manifest tools/manifest.sh prints
+ *   - each good image gives exactly the manifest tools/images/manifest.sh prints
  *     for the tree it was made from;
  *   - the 5 GiB file reads right past 4 GiB;
  *   - every hostile image fails with an error (under ASan/UBSan: no
@@ -177,7 +177,7 @@ static char *image_manifest(struct img *m, int *err)
 static char *host_manifest(const char *tree)
 {
     char cmd[2400];
-    snprintf(cmd, sizeof(cmd), "tools/manifest.sh '%s/fsimg/%s'", build_dir, tree);
+    snprintf(cmd, sizeof(cmd), "tools/images/manifest.sh '%s/fsimg/%s'", build_dir, tree);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t cap = 1 << 20, len = 0, n;
@@ -318,9 +318,9 @@ int main(int argc, char **argv)
     snprintf(tmp, sizeof(tmp), "%s", argv[0]);
     snprintf(build_dir, sizeof(build_dir), "%s", dirname(dirname(tmp)));
     char cmd[1200];
-    snprintf(cmd, sizeof(cmd), "python3 tools/mkimages.py '%s' >/dev/null", build_dir);
+    snprintf(cmd, sizeof(cmd), "python3 tools/images/mkimages.py '%s' >/dev/null", build_dir);
     if (system(cmd) != 0) {
-        fprintf(stderr, "tools/mkimages.py failed (run from the source tree)\n");
+        fprintf(stderr, "tools/images/mkimages.py failed (run from the source tree)\n");
         return 1;
     }
     const struct CMUnitTest tests[] = {

@@ -1,6 +1,6 @@
-/* KTAP suite "ata": the ATA driver on the disks tools/plan_storage.py
+/* KTAP suite "ata": the ATA driver on the disks tools/test/disks.py
  * builds.  Every data sector of disk k holds a known pattern (see
- * fill_expected and plan_storage.py's sector_pattern):
+ * fill_expected and disks.py's sector_pattern):
  *   hda (k=0): 8 MiB, MBR: hda1 2048+4096, hda2 extended 8192+8192 with
  *              logicals hda5 8255+2000 and hda6 12351+4033;
  *   hdc (k=2): 4 MiB, no partition table; a scratch area for writes;

@@ -1,5 +1,5 @@
 /* KTAP suite "ext2": the native ext2 driver through the VFS, on the images
- * tools/mkimages.py makes (plan_fs.py's fs-ext2 boot):
+ * tools/images/mkimages.py makes (plan_fs.py's fs-ext2 boot):
  *   hda  std4k: the full test tree (contents regenerated here from the same
  *        seeds as mkimages.py's _data(): SHA-256 of "seed:counter", each
  *        digest repeated 64 times)

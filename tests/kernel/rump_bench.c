@@ -5,7 +5,7 @@
  * the block cache holding the file); the sequential write of 32 MiB with
  * fsync through NetBSD's ext2fs (the native driver is read-only); the
  * memory the rump kernel holds after mounting.  Needs hda with /big.bin
- * (tools/plan_stage1.py benches()). */
+ * (tools/test/plan_stage1.py benches()). */
 #include <adros/blk.h>
 #include <adros/clock.h>
 #include <adros/kprintf.h>

@@ -1,5 +1,5 @@
 /* NetBSD's msdosfs through the rump kernel, written (suite rumpfat).  The
- * runner (tools/plan_fsdetect.py) boots it with a freshly made, empty FAT32
+ * runner (tools/test/plan_fsdetect.py) boots it with a freshly made, empty FAT32
  * image on the device fatdev= names (hda by default; the USB tests pass
  * sd0), and checks the image on the host afterwards: fsck.fat -n clean,
  * every file read back with mcopy equal to what was written here (same
@@ -26,7 +26,7 @@
 
 KOPTION(fatdev, "fatdev", "fatdev=<blockdev>: the empty FAT disk the rumpfat suite writes (default hda)");
 
-/* The content generator shared with tools/plan_fsdetect.py. */
+/* The content generator shared with tools/test/fsdetect.py. */
 static uint8_t pattern(uint32_t seed, uint64_t i) { return (uint8_t)((i * 131u + seed * 7u + (i >> 10)) & 0xff); }
 
 #define NEED_RUMP(t) \

@@ -1,5 +1,5 @@
 /* Stage 1: NetBSD's ext2fs through the rump kernel (suites rumpfs and
- * rumpwrite).  The runner boots them with prepared disks (tools/
+ * rumpwrite).  The runner boots them with prepared disks (tools/test/
  * plan_stage1.py): for rumpfs, hda holds files/f0..f7 (1 MiB each, the
  * pattern below) and hdb is a corrupt image; for rumpwrite, hda is a fresh
  * ext2 file system that the suite fills, and the runner checks it on the
@@ -15,7 +15,7 @@
 #include <adros/string.h>
 #include <adros/vfs.h>
 
-/* The content generator shared with tools/plan_stage1.py. */
+/* The content generator shared with tools/test/common.py (pattern()). */
 static uint8_t pattern(uint32_t seed, uint64_t i) { return (uint8_t)((i * 131u + seed * 7u + (i >> 10)) & 0xff); }
 
 #define NEED_RUMP(t) \

@@ -8,7 +8,7 @@
  * NetBSD's tick-driven "clockinterrupt" counter, and auich then spun
  * forever).  After the CPU is given back the clock thread ticks again and
  * time stays monotonic.  Without the rump components every case reports
- * SKIP with the reason.  Booted by tools/plan_audio.py ("rump-time"). */
+ * SKIP with the reason.  Booted by tools/test/plan_audio.py ("rump-time"). */
 #include <adros/clock.h>
 #include <adros/ktest.h>
 #include <adros/rump.h>

@@ -7,7 +7,7 @@
  * which the rump kernel got through rumpuser_getparam).  Without the
  * components every case reports SKIP with the reason.
  *
- * Run it in a boot of its own (tools/plan_rump.py): once rump_init has
+ * Run it in a boot of its own (tools/test/plan_rump.py): once rump_init has
  * run, the rump kernel owns the hypercall layer and the stand-in suite
  * `rumpuser` skips itself. */
 #include <adros/clock.h>

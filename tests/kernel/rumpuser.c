@@ -97,7 +97,7 @@ static void malloc_alignments(struct ktest *t)
     KT_EXPECT_EQ(t, fk_violations(), 0);
 }
 
-/* Needs the boot option rump.RUMP_MEMLIMIT (tools/plan_rump.py sets 8m). */
+/* Needs the boot option rump.RUMP_MEMLIMIT (tools/test/plan_rump.py sets 8m). */
 static void malloc_memlimit(struct ktest *t)
 {
     /* The limit itself is the rump kernel's (it asks getparam); the host
@@ -146,7 +146,7 @@ static void expect_param(struct ktest *t, const char *name, const char *def)
 /* Numeric parameters the rump kernel would panic on are checked first: a
  * malformed value answers ENOENT (the rump kernel's default), a good one
  * passes.  The boot sets rump.RUMP_NCPU=0 rump.RUMP_BLKSECTSHIFT=abc
- * rump.RUMP_MEMLIMIT=8m (tools/plan_rump.py). */
+ * rump.RUMP_MEMLIMIT=8m (tools/test/plan_rump.py). */
 static void getparam_checked(struct ktest *t)
 {
     FK_START(t, 1);

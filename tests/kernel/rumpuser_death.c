@@ -1,5 +1,5 @@
 /* Death tests for the hypercall layer, started by the boot option
- * rumptest.crash=panic|curlwp (tools/plan_rump.py checks the panic
+ * rumptest.crash=panic|curlwp (tools/test/plan_rump.py checks the panic
  * report): rumpuser_exit(RUMPUSER_PANIC) must give AdrOS's panic report
  * with a backtrace, and a broken curlwpop rule (SET over a set lwp) must
  * be caught, not silently accepted. */

@@ -1,0 +1,32 @@
+"""The shell's file-writing commands (cp, write, mkdir, rm, rmdir, mv,
+ln -s, sync) on the ramfs root: each must do what it says, and each error
+must be one line with an exit status.  (Through NetBSD's ext2fs they are
+exercised by plan_stage1's stage1-shell boot.)"""
+from common import check_patterns
+
+SCRIPT = ("mkdir /t; write /t/a hello world; write -a /t/a again; cat /t/a; cp /t/a /t/b; mv /t/b /t/c; "
+          "ln -s c /t/l; cat /t/l; ls /t; rm /t/a; ls /t; mkdir /t/sub; rmdir /t/sub; rm /t/none; cp /t; "
+          "cp /nope /t/x; mv /t/c /dev/c; rmdir /t; sync")
+
+
+def _check(b, res):
+    out = b.output
+    expect = [
+        ("write then append", r"adros# cat /t/a\nhello world\nagain\n"),
+        ("cp copies and syncs", r"adros# cp /t/a /t/b\n18 bytes copied\n"),
+        ("mv and ln -s", r"adros# cat /t/l\nhello world\nagain\n"),
+        ("ls shows the result", r"adros# ls /t\na\nc\nl@\n"),
+        ("rm removes", r"adros# rm /t/a\nadros# ls /t\nc\nl@\n"),
+        ("mkdir/rmdir", r"adros# rmdir /t/sub\nadros# rm /t/none"),
+        ("rm of a missing file: one-line error", r"rm: /t/none: no such file or directory \(ENOENT\)\n\[exit 1\] rm /t/none"),
+        ("cp with one argument: usage", r"usage: cp <source> <destination>\n\[exit 2\] cp /t\n"),
+        ("cp from a missing file", r"cp: /nope: no such file or directory \(ENOENT\)\n\[exit 1\]"),
+        ("mv across file systems refused", r"mv: /t/c -> /dev/c: .*EXDEV\)?\n\[exit 1\]"),
+        ("rmdir of a non-empty directory refused", r"rmdir: /t: .*\(ENOTEMPTY\)\n\[exit 1\]"),
+        ("the script's failures are counted", r"script: 19 commands, 5 failed"),
+    ]
+    check_patterns(res, out, [(pat, name) for name, pat in expect], "shell-files/", b.tail(40))
+
+
+def boots(build):
+    return [{"name": "shell-files", "cmdline": f'run="{SCRIPT}"', "timeout": 60, "check": _check}]

@@ -1,0 +1,499 @@
+"""Reliability (issue 15): memory pressure and a lossy link, short
+versions for `make test` (the long mixed run is `make soak`, tools/test/soak.py).
+They need NetBSD's components (ext2 and net stages); otherwise each is
+reported as skipped with the reason.
+
+  rel-pressure-ram  -m 48: memhog takes all but 256 KiB of the kernel heap
+                 (and gives it back after 30 s) while commands start, list,
+                 fetch 4 MiB over the e1000 onto NetBSD's ext2fs and copy
+                 8 MiB on it, and the native ext2 driver reads 8 MiB; then
+                 everything from the heap; errors (ENOMEM) and slowness are
+                 fine, a panic or hang is not.  After the pressure: a fresh
+                 rump mount reads both files back with the host's sha256, a
+                 second fetch succeeds, e2fsck -fn is clean on the host.
+  rel-pressure-memlimit  rump.RUMP_MEMLIMIT=4m: 4 churn threads (create,
+                 write, append, rename, delete, fsync, read, verified against
+                 their manifest), an 8 MiB copy, a 4 MiB fetch, churn again;
+                 the rump kernel's memory stays under the host's ceiling
+                 (2 x limit + 16 MiB); after: remount, sha256 equal, fetch
+                 again, e2fsck clean.
+                 (It panicked in 3 of 4 runs in NetBSD's uvm_page_unbusy
+                 while rumpuser_bio completed block-cache hits by calling
+                 biodone in the caller's context, kernel lock held; fixed,
+                 see docs/RELIABILITY.md.)
+  rel-lossy-link two guests joined by tools/qemu/lossyrelay.py on 127.0.0.1
+                 (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
+                 seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
+                 guests print the stream's sha256 (ttcp -s), equal to each
+                 other and to the host's; the relay injected every kind of
+                 fault; both guests still answer (vitals, ping) and power
+                 off cleanly.  About 3 minutes under TCG on a loaded host.
+
+Network safety: user networking with restrict=on (guestfwd to
+tools/qemu/httpserve.py, which opens no socket), and for the two guests UDP
+sockets bound to 127.0.0.1 talking only to the relay on 127.0.0.1.
+"""
+import hashlib
+import os
+import re
+import shutil
+import socket
+import struct
+import subprocess
+import time
+
+import common
+import qemu
+import qemu_interactive as qi
+from common import Steps, check_patterns, end_two_guests, linked_stages, rump_present
+from disks import HCS, stick, usb_missing
+
+ROOT = common.ROOT
+WHY = "NetBSD's ext2 and network components absent (tools/rump-components.sh builds them, see README)"
+STATIC = "net=wm0:10.0.2.15/24,gw=10.0.2.2"
+TTCP_SEED = 0x74746370  # src/shell/cmd_ttcp.c
+LOSSY_MIB = 16
+MIB = 1 << 20
+
+
+def _dir(build):
+    d = os.path.join(build, "reliability")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _sha_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(MIB), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _httpserve(root):
+    return f"python3 {os.path.join(ROOT, 'tools', 'qemu', 'httpserve.py')} {root}"
+
+
+def _prepare(tag):
+    def prepare(build):
+        d = _dir(build)
+        tree, srv = os.path.join(d, f"{tag}-tree"), os.path.join(d, f"{tag}-srv")
+        for p in (tree, srv):
+            shutil.rmtree(p, ignore_errors=True)
+            os.makedirs(p)
+        with open(os.path.join(tree, "big.bin"), "wb") as f:
+            f.write(os.urandom(8 * MIB))
+        with open(os.path.join(srv, "net.bin"), "wb") as f:
+            f.write(os.urandom(4 * MIB))
+        for img in ("rump", "native"):
+            path = os.path.join(d, f"{tag}-{img}.img")
+            if os.path.exists(path):
+                os.remove(path)
+            subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-d", tree, path, "48M"],
+                           check=True, capture_output=True)
+    return prepare
+
+
+def _vitals(text):
+    return [dict((k, int(v)) for k, v in re.findall(r"(\w+)=(-?\d+)", m))
+            for m in re.findall(r"^vitals: (.*)$", text, re.M)]
+
+
+def _common_checks(build, tag, b, res, finals):
+    """No panic or hang; the host's sha256 of the files read back after the
+    pressure; the final fetch; e2fsck on the image."""
+    name = res.group
+    if not _no_panic(b, res):
+        return False
+    d = _dir(build)
+    big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+    net = _sha_file(os.path.join(d, f"{tag}-srv", "net.bin"))
+    tail = b.output[b.output.rfind("AFTER-PRESSURE"):] if "AFTER-PRESSURE" in b.output else ""
+    want = [(re.escape(f"{big}  /r/c1.bin"), "after the pressure: the 8 MiB copy reads back with the host's sha256"),
+            (r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n2\.bin",
+             "after the pressure: a new 4 MiB fetch succeeds"),
+            (re.escape(f"{net}  /r/n2.bin"), "after the pressure: the new fetch has the host's sha256")]
+    want += finals(big, net)
+    check_patterns(res, tail, want, f"{name}: ", b.tail(40))
+    _e2fsck(res, os.path.join(d, f"{tag}-rump.img"), "e2fsck -fn clean")
+    return True
+
+
+def _no_panic(b, res):
+    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+        res.fail(f"{res.group}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+        return False
+    res.ok(f"{res.group}: no panic, no hang ({b.elapsed:.0f} s)")
+    return True
+
+
+def _e2fsck(res, img, what):
+    p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{res.group}: {what}")
+    else:
+        res.fail(f"{res.group}: {what}", p.stdout[-1500:])
+
+
+# --- little RAM ---------------------------------------------------------------
+
+RAM_SCRIPT = ("mkdir /r; mount -t rump hda /r; mkdir /n; mount hdb /n; vitals; "
+              "memhog -t 30 -a 256; vitals; ps; ls /r; "
+              "fetch http://10.0.2.100/net.bin /r/n1.bin; cp /r/big.bin /r/c1.bin; sha256sum /n/big.bin; "
+              "vitals; sleep 4; "
+              "echo AFTER-PRESSURE; umount /r; mount -t rump hda /r; sha256sum /r/c1.bin /r/big.bin; "
+              "fetch http://10.0.2.100/net.bin /r/n2.bin; sha256sum /r/n2.bin; sha256sum /n/big.bin; vitals")
+
+
+def _check_ram(build, tag):
+    def check(b, res):
+        name = res.group
+
+        def finals(big, net):
+            return [(re.escape(f"{big}  /r/big.bin"), "after: the original reads back through a fresh rump mount"),
+                    (re.escape(f"{big}  /n/big.bin"), "after: the native ext2 driver reads the 8 MiB file right")]
+        if not _common_checks(build, tag, b, res, finals):
+            return
+        _memhog_checks(b, res)
+    return check
+
+
+def _memhog_checks(b, res):
+    """memhog took (nearly) all of a 48 MiB machine's heap, other
+    allocations really failed meanwhile, and it gave the heap back."""
+    name = res.group
+    m = re.search(r"memhog: took (\d+) KiB\n", b.output)
+    if m and int(m.group(1)) > 30 * 1024:
+        res.ok(f"{name}: memhog took the heap ({m.group(1)} KiB of 48 MiB)")
+    else:
+        res.fail(f"{name}: memhog took the heap", b.tail(40))
+    v = _vitals(b.output)
+    # memhog's own last kmalloc fails once: others must have failed too.
+    if len(v) >= 3 and v[1]["pages"] < 1024 and v[-1]["kfail"] > 10:
+        res.ok(f"{name}: allocations really failed under the pressure "
+               f"({v[1]['pages']} free pages, {v[-1]['kfail']} kmalloc failures)")
+    else:
+        res.fail(f"{name}: allocations really failed under the pressure", f"vitals: {v}")
+    if re.search(r"memhog: gave back \d+ KiB after 30 s", b.output):
+        res.ok(f"{name}: the pressure went away (memhog gave the heap back)")
+    else:
+        res.fail(f"{name}: the pressure went away (memhog gave the heap back)", b.tail(40))
+
+
+# --- little RAM, USB ------------------------------------------------------------
+
+USB_SCRIPT = ("mkdir /u; mount -t rump sd0 /u; vitals; memhog -t 30 -a 256; vitals; lsusb; "
+              "sha256sum /u/big.bin; cp /u/big.bin /u/c1.bin; vitals; sleep 4; "
+              "echo AFTER-PRESSURE; umount /u; mount -t rump sd0 /u; sha256sum /u/c1.bin /u/big.bin; "
+              "lsusb -s; vitals; umount /u")
+
+
+def _check_usb(build, tag):
+    """-m 48, memhog taking the heap while NetBSD's USB stack, umass and
+    ext2fs read and copy 8 MiB on a stick: no panic, no hang; afterwards
+    both files read back with the host's sha256 and the stick's file
+    system is clean."""
+    def check(b, res):
+        name = res.group
+        if not _no_panic(b, res):
+            return
+        d = _dir(build)
+        big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+        m = re.search(r"^AFTER-PRESSURE$", b.output, re.M)
+        tail = b.output[m.end():] if m else ""
+        check_patterns(res, tail, [
+            (re.escape(f"{big}  /u/c1.bin"), "after: the copy made under the pressure reads back with the host's sha256"),
+            (re.escape(f"{big}  /u/big.bin"), "after: the original reads back right"),
+        ], f"{name}: ", b.tail(40))
+        _memhog_checks(b, res)
+        _e2fsck(res, os.path.join(d, f"{tag}-rump.img"), "e2fsck -fn clean on the stick")
+    return check
+
+
+# --- small rump kernel limit ---------------------------------------------------
+
+LIMIT = 4
+LIMIT_SCRIPT = ("mkdir /r; mount -t rump hda /r; vitals; churn -t 4 -s 20 /r/ch; vitals; "
+                "cp /r/big.bin /r/c1.bin; fetch http://10.0.2.100/net.bin /r/n1.bin; vitals; "
+                "churn -t 2 -s 8 /r/ch2; vitals; "
+                "echo AFTER-PRESSURE; umount /r; mount -t rump hda /r; sha256sum /r/c1.bin /r/n1.bin; "
+                "fetch http://10.0.2.100/net.bin /r/n2.bin; sha256sum /r/n2.bin; vitals")
+
+
+def _check_limit(build, tag):
+    def check(b, res):
+        name = res.group
+
+        def finals(big, net):
+            return [(re.escape(f"{net}  /r/n1.bin"), "after: the fetch made under the limit reads back right")]
+        if not _common_checks(build, tag, b, res, finals):
+            return
+        check_patterns(res, b.output, [
+            (rf"rump kernel memory limited to {LIMIT * 1024} KiB \(RUMP_MEMLIMIT\)", "the limit is in force"),
+            (r"churn: verify: \d+ files, \d+ bytes: intact \(0 lost, 0 corrupt, 0 stray, 0 bad reads",
+             "4 churn threads under the limit: every file intact"),
+        ], f"{name}: ", b.tail(40))
+        verdicts = re.findall(r"churn: verify: .*", b.output)
+        if len(verdicts) == 2 and all(": intact (" in v for v in verdicts):
+            res.ok(f"{name}: both churns under the limit: nothing damaged")
+        else:
+            res.fail(f"{name}: both churns under the limit: nothing damaged",
+                     "\n".join(verdicts) or b.tail(40))
+        v = _vitals(b.output)
+        ceiling = 2 * LIMIT * MIB + 16 * MIB
+        peak = max((x["rump"] for x in v), default=-1)
+        if v and 0 < peak <= ceiling:
+            res.ok(f"{name}: rump kernel memory stayed under the ceiling (peak sampled {peak} <= {ceiling})")
+        else:
+            res.fail(f"{name}: rump kernel memory stayed under the ceiling", f"vitals: {v}")
+    return check
+
+
+# --- the rump kernel's memory: default limit, pools, buffer cache ----------------
+
+MEM_SCRIPT = ("mkdir /r; mount -t rump hda /r; rump status; churn -t 4 -s 8 /r/ch; sha256sum /r/big.bin; "
+              "umount /r; echo BEFORE-DROP; rump status; rump pools; rump drop; echo AFTER-DROP; rump status; "
+              "rump pools -a; vitals -q")
+
+
+# NetBSD's buffer cache high-water mark in a rump kernel left alone: 15 %
+# of the 512 MiB it believes it has (PHYSMEM in rumpkern/emul.c), in pages.
+NETBSD_BUFCACHE_KIB = (512 * 256 * 15 // 100) * 4
+
+
+def _rumpmem(text):
+    m = re.search(r"rumpmem: (.*)", text)
+    return dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))) if m else None
+
+
+def _bufcache(text):
+    m = re.search(r"NetBSD's buffer cache: (\d+) KiB \(trimmed between (\d+) and (\d+) KiB\)", text)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def _check_rump_memory(mem_mib):
+    """Half of RAM by default; NetBSD's buffer cache at 15 % of that; the
+    pool table accounts for the rump kernel's memory; `rump drop` empties
+    the buffer cache of what a churn left in it and the memory goes back."""
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK or "KERNEL PANIC" in b.output:
+            res.fail(f"{name}: boot ran its script", b.describe() + "\n" + b.tail(40))
+            return
+        m = re.search(r"rump kernel memory limited to (\d+) KiB \(RUMP_MEMLIMIT: half of RAM by default\)", b.output)
+        half = mem_mib * 1024 // 2
+        if m and half * 0.9 <= int(m.group(1)) <= half:
+            res.ok(f"{name}: default limit half of RAM ({m.group(1)} KiB of {mem_mib} MiB)")
+        else:
+            res.fail(f"{name}: default limit half of RAM ({half} KiB)", m.group(0) if m else b.tail(40))
+        limit = int(m.group(1)) if m else 0
+        first = _bufcache(b.output)
+        # NetBSD's rump_vfs.c: the buffer cache is 5 % of RUMP_MEMLIMIT.
+        if first and limit and first[2] <= limit * 51 // 1000:
+            res.ok(f"{name}: NetBSD's buffer cache bounded by the limit ({first[2]} KiB, without a limit "
+                   f"{NETBSD_BUFCACHE_KIB} KiB)")
+        else:
+            res.fail(f"{name}: NetBSD's buffer cache bounded by the limit (5 % of {limit} KiB)", f"status {first}")
+        m1, m2 = re.search(r"^BEFORE-DROP$", b.output, re.M), re.search(r"^AFTER-DROP$", b.output, re.M)
+        if not m1 or not m2:
+            res.fail(f"{name}: script ran to the end", b.tail(40))
+            return
+        before, after = b.output[m1.end():m2.start()], b.output[m2.end():]
+        pools_lines = re.findall(r"^\S+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+$", after, re.M)
+        s1, s2 = _rumpmem(before), _rumpmem(after)
+        v = _vitals(after)
+        if (s2 and v and len(pools_lines) >= 20 and s2["pools"] + s2["vmpages"] + s2["other"] == s2["total"]
+                and abs(s2["total"] - v[-1]["rump"]) <= s2["total"] // 20 and s2["pools"] > 0):
+            res.ok(f"{name}: rump pools: {len(pools_lines)} pools; pools + VM pages + other = the rump kernel's "
+                   f"memory ({s2['total']} bytes, vitals {v[-1]['rump']})")
+        else:
+            res.fail(f"{name}: rump pools accounts for the rump kernel's memory", f"{s2} {v} {len(pools_lines)} lines")
+        b1, b2 = _bufcache(before), _bufcache(after)
+        d = re.search(r"rump: dropped NetBSD's caches: buffer cache (\d+) KiB freed \((\d+) KiB busy or dirty stay\), "
+                      r"VM pages (\d+) KiB; rump kernel memory (\d+) -> (\d+) KiB", before)
+        if not (b1 and b2 and d and s1 and s2):
+            res.fail(f"{name}: rump drop", f"{b1} {b2} {d and d.group(0)} {s1} {s2}\n" + b.tail(30))
+            return
+        buf_freed, busy, vm_freed, t0, t1 = (int(x) for x in d.groups())
+        if b2[0] <= busy + 4 and b2[1:] == b1[1:] and b2[0] <= b1[0]:
+            res.ok(f"{name}: rump drop: NetBSD's buffer cache down to what is busy ({b1[0]} -> {b2[0]} KiB), "
+                   f"its marks put back")
+        else:
+            res.fail(f"{name}: rump drop: NetBSD's buffer cache emptied, marks put back", f"{b1} -> {b2}, {d.group(0)}")
+        if vm_freed >= 1024 and s2["vmpages"] <= s1["vmpages"] - vm_freed * 1024 + 64 * 1024:
+            res.ok(f"{name}: rump drop freed the VM's free pages ({vm_freed} KiB; {s1['vmpages'] // 1024} -> "
+                   f"{s2['vmpages'] // 1024} KiB)")
+        else:
+            res.fail(f"{name}: rump drop freed the VM's free pages", f"{d.group(0)}; {s1} -> {s2}")
+        if s1["total"] - s2["total"] >= (buf_freed + vm_freed) * 1024 // 2 and t1 < t0:
+            res.ok(f"{name}: the memory went back to AdrOS ({s1['total'] // 1024} -> {s2['total'] // 1024} KiB)")
+        else:
+            res.fail(f"{name}: the memory went back to AdrOS", f"{s1} -> {s2}; {d.group(0)}")
+    return check
+
+
+def _check_memlimit_off(b, res):
+    name = res.group
+    check_patterns(res, b.output, [
+        (r"rump kernel memory not limited \(rump\.RUMP_MEMLIMIT=off\)", "rump.RUMP_MEMLIMIT=off: no limit"),
+        (r"rump kernel memory: \d+ KiB, no limit", "rump status says so"),
+        (rf"NetBSD's buffer cache: \d+ KiB \(trimmed between \d+ and {NETBSD_BUFCACHE_KIB} KiB\)",
+         "NetBSD's own buffer cache size is left alone"),
+    ], f"{name}: ", b.tail(30))
+    if "buffer cache limited to" in b.output:
+        res.fail(f"{name}: no buffer cache sizing without a limit", b.tail(30))
+
+
+def _pressure_boot(build, tag, cmdline, mem, check, disks=("rump",)):
+    d = _dir(build)
+    nic = f"user,model=e1000,restrict=on,guestfwd=tcp:10.0.2.100:80-cmd:{_httpserve(os.path.join(d, tag + '-srv'))}"
+    drives = [f"file={os.path.join(d, f'{tag}-{img}.img')},format=raw,if=ide,index={i}"
+              for i, img in enumerate(disks)]
+    return {"name": tag, "cmdline": cmdline, "mem": mem, "timeout": 420, "prepare": _prepare(tag),
+            "extra": ["-nic", nic], "disks": drives, "check": check(build, tag)}
+
+
+# --- the lossy link --------------------------------------------------------------
+
+def _free_udp_ports(n):
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def ttcp_pattern_sha(nbytes):
+    """sha256 of ttcp's pattern: the little-endian word at byte 4k is
+    TTCP_SEED + k (mod 2^32)."""
+    h = hashlib.sha256()
+    step = 1 << 18  # words per chunk
+    for k0 in range(0, nbytes // 4, step):
+        k1 = min(k0 + step, nbytes // 4)
+        h.update(struct.pack(f"<{k1 - k0}I", *(((TTCP_SEED + k) & 0xffffffff) for k in range(k0, k1))))
+    return h.hexdigest()
+
+
+def start_relay(build, name, ports, deadline, seed=15, stats_every=0):
+    log = open(os.path.join(build, "test-logs", f"{name}-relay.log"), "w")
+    pa, ga, pb, gb = ports
+    cmd = ["python3", os.path.join(ROOT, "tools", "qemu", "lossyrelay.py"), "--a-listen", str(pa), "--a-guest", str(ga),
+           "--b-listen", str(pb), "--b-guest", str(gb), "--seed", str(seed), "--deadline", str(deadline)]
+    if stats_every:
+        cmd += ["--stats-every", str(stats_every)]
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log.name
+
+
+def guest_netdev(listen, own, mac):
+    return ["-netdev", f"socket,id=n0,udp=127.0.0.1:{listen},localaddr=127.0.0.1:{own}",
+            "-device", f"e1000,netdev=n0,mac={mac}"]
+
+
+def _check_lossy(build):
+    def check(b, res):
+        name = "rel-lossy-link"
+        check_patterns(res, b.output, [(r"usage: ttcp -t \[-s\]", "ttcp has -s (sha256 of the stream)")],
+                       f"{name}/help: ", b.tail(10))
+        os.makedirs(os.path.join(build, "test-logs"), exist_ok=True)
+        ports = _free_udp_ports(4)
+        relay, relay_log = start_relay(build, name, ports, deadline=480)
+        logs = {w: os.path.join(build, "test-logs", f"{name}-{w}.log") for w in "ab"}
+        kernel = os.path.join(build, "adros.elf")
+        a = qi.Session(kernel, "net=wm0:10.0.9.1/24", limit=520, log=logs["a"],
+                       extra=guest_netdev(ports[0], ports[1], "52:54:00:00:0f:01"))
+        bb = qi.Session(kernel, "net=wm0:10.0.9.2/24", limit=520, log=logs["b"],
+                        extra=guest_netdev(ports[2], ports[3], "52:54:00:00:0f:02"))
+        sa, sb = Steps(a, res, f"{name}/A"), Steps(bb, res, f"{name}/B")
+        want = ttcp_pattern_sha(LOSSY_MIB * MIB)
+        t_transfer = [0.0]
+
+        def up(s):
+            s.wait_prompt(120)
+            out = s.command("ifconfig wm0", 60)
+            return None if "10.0.9." in out else f"printed {out!r}"
+        sa.run("boots with its static address", up)
+        sb.run("boots with its static address", up)
+
+        def transfer(_):
+            ma = a.mark()
+            a.send("ttcp -r -s\r")
+            a.expect(r"ttcp: listening on port 5001", 60, start=ma)
+            mb = bb.mark()
+            t0 = time.monotonic()
+            bb.send(f"ttcp -t -s 10.0.9.1 {LOSSY_MIB}\r")
+            eb = bb.expect(qi.PROMPT_RX, 420, start=mb)
+            ea = a.expect(qi.PROMPT_RX, 60, start=ma)
+            t_transfer[0] = time.monotonic() - t0
+            oa, ob = a.text(ma, ea.start()), bb.text(mb, eb.start())
+            ha = re.search(r"ttcp: sha256 ([0-9a-f]{64}) of (\d+) bytes", oa)
+            hb = re.search(r"ttcp: sha256 ([0-9a-f]{64}) of (\d+) bytes", ob)
+            if not ha or not hb:
+                return f"no digest: receiver printed {oa[-400:]!r}; sender printed {ob[-400:]!r}"
+            if ha.group(2) != str(LOSSY_MIB * MIB) or ha.group(1) != hb.group(1) or ha.group(1) != want:
+                return f"receiver {ha.groups()}, sender {hb.groups()}, host {want}"
+            if "ttcp: pattern ok" not in oa:
+                return f"the receiver's pattern check: {oa[-400:]!r}"
+            return None
+        sa.run(f"{LOSSY_MIB} MiB over TCP through the lossy relay: sha256 equal in both guests and on the host",
+               transfer)
+        res.ok(f"{name}: transfer took {t_transfer[0]:.0f} s (host clock, TCG)") if t_transfer[0] else None
+
+        def healthy(peer):
+            def step(s):
+                out = s.command("vitals", 30) + s.command(f"ping -c 3 {peer}", 60)
+                return None if "vitals: t=" in out and re.search(r"3 packets transmitted, [1-3] packets received",
+                                                                  out) else f"printed {out!r}"
+            return step
+        sa.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.2"))
+        sb.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.1"))
+        end_two_guests((sa, sb), (a, bb), res, name, logs)
+        relay.terminate()
+        try:
+            relay.wait(10)
+        except subprocess.TimeoutExpired:
+            relay.kill()
+            relay.wait()
+        text = open(relay_log).read()
+        counts = {}
+        for direction, rest in re.findall(r"^lossyrelay: (a->b|b->a) (.*)$", text, re.M):
+            counts[direction] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", rest))
+        total = {k: sum(c.get(k, 0) for c in counts.values())
+                 for k in ("frames", "dropped", "duplicated", "reordered", "corrupted")}
+        if all(total[k] > 0 for k in total) and total["dropped"] > total["frames"] * 0.03:
+            res.ok(f"{name}: the relay injected every fault: " + ", ".join(f"{v} {k}" for k, v in total.items()))
+        else:
+            res.fail(f"{name}: the relay injected every fault", text[-800:])
+    return check
+
+
+def boots(build):
+    names = {
+        "rel-pressure-ram": ["-m 48 and memhog: file, network and native work, errors not panics; recovery"],
+        "rel-pressure-memlimit": [f"RUMP_MEMLIMIT={LIMIT}m: churn, copy, fetch; memory under the ceiling; recovery"],
+        "rel-lossy-link": [f"{LOSSY_MIB} MiB TCP through a lossy relay between two guests, sha256 equal"],
+        "rel-pressure-usb": ["-m 48 and memhog: 8 MiB read and copied on a USB stick, errors not panics; recovery"],
+        "rel-rump-memory": ["rump kernel memory: default limit, buffer cache bound, rump pools, rump drop"],
+        "rel-rump-memlimit-off": ["rump.RUMP_MEMLIMIT=off: no limit, NetBSD's buffer cache left alone"],
+    }
+    stages = linked_stages() if rump_present() else []
+    if "ext2" not in stages or "net" not in stages:
+        return [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
+    return [
+        _pressure_boot(build, "rel-pressure-ram", f'{STATIC} run="{RAM_SCRIPT}"', 48, _check_ram,
+                       disks=("rump", "native")),
+        dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
+                            256, _check_limit), tests=names["rel-pressure-memlimit"]),
+        {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": _check_lossy(build)},
+        (dict(_pressure_boot(build, "rel-pressure-usb", f'net=off run="{USB_SCRIPT}"', 48, _check_usb),
+              disks=[], extra=HCS["ehci"][0] + stick("ehci", os.path.join(_dir(build), "rel-pressure-usb-rump.img"), snapshot=False),
+              tests=names["rel-pressure-usb"]) if not usb_missing() else
+         {"name": "rel-pressure-usb", "cmdline": "", "skip": usb_missing(), "tests": names["rel-pressure-usb"]}),
+        dict(_pressure_boot(build, "rel-rump-memory", f'run="{MEM_SCRIPT}"', 256, lambda build, tag: _check_rump_memory(256)),
+             extra=[], timeout=240, tests=names["rel-rump-memory"]),
+        {"name": "rel-rump-memlimit-off", "cmdline": 'rump.RUMP_MEMLIMIT=off run="rump status"', "mem": 64,
+         "timeout": 120, "check": _check_memlimit_off, "tests": names["rel-rump-memlimit-off"]},
+    ]
