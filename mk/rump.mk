@@ -11,7 +11,7 @@
 # ADROS_RUMP_<STAGE> per stage, ADROS_RUMP_PCI (the PCI bus component),
 # ADROS_RUMP_FS_<NAME> per optional file system, ADROS_RUMP_STAGES (a string
 # for the boot log and the shell), and ADROS_RUMP_HEADERS when NetBSD's
-# headers are on the include path (src/rump/rumpuser_hdrcheck.c and the
+# headers are on the include path (src/rumpuser/rumpuser_hdrcheck.c and the
 # structure checks compare them with our declarations).
 RUMP_DIR ?= third_party/rump
 

@@ -30,7 +30,7 @@
 #include <adros/vfs.h>
 
 #include "rump_int.h"
-#include "rumpuser_adros.h"
+#include "../rumpuser/rumpuser_adros.h"
 
 KOPTION(rump, "rump", "rump=on|off: start the rump kernel at boot (default on when linked)");
 KOPTION(rumpmount, "rumpmount", "rumpmount=<dev>:<path>[:ro]: mount a disk through the rump kernel at boot");
@@ -282,6 +282,7 @@ static int rump_boot(void)
     }
     kmalloc_get_stats(&mem_before);
     rumpuser_adros_set_panic_handler(rump_panicked);
+    rump__bus_space_init();
     waitq_init(&started_wq);
     /* Registered now: users wait in rump_running() until the start ends. */
     thread_exit_hook_add(&rump_exit_hook);

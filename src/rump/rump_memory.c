@@ -60,7 +60,7 @@ const struct nb_pool_sysctl *nb__layout_pool_sysctl;
 #define BUFMEM_WMSHIFT 3
 
 #ifdef ADROS_HAVE_RUMP
-#include "rumpuser_adros.h"
+#include "../rumpuser/rumpuser_adros.h"
 
 int rump___sysimpl___sysctl(const int *name, uint32_t namelen, void *old, size_t *oldlenp, const void *new,
                             size_t newlen);

@@ -17,7 +17,7 @@
 #include <adros/sched.h>
 #include <adros/string.h>
 
-#include "../../src/rump/rumpuser_adros.h"
+#include "../../src/rumpuser/rumpuser_adros.h"
 
 #ifdef ADROS_HAVE_RUMP
 /* The rump kernel's public entry points (rump/rump.h, rump_syscalls.h:
