@@ -737,11 +737,17 @@ static void usb_start(void)
 }
 static struct rump_start_hook usb_hook = { "usb", usb_start, NULL };
 
+/* Boot options naming a USB disk wait for the start hook to have run:
+ * rump_running() returns once it has. */
+static void usb_boot_wait(void) { (void)rump_running(); }
+static struct blk_boot_waiter usb_waiter = { "usb", usb_boot_wait, NULL };
+
 static int usb_init(void)
 {
     long t = cmdline_get_int("usb.timeout", 30);
     io_timeout_ns = (uint64_t)(t > 0 && t < 3600 ? t : 30) * NSEC_PER_SEC;
     rump_start_hook_add(&usb_hook);
+    blk_boot_waiter_add(&usb_waiter);
     return 0;
 }
 INITCALL(INIT_FS, usb_init);

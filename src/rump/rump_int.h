@@ -11,9 +11,6 @@ extern const struct vfsops rump_vfsops;
  * key -> device on first use, put removes it after the last. */
 int rump__etfs_get(const char *key, const char *dev);
 void rump__etfs_put(const char *key);
-/* `rump pools [-a]` and `rump drop` (rump_memory.c); argv[1] names it. */
-int rump_pools_cmd(int argc, char **argv);
-int rump_drop_cmd(int argc, char **argv);
 /* Installs the PCI device quirks (rump_bus_space.c) as the hypercall
  * library's map hook; called before the rump kernel starts. */
 void rump__bus_space_init(void);

@@ -24,7 +24,6 @@
 #include <adros/power.h>
 #include <adros/rump.h>
 #include <adros/sha256.h>
-#include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/sync.h>
 #include <adros/vfs.h>
@@ -383,35 +382,3 @@ static int rump_boot_actions(void)
     return 0;
 }
 INITCALL(INIT_LATE, rump_boot_actions);
-
-/* The shell's "rump" command. */
-static int cmd_rump(int argc, char **argv)
-{
-    if (argc == 1 || strcmp(argv[1], "status") == 0) {
-        rump_print_status();
-        return rump_running() ? SHELL_OK : SHELL_FAIL;
-    }
-    if (!rump_running()) {
-        shell_printf("rump: the rump kernel is %s\n", rump_linked() ? "not running" : "not linked");
-        return SHELL_FAIL;
-    }
-    if (strcmp(argv[1], "mount") == 0 && (argc == 4 || (argc == 5 && strcmp(argv[4], "-r") == 0))) {
-        int r = rump_mount(argv[2], argv[3], argc == 5);
-        return r < 0 ? shell_error(argv[0], "mount %s on %s: %s", argv[2], argv[3], shell_strerror(r)) : SHELL_OK;
-    }
-    if (strcmp(argv[1], "sync") == 0 && argc == 2)
-        return rump_sync() < 0 ? SHELL_FAIL : SHELL_OK;
-    if (strcmp(argv[1], "compare") == 0 && argc == 3) {
-        int r = rump_compare(argv[2]);
-        if (r < 0)
-            return shell_error(argv[0], "compare %s: %s", argv[2], shell_strerror(r));
-        return r == 0 ? SHELL_OK : SHELL_FAIL;
-    }
-    if (strcmp(argv[1], "pools") == 0)
-        return rump_pools_cmd(argc, argv);
-    if (strcmp(argv[1], "drop") == 0)
-        return rump_drop_cmd(argc, argv);
-    return shell_usage(argv[0]);
-}
-SHELL_CMD(rump, cmd_rump, "rump [status | mount <dev> <dir> [-r] | sync | compare <dev> | pools [-a] | drop]",
-          "the NetBSD rump kernel: state, mounting disks through NetBSD's ext2fs, comparing drivers");
