@@ -13,7 +13,7 @@
 #include <adros/string.h>
 
 #ifdef ADROS_RUMP_NET
-#include "nb_net.h"
+#include "../rump/rump_sys.h"
 #include "net_int.h"
 
 void net__bpf_close(struct net__bpf *b)

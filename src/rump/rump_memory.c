@@ -30,26 +30,9 @@
 #include <adros/string.h>
 #include <adros/sync.h>
 
-#include "../netbsd/nb_net.h" /* struct nb_sysctlnode, NB_CTL_QUERY, NB_SYSCTL_VERSION */
 #include "rump_int.h"
 #include "rump_sys.h"
 
-/* struct pool_sysctl of NetBSD's sys/pool.h: one per pool.  Checked against
- * the rump kernel's debug information by tools/layoutcheck.py. */
-struct nb_pool_sysctl {
-    char pr_wchan[16];
-    uint64_t pr_flags, pr_size, pr_pagesize, pr_itemsperpage, pr_nitems, pr_nout, pr_hardlimit, pr_npages,
-        pr_minpages, pr_maxpages;
-    uint64_t pr_nget, pr_nfail, pr_nput, pr_npagealloc, pr_npagefree, pr_hiwat, pr_nidle;
-    uint64_t pr_cache_meta_size, pr_cache_nfull, pr_cache_npartial, pr_cache_nempty, pr_cache_ncontended,
-        pr_cache_nmiss_global, pr_cache_nhit_global, pr_cache_nmiss_pcpu, pr_cache_nhit_pcpu;
-};
-_Static_assert(sizeof(struct nb_pool_sysctl) == 224, "pool_sysctl");
-/* Described in this object's debug information for the layout check. */
-const struct nb_pool_sysctl *nb__layout_pool_sysctl;
-
-#define NB_CTL_KERN 1
-#define NB_CTL_VM 2
 /* The rump kernel's VM pages (sys/rump/librump/rumpkern/vm.c): a pool
  * cache of struct vm_page whose constructor gives each its own page of
  * memory, so every item the pool has handed out holds PAGE_SIZE more. */
@@ -60,9 +43,6 @@ const struct nb_pool_sysctl *nb__layout_pool_sysctl;
 
 #ifdef ADROS_HAVE_RUMP
 #include "../rumpuser/rumpuser_adros.h"
-
-int rump___sysimpl___sysctl(const int *name, uint32_t namelen, void *old, size_t *oldlenp, const void *new,
-                            size_t newlen);
 
 static int rsysctl(const int *mib, unsigned n, void *old, size_t *oldlen, const void *new, size_t newlen)
 {
