@@ -7,7 +7,10 @@
 #include <adros/rump.h>
 #include <adros/vnode.h>
 
-extern const struct vfsops rump_vfsops;
+extern const struct vfsops rump_vfsops; /* rump_mount.c */
+/* A vnode (rump_vnops.c) for path inside the rump kernel, on mp: 0 or
+ * -errno.  Called inside RUMP_SYSCALL. */
+int rump__new_vnode(struct mount *mp, const char *path, struct vnode **out);
 
 /* etfs registrations are shared by every mount of a device: get registers
  * key -> device on first use, put removes it after the last. */
