@@ -7,7 +7,7 @@
  * calibration polls a port for 400 ms; tools/qprof.py shows it), and the
  * shell need not wait with it.  Whoever needs the rump kernel waits instead:
  * rump_running() returns once the start has finished.  NetBSD's file systems
- * are then available as the VFS type "rump" (rump_vfs.c).  At shutdown every rump mount is unmounted, which
+ * are then available as the VFS type "rump" (rump_mount.c).  At shutdown every rump mount is unmounted, which
  * writes everything back, before the machine powers off.  Failures are
  * reported and AdrOS goes on without the rump kernel; nothing here panics.
  *
@@ -107,7 +107,7 @@ static struct {
     char key[32];
     int users;
 } etfs[NETFS];
-/* Called only by rump_vfs.c's mount and unmount, which run one at a time
+/* Called only by rump_mount.c's mount and unmount, which run one at a time
  * (under its rmount_lock): no lock of its own, so none is ever left held
  * by a rump kernel panic. */
 int rump__etfs_get(const char *key, const char *dev)

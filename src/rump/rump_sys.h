@@ -103,7 +103,7 @@ struct nb_dirent {
 /* Mount arguments, one structure per NetBSD file system (mount(2)'s data);
  * fspec names the block device inside the rump kernel.  Their layouts are
  * compared with the archives' DWARF at build time (tools/layoutcheck.py,
- * through src/netbsd/nb_layouts.c), besides the sizes asserted here. */
+ * through rump_layouts.c), besides the sizes asserted here. */
 
 /* ext2fs and ffs: struct ufs_args. */
 struct nb_ufs_args {
