@@ -33,6 +33,7 @@
 #define NB_O_WRONLY 0x00000001
 #define NB_O_RDWR 0x00000002
 #define NB_O_NONBLOCK 0x00000004
+#define NB_O_CREAT 0x00000200
 
 /* sys/ioccom.h */
 #define NB_IOC_VOID 0x20000000ul
@@ -617,6 +618,7 @@ int rump_pub_etfs_register(const char *key, const char *hostpath, int type);
 int rump_pub_etfs_remove(const char *key);
 int rump_pub_lwproc_newlwp(int32_t pid);
 void rump_pub_lwproc_releaselwp(void);
+int rump_pub_lwproc_rfork(int flags);
 
 int rump___sysimpl_open(const char *path, int flags, ...);
 int rump___sysimpl_close(int fd);
