@@ -184,10 +184,12 @@ distclean: clean
 format:
 	clang-format -i $$(find src include tests -name '*.[ch]')
 
-# cppcheck.  Suppressed everywhere: comparePointers (walking a linker set
+# The layer check (tools/build/layercheck.py: no include of a layer above, see
+# docs/ARCHITECTURE.md), then cppcheck.  Suppressed everywhere: comparePointers (walking a linker set
 # from __start_X to __stop_X is how registration works here) and the
 # out-parameter / loop-bound false positives named below.
 lint:
+	@$(PYTHON) tools/build/layercheck.py
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 --inline-suppr \
 	   --suppress=missingIncludeSystem --suppress=comparePointers \
 	   --suppress=uninitStructMember --suppress=zerodivcond --suppress=uninitvar:src/shell/shell.c \

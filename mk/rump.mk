@@ -11,7 +11,7 @@
 # ADROS_RUMP_<STAGE> per stage, ADROS_RUMP_PCI (the PCI bus component),
 # ADROS_RUMP_FS_<NAME> per optional file system, ADROS_RUMP_STAGES (a string
 # for the boot log and the shell), and ADROS_RUMP_HEADERS when NetBSD's
-# headers are on the include path (src/rump/rumpuser_hdrcheck.c and the
+# headers are on the include path (src/rumpuser/rumpuser_hdrcheck.c and the
 # structure checks compare them with our declarations).
 #
 # Where they come from: RUMP_DIR=<dir> names a prebuilt set, used where it
@@ -99,20 +99,21 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	   --weaken-symbol=rumpns_bus_space_write_1 --weaken-symbol=rumpns_bus_space_write_2 \
 	   --weaken-symbol=rumpns_bus_space_write_4 $< $@
 
-# AdrOS's copies of NetBSD's structures (nb_<name>: the network stage's in
-# src/netbsd/nb_net.h, described by nb_layouts.c; the USB stage's in
-# src/netbsd/usb.c) are compared with the archives' debug information
-# after the first link.  NetBSD's side is extracted once per component set.
-# NetBSD's pool statistics (src/rump/rump_memory.c) with the base.
+# AdrOS's copies of NetBSD's structures (nb_<name> in src/rump/rump_sys.h,
+# each named by src/rump/rump_layouts.c under the stage that uses it) are
+# compared with the archives' debug information after the first link.
+# NetBSD's side is extracted once per component set, from the archives
+# that define the structures of the stages linked.
+RUMP_LAYOUT_OBJS := $(BUILD)/k/src/rump/rump_layouts.c.o
 RUMP_LAYOUT_LIBS := $(RUMP_DIR)/lib/librump.a
-RUMP_LAYOUT_OBJS := $(BUILD)/k/src/rump/rump_memory.c.o
 ifneq ($(filter net,$(RUMP_LINKED_STAGES)),)
 RUMP_LAYOUT_LIBS  += $(foreach a,librumpnet_net librumpnet_netinet librumpnet librumpdev_bpf,$(RUMP_DIR)/lib/$(a).a)
-RUMP_LAYOUT_OBJS  += $(BUILD)/k/src/netbsd/nb_layouts.c.o
 endif
 ifneq ($(filter usb,$(RUMP_LINKED_STAGES)),)
 RUMP_LAYOUT_LIBS  += $(foreach a,librumpdev_usb librumpdev_scsipi,$(RUMP_DIR)/lib/$(a).a)
-RUMP_LAYOUT_OBJS  += $(BUILD)/k/src/netbsd/usb.c.o
+endif
+ifneq ($(filter audio,$(RUMP_LINKED_STAGES)),)
+RUMP_LAYOUT_LIBS  += $(RUMP_DIR)/lib/librumpdev_audio.a
 endif
 ifneq ($(RUMP_LAYOUT_OBJS),)
 RUMP_LAYOUTS      := $(BUILD)/rump/layouts.json

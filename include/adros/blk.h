@@ -191,6 +191,20 @@ void blk_unregister(struct blkdev *dev);
 /* The registered device called name ("hda" or "/dev/hda"), with a
  * reference the caller drops with blk_put; NULL when there is none. */
 struct blkdev *blk_find(const char *name);
+/* Disks that exist only once a service above the block layer has started
+ * (the USB disks of the rump kernel, src/netbsd/usb.c) are announced by a
+ * boot waiter: wait() returns once the service's disks present at boot are
+ * registered (or it gave up; it must be bounded).  Add waiters at boot,
+ * before INIT_LATE; they are never removed. */
+struct blk_boot_waiter {
+    const char *name;
+    void (*wait)(void);
+    struct blk_boot_waiter *next;
+};
+void blk_boot_waiter_add(struct blk_boot_waiter *w);
+/* blk_find for boot options naming a disk: when there is no such device
+ * yet, waits for every boot waiter, then looks again.  Thread context. */
+struct blkdev *blk_find_boot(const char *name);
 /* Another reference to a device the caller already holds one on. */
 struct blkdev *blk_ref(struct blkdev *dev);
 /* Drops a reference; the last one (only ever after blk_unregister)

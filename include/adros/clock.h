@@ -5,6 +5,7 @@
 #ifndef ADROS_CLOCK_H
 #define ADROS_CLOCK_H
 
+#include <adros/epoch.h>
 #include <adros/types.h>
 
 void clock_init(void);
@@ -16,13 +17,9 @@ uint64_t clock_cycles(void);       /* raw TSC */
 uint64_t clock_cycles_to_ns(uint64_t cycles);
 const char *clock_source(void);    /* how the TSC was calibrated */
 
-struct rtc_time {
-    int year, month, day, hour, min, sec;
-};
-/* Reads the CMOS RTC now (slow: waits out an update cycle). */
+/* Reads the CMOS RTC now (slow: waits out an update cycle); conversions
+ * in <adros/epoch.h>. */
 int rtc_read(struct rtc_time *t);
-uint64_t rtc_to_epoch(const struct rtc_time *t);
-void epoch_to_rtc(uint64_t secs, struct rtc_time *t);
 
 /* Arch one-shot timer: interrupt (calling sched_timer_event) after about ns
  * nanoseconds; a later call replaces the earlier one. */

@@ -30,4 +30,17 @@ struct initcall {
 
 void run_initcalls(void);
 
+/* The boot thread's last act once the boot is done, supplied by a layer
+ * above the kernel (the shell: script mode or the prompt) through a linker
+ * set, so the kernel names no such layer and initcalls=off keeps it.  fn
+ * must not return; the first one linked is used, and with none the boot
+ * thread says so and idles. */
+struct kernel_main {
+    const char *name;
+    void (*fn)(void);
+};
+#define KERNEL_MAIN(func) \
+    static const struct kernel_main __kernel_main_##func __used \
+        __attribute__((section("kernel_main"), aligned(4))) = { #func, func }
+
 #endif

@@ -255,6 +255,25 @@ struct blkdev *blk_find(const char *name)
     return d;
 }
 
+static struct blk_boot_waiter *boot_waiters;
+void blk_boot_waiter_add(struct blk_boot_waiter *w)
+{
+    irqflags_t f = spin_lock_irqsave(&reg_lock);
+    w->next = boot_waiters;
+    boot_waiters = w;
+    spin_unlock_irqrestore(&reg_lock, f);
+}
+
+struct blkdev *blk_find_boot(const char *name)
+{
+    struct blkdev *d = blk_find(name);
+    if (d)
+        return d;
+    for (struct blk_boot_waiter *w = boot_waiters; w; w = w->next)
+        w->wait();
+    return blk_find(name);
+}
+
 /* fn runs without the registry lock, on a snapshot of the list taken first,
  * each device held by a reference meanwhile. */
 void blk_foreach(void (*fn)(struct blkdev *dev, void *ctx), void *ctx)

@@ -19,7 +19,6 @@
 #include <adros/errno.h>
 #include <adros/init.h>
 #include <adros/kprintf.h>
-#include <adros/rump.h>
 #include <adros/manifest.h>
 #include <adros/mm.h>
 #include <adros/power.h>
@@ -304,12 +303,9 @@ static int manifest_boot(void)
         fstype = "rump";
         dev += 5;
     }
-    /* A disk that the rump kernel provides (a USB disk, "sd0") exists once
-     * the rump kernel has started: rump_running() waits for that. */
-    struct blkdev *b = blk_find(dev);
-    if (!b)
-        rump_running();
-    blk_put(b);
+    /* A disk that a service provides (a USB disk of the rump kernel, "sd0")
+     * exists once that service has started: blk_find_boot waits for it. */
+    blk_put(blk_find_boot(dev));
     const char *mnt = "/mnt/manifest";
     int err = vfs_mkdir(mnt, 0755);
     if (err && err != -EEXIST)

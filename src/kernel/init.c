@@ -1,12 +1,11 @@
 /* Late start-up and the interactive loop.  Later layers (devices, storage,
- * rump, the shell) hook in here. */
+ * rump) hook in here; the shell is the boot thread's last act (KERNEL_MAIN). */
 #include <adros/clock.h>
 #include <adros/cmdline.h>
 #include <adros/console.h>
 #include <adros/init.h>
 #include <adros/kprintf.h>
 #include <adros/power.h>
-#include <adros/shell.h>
 #include <adros/sched.h>
 #include <adros/errno.h>
 #include <adros/string.h>
@@ -63,5 +62,16 @@ void crash_stack_overflow(void)
         thread_join(t, NULL);
 }
 
-/* The shell: script mode (run=, init=) or the interactive prompt. */
-void kernel_main_loop(void) { shell_main(); }
+extern const struct kernel_main __start_kernel_main[], __stop_kernel_main[];
+
+/* The shell (KERNEL_MAIN in src/shell/): script mode (run=, init=) or the
+ * interactive prompt. */
+void kernel_main_loop(void)
+{
+    const struct kernel_main *m = __start_kernel_main;
+    if (m < __stop_kernel_main)
+        m->fn();
+    kprintf(KERN_ERR "init: nothing to run after boot (no shell linked); idling\n");
+    for (;;)
+        process_sleep(3600 * NSEC_PER_SEC);
+}

@@ -1,5 +1,5 @@
 /* Calendar conversions (proleptic Gregorian, UTC).  Portable. */
-#include <adros/clock.h>
+#include <adros/epoch.h>
 
 static bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };

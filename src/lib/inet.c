@@ -7,7 +7,7 @@
  * "v4:port" or "[v6]:port" (1..65535).  Formatting writes RFC 5952 text
  * (lower case, the longest run of zero groups as "::"). */
 #include <adros/errno.h>
-#include <adros/net.h>
+#include <adros/inet.h>
 #include <adros/string.h>
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }

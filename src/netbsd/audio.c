@@ -3,7 +3,7 @@
  * that must not disturb a playback, /dev/mixerN for the mixer.
  *
  * Every call enters the rump kernel through RUMP_SYSCALL (src/rump/
- * rump_int.h).  Playback runs on a thread of its own, which is the only one
+ * rump_sys.h).  Playback runs on a thread of its own, which is the only one
  * that blocks in the device's write and drain; stopping is a flag it reads
  * between writes of one block.  Underruns are read from the device's drop
  * counter (AUDIO_PERROR: bytes of silence audio(4) inserted because the
@@ -24,104 +24,8 @@
 #ifdef ADROS_RUMP_AUDIO
 #include <adros/format.h>
 
-#include "../rump/rump_int.h"
 #include "../rump/rump_sys.h"
 
-int rump___sysimpl_ioctl(int fd, unsigned long com, ...);
-
-/* NetBSD/i386 <sys/audioio.h>; sizes checked against the rump kernel's
- * debug information (gdb ptype /o on the kernel). */
-struct nb_audio_prinfo {
-    uint32_t sample_rate, channels, precision, encoding, gain, port, seek, avail_ports, buffer_size;
-    uint32_t ispare[1];
-    uint32_t samples, eof;
-    uint8_t pause, error, waiting, balance, cspare[2], open, active;
-};
-struct nb_audio_info {
-    struct nb_audio_prinfo play, record;
-    uint32_t monitor_gain, blocksize, hiwat, lowat, ispare1, mode;
-};
-struct nb_audio_device {
-    char name[16], version[16], config[16];
-};
-struct nb_audio_encoding {
-    int32_t index;
-    char name[16];
-    int32_t encoding, precision, flags;
-};
-struct nb_mixer_devinfo {
-    int32_t index;
-    char label[16 + 4]; /* audio_mixer_name_t: name[MAX_AUDIO_DEV_LEN], msg_id */
-    int32_t type, mixer_class, next, prev;
-    union {
-        struct {
-            int32_t num_mem;
-            struct {
-                char label[20];
-                int32_t ord;
-            } member[32];
-        } e;
-        struct {
-            int32_t num_mem;
-            struct {
-                char label[20];
-                int32_t mask;
-            } member[32];
-        } s;
-        struct {
-            char units[20];
-            int32_t num_channels, delta;
-        } v;
-    } un;
-};
-struct nb_mixer_ctrl {
-    int32_t dev, type;
-    union {
-        int32_t ord, mask;
-        struct {
-            int32_t num_channels;
-            uint8_t level[8];
-        } value;
-    } un;
-};
-_Static_assert(sizeof(struct nb_audio_prinfo) == 56, "NetBSD audio_prinfo is 56 bytes");
-_Static_assert(sizeof(struct nb_audio_info) == 136, "NetBSD audio_info is 136 bytes");
-_Static_assert(__builtin_offsetof(struct nb_audio_info, mode) == 132, "audio_info.mode at 132");
-_Static_assert(__builtin_offsetof(struct nb_audio_prinfo, error) == 49, "audio_prinfo.error at 49");
-_Static_assert(sizeof(struct nb_audio_device) == 48, "NetBSD audio_device is 48 bytes");
-_Static_assert(sizeof(struct nb_audio_encoding) == 32, "NetBSD audio_encoding is 32 bytes");
-_Static_assert(sizeof(struct nb_mixer_devinfo) == 812, "NetBSD mixer_devinfo is 812 bytes");
-_Static_assert(__builtin_offsetof(struct nb_mixer_devinfo, un) == 40, "mixer_devinfo.un at 40");
-_Static_assert(sizeof(struct nb_mixer_ctrl) == 20, "NetBSD mixer_ctrl is 20 bytes");
-
-#define NB_IOC(dir, g, n, sz) ((unsigned long)(dir) | ((unsigned long)(sz) & 0x1fff) << 16 | (g) << 8 | (n))
-#define NB_IOC_VOID 0x20000000u
-#define NB_IOC_OUT 0x40000000u
-#define NB_IOC_INOUT 0xc0000000u
-#define NB_AUDIO_GETINFO NB_IOC(NB_IOC_OUT, 'A', 21, sizeof(struct nb_audio_info))
-#define NB_AUDIO_SETINFO NB_IOC(NB_IOC_INOUT, 'A', 22, sizeof(struct nb_audio_info))
-#define NB_AUDIO_DRAIN NB_IOC(NB_IOC_VOID, 'A', 23, 0)
-#define NB_AUDIO_FLUSH NB_IOC(NB_IOC_VOID, 'A', 24, 0)
-#define NB_AUDIO_GETDEV NB_IOC(NB_IOC_OUT, 'A', 27, sizeof(struct nb_audio_device))
-#define NB_AUDIO_GETENC NB_IOC(NB_IOC_INOUT, 'A', 28, sizeof(struct nb_audio_encoding))
-#define NB_AUDIO_PERROR NB_IOC(NB_IOC_OUT, 'A', 31, sizeof(int))
-#define NB_AUDIO_MIXER_READ NB_IOC(NB_IOC_INOUT, 'M', 0, sizeof(struct nb_mixer_ctrl))
-#define NB_AUDIO_MIXER_WRITE NB_IOC(NB_IOC_INOUT, 'M', 1, sizeof(struct nb_mixer_ctrl))
-#define NB_AUDIO_MIXER_DEVINFO NB_IOC(NB_IOC_INOUT, 'M', 2, sizeof(struct nb_mixer_devinfo))
-
-#define NB_O_RDONLY 0
-#define NB_O_WRONLY 1
-#define NB_O_RDWR 2
-#define NB_AUMODE_PLAY 0x01
-#define NB_AUMODE_PLAY_ALL 0x04 /* every sample written is played */
-#define NB_ENC_SLINEAR_LE 6
-#define NB_ENC_ULINEAR_LE 8
-#define NB_ENC_ULINEAR 11
-#define NB_ENCFLAG_EMULATED 1
-#define NB_MIXER_CLASS 0
-#define NB_MIXER_ENUM 1
-#define NB_MIXER_SET 2
-#define NB_MIXER_VALUE 3
 
 #define CHUNK 4096 /* bytes per write: about 23 ms at 44.1 kHz 16-bit stereo */
 

@@ -5,7 +5,7 @@
  * The descriptor is non-blocking and in immediate mode (a read returns
  * what arrived, without waiting for the buffer to fill); waits are polls
  * with a deadline.  A read returns records, each a struct bpf_hdr and the
- * frame (nb_net.h); they are taken apart defensively. */
+ * frame (../rump/rump_sys.h); they are taken apart defensively. */
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/mm.h>
@@ -13,7 +13,7 @@
 #include <adros/string.h>
 
 #ifdef ADROS_RUMP_NET
-#include "nb_net.h"
+#include "../rump/rump_sys.h"
 #include "net_int.h"
 
 void net__bpf_close(struct net__bpf *b)

@@ -32,7 +32,7 @@
 #include <adros/sync.h>
 
 #ifdef ADROS_RUMP_NET
-#include "nb_net.h"
+#include "../rump/rump_sys.h"
 #include "net_int.h"
 
 _Static_assert(DHCP_INFINITE == NET_LEASE_INFINITE && DHCP_MAX_DNS == NET_LEASE_MAX_DNS, "lease constants");

@@ -9,7 +9,7 @@
 #include <adros/string.h>
 
 #ifdef ADROS_RUMP_NET
-#include "nb_net.h"
+#include "../rump/rump_sys.h"
 #include "net_int.h"
 
 #define DAD_WAIT_NS (10 * NSEC_PER_SEC)

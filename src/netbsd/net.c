@@ -2,7 +2,7 @@
  * calls: NetBSD's TCP/IP stack.
  *
  * Every call enters the rump kernel through RUMP_SYSCALL (src/rump/
- * rump_int.h): the calling AdrOS thread is bound to an lwp of the rump
+ * rump_sys.h): the calling AdrOS thread is bound to an lwp of the rump
  * kernel's process 1 once, so all AdrOS threads share its descriptor
  * table, and a rump kernel panic returns -EIO instead of never returning.
  * Timeouts are done with poll() and non-blocking operations, so a call
@@ -15,9 +15,7 @@
 #include <adros/string.h>
 
 #ifdef ADROS_RUMP_NET
-#include "../rump/rump_int.h"
 #include "../rump/rump_sys.h"
-#include "nb_net.h"
 #include "net_int.h"
 
 bool net_available(void)

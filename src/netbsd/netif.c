@@ -33,8 +33,7 @@ const char *net_tcp_state_name(int state)
 }
 
 #ifdef ADROS_RUMP_NET
-#include "../rump/rump_int.h"
-#include "nb_net.h"
+#include "../rump/rump_sys.h"
 #include "net_int.h"
 
 /* A sysctl whose result size is not known: grown until it fits.  Returns

@@ -1,4 +1,5 @@
-/* USB disks and devices from NetBSD's USB stack in the rump kernel; the
+/* USB devices from NetBSD's USB stack in the rump kernel, and the bus
+ * watcher that finds USB disks (usb_disk.c) coming and going; the
  * interface and its contract are in <adros/usb.h>.
  *
  * Layering.  NetBSD's ehci/uhci/ohci, usb, uhub, umass, scsibus and sd run
@@ -11,19 +12,10 @@
  * components, registers no device switch), and nodes for disks after sd0
  * are made (the scsipi component makes /dev/[r]sd0[a-h] only).
  *
- * Threads.  One watcher ("usb-watch") polls NetBSD's disk list and reads
- * its USB event queue (/dev/usb, as usbd(8) does); one worker
- * per disk ("usb-sdN") owns the disk's descriptor and does its requests in
- * order.  The worker holds a reference on the block device for as long as
- * it runs; the device is freed by the block layer after the last user.
- *
- * Removal.  When umass detaches, NetBSD fails the disk's outstanding and
- * later I/O (ENXIO/EIO, or EBADF once the vnode is revoked): the worker
- * turns every failure into -EIO.  The watcher then sees the name gone and
- * calls blk_unregister(), which fails new requests; the worker drains its
- * queue with -EIO, closes the descriptor and exits. */
+ * Threads.  One watcher ("usb-watch") polls NetBSD's disk list, hands
+ * the disks that came and went to usb_disk.c (one worker per disk there),
+ * and reads NetBSD's USB event queue (/dev/usb, as usbd(8) does). */
 #include <adros/blk.h>
-#include <adros/cmdline.h>
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/init.h>
@@ -40,509 +32,12 @@ const char *usb_speed_name(int speed)
     return speed >= 0 && speed <= 5 ? names[speed] : "?";
 }
 
+
 #ifdef ADROS_RUMP_USB
-#include "../rump/rump_int.h"
-#include "../rump/rump_sys.h"
+#include "usb_int.h"
 
-int rump___sysimpl_ioctl(int fd, unsigned long com, ...);
-int rump___sysimpl___sysctl(const int *name, uint32_t namelen, void *old, size_t *oldlenp, const void *new,
-                            size_t newlen);
-int rump___sysimpl_mknod50(const char *path, uint32_t mode, uint64_t dev);
-/* The rump kernel's own (not system calls): entering it as a CPU, and the
- * device switch registration of NetBSD's kernel (sys/kern/subr_devsw.c). */
-void rump_schedule(void);
-void rump_unschedule(void);
-int rumpns_devsw_attach(const char *name, const void *bdev, int32_t *bmajor, const void *cdev, int32_t *cmajor);
-extern const char rumpns_usb_cdevsw[];
-
-/* --- NetBSD/i386 ABI (layouts checked against the rump kernel's DWARF by
- * tools/build/layoutcheck.py, see nb_layouts.c) --- */
-#define NB_IOC_OUT 0x40000000u
-#define NB_IOC_IN 0x80000000u
-#define NB_IOC(dir, g, n, sz) ((unsigned long)(dir) | ((unsigned long)(sz) & 0x1fff) << 16 | (g) << 8 | (n))
-
-struct nb_usb_device_info {
-    uint8_t udi_bus;
-    uint8_t udi_addr;
-    uint32_t udi_cookie;
-    char udi_product[384];
-    char udi_vendor[384];
-    char udi_release[8];
-    char udi_serial[384];
-    uint16_t udi_productNo;
-    uint16_t udi_vendorNo;
-    uint16_t udi_releaseNo;
-    uint8_t udi_class;
-    uint8_t udi_subclass;
-    uint8_t udi_protocol;
-    uint8_t udi_config;
-    uint8_t udi_speed;
-    int32_t udi_power;
-    int32_t udi_nports;
-    char udi_devnames[4][16];
-    uint8_t udi_ports[16];
-};
-_Static_assert(sizeof(struct nb_usb_device_info) == 1268, "NetBSD/i386 struct usb_device_info");
-
-/* struct usb_event: what /dev/usb (usb(4)'s minor 255) hands its one
- * reader, usbd(8) on NetBSD, per read of exactly this size. */
-struct nb_usb_event {
-    int32_t ue_type;
-    struct nb_timespec ue_time;
-    union {
-        struct {
-            int32_t ue_bus;
-        } ue_ctrlr;
-        struct nb_usb_device_info ue_device;
-        struct {
-            uint32_t ue_cookie;
-            char ue_devname[16];
-        } ue_driver;
-    } u;
-};
-_Static_assert(sizeof(struct nb_usb_event) == 1284, "NetBSD/i386 struct usb_event");
-#define NB_USB_EVENT_DEVICE_ATTACH 3
-#define NB_USB_EVENT_DEVICE_DETACH 4
-#define NB_USB_EVENT_DRIVER_ATTACH 5
-#define NB_USB_EVENT_DRIVER_DETACH 6
-#define NB_USB_DEV_MINOR 255
-
-struct nb_scsireq {
-    uint32_t flags;
-    uint32_t timeout;
-    uint8_t cmd[16];
-    uint8_t cmdlen;
-    void *databuf;
-    uint32_t datalen;
-    uint32_t datalen_used;
-    uint8_t sense[48];
-    uint8_t senselen;
-    uint8_t senselen_used;
-    uint8_t status;
-    uint8_t retsts;
-    int32_t error;
-};
-_Static_assert(sizeof(struct nb_scsireq) == 96, "NetBSD/i386 scsireq_t");
-
-#define NB_USB_DEVICEINFO NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'U', 4, sizeof(struct nb_usb_device_info))
-#define NB_DIOCGSECTORSIZE NB_IOC(NB_IOC_OUT, 'd', 133, sizeof(uint32_t))
-#define NB_DIOCGMEDIASIZE NB_IOC(NB_IOC_OUT, 'd', 132, sizeof(int64_t))
-#define NB_DIOCCACHESYNC NB_IOC(NB_IOC_IN, 'd', 118, sizeof(int))
-#define NB_SCIOCCOMMAND NB_IOC(NB_IOC_IN | NB_IOC_OUT, 'Q', 1, sizeof(struct nb_scsireq))
-#define NB_SCCMD_READ 0x1
-#define NB_O_RDONLY 0
-#define NB_O_RDWR 2
-#define NB_O_NONBLOCK 4
-#define NB_CTL_HW 6
-#define NB_HW_DISKNAMES 8
-#define NB_S_IFCHR_MODE 0020600u
-#define NB_RAW_PART 3 /* i386: the whole disk is partition d */
-#define NB_PARTS_PER_UNIT 8 /* i386 DISKMINOR: unit * 8 + part (part < 8) */
-
-static inline uint64_t nb_makedev(uint32_t maj, uint32_t min)
-{
-    return ((maj << 8) & 0x000fff00u) | ((min << 12) & 0xfff00000u) | (min & 0xffu);
-}
-static inline uint32_t nb_major(uint64_t d) { return (uint32_t)((d & 0x000fff00u) >> 8); }
-
-#define MAX_DISKS 16
-
-/* Ready once the rump kernel has started and the hook below ran (the hook
- * runs before rump_running() returns to anyone, so it cannot ask it). */
-static volatile bool usb_up;
-#define USBCALL(ret, call) RUMP_SERVICE_CALL(ret, usb_up, -ENODEV, call)
-
-struct usbdisk {
-    struct blkdev blk;
-    int unit;
-    int fd;
-    kmutex_t lock;          /* queue, stop */
-    kcond_t cv;
-    struct list_node queue; /* of blk_request.node */
-    bool stop;
-    /* The request NetBSD is working on (lock): the worker's, until it
-     * finishes it or the watcher gives up on it (see "Stuck transfers"). */
-    struct blk_request *cur;
-    uint64_t cur_since;     /* monotonic ns */
-    bool wedged;            /* a transfer outlived usb.timeout: fail fast */
-    bool dirty;             /* worker: written since NetBSD's last cache flush */
-    uint8_t *bounce;        /* max_xfer bytes: NetBSD's data goes here */
-};
-
-static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "usbdisks"); /* disks[], stats */
-static struct usbdisk *disks[MAX_DISKS];
-static struct usb_disk_stats dstats;
-static int32_t sd_cmajor = -1, usb_cmajor = -1;
-
-KOPTION(usb_timeout, "usb.timeout", "usb.timeout=<s>: a USB disk transfer NetBSD has not finished after this long fails with EIO (default 30)");
-static uint64_t io_timeout_ns;
-
-static int map_err(int r)
-{
-    /* NetBSD's view of a disk that went away or failed: all I/O errors to
-     * AdrOS. */
-    return r == -ENXIO || r == -ENODEV || r == -EBADF || r == -EIO ? -EIO : r;
-}
-
-/* The largest transfer handed to NetBSD at once.  MAXPHYS (64 KiB), except
- * when an OHCI controller is present: NetBSD 7's ohci_alloc_std_chain()
- * gives every TD of a multi-TD transfer the buffer end of the whole
- * remaining transfer (td_be = DMAADDR(dma, curoffs + len - 1), where the
- * TD's own curlen is meant), so a transfer spanning more than two pages is
- * scattered over the wrong pages (umass then reads file data as its status
- * wrapper: "Invalid CSW"), and one ending exactly at its 64 KiB DMA buffer
- * trips a KASSERT in usb_mem.c that stops the rump kernel.  A transfer of
- * one page never spans more than two, so never needs a second TD.
- * Measured with QEMU's pci-ohci; fixed in later NetBSD. */
-static uint32_t max_xfer = 64 * 1024;
-
-/* Stuck transfers.  A USB stick pulled out while NetBSD has a transfer
- * outstanding on it is, under QEMU, never answered (a real controller
- * reports a transaction error at once): NetBSD's umass then resets a
- * device that is not there, step by step on 5 s timeouts, while the SCSI
- * layer retries, and the disk goes away minutes later.  So AdrOS does not
- * wait for NetBSD: the watcher fails a transfer that has run longer than
- * usb.timeout with -EIO, and every request after it while the disk is
- * wedged, until NetBSD gives the worker back (then the disk works again,
- * or NetBSD has detached it).  The worker hands NetBSD only its own bounce
- * buffer, never the requester's, so a transfer that ends after its request
- * was given up writes nowhere that matters. */
-static void ud_finish(struct usbdisk *d, struct blk_request *req, int status, size_t bytes)
-{
-    kmutex_lock(&d->lock);
-    bool mine = d->cur == req; /* else the watcher gave it up already */
-    d->cur = NULL;
-    d->wedged = false;         /* NetBSD answered: the disk works again */
-    kmutex_unlock(&d->lock);
-    if (mine)
-        blk_complete(req, status, bytes);
-}
-
-static void ud_do(struct usbdisk *d, struct blk_request *req)
-{
-    uint64_t off = req->sector * d->blk.sector_size;
-    size_t len = (size_t)req->count * d->blk.sector_size;
-    size_t done = 0;
-    ssize_t n = 0;
-    int r;
-    switch (req->op) {
-    case BLK_READ:
-    case BLK_WRITE:
-        while (done < len) {
-            size_t chunk = MIN(len - done, (size_t)max_xfer);
-            uint8_t *p = (uint8_t *)req->buf + done;
-            if (req->op == BLK_READ) {
-                USBCALL(n, rump___sysimpl_pread(d->fd, d->bounce, chunk, (int64_t)(off + done)));
-            } else {
-                memcpy(d->bounce, p, chunk);
-                USBCALL(n, rump___sysimpl_pwrite(d->fd, d->bounce, chunk, (int64_t)(off + done)));
-            }
-            if (n <= 0)
-                break;
-            kmutex_lock(&d->lock);
-            bool mine = d->cur == req; /* not given up: req->buf is still the requester's */
-            if (mine && req->op == BLK_READ)
-                memcpy(p, d->bounce, (size_t)n);
-            kmutex_unlock(&d->lock);
-            if (!mine) {
-                ud_finish(d, req, -EIO, 0);
-                return;
-            }
-            done += (size_t)n;
-            if ((size_t)n != chunk)
-                break; /* past NetBSD's end of the medium */
-        }
-        break;
-    case BLK_FLUSH: {
-        int force = 0;
-        USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
-        n = r;
-        break;
-    }
-    }
-    if (n < 0)
-        ud_finish(d, req, map_err((int)n), done);
-    else if (done != len)
-        ud_finish(d, req, -EIO, done);
-    else
-        ud_finish(d, req, 0, len);
-}
-
-/* The watcher's check: gives up on a transfer older than usb.timeout, and
- * on the requests queued behind it (the worker is stuck in NetBSD). */
-static void ud_check_stuck(struct usbdisk *d)
-{
-    struct list_node failed;
-    list_init(&failed);
-    kmutex_lock(&d->lock);
-    struct blk_request *req = NULL;
-    if (d->cur && clock_gettime_ns() - d->cur_since > io_timeout_ns) {
-        req = d->cur;
-        d->cur = NULL;
-        if (!d->wedged)
-            klog(LOG_ERR, "usb: sd%d: a transfer has not finished after %llu s: failing it and what follows "
-                          "(EIO) until NetBSD answers\n", d->unit, (unsigned long long)(io_timeout_ns / NSEC_PER_SEC));
-        d->wedged = true;
-    }
-    if (d->wedged)
-        while (!list_empty(&d->queue))
-            list_push_back(&failed, list_pop_front(&d->queue));
-    kmutex_unlock(&d->lock);
-    if (req)
-        blk_complete(req, -EIO, 0);
-    while (!list_empty(&failed))
-        blk_complete(list_entry(list_pop_front(&failed), struct blk_request, node), -EIO, 0);
-}
-
-/* Idle flush.  NetBSD's sd flushes a written disk's cache when its last
- * opener closes it, and that includes the close forced by the disk's
- * detach: with the stick gone, that SYNCHRONIZE CACHE is never answered
- * under QEMU (see "Stuck transfers") and the detach, and with it every
- * other USB attach and detach, waits for minutes.  So the worker flushes
- * by itself once a disk written to has been idle for IDLE_FLUSH_MS:
- * NetBSD's dirty flag is clear by the time anyone pulls the stick (and
- * what was written is on the medium, as a user pulling a stick expects). */
-#define IDLE_FLUSH_MS 500
-
-static void *ud_worker(void *arg)
-{
-    struct usbdisk *d = arg;
-    for (;;) {
-        kmutex_lock(&d->lock);
-        while (list_empty(&d->queue) && !d->stop) {
-            if (!d->dirty) {
-                kcond_wait(&d->cv, &d->lock);
-                continue;
-            }
-            if (kcond_timedwait(&d->cv, &d->lock, (uint64_t)IDLE_FLUSH_MS * NSEC_PER_MSEC) == 0 ||
-                !list_empty(&d->queue) || d->stop)
-                continue;
-            d->dirty = false;
-            kmutex_unlock(&d->lock);
-            int force = 0, r;
-            USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
-            (void)r;
-            kmutex_lock(&d->lock);
-        }
-        struct list_node *n = list_empty(&d->queue) ? NULL : list_pop_front(&d->queue);
-        kmutex_unlock(&d->lock);
-        if (!n)
-            break; /* stopped and drained */
-        struct blk_request *req = list_entry(n, struct blk_request, node);
-        kmutex_lock(&d->lock);
-        bool fail = d->stop || d->wedged;
-        if (!fail) {
-            d->cur = req;
-            d->cur_since = clock_gettime_ns();
-        }
-        kmutex_unlock(&d->lock);
-        if (fail) {
-            blk_complete(req, -EIO, 0);
-        } else {
-            if (req->op == BLK_WRITE)
-                d->dirty = true; /* the worker's own field */
-            else if (req->op == BLK_FLUSH)
-                d->dirty = false;
-            ud_do(d, req);
-        }
-    }
-    int r;
-    USBCALL(r, rump___sysimpl_close(d->fd));
-    (void)r;
-    blk_put(&d->blk); /* the worker's reference */
-    return NULL;
-}
-
-static int ud_submit(struct blkdev *dev, struct blk_request *req)
-{
-    struct usbdisk *d = container_of(dev, struct usbdisk, blk);
-    kmutex_lock(&d->lock);
-    if (d->stop || d->wedged) {
-        kmutex_unlock(&d->lock);
-        return -EIO;
-    }
-    list_push_back(&d->queue, &req->node);
-    kcond_signal(&d->cv);
-    kmutex_unlock(&d->lock);
-    return 0;
-}
-
-static const struct blkdev_ops ud_ops = { .submit = ud_submit };
-
-static void ud_release(struct blkdev *dev)
-{
-    struct usbdisk *d = container_of(dev, struct usbdisk, blk);
-    kfree(d->bounce);
-    kfree(d);
-}
-
-/* Trims the blanks SCSI pads its identity strings with. */
-static void scsi_str(char *out, const uint8_t *in, size_t n)
-{
-    while (n && (in[n - 1] == ' ' || in[n - 1] == 0))
-        n--;
-    size_t o = strlen(out);
-    if (o && n)
-        out[o++] = ' ';
-    for (size_t i = 0; i < n; i++)
-        out[o++] = (in[i] >= 0x20 && in[i] < 0x7f) ? (char)in[i] : '?';
-    out[o] = 0;
-}
-
-/* The disk's SCSI identity (INQUIRY through NetBSD's scsipi ioctl), as sd
- * printed it at attach: vendor and product. */
-static void ud_model(struct usbdisk *d)
-{
-    uint8_t inq[36];
-    struct nb_scsireq q;
-    memset(&q, 0, sizeof(q));
-    memset(inq, 0, sizeof(inq));
-    q.flags = NB_SCCMD_READ;
-    q.timeout = 2000;
-    q.cmd[0] = 0x12; /* INQUIRY */
-    q.cmd[4] = sizeof(inq);
-    q.cmdlen = 6;
-    q.databuf = inq;
-    q.datalen = sizeof(inq);
-    q.senselen = sizeof(q.sense);
-    int r;
-    USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_SCIOCCOMMAND, &q));
-    if (r == 0 && q.retsts == 0 && q.datalen_used >= 32) {
-        d->blk.model[0] = 0;
-        scsi_str(d->blk.model, inq + 8, 8);   /* vendor */
-        scsi_str(d->blk.model, inq + 16, 16); /* product (fits: 8+1+16 < 41) */
-    }
-    if (!d->blk.model[0])
-        strlcpy(d->blk.model, "USB disk", sizeof(d->blk.model));
-}
-
-/* /dev/rsd<unit>d, made when the component did not make it. */
-static int raw_node(int unit, char *path, size_t size)
-{
-    ksnprintf(path, size, "/dev/rsd%dd", unit);
-    struct nb_stat st;
-    int r;
-    USBCALL(r, rump___sysimpl_stat50(path, &st));
-    if (r == 0)
-        return 0;
-    if (sd_cmajor < 0)
-        return -ENODEV;
-    USBCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE,
-                                      nb_makedev((uint32_t)sd_cmajor, (uint32_t)(unit * NB_PARTS_PER_UNIT + NB_RAW_PART))));
-    return r == -EEXIST ? 0 : r;
-}
-
-static void disk_attach(int unit)
-{
-    uint64_t t0 = clock_gettime_ns();
-    char path[24];
-    int r = raw_node(unit, path, sizeof(path));
-    if (r < 0) {
-        klog(LOG_ERR, "usb: sd%d: no device node %s: %s\n", unit, path, strerror(r));
-        return;
-    }
-    struct usbdisk *d = kzalloc(sizeof(*d));
-    if (!d) {
-        klog(LOG_ERR, "usb: sd%d: out of memory\n", unit);
-        return;
-    }
-    d->unit = unit;
-    d->bounce = kmalloc_aligned(64 * 1024, 4096);
-    if (!d->bounce) {
-        klog(LOG_ERR, "usb: sd%d: out of memory\n", unit);
-        kfree(d);
-        return;
-    }
-    kmutex_init(&d->lock, "usbdisk");
-    kcond_init(&d->cv);
-    list_init(&d->queue);
-    bool ro = false;
-    USBCALL(d->fd, rump___sysimpl_open(path, NB_O_RDWR));
-    if (d->fd == -EROFS || d->fd == -EACCES) {
-        ro = true;
-        USBCALL(d->fd, rump___sysimpl_open(path, NB_O_RDONLY));
-    }
-    if (d->fd < 0) {
-        klog(LOG_ERR, "usb: sd%d: cannot open %s: %s\n", unit, path, strerror(d->fd));
-        kfree(d->bounce);
-        kfree(d);
-        return;
-    }
-    uint32_t ssize = 0;
-    int64_t bytes = 0;
-    int r1, r2;
-    USBCALL(r1, rump___sysimpl_ioctl(d->fd, NB_DIOCGSECTORSIZE, &ssize));
-    USBCALL(r2, rump___sysimpl_ioctl(d->fd, NB_DIOCGMEDIASIZE, &bytes));
-    if (r1 < 0 || r2 < 0 || ssize < 512 || ssize > 4096 || (ssize & (ssize - 1)) || bytes <= 0) {
-        /* No medium (a card reader without a card) or a broken answer. */
-        klog(LOG_WARN, "usb: sd%d: no usable medium (sector size %u, %lld bytes: %s)\n", unit, ssize,
-             (long long)bytes, strerror(r1 < 0 ? r1 : r2 < 0 ? r2 : -EIO));
-        USBCALL(r, rump___sysimpl_close(d->fd));
-        kfree(d->bounce);
-        kfree(d);
-        return;
-    }
-    ud_model(d);
-    ksnprintf(d->blk.name, sizeof(d->blk.name), "sd%d", unit);
-    d->blk.sector_size = ssize;
-    d->blk.nsectors = (uint64_t)bytes / ssize;
-    d->blk.readonly = ro;
-    d->blk.ops = &ud_ops;
-    d->blk.release = ud_release;
-    d->blk.priv = d;
-    if ((r = blk_register(&d->blk)) < 0) {
-        klog(LOG_ERR, "usb: sd%d: cannot register the disk: %s\n", unit, strerror(r));
-        USBCALL(r, rump___sysimpl_close(d->fd));
-        kfree(d->bounce);
-        kfree(d);
-        return;
-    }
-    blk_ref(&d->blk); /* the worker's */
-    char tname[THREAD_NAME_MAX];
-    ksnprintf(tname, sizeof(tname), "usb-%s", d->blk.name);
-    struct thread_attr a = { .name = tname, .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
-    struct thread *t;
-    if (thread_create(&a, ud_worker, d, &t) < 0) {
-        klog(LOG_ERR, "usb: sd%d: cannot start its thread\n", unit);
-        d->stop = true;
-        blk_unregister(&d->blk);
-        USBCALL(r, rump___sysimpl_close(d->fd));
-        blk_put(&d->blk);
-        return;
-    }
-    kmutex_lock(&disks_lock);
-    disks[unit] = d;
-    dstats.attached++;
-    dstats.present++;
-    kmutex_unlock(&disks_lock);
-    char size[16];
-    uint64_t b = (uint64_t)bytes;
-    if (b >= (1ull << 30))
-        ksnprintf(size, sizeof(size), "%llu MiB", (unsigned long long)(b >> 20));
-    else
-        ksnprintf(size, sizeof(size), "%llu KiB", (unsigned long long)(b >> 10));
-    kprintf("usb: sd%d: %s, %s (%llu sectors of %u bytes)%s, attached in %llu ms\n", unit, d->blk.model, size,
-            (unsigned long long)d->blk.nsectors, ssize, ro ? ", read-only" : "",
-            (unsigned long long)((clock_gettime_ns() - t0) / NSEC_PER_MSEC));
-    r = blk_scan_partitions(&d->blk);
-    if (r > 0)
-        kprintf("usb: sd%d: %d partition%s\n", unit, r, r == 1 ? "" : "s");
-}
-
-static void disk_detach(struct usbdisk *d)
-{
-    kmutex_lock(&disks_lock);
-    disks[d->unit] = NULL;
-    dstats.detached++;
-    dstats.present--;
-    kmutex_unlock(&disks_lock);
-    kprintf("usb: sd%d: removed (%s)\n", d->unit, d->blk.model);
-    blk_unregister(&d->blk); /* the worker still holds its reference */
-    kmutex_lock(&d->lock);
-    d->stop = true;
-    kcond_broadcast(&d->cv);
-    kmutex_unlock(&d->lock);
-}
+volatile bool usb__up;
+static int32_t usb_cmajor = -1;
 
 /* One pass: NetBSD's sd units now, against ours. */
 static void disks_scan(void)
@@ -555,7 +50,7 @@ static void disks_scan(void)
     if (r < 0)
         return;
     names[MIN(len, sizeof(names) - 1)] = 0;
-    bool present[MAX_DISKS] = { false };
+    bool present[USB__MAX_DISKS] = { false };
     for (char *p = names; *p;) {
         while (*p == ' ')
             p++;
@@ -571,19 +66,14 @@ static void disks_scan(void)
                 else
                     u = u * 10 + (*q - '0');
             }
-            if (ok && u < MAX_DISKS)
+            if (ok && u < USB__MAX_DISKS)
                 present[u] = true;
         }
         p = e;
     }
-    for (int u = 0; u < MAX_DISKS; u++) {
-        struct usbdisk *d = disks[u]; /* only this thread (and the start hook before it) changes disks[] */
-        if (d && !present[u])
-            disk_detach(d);
-        else if (!d && present[u])
-            disk_attach(u);
-    }
+    usb__disks_update(present);
 }
+
 
 /* NetBSD queues an event for every controller, device and driver that
  * comes or goes (usb_add_event), up to 100 of about 1.3 KiB each, for a
@@ -654,9 +144,7 @@ static void *usb_watch(void *arg)
             return NULL;
         events_read();
         disks_scan();
-        for (int u = 0; u < MAX_DISKS; u++)
-            if (disks[u])
-                ud_check_stuck(disks[u]);
+        usb__disks_check_stuck();
     }
     return NULL;
 }
@@ -687,7 +175,7 @@ static void usb_nodes(void)
     int r;
     USBCALL(r, rump___sysimpl_stat50("/dev/rsd0d", &st));
     if (r == 0)
-        sd_cmajor = (int32_t)nb_major(st.st_rdev);
+        usb__sd_cmajor = (int32_t)nb_major(st.st_rdev);
     int32_t bmaj = -1, cmaj = -1;
     int e;
     RUMP_GUARDED(e, EIO, attach_usb_devsw(&bmaj, &cmaj));
@@ -702,12 +190,12 @@ static void usb_nodes(void)
     }
     USBCALL(r, rump___sysimpl_mknod50("/dev/usb", NB_S_IFCHR_MODE, nb_makedev((uint32_t)cmaj, NB_USB_DEV_MINOR)));
     usb_cmajor = cmaj;
-    /* An OHCI bus (its root hub says so): see max_xfer. */
+    /* An OHCI bus (its root hub says so): see max_xfer in usb_disk.c. */
     struct usb_devinfo *v = kmalloc(USB_MAX_BUSES * 8 * sizeof(*v));
     int n = v ? devices(v, USB_MAX_BUSES * 8) : 0;
     for (int i = 0; i < MIN(n, USB_MAX_BUSES * 8); i++) {
         if (v[i].addr == 1 && names_ohci(v[i].product)) {
-            max_xfer = 4096;
+            usb__disk_set_max_xfer(4096);
             kprintf("usb: OHCI present: transfers of at most 4 KiB (NetBSD 7's OHCI mishandles longer ones)\n");
             break;
         }
@@ -724,7 +212,7 @@ static void usb_start(void)
     RUMP_GUARDED(r, -EIO, rump__bind());
     if (r < 0)
         return;
-    usb_up = true;
+    usb__up = true;
     usb_nodes();
     /* The boot's events logged now, before any USB disk exists for the
      * shell to use, not amid its first commands' output. */
@@ -737,18 +225,23 @@ static void usb_start(void)
 }
 static struct rump_start_hook usb_hook = { "usb", usb_start, NULL };
 
+/* Boot options naming a USB disk wait for the start hook to have run:
+ * rump_running() returns once it has. */
+static void usb_boot_wait(void) { (void)rump_running(); }
+static struct blk_boot_waiter usb_waiter = { "usb", usb_boot_wait, NULL };
+
 static int usb_init(void)
 {
-    long t = cmdline_get_int("usb.timeout", 30);
-    io_timeout_ns = (uint64_t)(t > 0 && t < 3600 ? t : 30) * NSEC_PER_SEC;
+    usb__disk_init();
     rump_start_hook_add(&usb_hook);
+    blk_boot_waiter_add(&usb_waiter);
     return 0;
 }
 INITCALL(INIT_FS, usb_init);
 
 int usb_devices(struct usb_devinfo *out, int max)
 {
-    if (!rump_running() || !usb_up) /* rump_running waits for the start */
+    if (!rump_running() || !usb__up) /* rump_running waits for the start */
         return -ENODEV;
     return devices(out, max);
 }
@@ -807,17 +300,9 @@ static int devices(struct usb_devinfo *out, int max)
     return n;
 }
 
-void usb_disk_stats(struct usb_disk_stats *out)
-{
-    rump_running(); /* disks present at boot are counted once it returns */
-    kmutex_lock(&disks_lock);
-    *out = dstats;
-    kmutex_unlock(&disks_lock);
-}
 
 #else /* no USB components */
 
 int usb_devices(struct usb_devinfo *out, int max) { return -ENODEV; }
-void usb_disk_stats(struct usb_disk_stats *out) { memset(out, 0, sizeof(*out)); }
 
 #endif

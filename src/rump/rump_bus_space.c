@@ -29,21 +29,21 @@
  *    already clear finds any unsolicited response with the next command.
  *
  * Writes come from rump kernel threads holding a rump CPU; registration
- * (rump_bus_space_mapped) from rumpcomp_pci_map, before the driver uses
- * the registers. */
+ * (bus_space_mapped) from rumpcomp_pci_map, before the driver uses the
+ * registers: the hypercall library calls it through the hook that
+ * rump__bus_space_init installs (rumpuser_adros_set_pci_map_hook). */
 #ifdef ADROS_RUMP_PCI
 #include <adros/clock.h>
 #include <adros/kprintf.h>
 #include <adros/pci.h>
 #include <arch/cpu.h>
 
-#include "rumpuser_adros.h"
+#include "../rumpuser/rumpuser_adros.h"
+#include "rump_int.h"
 
 void rumpns_bus_space_write_1(unsigned long tag, unsigned long h, unsigned long off, uint8_t v);
 void rumpns_bus_space_write_2(unsigned long tag, unsigned long h, unsigned long off, uint16_t v);
 void rumpns_bus_space_write_4(unsigned long tag, unsigned long h, unsigned long off, uint32_t v);
-/* Called by rumpcomp_pci_map (rumpuser_pci.c) for every memory BAR. */
-void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va);
 
 /* Intel HD Audio controller registers. */
 #define HDA_GCTL 0x08
@@ -153,7 +153,8 @@ static struct pci_dev *hda_at(unsigned long pa)
     return NULL;
 }
 
-void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va)
+/* Called by rumpcomp_pci_map (rumpuser_pci.c) for every memory BAR. */
+static void bus_space_mapped(unsigned long pa, unsigned long len, void *va)
 {
     struct pci_dev *d = hda_at(pa);
     if (!d || !va || len < HDA_MMIO_SIZE)
@@ -172,7 +173,9 @@ void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va)
     kprintf(KERN_INFO "rump: HD audio %02x:%02x.%u: QEMU intel-hda quirks on (GCTL.CRST %u)\n", d->bus, d->dev,
             d->func, (unsigned)(*gctl & HDA_GCTL_CRST));
 }
+
+void rump__bus_space_init(void) { rumpuser_adros_set_pci_map_hook(bus_space_mapped); }
 #else /* no PCI component: nothing to fix up */
-void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va);
-void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va) {}
+#include "rump_int.h"
+void rump__bus_space_init(void) {}
 #endif

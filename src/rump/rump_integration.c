@@ -7,7 +7,7 @@
  * calibration polls a port for 400 ms; tools/qemu/qprof.py shows it), and the
  * shell need not wait with it.  Whoever needs the rump kernel waits instead:
  * rump_running() returns once the start has finished.  NetBSD's file systems
- * are then available as the VFS type "rump" (rump_vfs.c).  At shutdown every rump mount is unmounted, which
+ * are then available as the VFS type "rump" (rump_mount.c).  At shutdown every rump mount is unmounted, which
  * writes everything back, before the machine powers off.  Failures are
  * reported and AdrOS goes on without the rump kernel; nothing here panics.
  *
@@ -24,13 +24,12 @@
 #include <adros/power.h>
 #include <adros/rump.h>
 #include <adros/sha256.h>
-#include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/sync.h>
 #include <adros/vfs.h>
 
 #include "rump_int.h"
-#include "rumpuser_adros.h"
+#include "../rumpuser/rumpuser_adros.h"
 
 KOPTION(rump, "rump", "rump=on|off: start the rump kernel at boot (default on when linked)");
 KOPTION(rumpmount, "rumpmount", "rumpmount=<dev>:<path>[:ro]: mount a disk through the rump kernel at boot");
@@ -108,7 +107,7 @@ static struct {
     char key[32];
     int users;
 } etfs[NETFS];
-/* Called only by rump_vfs.c's mount and unmount, which run one at a time
+/* Called only by rump_mount.c's mount and unmount, which run one at a time
  * (under its rmount_lock): no lock of its own, so none is ever left held
  * by a rump kernel panic. */
 int rump__etfs_get(const char *key, const char *dev)
@@ -282,6 +281,7 @@ static int rump_boot(void)
     }
     kmalloc_get_stats(&mem_before);
     rumpuser_adros_set_panic_handler(rump_panicked);
+    rump__bus_space_init();
     waitq_init(&started_wq);
     /* Registered now: users wait in rump_running() until the start ends. */
     thread_exit_hook_add(&rump_exit_hook);
@@ -312,7 +312,7 @@ INITCALL(INIT_RUMP, rump_boot);
 void rump_print_status(void)
 {
     if (!rump_linked()) {
-        kprintf("rump kernel: not linked (put NetBSD's components in third_party/rump and rebuild)\n");
+        kprintf("rump kernel: not linked (this kernel was built without NetBSD's components: see README, \"The first run builds NetBSD's components\")\n");
         return;
     }
     kprintf("rump kernel: %s\n", rump_running() ? "running" : rump__crashed ? "crashed (panicked), stopped" : "linked, not running");
@@ -382,35 +382,3 @@ static int rump_boot_actions(void)
     return 0;
 }
 INITCALL(INIT_LATE, rump_boot_actions);
-
-/* The shell's "rump" command. */
-static int cmd_rump(int argc, char **argv)
-{
-    if (argc == 1 || strcmp(argv[1], "status") == 0) {
-        rump_print_status();
-        return rump_running() ? SHELL_OK : SHELL_FAIL;
-    }
-    if (!rump_running()) {
-        shell_printf("rump: the rump kernel is %s\n", rump_linked() ? "not running" : "not linked");
-        return SHELL_FAIL;
-    }
-    if (strcmp(argv[1], "mount") == 0 && (argc == 4 || (argc == 5 && strcmp(argv[4], "-r") == 0))) {
-        int r = rump_mount(argv[2], argv[3], argc == 5);
-        return r < 0 ? shell_error(argv[0], "mount %s on %s: %s", argv[2], argv[3], shell_strerror(r)) : SHELL_OK;
-    }
-    if (strcmp(argv[1], "sync") == 0 && argc == 2)
-        return rump_sync() < 0 ? SHELL_FAIL : SHELL_OK;
-    if (strcmp(argv[1], "compare") == 0 && argc == 3) {
-        int r = rump_compare(argv[2]);
-        if (r < 0)
-            return shell_error(argv[0], "compare %s: %s", argv[2], shell_strerror(r));
-        return r == 0 ? SHELL_OK : SHELL_FAIL;
-    }
-    if (strcmp(argv[1], "pools") == 0)
-        return rump_pools_cmd(argc, argv);
-    if (strcmp(argv[1], "drop") == 0)
-        return rump_drop_cmd(argc, argv);
-    return shell_usage(argv[0]);
-}
-SHELL_CMD(rump, cmd_rump, "rump [status | mount <dev> <dir> [-r] | sync | compare <dev> | pools [-a] | drop]",
-          "the NetBSD rump kernel: state, mounting disks through NetBSD's ext2fs, comparing drivers");

@@ -4,7 +4,7 @@
  * - its pool statistics (kern.pool: what `vmstat -m` shows on NetBSD) and
  *   where its memory is: the pools' pages, the pages of its VM page cache,
  *   and the rest (kmem allocations too large for a pool, malloc'd buffers,
- *   lwp stacks).  `rump pools` prints it; the soak and the reliability
+ *   lwp stacks).  The shell's `rump pools` prints it; the soak and the reliability
  *   tests use it to tell a growing cache from a leak.
  * - its buffer cache (vm.bufmem, vm.bufmem_lowater, vm.bufmem_hiwater):
  *   5 % of RUMP_MEMLIMIT (NetBSD's rump_vfs.c), 15 % of the 512 MiB a rump
@@ -27,30 +27,12 @@
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/rump.h>
-#include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/sync.h>
 
-#include "../netbsd/nb_net.h" /* struct nb_sysctlnode, NB_CTL_QUERY, NB_SYSCTL_VERSION */
 #include "rump_int.h"
 #include "rump_sys.h"
 
-/* struct pool_sysctl of NetBSD's sys/pool.h: one per pool.  Checked against
- * the rump kernel's debug information by tools/build/layoutcheck.py. */
-struct nb_pool_sysctl {
-    char pr_wchan[16];
-    uint64_t pr_flags, pr_size, pr_pagesize, pr_itemsperpage, pr_nitems, pr_nout, pr_hardlimit, pr_npages,
-        pr_minpages, pr_maxpages;
-    uint64_t pr_nget, pr_nfail, pr_nput, pr_npagealloc, pr_npagefree, pr_hiwat, pr_nidle;
-    uint64_t pr_cache_meta_size, pr_cache_nfull, pr_cache_npartial, pr_cache_nempty, pr_cache_ncontended,
-        pr_cache_nmiss_global, pr_cache_nhit_global, pr_cache_nmiss_pcpu, pr_cache_nhit_pcpu;
-};
-_Static_assert(sizeof(struct nb_pool_sysctl) == 224, "pool_sysctl");
-/* Described in this object's debug information for the layout check. */
-const struct nb_pool_sysctl *nb__layout_pool_sysctl;
-
-#define NB_CTL_KERN 1
-#define NB_CTL_VM 2
 /* The rump kernel's VM pages (sys/rump/librump/rumpkern/vm.c): a pool
  * cache of struct vm_page whose constructor gives each its own page of
  * memory, so every item the pool has handed out holds PAGE_SIZE more. */
@@ -60,10 +42,7 @@ const struct nb_pool_sysctl *nb__layout_pool_sysctl;
 #define BUFMEM_WMSHIFT 3
 
 #ifdef ADROS_HAVE_RUMP
-#include "rumpuser_adros.h"
-
-int rump___sysimpl___sysctl(const int *name, uint32_t namelen, void *old, size_t *oldlenp, const void *new,
-                            size_t newlen);
+#include "../rumpuser/rumpuser_adros.h"
 
 static int rsysctl(const int *mib, unsigned n, void *old, size_t *oldlen, const void *new, size_t newlen)
 {
@@ -297,75 +276,3 @@ int rump_drop_caches(struct rump_drop *d)
     return -ENODEV;
 }
 #endif
-
-static void sort_by_bytes(struct rump_pool_info *p, int n)
-{
-    for (int i = 1; i < n; i++) {
-        struct rump_pool_info v = p[i];
-        int j = i;
-        for (; j > 0 && p[j - 1].bytes < v.bytes; j--)
-            p[j] = p[j - 1];
-        p[j] = v;
-    }
-}
-
-#define MAX_POOLS 256
-
-/* `rump drop`. */
-int rump_drop_cmd(int argc, char **argv)
-{
-    if (argc != 2)
-        return shell_usage(argv[0]);
-    struct rump_drop d;
-    int r = rump_drop_caches(&d);
-    if (r < 0)
-        return shell_error(argv[0], "drop: %s", shell_strerror(r));
-    shell_printf("rump: dropped NetBSD's caches: buffer cache %llu KiB freed (%llu KiB busy or dirty stay), "
-                 "VM pages %llu KiB; rump kernel memory %llu -> %llu KiB\n",
-                 (unsigned long long)(d.bufcache_freed / 1024), (unsigned long long)(d.bufcache_left / 1024),
-                 (unsigned long long)(d.vm_pages_freed / 1024), (unsigned long long)(d.before / 1024),
-                 (unsigned long long)(d.after / 1024));
-    return SHELL_OK;
-}
-
-/* `rump pools [-a]`: the pools holding memory (all of them with -a), the
- * largest first, then one summary line in key=value form for scripts:
- *
- *   rumpmem: total=<bytes> pools=<bytes in pool pages> vmpages=<bytes of VM
- *            pages> other=<the rest> npools=<n>
- */
-int rump_pools_cmd(int argc, char **argv)
-{
-    bool all = argc == 3 && strcmp(argv[2], "-a") == 0;
-    if (argc > 3 || (argc == 3 && !all))
-        return shell_usage(argv[0]);
-    struct rump_pool_info *p = kmalloc(MAX_POOLS * sizeof(*p));
-    if (!p)
-        return shell_error(argv[0], "pools: %s", shell_strerror(-ENOMEM));
-    struct rump_mem_summary s;
-    int n = rump_pool_list(p, MAX_POOLS, &s);
-    if (n < 0) {
-        kfree(p);
-        return shell_error(argv[0], "pools: %s", shell_strerror(n));
-    }
-    int shown = MIN(n, MAX_POOLS);
-    sort_by_bytes(p, shown);
-    shell_printf("%-16s %6s %8s %6s %8s %10s %10s %5s\n", "pool", "size", "in use", "pages", "KiB", "gets",
-                 "puts", "fails");
-    for (int i = 0; i < shown; i++) {
-        if (!all && p[i].pages == 0)
-            continue;
-        shell_printf("%-16s %6llu %8llu %6llu %8llu %10llu %10llu %5llu\n", p[i].name,
-                     (unsigned long long)p[i].size, (unsigned long long)p[i].in_use,
-                     (unsigned long long)p[i].pages, (unsigned long long)(p[i].bytes / 1024),
-                     (unsigned long long)p[i].gets, (unsigned long long)p[i].puts,
-                     (unsigned long long)p[i].fails);
-    }
-    if (n > MAX_POOLS)
-        shell_printf("(%d more pools not shown)\n", n - MAX_POOLS);
-    shell_printf("rumpmem: total=%llu pools=%llu vmpages=%llu other=%llu npools=%d\n",
-                 (unsigned long long)s.total, (unsigned long long)s.pool_bytes,
-                 (unsigned long long)s.vm_page_bytes, (unsigned long long)s.other_bytes, n);
-    kfree(p);
-    return SHELL_OK;
-}

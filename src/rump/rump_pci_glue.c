@@ -8,7 +8,7 @@
  * objcopy --weaken-symbol); the strong definitions here win.  NetBSD's code
  * itself is unchanged. */
 #ifdef ADROS_RUMP_PCI
-#include "rumpuser_adros.h"
+#include "../rumpuser/rumpuser_adros.h"
 
 void rumpns_pci_intr_disestablish(void *pc, void *cookie);
 void rumpns_pciide_machdep_compat_intr_disestablish(void *pc, void *cookie);

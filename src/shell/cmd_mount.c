@@ -15,7 +15,7 @@ KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount ext2 file systems b
 #define MAX_MOUNTS 32
 #define SCRIPT_MAX (64u * 1024u)
 
-/* A rump mount's source is "<NetBSD fs>:<device>" (src/rump/rump_vfs.c):
+/* A rump mount's source is "<NetBSD fs>:<device>" (src/rump/rump_mount.c):
  * shown as "<device> on <dir> type rump (<NetBSD fs>, rw)". */
 static void print_mount(const struct vfs_mountinfo *m)
 {

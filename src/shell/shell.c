@@ -222,10 +222,6 @@ int shell_run_line(const char *line)
         const struct shell_cmd *c = shell_find(argv[0]);
         if (c) {
             status = run_job(c, argc, argv);
-        } else if (strcmp(argv[0], "rump") == 0) {
-            /* The rump integration registers the real "rump" command. */
-            shell_printf("rump: rump kernel not linked (see README: NetBSD rump components)\n");
-            status = SHELL_FAIL;
         } else {
             shell_printf("shell: unknown command \"%s\" (type help)\n", argv[0]);
             status = 127;
@@ -295,8 +291,6 @@ static int cmd_help(int argc, char **argv)
     shell_printf("Commands (help <command> for its usage):\n");
     for (size_t i = 0; i < n; i++)
         shell_printf("  %-10s %s\n", list[i]->name, list[i]->help);
-    if (!shell_find("rump"))
-        shell_printf("  %-10s %s\n", "rump", "(not linked: no NetBSD rump components in this kernel)");
     shell_printf("Keys: Backspace, Ctrl-U erases the line, Ctrl-C cancels or interrupts, Up/Down history.\n");
     return 0;
 }

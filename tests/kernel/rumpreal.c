@@ -17,29 +17,13 @@
 #include <adros/sched.h>
 #include <adros/string.h>
 
-#include "../../src/rump/rumpuser_adros.h"
+#include "../../src/rumpuser/rumpuser_adros.h"
 
 #ifdef ADROS_HAVE_RUMP
-/* The rump kernel's public entry points (rump/rump.h, rump_syscalls.h:
- * the rump_sys_* names are __RENAMEd to these). */
-int rump_init(void);
-int rump_pub_lwproc_rfork(int flags);
-void rump_pub_lwproc_releaselwp(void);
-int32_t rump___sysimpl_getpid(void);
-int rump___sysimpl_mkdir(const char *path, uint32_t mode);
-int rump___sysimpl_open(const char *path, int flags, ...);
-int rump___sysimpl_close(int fd);
-ssize_t rump___sysimpl_write(int fd, const void *buf, size_t len);
-ssize_t rump___sysimpl_read(int fd, void *buf, size_t len);
-int rump___sysimpl_unlink(const char *path);
-int rump___sysimpl_rmdir(const char *path);
-int rump___sysimpl___sysctl(const int *name, unsigned namelen, void *old, size_t *oldlen, const void *new,
-                            size_t newlen);
+/* The rump kernel's entry points as AdrOS declares them, once. */
+#include "../../src/rump/rump_sys.h"
 
 #define RUMP_RFCFDG 0x02
-#define NB_O_RDWR 0x0002
-#define NB_O_CREAT 0x0200
-#define NB_CTL_KERN 1
 #define NB_KERN_OSTYPE 1
 #define NB_KERN_HOSTNAME 10
 

@@ -8,7 +8,7 @@
 #include <adros/kprintf.h>
 #include <adros/string.h>
 
-#include "../../src/rump/rumpuser_adros.h"
+#include "../../src/rumpuser/rumpuser_adros.h"
 
 KOPTION(rumptest_crash, "rumptest.crash", "rumptest.crash=panic|curlwp: hypercall death tests");
 

@@ -20,7 +20,7 @@
 #include <adros/sched.h>
 #include <adros/sync.h>
 
-#include "../../src/rump/rumpuser_adros.h"
+#include "../../src/rumpuser/rumpuser_adros.h"
 
 #define FK_MAXCPU 4
 #define FK_OVERSUB 99     /* lwp->cpu when a CPU was forced after starvation */

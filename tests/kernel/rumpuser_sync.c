@@ -1,7 +1,7 @@
 /* Conformance suite `rumpuser` (see rumpuser.c): mutexes, rwlocks,
  * condition variables and the 16-thread stress.
  *
- * Deliberate breakages tried in src/rump/rumpuser_sync.c, and what caught
+ * Deliberate breakages tried in src/rumpuser/rumpuser_sync.c, and what caught
  * them:
  *  - mutex_enter blocking without RUMPUSER_BLOCKING (plain kmutex_lock):
  *    mutex_contended_releases (the holder starved for the only CPU:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Checks AdrOS's copies of NetBSD's structures (src/netbsd/nb_net.h,
-src/netbsd/usb.c and src/rump/rump_memory.c, named nb_<name>) against the rump kernel as compiled: both layouts are read from
+"""Checks AdrOS's copies of NetBSD's structures (src/rump/rump_sys.h, named
+nb_<name>, described by src/rump/rump_layouts.c) against the rump kernel as compiled: both layouts are read from
 DWARF debug information (readelf --debug-dump=info), so the check needs no
 NetBSD header and sees exactly what NetBSD's code uses.
 
@@ -24,7 +24,8 @@ import sys
 STRUCTS = ["sockaddr", "sockaddr_in", "sockaddr_in6", "sockaddr_dl", "sockaddr_storage", "ifreq",
            "in_aliasreq", "if_data", "if_msghdr", "ifa_msghdr", "rt_msghdr", "rt_metrics", "sysctlnode",
            "kinfo_pcb", "pollfd", "linger", "bpf_hdr", "bpf_program", "bpf_insn", "timeval",
-           "usb_device_info", "usb_event", "scsireq", "ufs_args", "msdosfs_args", "iso_args", "pool_sysctl"]
+           "usb_device_info", "usb_event", "scsireq", "ufs_args", "msdosfs_args", "iso_args", "pool_sysctl",
+           "audio_prinfo", "audio_info", "audio_device", "audio_encoding", "mixer_devinfo", "mixer_ctrl"]
 # The mount argument structures of src/rump/rump_sys.h live in the file
 # systems' archives, read from the directory of the archives given to
 # extract whether or not they are linked (an absent archive: its structure

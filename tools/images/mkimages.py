@@ -335,7 +335,7 @@ def corruption_what(name):
 # mcopy, Debian's dosfstools and mtools), ISO 9660 with Rock Ridge and
 # Joliet (genisoimage), FFS (makefs, NetBSD's, Debian's makefs package).
 # Each host view (what the image holds, read back from it with the host's
-# tools where there are any) goes beside the image for tools/manifest.sh.
+# tools where there are any) goes beside the image for tools/images/manifest.sh.
 
 NBFS_VERSION = "3"
 

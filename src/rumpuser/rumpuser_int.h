@@ -1,4 +1,4 @@
-/* Private to the hypercall layer (src/rump/rumpuser_*.c).
+/* Private to the hypercall layer (src/rumpuser/rumpuser_*.c).
  *
  * The rule every hypercall keeps: it is entered holding a rump kernel CPU
  * context; one that may block gives the context up first and takes it back
@@ -12,11 +12,8 @@
 #ifndef ADROS_RUMPUSER_INT_H
 #define ADROS_RUMPUSER_INT_H
 
-#include <adros/errno.h>
-#include <adros/kprintf.h>
-#include <adros/sched.h>
-
 #include "rumpuser_adros.h"
+#include "rumpuser_platform.h"
 
 /* The upcalls given to rumpuser_init (all 13 and the 8 spare slots). */
 extern struct rumpuser_hyperup rumpuser__hyp;
@@ -61,7 +58,6 @@ void rumpuser__mem_init(void);
  * A file is a block device (blk set; f too when it was opened by a VFS
  * path) or a VFS file (f only).  Slots are owned by rumpuser_file.c;
  * inflight and the wait queue are updated with interrupts off. */
-#include <adros/blk.h>
 struct file;
 struct rumpuser_file {
     bool used;
@@ -82,10 +78,6 @@ ssize_t rumpuser__blk_rw(struct blkdev *dev, bool write, void *buf, size_t len, 
 /* Waits (thread context, without the rump CPU) until fd has no bio in
  * flight. */
 void rumpuser__bio_drain(struct rumpuser_file *rf);
-
-/* Registers the device quirks of a PCI memory BAR just mapped
- * (rump_bus_space.c; called by rumpcomp_pci_map). */
-void rump_bus_space_mapped(unsigned long pa, unsigned long len, void *va);
 
 /* Verbose logging (rump.RUMP_VERBOSE=1 / rump.RUMPUSER_DEBUG=1). */
 extern int rumpuser__verbose;

@@ -8,7 +8,6 @@
  * kernel's clock thread sleeps until its next tick with it, so a late
  * wakeup must not push the following ticks later.  Sleeping gives up the
  * rump CPU. */
-#include <adros/clock.h>
 
 #include "rumpuser_int.h"
 

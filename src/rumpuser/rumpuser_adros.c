@@ -5,8 +5,6 @@
  * The other groups live in rumpuser_mem.c, _param.c, _thread.c, _sync.c,
  * _clock.c, _file.c, _bio.c and _pci.c; rumpuser_int.h holds the context
  * wrapper they share. */
-#include <adros/entropy.h>
-#include <adros/string.h>
 
 #include "rumpuser_int.h"
 

@@ -6,12 +6,6 @@
  * is used as that device.  Block devices take I/O in whole sectors only:
  * a misaligned offset or length answers EINVAL.  Every call here may
  * block on a disk or a file system and so runs without the rump CPU. */
-#include <adros/blk.h>
-#include <adros/irq.h>
-#include <adros/mm.h>
-#include <adros/string.h>
-#include <adros/sync.h>
-#include <adros/vfs.h>
 
 #include "rumpuser_int.h"
 

@@ -20,10 +20,6 @@
  * empty or tiny RUMP_MEMLIMIT, a CPU count of 0), so the numeric ones it
  * reads are checked here first: a bad value is reported once and treated
  * as unset (the rump kernel's default).  An empty value means unset. */
-#include <adros/cmdline.h>
-#include <adros/format.h>
-#include <adros/mm.h>
-#include <adros/string.h>
 
 #include "rumpuser_int.h"
 

@@ -26,7 +26,7 @@
 #include <adros/mm.h>
 #include <adros/net.h>
 #include <adros/sched.h>
-#include <adros/shell.h>
+#include <adros/cmd.h>
 #include <adros/string.h>
 #include <adros/sync.h>
 #include <adros/vfs.h>

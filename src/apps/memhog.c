@@ -19,7 +19,7 @@
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/sched.h>
-#include <adros/shell.h>
+#include <adros/cmd.h>
 #include <adros/string.h>
 #include <adros/sync.h>
 

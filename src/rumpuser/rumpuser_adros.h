@@ -2,7 +2,7 @@
  * plus the PCI hypercalls (rumpcomp_pci_*) of NetBSD's PCI component.
  *
  * These are our own declarations, written from the manual page, so that
- * the hypercall layer (src/rump/rumpuser_*.c) builds without NetBSD's
+ * the hypercall layer (src/rumpuser/rumpuser_*.c) builds without NetBSD's
  * headers.  When the user's rump/rumpuser.h is present, rumpuser_hdrcheck.c
  * compiles a check that the two agree (layout, constants, prototypes).
  *
@@ -207,6 +207,12 @@ int rumpuser_adros_errno(void);
  * on.  The handler must not return. */
 typedef void (*rumpuser_adros_panic_fn)(void);
 void rumpuser_adros_set_panic_handler(rumpuser_adros_panic_fn fn);
+/* Called by rumpcomp_pci_map for every memory BAR it has mapped, before
+ * the driver touches it: how the layer above applies device quirks
+ * (src/rump/rump_bus_space.c) without this library knowing of them.
+ * NULL (the default): nothing.  Set before the rump kernel starts. */
+typedef void (*rumpuser_adros_pci_map_fn)(unsigned long pa, unsigned long len, void *va);
+void rumpuser_adros_set_pci_map_hook(rumpuser_adros_pci_map_fn fn);
 size_t rumpuser_adros_mem_in_use(void);
 size_t rumpuser_adros_mem_limit(void);   /* RUMP_MEMLIMIT (the rump kernel enforces it) */
 /* RUMP_MEMLIMIT when the command line sets none: half of RAM, at least 8 MiB. */

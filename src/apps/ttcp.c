@@ -37,7 +37,7 @@
 #include <adros/mm.h>
 #include <adros/net.h>
 #include <adros/sha256.h>
-#include <adros/shell.h>
+#include <adros/cmd.h>
 #include <adros/string.h>
 
 #define TTCP_PORT 5001

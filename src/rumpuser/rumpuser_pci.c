@@ -12,11 +12,6 @@
  *   code ever runs in an interrupt handler;
  * - DMA memory: RAM is identity mapped below 4 GiB, so a kmalloc_aligned
  *   block is physically contiguous and its address is its bus address. */
-#include <adros/irq.h>
-#include <adros/mm.h>
-#include <adros/pci.h>
-#include <adros/string.h>
-#include <adros/sync.h>
 
 #include "rumpuser_int.h"
 
@@ -58,14 +53,17 @@ int rumpcomp_pci_confwrite(unsigned bus, unsigned dev, unsigned fun, int reg, un
     return 0;
 }
 
+static rumpuser_adros_pci_map_fn map_hook;
+void rumpuser_adros_set_pci_map_hook(rumpuser_adros_pci_map_fn fn) { map_hook = fn; }
+
 /* Memory BAR at physical addr: its uncached mapping, or NULL. */
 void *rumpcomp_pci_map(unsigned long addr, unsigned long len)
 {
     void *va = vmm_map_mmio((paddr_t)addr, (size_t)len);
     if (!va)
         kprintf(KERN_ERR "rumpuser: cannot map PCI memory %#lx+%#lx\n", addr, len);
-    else
-        rump_bus_space_mapped(addr, len, va); /* device quirks (rump_bus_space.c) */
+    else if (map_hook)
+        map_hook(addr, len, va); /* device quirks of the layer above */
     return va;
 }
 

@@ -6,10 +6,6 @@
  * (rump.RUMP_MEMLIMIT=<bytes>[k|m|g] on the command line, half of RAM by
  * default: rumpuser_param.c), answers ENOMEM:
  * the rump kernel then reclaims memory itself.  None of these block. */
-#include <adros/cmdline.h>
-#include <adros/irq.h>
-#include <adros/mm.h>
-#include <adros/string.h>
 
 #include "rumpuser_int.h"
 

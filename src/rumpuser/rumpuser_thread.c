@@ -5,7 +5,6 @@
  * (NetBSD kernel code, file systems especially, wants 32-64 KiB; AdrOS's
  * default is 16).  curlwp is a thread-local variable (one %gs-relative
  * load), mirrored in struct thread.rump_lwp for debugging. */
-#include <adros/string.h>
 
 #include "rumpuser_int.h"
 

@@ -18,13 +18,6 @@
  * Errors (bad descriptor EBADF, not open for that direction EBADF,
  * misaligned offset or length EINVAL, device errors) also arrive through
  * the callback, with 0 bytes done. */
-#include <adros/blk.h>
-#include <adros/irq.h>
-#include <adros/list.h>
-#include <adros/mm.h>
-#include <adros/string.h>
-#include <adros/sync.h>
-#include <adros/vfs.h>
 
 #include "rumpuser_int.h"
 

@@ -17,9 +17,6 @@
  *
  * Lock memory comes from kmalloc; these routines return void and may not
  * fail, so running out of memory here is fatal (panic). */
-#include <adros/clock.h>
-#include <adros/mm.h>
-#include <adros/sync.h>
 
 #include "rumpuser_int.h"
 
