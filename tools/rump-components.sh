@@ -100,7 +100,7 @@ if [ "$AUTO" = 1 ]; then
         fi
     done
     say "NetBSD's rump kernel components are not built yet: building them once into $DEST"
-    say "(shallow clones of src-netbsd and buildrump.sh, then NetBSD's build: about 6 minutes on 2 cores;"
+    say "(shallow clones of src-netbsd and buildrump.sh, then NetBSD's build: 2-3 minutes on 2 cores;"
     say " later runs and make clean reuse the result; make distclean removes it; RUMP=off skips it)"
     if ! "$0" --dest "$DEST" --work "$WORK" --curlwp "$CURLWP" -j "$JOBS"; then
         give_up "the component build failed (logs in $WORK)"
