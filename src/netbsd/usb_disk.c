@@ -197,7 +197,9 @@ static void *ud_worker(void *arg)
             kmutex_unlock(&d->lock);
             int force = 0, r;
             USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
-            (void)r;
+            /* (dmesg -l debug: what the hot-plug test waits for) */
+            klog(LOG_DEBUG, "usb: %s: written, then idle for %u ms: cache flushed (%d)\n", d->blk.name,
+                 IDLE_FLUSH_MS, r);
             kmutex_lock(&d->lock);
         }
         struct list_node *n = list_empty(&d->queue) ? NULL : list_pop_front(&d->queue);

@@ -283,10 +283,11 @@ def _hotplug(build):
             # meanwhile).
             # (Through the device: a file system's unmount may flush by
             # itself; the raw write leaves only NetBSD's dirty flag.)
+            # write syncs (the block layer's flush reaches NetBSD's
+            # DIOCCACHESYNC): the stick is clean when it returns.
             out = s.command("write /dev/sd1 before-pull", 120)
             if "[exit" in out:
                 return f"writing to the stick: {out[-300:]!r}"
-            time.sleep(2)
             start = s.mark()
             t0 = time.monotonic()
             q["c"].cmd("device_del", id="stick1b")
@@ -303,9 +304,18 @@ def _hotplug(build):
             # recovery takes minutes, AdrOS gives up after usb.timeout.
             s.command("mount -t rump -r sd1 /h", 60)
             s.command("bcache drop", 30)  # from the stick, not from memory
+            def stick_read():
+                return sum(b["stats"]["rd_bytes"] for b in q["c"].cmd("query-blockstats")
+                           if b.get("device") == "u1c")
+            base = stick_read()
             start = s.mark()
             s.send("sha256sum /h/big.bin\r")
-            time.sleep(1.5)  # well inside 24 MiB
+            # Pulled once QEMU has served 2 MiB of the 24 (a reader in flight).
+            deadline = time.monotonic() + 60
+            while stick_read() < base + (2 << 20):
+                if time.monotonic() > deadline:
+                    return "sha256sum read nothing from the stick within 60 s"
+                time.sleep(0.05)
             t0 = time.monotonic()
             q["c"].cmd("device_del", id="stick1c")
             m = s.expect(qi.PROMPT_RX, 120, start=start)
