@@ -108,7 +108,8 @@ def _check_script_ok(b, res):
         res.fail(f"{name}: no failures", "a command failed:\n" + b.tail(30))
 
 
-SCRIPT_FAIL = "echo first; nosuchcmd; sleep; sleep x; echo 'unterminated; echo last"
+SCRIPT_FAIL = ("echo first; nosuchcmd; sleep; sleep x; write /keep kept; rm /keep" + " " * 600 + "/not-this-one; "
+               "cat /keep; echo 'unterminated; echo last")
 
 
 def _check_script_fail(b, res):
@@ -120,7 +121,10 @@ def _check_script_fail(b, res):
         (r"(?m)^sleep: bad duration \"x\".*\n\[exit 1\] sleep x$", "bad argument: one-line error"),
         (r"(?m)^shell: unterminated quote\n\[exit 2\] echo 'unterminated; echo last$",
          "unterminated quote (it swallows the rest of the script)"),
-        (r"(?m)^script: 5 commands, 4 failed$", "summary counts the failures"),
+        (r"(?m)^shell: command too long \(over 511 characters\)\n\[exit 2\] rm /keep$",
+         "a command over the limit is refused whole"),
+        (r"(?m)^adros# cat /keep\nkept$", "the refused command did not run in part"),
+        (r"(?m)^script: 8 commands, 5 failed$", "summary counts the failures"),
     ]
     check_patterns(res, out, want, f"{name}: ", b.tail(30))
     if b.status == qemu.EXIT_FAIL:
@@ -198,12 +202,48 @@ def _t_ctrl_c_line(s):
 
 
 def _t_long_line(s):
+    """A line over 511 characters is refused whole: cut off, this `rm`
+    would remove /keep.  Backspace back under the limit makes it whole."""
+    err = _expect_out(s, "write /keep kept", r"^$")
+    if err:
+        return err
     start = s.mark()
-    s.send("echo " + "A" * 700 + "\r", chunk=100)
-    s.expect(r"shell: line too long, truncated to 511 characters\r\n", 20, start=start)
-    # echo's output: exactly 511 - len("echo ") A's on a line of their own.
-    s.expect(r"\n(A{506})\r\n" + qi.PROMPT_RX, 20)
+    s.send("rm /keep" + " " * 700 + "/not-this-one\r", chunk=100)
+    s.expect(r"shell: line over 511 characters: Enter will not run it", 20, start=start)
+    s.expect(r"\nshell: line too long \(721 characters, at most 511\): not run\r\n" + qi.PROMPT_RX, 20,
+             start=start)
+    if "[exit" in s.text(start):
+        return f"the refused line ran: {s.text(start)[-300:]!r}"
+    err = _expect_out(s, "cat /keep", r"^kept\r?$")
+    if err:
+        return err
+    start = s.mark()
+    s.send("echo " + "B" * 520 + "\x7f" * 20 + "\r", chunk=100)
+    s.expect(r"\n(B{500})\r\n" + qi.PROMPT_RX, 20, start=start)
     return _expect_out(s, "echo after-long-line", r"^after-long-line\r?$")
+
+
+def _t_type_ahead(s):
+    """Keys typed while a command runs wait for the prompt; when more come
+    than the shell can hold, the line that lost bytes is refused, never run
+    in part or joined with the next."""
+    start = s.mark()
+    s.send("sleep 1\recho typed-ahead\r")
+    s.expect(r"\ntyped-ahead\r\n" + qi.PROMPT_RX, 20, start=start)
+    start = s.mark()
+    # 4096 bytes fill the queue during the sleep: "echo lost-" keeps its
+    # start, the rest is lost; what comes after the prompt would be joined.
+    s.send("sleep 2\r")
+    s.expect(r"sleep 2\r?\n", 10, start=start)
+    s.send("\x7f" * 4086 + "echo lost-enter\recho next\r", chunk=512)
+    s.expect(r"adros> echo lost", 20, start=start)
+    s.send(" joined\r")
+    s.expect(r"shell: input was lost while this line was typed: not run\r\n" + qi.PROMPT_RX, 20, start=start)
+    text = s.text(start)
+    if re.search(r"(?m)^lost-", text):
+        return f"a line that lost bytes ran: {text[-300:]!r}"
+    s.send("\x15")
+    return _expect_out(s, "echo after-lost-input", r"^after-lost-input\r?$")
 
 
 def _t_random_bytes(s):
@@ -433,7 +473,8 @@ def _interactive(build):
         st.run("history on Up/Down", _t_history)
         st.run("Ctrl-C cancels the line", _t_ctrl_c_line)
         st.run("Ctrl-C interrupts sleep 30", _t_ctrl_c_sleep)
-        st.run("a very long line is truncated with a message", _t_long_line)
+        st.run("a line over the limit is refused whole, not run", _t_long_line)
+        st.run("keys typed during a command are kept, or their line refused", _t_type_ahead)
         st.run("random bytes leave the shell working", _t_random_bytes)
         st.run("ktest from the shell", _t_ktest)
         st.run("file commands on the demo disk", _t_files)
