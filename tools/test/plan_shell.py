@@ -528,6 +528,63 @@ def _check_init_missing(b, res):
         res.fail(f"{name}: powers off with failure status", b.describe())
 
 
+# --- make run: its exit status, and reboot ---------------------------------
+
+def _make_run(build, cmdline, limit, until=None, log=None):
+    """`make run NET=off CMDLINE=...` as a person types it, stdin empty,
+    killed (its whole process group) after limit seconds, or once the
+    output matches `until` twice.  Returns (exit status or None, output)."""
+    import signal
+    import time
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    p = subprocess.Popen(["make", "--no-print-directory", "run", "NET=off", f"CMDLINE={cmdline}"], cwd=ROOT,
+                         env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         start_new_session=True)
+    os.set_blocking(p.stdout.fileno(), False)
+    out, deadline = b"", time.monotonic() + limit
+    while p.poll() is None and time.monotonic() < deadline:
+        out += p.stdout.read() or b""
+        if until and len(re.findall(until, out.decode("latin-1"))) >= 2:
+            break
+        time.sleep(0.1)
+    status = p.poll()
+    if status is None:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    os.set_blocking(p.stdout.fileno(), True)
+    out += p.stdout.read() or b""
+    text = out.decode("latin-1").replace("\r\n", "\n")
+    if log:
+        with open(log, "w") as f:
+            f.write(text)
+    return status, text
+
+
+def _check_make_run(build):
+    def check(b, res):
+        name = "shell/make-run"
+        if os.path.realpath(build) != os.path.realpath(os.path.join(ROOT, "build")):
+            res.skip(f"{name}: exit status and reboot", "make run uses build/, the runner another directory")
+            return
+        logs = os.path.join(build, "test-logs")
+        for cmdline, want, what in [('run="false-command"', 2, "a failing script fails `make run` (make: 2)"),
+                                    ('run="echo fine"', 0, "a script that succeeds: status 0")]:
+            st, text = _make_run(build, cmdline, 90, log=os.path.join(logs, f"shell-make-run-{want}.log"))
+            if st == want and "script: 1 commands" in text:
+                res.ok(f"{name}: {what}")
+            else:
+                res.fail(f"{name}: {what}", f"status {st}, output:\n" + "\n".join(text.splitlines()[-15:]))
+        st, text = _make_run(build, 'run="reboot"', 120, until=r"AdrOS ready in ",
+                             log=os.path.join(logs, "shell-make-run-reboot.log"))
+        n = len(re.findall(r"AdrOS ready in ", text))
+        if n >= 2 and st is None:
+            res.ok(f"{name}: reboot reboots (the kernel started {n} times)")
+        else:
+            res.fail(f"{name}: reboot reboots", f"the kernel started {n} times, make run status {st}:\n"
+                     + "\n".join(text.splitlines()[-15:]))
+    return check
+
+
 # --- the GRUB ISO ------------------------------------------------------------
 
 def _iso(build):
@@ -573,6 +630,9 @@ def boots(build):
          "prepare": lambda b: _make_demo(b, "shell-init"), "disks": demo, "check": _check_init},
         {"name": "shell-init-missing", "cmdline": "mount=nosuchdisk:/mnt init=/mnt/nope.sh", "timeout": 60,
          "check": _check_init_missing},
+        # The runner's own boot here is a plain script run; the check runs `make run`.
+        {"name": "shell-make-run", "cmdline": 'run="echo before-make-run"', "timeout": 60,
+         "check": _check_make_run(build)},
         # The runner's own boot here is a plain script run; the check boots the ISO.
         {"name": "shell-iso", "cmdline": 'run="echo before-the-iso"', "timeout": 60, "prepare": _make_iso,
          "check": _check_iso(build)},
