@@ -6,7 +6,8 @@ from common import check_patterns
 
 SCRIPT = ("mkdir /t; write /t/a hello world; write -a /t/a again; cat /t/a; cp /t/a /t/b; mv /t/b /t/c; "
           "ln -s c /t/l; cat /t/l; ls /t; rm /t/a; ls /t; mkdir /t/sub; rmdir /t/sub; rm /t/none; cp /t; "
-          "cp /nope /t/x; mv /t/c /dev/c; rmdir /t; sync")
+          "cp /nope /t/x; mv /t/c /dev/c; rmdir /t; sync; umount /dev; umount /; rmdir /dev; mv /dev /d; "
+          "ls /dev")
 
 
 def _check(b, res):
@@ -23,7 +24,13 @@ def _check(b, res):
         ("cp from a missing file", r"cp: /nope: no such file or directory \(ENOENT\)\n\[exit 1\]"),
         ("mv across file systems refused", r"mv: /t/c -> /dev/c: .*EXDEV\)?\n\[exit 1\]"),
         ("rmdir of a non-empty directory refused", r"rmdir: /t: .*\(ENOTEMPTY\)\n\[exit 1\]"),
-        ("the script's failures are counted", r"script: 19 commands, 5 failed"),
+        ("/dev cannot be unmounted",
+         r"umount: /dev: the system's own file system, never unmounted \(EPERM\)\n\[exit 1\] umount /dev\n"),
+        ("/ cannot be unmounted", r"umount: /: the system's own file system, never unmounted \(EPERM\)\n\[exit 1\]"),
+        ("/dev cannot be removed", r"rmdir: /dev: busy \(EBUSY\)\n\[exit 1\] rmdir /dev\n"),
+        ("/dev cannot be renamed", r"mv: /dev -> /d: busy \(EBUSY\)\n\[exit 1\] mv /dev /d\n"),
+        ("/dev still there", r"adros# ls /dev\n(.*\n)*zero\n"),
+        ("the script's failures are counted", r"script: 24 commands, 9 failed"),
     ]
     check_patterns(res, out, [(pat, name) for name, pat in expect], "shell-files/", b.tail(40))
 

@@ -365,7 +365,7 @@ def _t_file_errors(s):
                          ("mount -t nofs none /tmp", r"^mount: none on /tmp \(nofs\): ", 1),
                          ("mount hda", r"^usage: mount ", 2),
                          ("umount /tmp", r"^umount: /tmp: ", 1),
-                         ("umount /", r"^umount: /: busy \(EBUSY\)$", 1),
+                         ("umount /", r"^umount: /: the system's own file system, never unmounted \(EPERM\)$", 1),
                          ("lspci -x", r"^usage: lspci", 2)]:
         err = _one_line_error(s, cmd, pat, st)
         if err:
