@@ -2,6 +2,7 @@
 ln -s, sync) on the ramfs root: each must do what it says, and each error
 must be one line with an exit status.  (Through NetBSD's ext2fs they are
 exercised by plan_stage1's stage1-shell boot.)"""
+import qemu
 from common import check_patterns
 
 SCRIPT = ("mkdir /t; write /t/a hello world; write -a /t/a again; cat /t/a; cp /t/a /t/b; mv /t/b /t/c; "
@@ -35,5 +36,36 @@ def _check(b, res):
     check_patterns(res, out, [(pat, name) for name, pat in expect], "shell-files/", b.tail(40))
 
 
+# Filling the RAM root: it stops at its size with ENOSPC, and the machine
+# still starts commands (before the limit, cp took every page and then no
+# command could start: ENOMEM).
+FULL = "df; cp /dev/zero /big; df; ls -l /; rm /big; df; sync; poweroff"
+
+
+def _check_full(name, size):
+    def check(b, res):
+        expect = [
+            ("df shows the RAM root's size", rf"adros# df\n.*\nnone +ramfs +{size} +0B +{size} +0% "),
+            ("full is ENOSPC", r"adros# cp /dev/zero /big\ncp: writing /big: no space left \(ENOSPC\)\n"),
+            ("df shows it full", rf"adros# df\n.*\nnone +ramfs +{size} +{size} +0B +100% "),
+            ("ls starts", r"adros# ls -l /\n-rw-r--r-- .* big\n"),
+            ("rm starts and frees", rf"adros# rm /big\nadros# df\n.*\nnone +ramfs +{size} +0B +{size} +0% "),
+            ("sync and poweroff start", r"adros# sync\n(.*\n)*?adros# poweroff\npowering off"),
+        ]
+        check_patterns(res, b.output, [(pat, what) for what, pat in expect], f"{name}/", b.tail(30))
+        if "ENOMEM" in b.output:
+            res.fail(f"{name}/no command failed to start", b.tail(30))
+        if b.status == qemu.EXIT_OK:
+            res.ok(f"{name}/powers off")
+        else:
+            res.fail(f"{name}/powers off", b.describe())
+    return check
+
+
 def boots(build):
-    return [{"name": "shell-files", "cmdline": f'run="{SCRIPT}"', "timeout": 60, "check": _check}]
+    return [{"name": "shell-files", "cmdline": f'run="{SCRIPT}"', "timeout": 60, "check": _check},
+            # Default: half of RAM (128 MiB: 63 MiB less what the kernel holds).
+            {"name": "ramfs-full", "cmdline": f'run="{FULL}"', "mem": 128, "timeout": 90,
+             "check": _check_full("ramfs-full", r"\d\d\.\dM")},
+            {"name": "ramfs-full-size", "cmdline": f'ramfs.size=8 run="{FULL}"', "mem": 128, "timeout": 90,
+             "check": _check_full("ramfs-full-size", "8.0M")}]
