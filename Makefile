@@ -95,9 +95,10 @@ include mk/fuzz.mk
 MEM     ?= 256
 DISK    ?= $(BUILD)/demo.img
 CMDLINE ?=
-# make run/debug: poweroff goes through ACPI, so QEMU exits with status 0
-# (the test runner adds isa-debug-exit to read the kernel's verdict).
-QEMU_COMMON := -M pc -m $(MEM) -no-reboot
+# make run/debug: tools/qemu/run.sh adds isa-debug-exit and turns QEMU's
+# status into the kernel's (a failing script makes `make run` fail); a
+# reboot reboots (the test runner's boots use -no-reboot instead).
+QEMU_COMMON := -M pc -m $(MEM)
 # make run's network: QEMU's e1000 on user-mode networking that reaches
 # nothing outside QEMU (restrict=on), the guest's port 80 on 127.0.0.1:HTTP_PORT
 # of the host.  NET=off: no NIC.
@@ -136,7 +137,7 @@ run:
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
-	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
+	tools/qemu/run.sh $(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
 	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none
 
 debug:
@@ -144,7 +145,7 @@ debug:
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/qemu/gdbinit"
-	$(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
+	tools/qemu/run.sh $(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
 	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none -s -S
 
 # A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.

@@ -78,6 +78,7 @@ struct kiovec {
 
 /* Mount flags. */
 #define VFS_MNT_RDONLY 0x1u
+#define VFS_MNT_SYSTEM 0x2u /* the system's own (devfs on /dev): never unmounted */
 
 struct vfs_mountinfo {
     uint32_t mnt_id;
@@ -153,7 +154,8 @@ int vfs_readlink(const char *path, char *buf, size_t size);
  * vfs_rename: a mount never lands on a directory being removed. */
 int vfs_mount(const char *fstype, const char *source, const char *target, uint32_t flags);
 /* -EBUSY while files are open on it, a lookup is inside it or something is
- * mounted below it; -EINVAL: target is not a mount point. */
+ * mounted below it; -EINVAL: target is not a mount point; -EPERM: the root
+ * or a VFS_MNT_SYSTEM mount. */
 int vfs_umount(const char *target);
 /* Fills up to max entries (in mount order) and returns how many mounts
  * exist (may exceed max). */

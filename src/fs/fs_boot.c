@@ -19,7 +19,7 @@ static int fs_boot(void)
     vfs_mkdir("/dev", 0755);
     vfs_mkdir("/mnt", 0755);
     vfs_mkdir("/tmp", 01777);
-    err = vfs_mount("devfs", "none", "/dev", 0);
+    err = vfs_mount("devfs", "none", "/dev", VFS_MNT_SYSTEM);
     if (err)
         klog(LOG_ERR, "vfs: cannot mount devfs on /dev: %s\n", strerror(-err));
     return err;

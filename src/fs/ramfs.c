@@ -6,8 +6,13 @@
  * at most one directory (no hard links).  A node is freed when it is both
  * unlinked and unreferenced.
  *
+ * Each mount holds at most `limit` bytes of file data (ramfs.size=<MiB>,
+ * default half of RAM): past it writes fail with ENOSPC, so filling the
+ * root leaves memory for starting commands (rm, df, poweroff).
+ *
  * Locking: one mutex per mount (rfs->lock) protects every node of that
  * mount: the tree, names, sizes and data. */
+#include <adros/cmdline.h>
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/kprintf.h>
@@ -23,7 +28,28 @@ struct ramfs {
     kmutex_t lock;
     uint64_t next_ino; /* lock */
     uint64_t bytes;    /* data pages in use, lock */
+    uint64_t limit;    /* most bytes of data pages; set at mount */
 };
+
+KOPTION(ramfs_size, "ramfs.size", "ramfs.size=<MiB>: most file data on the RAM root (default half of RAM)");
+
+/* The size limit of a new mount: ramfs.size=, else half of RAM. */
+static uint64_t ramfs_limit(void)
+{
+    struct pmm_stats ps;
+    pmm_get_stats(&ps);
+    uint64_t ram = (uint64_t)ps.total_pages * PAGE_SIZE, def = ram / 2;
+    const char *opt = cmdline_get("ramfs.size");
+    if (!opt)
+        return def;
+    long mib = cmdline_get_int("ramfs.size", -1);
+    if (mib <= 0 || (uint64_t)mib > ram >> 20) {
+        klog(LOG_WARN, "ramfs: ramfs.size=%s is not a size in MiB between 1 and %llu; using %llu MiB\n", opt,
+             (unsigned long long)(ram >> 20), (unsigned long long)(def >> 20));
+        return def;
+    }
+    return (uint64_t)mib << 20;
+}
 
 struct rnode {
     struct vnode v;
@@ -380,6 +406,10 @@ static ssize_t ramfs_write(struct vnode *vp, const void *buf, size_t len, uint64
         size_t pi = (size_t)(pos / RPAGE), po = (size_t)(pos % RPAGE);
         size_t k = MIN(RPAGE - po, len - done);
         if (!n->pages[pi]) {
+            if (fs->bytes + RPAGE > fs->limit) {
+                err = -ENOSPC;
+                break;
+            }
             n->pages[pi] = kzalloc(RPAGE);
             if (!n->pages[pi]) {
                 err = -ENOSPC;
@@ -459,6 +489,7 @@ static int ramfs_mount(struct mount *mp, const char *source, struct vnode **root
         return -ENOMEM;
     kmutex_init(&fs->lock, "ramfs");
     fs->next_ino = 2;
+    fs->limit = ramfs_limit();
     mp->data = fs;
     kmutex_lock(&fs->lock);
     struct rnode *root = new_node(mp, VDIR, 0755);
@@ -497,9 +528,12 @@ static void ramfs_statfs(struct mount *mp, struct vfs_mountinfo *mi)
     struct ramfs *fs = mp->data;
     struct pmm_stats ps;
     pmm_get_stats(&ps);
+    kmutex_lock(&fs->lock);
+    uint64_t used = fs->bytes / RPAGE, total = fs->limit / RPAGE;
+    kmutex_unlock(&fs->lock);
     mi->block_size = RPAGE;
-    mi->free_blocks = ps.free_pages;
-    mi->total_blocks = fs->bytes / RPAGE + ps.free_pages;
+    mi->total_blocks = total;
+    mi->free_blocks = MIN(total > used ? total - used : 0, (uint64_t)ps.free_pages);
 }
 
 const struct vfsops ramfs_vfsops = {

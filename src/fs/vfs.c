@@ -313,9 +313,14 @@ int vfs_umount(const char *target)
         if (m->covered && m->covered->mnt == mp)
             below = true;
     }
+    if (mp == root_mount || (mp->flags & VFS_MNT_SYSTEM)) {
+        krw_exit(&mount_lock);
+        vnode_rele(vp);
+        return -EPERM;
+    }
     /* Busy unless the only references are the mount's own on its root
      * and ours. */
-    if (mp == root_mount || below || __atomic_load_n(&mp->refs, __ATOMIC_SEQ_CST) != 2) {
+    if (below || __atomic_load_n(&mp->refs, __ATOMIC_SEQ_CST) != 2) {
         krw_exit(&mount_lock);
         vnode_rele(vp);
         return -EBUSY;

@@ -110,6 +110,8 @@ static int cmd_umount(int argc, char **argv)
     if (argc != 2)
         return shell_usage(argv[0]);
     int r = vfs_umount(argv[1]);
+    if (r == -EPERM)
+        return shell_error(argv[0], "%s: the system's own file system, never unmounted (EPERM)", argv[1]);
     if (r < 0)
         return shell_error(argv[0], "%s: %s", argv[1], shell_strerror(r));
     return 0;

@@ -47,12 +47,16 @@ static int cmd_cp(int argc, char **argv)
         }
         if (n == 0)
             break;
-        ssize_t w = vfs_write(out, buf, (size_t)n);
-        if (w != n) {
+        /* A short write is followed by one for the rest, which says why
+         * (ENOSPC on a full file system). */
+        ssize_t put = 0, w = 0;
+        while (put < n && (w = vfs_write(out, buf + put, (size_t)(n - put))) > 0)
+            put += w;
+        total += (uint64_t)put;
+        if (put != n) {
             status = shell_error(argv[0], "writing %s: %s", argv[2], shell_strerror(w < 0 ? (int)w : -EIO));
             break;
         }
-        total += (uint64_t)n;
     }
     if (status == SHELL_OK && (r = vfs_fsync(out)) < 0)
         status = shell_error(argv[0], "syncing %s: %s", argv[2], shell_strerror(r));

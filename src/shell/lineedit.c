@@ -17,20 +17,28 @@
 #include <adros/string.h>
 #include "shell_internal.h"
 
-/* --- the input queue: reader thread -> line editor --- */
+/* --- the input queue: reader thread -> line editor ---
+ * Keys typed while a command runs wait here for the next prompt.  When bytes
+ * are lost (this queue or the console's buffer full), a LOST mark takes the
+ * place of the last byte kept, so the editor can refuse the line they
+ * belonged to instead of running what is left of it (or two lines run
+ * together after a lost Enter). */
 #define QSIZE 4096
-static uint8_t q[QSIZE];
+#define Q_LOST 0x100
+static uint16_t q[QSIZE];
 static unsigned q_head, q_tail; /* interrupts off while touching these */
 static uint64_t q_dropped;
 static struct waitq q_wq = WAITQ_INIT(q_wq);
 
-static void q_push(uint8_t c)
+static void q_push(int c)
 {
     irqflags_t f = irq_save();
-    if (q_head - q_tail < QSIZE)
-        q[q_head++ % QSIZE] = c;
-    else
+    if (q_head - q_tail < QSIZE) {
+        q[q_head++ % QSIZE] = (uint16_t)c;
+    } else {
         q_dropped++;
+        q[(q_head - 1) % QSIZE] = Q_LOST;
+    }
     waitq_wake_one(&q_wq);
     irq_restore(f);
 }
@@ -50,11 +58,19 @@ int sh_input_getc(uint64_t timeout_ns)
     uint64_t deadline = sched_deadline_after(timeout_ns);
     irqflags_t f = irq_save();
     int r = 0;
-    while (q_head == q_tail && r == 0)
-        r = timeout_ns ? waitq_wait(&q_wq, deadline, true) : -ETIMEDOUT;
-    int c = q_head != q_tail ? q[q_tail++ % QSIZE] : r;
+    for (;;) {
+        while (q_head == q_tail && r == 0)
+            r = timeout_ns ? waitq_wait(&q_wq, deadline, true) : -ETIMEDOUT;
+        if (q_head == q_tail)
+            break;
+        int c = q[q_tail++ % QSIZE];
+        if (c != Q_LOST) { /* a byte stream has no place for the mark */
+            irq_restore(f);
+            return c;
+        }
+    }
     irq_restore(f);
-    return c;
+    return r;
 }
 
 void sh_input_flush(void)
@@ -69,10 +85,16 @@ uint64_t sh_input_dropped(void) { return q_dropped + console_input_dropped(); }
 static void *reader_main(void *arg)
 {
     klog_set_foreground(KLOG_FG_INPUT, thread_current());
+    uint64_t console_lost = console_input_dropped();
     for (;;) {
         int c = console_getc(0);
         if (c < 0)
             continue;
+        uint64_t lost = console_input_dropped();
+        if (lost != console_lost) {
+            console_lost = lost;
+            q_push(Q_LOST);
+        }
         if (c == 3 && sh_interrupt_job()) {
             kputs_raw("^C\n", 3);
             continue;
@@ -82,7 +104,7 @@ static void *reader_main(void *arg)
             thread_dump();
             continue;
         }
-        q_push((uint8_t)c);
+        q_push(c & 0xff);
     }
     return NULL;
 }
@@ -123,7 +145,8 @@ struct editor {
     size_t len;
     unsigned hpos;              /* history index being shown; hist_count = the new line */
     char saved[SHELL_LINE_MAX]; /* the new line while browsing history */
-    bool warned_long;
+    size_t excess;   /* characters typed past SHELL_LINE_MAX - 1: echoed, not kept */
+    bool lost;       /* input bytes were lost while this line was typed */
     int esc, esc_len; /* an escape sequence being read */
     bool after_cr;
 };
@@ -144,8 +167,9 @@ static void out_repeat(char c, size_t n)
 /* Replaces the shown line with text, erasing leftovers of a longer one. */
 static void replace_line(struct editor *e, const char *text)
 {
-    size_t old = e->len;
+    size_t old = e->len + e->excess;
     size_t n = strnlen(text, SHELL_LINE_MAX - 1);
+    e->excess = 0;
     memmove(e->buf, text, n);
     e->buf[n] = '\0';
     e->len = n;
@@ -161,6 +185,8 @@ static void replace_line(struct editor *e, const char *text)
 static void history_move(struct editor *e, int dir)
 {
     unsigned oldest = hist_count > HIST_N ? hist_count - HIST_N : 0;
+    if (e->excess || e->lost)
+        return; /* the line cannot be saved whole */
     if (dir < 0) {
         if (e->hpos <= oldest)
             return;
@@ -203,8 +229,10 @@ static int finish(uint32_t f, const char *echo, int result)
 }
 
 /* One key on the line being edited (prompt lock held): KEY_MORE, or the
- * line's end: its length, or -1 when Ctrl-C cancelled it. */
+ * line's end: its length, -1 when Ctrl-C cancelled it, KEY_REFUSED when it
+ * is too long or lost bytes (it is never run, not even in part). */
 #define KEY_MORE (-2)
+#define KEY_REFUSED (-3)
 static int edit_key(struct editor *e, int c)
 {
     if (e->esc == ESC_START) {
@@ -236,20 +264,27 @@ static int edit_key(struct editor *e, int c)
         /* fall through */
     case '\r':
         e->buf[e->len] = '\0';
-        return (int)e->len;
+        return e->excess || e->lost ? KEY_REFUSED : (int)e->len;
     case 3: /* Ctrl-C */
         e->buf[0] = '\0';
         return -1;
     case 8:
     case 127:
-        if (e->len) {
+        if (e->excess) {
+            e->excess--;
+            out("\b \b", 3);
+        } else if (e->len) {
             e->len--;
             out("\b \b", 3);
         }
         break;
     case 21: /* Ctrl-U */
         e->buf[0] = '\0';
+        e->lost = false;
         replace_line(e, "");
+        break;
+    case Q_LOST:
+        e->lost = true;
         break;
     case 27:
         e->esc = ESC_START;
@@ -260,15 +295,16 @@ static int edit_key(struct editor *e, int c)
     default:
         if (c < 32 || c >= 127)
             break; /* not printable ASCII: dropped */
-        if (e->len >= SHELL_LINE_MAX - 1) {
-            if (!e->warned_long) {
-                e->warned_long = true;
-                shell_printf("\nshell: line too long, truncated to %u characters\n",
-                             (unsigned)(SHELL_LINE_MAX - 1));
-                e->buf[e->len] = '\0';
-                out(e->prompt, strlen(e->prompt));
-                out(e->buf, e->len);
-            }
+        if (e->len + e->excess >= SHELL_LINE_MAX - 1) {
+            /* Kept on the screen so that Backspace and Ctrl-U work as
+             * expected; Enter refuses the line while any is left. */
+            e->buf[e->len] = '\0';
+            if (!e->excess++)
+                shell_printf("\nshell: line over %u characters: Enter will not run it "
+                             "(Backspace or Ctrl-U to shorten it)\n%s%s",
+                             (unsigned)(SHELL_LINE_MAX - 1), e->prompt, e->buf);
+            char ch = (char)c;
+            out(&ch, 1);
             break;
         }
         e->buf[e->len++] = (char)c;
@@ -291,6 +327,16 @@ int sh_readline(const char *prompt, char *buf)
         int c = q_pop();
         f = klog_prompt_lock();
         int r = edit_key(&e, c);
+        if (r == KEY_REFUSED) {
+            finish(f, "\n", 0);
+            if (e.lost)
+                shell_printf("shell: input was lost while this line was typed: not run\n");
+            else
+                shell_printf("shell: line too long (%u characters, at most %u): not run\n",
+                             (unsigned)(e.len + e.excess), (unsigned)(SHELL_LINE_MAX - 1));
+            buf[0] = '\0';
+            return 0;
+        }
         if (r != KEY_MORE)
             return finish(f, r >= 0 ? "\n" : "^C\n", r);
         klog_prompt_unlock(f);
