@@ -13,7 +13,7 @@ void idt_init(void);
 void trap_dispatch(struct trapframe *tf);
 void pic_init(void);
 /* TSC cycles elapsed during `ms` milliseconds of PIT channel 2. */
-uint64_t pit_measure_tsc(unsigned ms);
+void pit_measure_tsc(unsigned ms, uint64_t *tsc_lo, uint64_t *tsc_hi, uint32_t *pit_ticks);
 
 /* A handler for CPU exception `vector`; returns true when it dealt with the
  * exception (execution resumes), false to fall through to the panic report. */

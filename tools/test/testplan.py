@@ -104,8 +104,26 @@ def _entropy_differs(results, res, build):
         res.fail("entropy/differs-between-boots", f"two boots produced the same output {samples[0]}")
 
 
+def _clock_calibrations_agree(results, res, build):
+    """Every boot measures the TSC against the PIT: on one host all must
+    agree (a boot whose calibration a busy host disturbed runs its clock
+    fast or slow, and every timer with it)."""
+    mhz = []
+    for r in results:
+        b = getattr(r, "boot", None)
+        m = re.search(r"clock: TSC (\d+\.\d+) MHz \(pit-calibrated", b.output) if b else None
+        if m:
+            mhz.append((float(m.group(1)), r.group))
+    if len(mhz) < 3:
+        return
+    med = sorted(f for f, _ in mhz)[len(mhz) // 2]
+    off = [f"{g}: {f:.3f} MHz" for f, g in mhz if abs(f - med) > med * 0.002]
+    name = f"clock/calibration: {len(mhz)} boots agree within 0.2 % (median {med:.3f} MHz)"
+    (res.fail(name, "; ".join(off)) if off else res.ok(name))
+
+
 def cross_checks():
-    checks = [_entropy_differs]
+    checks = [_entropy_differs, _clock_calibrations_agree]
     for name, m in _area_plans():
         if not isinstance(m, Exception):
             checks += getattr(m, "cross_checks", lambda: [])()

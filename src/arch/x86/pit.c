@@ -41,23 +41,49 @@ void timer_oneshot(uint64_t ns)
     irq_restore(f);
 }
 
-/* TSC ticks during `ms` milliseconds measured on PIT channel 2. */
-uint64_t pit_measure_tsc(unsigned ms)
+/* Channel 2's count, latched (lo/hi access, as programmed below). */
+static uint16_t pit2_count(void)
 {
-    uint32_t count = PIT_HZ * ms / 1000;
+    outb(PIT_CMD, 0x80); /* latch channel 2 */
+    uint8_t lo = inb(PIT_CH2);
+    uint8_t hi = inb(PIT_CH2);
+    return (uint16_t)(lo | hi << 8);
+}
+
+/* One reading of channel 2 bracketed by the TSC before and after. */
+struct pit_sample {
+    uint64_t tsc_before, tsc_after;
+    uint16_t count;
+};
+
+static void pit2_sample(struct pit_sample *s)
+{
+    s->tsc_before = rdtsc();
+    s->count = pit2_count();
+    s->tsc_after = rdtsc();
+}
+
+/* The TSC against `ms` milliseconds (at most 50) of PIT channel 2, counting
+ * down from 0xffff in mode 0: *pit_ticks elapsed between two readings, and
+ * the TSC advanced by at least *tsc_lo and at most *tsc_hi meanwhile.  The
+ * readings are bracketed, not the PIT's expiry waited for: a host stalling
+ * the emulated CPU while it reads widens the bracket (the caller rejects a
+ * wide one) instead of silently lengthening the measurement. */
+void pit_measure_tsc(unsigned ms, uint64_t *tsc_lo, uint64_t *tsc_hi, uint32_t *pit_ticks)
+{
+    uint32_t want = PIT_HZ / 1000 * MIN(ms, 50u);
+    struct pit_sample a, b;
     irqflags_t f = irq_save();
     outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
     outb(PIT_CMD, 0xb0);                    /* channel 2, lo/hi, mode 0 */
-    outb(PIT_CH2, count & 0xff);
-    outb(PIT_CH2, (count >> 8) & 0xff);
-    /* Restart the count by toggling the gate. */
-    uint8_t v = inb(0x61);
-    outb(0x61, v & ~0x01);
-    outb(0x61, v | 0x01);
-    uint64_t t0 = rdtsc();
-    while (!(inb(0x61) & 0x20))
-        ;
-    uint64_t t1 = rdtsc();
+    outb(PIT_CH2, 0xff);
+    outb(PIT_CH2, 0xff);
+    pit2_sample(&a);
+    do
+        pit2_sample(&b);
+    while ((uint32_t)(a.count - b.count) < want && b.count <= a.count);
     irq_restore(f);
-    return t1 - t0;
+    *pit_ticks = (uint32_t)(a.count - b.count);
+    *tsc_lo = b.tsc_before > a.tsc_after ? b.tsc_before - a.tsc_after : 0;
+    *tsc_hi = b.tsc_after - a.tsc_before;
 }
