@@ -87,7 +87,12 @@ endif
 # register writes (bus_space_write_{1,2,4}: src/rump/rump_bus_space.c, where
 # QEMU's intel-hda quirks are handled).
 RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
-rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(RUMP_DIR)/lib/$(1).a)
+# librumpdev_virtio_viornd is linked from a copy whose calls to rnd_add_data
+# go to AdrOS first (src/rump/rump_viornd.c: the data feeds AdrOS's entropy
+# pool too).
+RUMP_VIORND_COPY := $(BUILD)/rump/librumpdev_virtio_viornd.a
+rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(if \
+                   $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(RUMP_DIR)/lib/$(1).a))
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 RUMP_LINK     := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
@@ -114,6 +119,10 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap \
 	   --weaken-symbol=rumpns_bus_space_write_1 --weaken-symbol=rumpns_bus_space_write_2 \
 	   --weaken-symbol=rumpns_bus_space_write_4 $< $@
+
+$(RUMP_VIORND_COPY): $(RUMP_DIR)/lib/librumpdev_virtio_viornd.a mk/rump.mk
+	@mkdir -p $(dir $@)
+	@$(OBJCOPY) --redefine-sym rumpns_rnd_add_data=adros_viornd_rnd_add_data $< $@
 
 # AdrOS's copies of NetBSD's structures (nb_<name> in src/rump/rump_sys.h,
 # each named by src/rump/rump_layouts.c under the stage that uses it) are

@@ -13,6 +13,8 @@ virtio 1.0.  Skipped with the reason when the components are absent.
         (files, a directory, a 3 MiB copy, sync, and a file left for the
         poweroff's writeback): e2fsck -fn clean on the host, debugfs
         reads every file back equal
+  virtio-rnd   viornd on virtio-rng: what it takes from the device goes
+        into AdrOS's entropy pool too (src/rump/rump_viornd.c)
 """
 import hashlib
 import os
@@ -96,6 +98,27 @@ def _check_write(build, kind):
     return check
 
 
+def _check_rnd(b, res):
+    name = res.group
+    if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
+        res.fail(name, b.describe() + "\n" + b.tail(30))
+        return
+    check_patterns(res, b.output, [(r"viornd0 at virtio\d", "viornd attaches to virtio-rng"),
+                                   (r"entropy: viornd: [1-9]\d* bytes from virtio-rng, [1-9]\d* bits credited",
+                                    "AdrOS's pool gets viornd's bytes")],
+                   f"{name}: ", b.tail(30))
+
+
+def _rnd_boot():
+    names = {"virtio-rnd": ["viornd on virtio-rng feeds AdrOS's entropy pool"]}
+    why = _why(None) or ("librumpdev_virtio_viornd.a absent from the rump components"
+                         if "librumpdev_virtio_viornd" not in linked_archives() else None)
+    if why:
+        return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
+    return [{"name": "virtio-rnd", "cmdline": 'net=off rump.RUMP_VERBOSE=1 run="sleep 5"', "timeout": 120,
+             "extra": ["-device", "virtio-rng-pci,disable-modern=on"], "check": _check_rnd}]
+
+
 def boots(build):
     plan = []
     for kind, (archive, devs, dev) in KINDS.items():
@@ -115,4 +138,4 @@ def boots(build):
         plan.append({"name": f"virtio-{kind}-write", "cmdline": f'net=off run="{WRITE_SCRIPT.format(dev=dev)}"',
                      "timeout": 300, "prepare": _prepare_write(kind), "extra": _drive(img, False) + devs,
                      "check": _check_write(build, kind)})
-    return plan
+    return plan + _rnd_boot()
