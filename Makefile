@@ -101,11 +101,14 @@ CMDLINE ?=
 QEMU_COMMON := -M pc -m $(MEM)
 # make run's network: QEMU's e1000 on user-mode networking that reaches
 # nothing outside QEMU (restrict=on), the guest's port 80 on 127.0.0.1:HTTP_PORT
-# of the host.  NET=off: no NIC.
+# of the host.  NET=off: no NIC.  NIC=e1000 (NetBSD's wm, i82540EM), e1000e
+# (wm, i82574L) or virtio (vioif; QEMU's legacy interface: NetBSD 7.99 has
+# no virtio 1.0).
 # The kernel command line goes through the environment, so CMDLINE may hold
 # any quoting (run="cmd; cmd").
 export ADROS_APPEND = mount=hda:/mnt $(CMDLINE)
 NET       ?= on
+NIC       ?= e1000
 HTTP_PORT ?= 8080
 # AUDIO=wav: QEMU's intel-hda whose output is recorded in build/audio.wav.
 ifeq ($(AUDIO),wav)
@@ -122,7 +125,14 @@ endif
 ifeq ($(NET),off)
 QEMU_NET := -nic none
 else
-QEMU_NET := -nic user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80
+QEMU_NIC_e1000  := e1000
+QEMU_NIC_e1000e := e1000e
+QEMU_NIC_virtio := virtio-net-pci,disable-modern=on
+ifeq ($(QEMU_NIC_$(NIC)),)
+$(error NIC=$(NIC): one of e1000, e1000e, virtio)
+endif
+QEMU_NET := -netdev user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:$(HTTP_PORT)-:80 \
+            -device $(QEMU_NIC_$(NIC)),netdev=net0
 endif
 
 $(BUILD)/demo.img: tools/images/mkdemo.sh $(shell find demo -type f 2>/dev/null)

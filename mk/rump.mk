@@ -32,10 +32,18 @@ RUMP_STAGE_net   := librumpnet librumpnet_net librumpnet_netinet librumpnet_conf
 RUMP_STAGE_usb   := librumpdev_pci librumpdev_pci_usbhc librumpdev_usb librumpdev_umass \
                     librumpdev_scsipi librumpdev_disk
 RUMP_STAGE_audio := librumpdev_pci librumpdev_pci_hdaudio librumpdev_hdaudio_hdafg librumpdev_audio
-RUMP_STAGES      := ext2 net usb audio
-# Linked when present (and, for the extras of a stage, when that stage is).
+# virtio: the PCI transport (legacy virtio only: NetBSD 7.99 speaks no
+# virtio 1.0); its drivers are the stage's extras, vioif only with the
+# network stage.
+RUMP_STAGE_virtio := librumpdev_pci librumpdev_pci_virtio
+RUMP_STAGES      := ext2 net usb audio virtio
+# Linked when present (and, for the extras of a stage, when that stage is;
+# for those of "s+t", when both stages are).
 RUMP_EXTRA_net   := librumpnet_netinet6
 RUMP_EXTRA_audio := librumpdev_pci_auich+librumpdev_audio_ac97 librumpdev_pci_eap
+RUMP_EXTRA_virtio := librumpdev_virtio_ld+librumpdev_disk librumpdev_virtio_vioscsi+librumpdev_scsipi+librumpdev_disk \
+                     librumpdev_virtio_viornd
+RUMP_EXTRA_virtio+net := librumpdev_virtio_if_vioif
 RUMP_EXTRA_fs    := librumpfs_msdos librumpfs_cd9660 librumpfs_tmpfs
 
 ifneq ($(RUMP),off)
@@ -66,7 +74,8 @@ RUMP_LINKED_STAGES := $(strip $(foreach s,$(RUMP_STAGES),$(if $(call rump_missin
 # An extra "a+b" is linked only when both are there.
 rump_extra = $(foreach e,$(1),$(if $(call rump_missing,$(subst +, ,$(e))),,$(subst +, ,$(e))))
 RUMP_EXTRAS := $(call rump_extra,$(RUMP_EXTRA_fs)) \
-               $(foreach s,$(RUMP_LINKED_STAGES),$(call rump_extra,$(RUMP_EXTRA_$(s))))
+               $(foreach s,$(RUMP_LINKED_STAGES),$(call rump_extra,$(RUMP_EXTRA_$(s)))) \
+               $(if $(filter virtio,$(RUMP_LINKED_STAGES)),$(if $(filter net,$(RUMP_LINKED_STAGES)),$(call rump_extra,$(RUMP_EXTRA_virtio+net))))
 ifdef RUMP_COMPONENTS
 RUMP_LIBS := $(RUMP_COMPONENTS)
 else
@@ -78,7 +87,12 @@ endif
 # register writes (bus_space_write_{1,2,4}: src/rump/rump_bus_space.c, where
 # QEMU's intel-hda quirks are handled).
 RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
-rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(RUMP_DIR)/lib/$(1).a)
+# librumpdev_virtio_viornd is linked from a copy whose calls to rnd_add_data
+# go to AdrOS first (src/rump/rump_viornd.c: the data feeds AdrOS's entropy
+# pool too).
+RUMP_VIORND_COPY := $(BUILD)/rump/librumpdev_virtio_viornd.a
+rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(if \
+                   $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(RUMP_DIR)/lib/$(1).a))
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 RUMP_LINK     := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
@@ -87,9 +101,16 @@ RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/includ
                  $(foreach s,$(RUMP_LINKED_STAGES),-DADROS_RUMP_$(shell echo $(s) | tr a-z A-Z)=1) \
                  $(foreach f,$(RUMP_FSES),-DADROS_RUMP_FS_$(shell echo $(f) | tr a-z A-Z)=1) \
                  $(if $(RUMP_PCI),-DADROS_RUMP_PCI=1) \
+                 $(foreach v,ld vioscsi viornd if_vioif,$(if $(filter librumpdev_virtio_$(v),$(RUMP_LIBS)),-DADROS_RUMP_VIRTIO_$(shell echo $(v) | tr a-z A-Z)=1)) \
                  -DADROS_RUMP_STAGES='"$(strip $(RUMP_LINKED_STAGES))"'
-RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked,not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \
+RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked$(call rump_say_extras,$(s)),not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \
            echo "  RUMP    archives: $(RUMP_LIBS)"
+
+# The extras of a linked stage that are not linked, and why.
+rump_say_extras = $(if $(RUMP_EXTRA_$(1))$(filter virtio,$(1)),$(strip \
+    $(foreach e,$(RUMP_EXTRA_$(1)) $(if $(filter virtio,$(1)),$(RUMP_EXTRA_virtio+net)),\
+      $(if $(filter-out $(RUMP_LIBS),$(subst +, ,$(e))),; $(word 1,$(subst +, ,$(e))) not linked$(if \
+        $(call rump_missing,$(subst +, ,$(e))), (missing $(addsuffix .a,$(call rump_missing,$(subst +, ,$(e))))), (needs the net stage))))))
 
 $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	@mkdir -p $(dir $@)
@@ -98,6 +119,10 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap \
 	   --weaken-symbol=rumpns_bus_space_write_1 --weaken-symbol=rumpns_bus_space_write_2 \
 	   --weaken-symbol=rumpns_bus_space_write_4 $< $@
+
+$(RUMP_VIORND_COPY): $(RUMP_DIR)/lib/librumpdev_virtio_viornd.a mk/rump.mk
+	@mkdir -p $(dir $@)
+	@$(OBJCOPY) --redefine-sym rumpns_rnd_add_data=adros_viornd_rnd_add_data $< $@
 
 # AdrOS's copies of NetBSD's structures (nb_<name> in src/rump/rump_sys.h,
 # each named by src/rump/rump_layouts.c under the stage that uses it) are

@@ -70,6 +70,7 @@ struct net_ifinfo {
     uint8_t mac[6];
     bool has_mac;
     bool link_up;
+    bool link_known;       /* false: the driver reports no link state (vioif) */
     int naddrs;
     struct {
         struct net_addr addr;

@@ -110,6 +110,7 @@ static void copy_counters(struct net_ifinfo *f, const struct nb_if_data *d)
 {
     f->mtu = (uint32_t)d->ifi_mtu;
     f->link_up = d->ifi_link_state == NB_LINK_STATE_UP;
+    f->link_known = d->ifi_link_state != NB_LINK_STATE_UNKNOWN;
     f->ipackets = d->ifi_ipackets;
     f->ierrors = d->ifi_ierrors;
     f->opackets = d->ifi_opackets;

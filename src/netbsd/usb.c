@@ -1,21 +1,18 @@
-/* USB devices from NetBSD's USB stack in the rump kernel, and the bus
- * watcher that finds USB disks (usb_disk.c) coming and going; the
- * interface and its contract are in <adros/usb.h>.
+/* USB devices from NetBSD's USB stack in the rump kernel; the interface
+ * and its contract are in <adros/usb.h>.  USB disks are NetBSD's sd, made
+ * AdrOS block devices by disk.c with every other NetBSD disk.
  *
  * Layering.  NetBSD's ehci/uhci/ohci, usb, uhub, umass, scsibus and sd run
  * in the rump kernel; AdrOS talks to them only through the rump kernel's
- * system calls on its device nodes (/dev/rsdNd, /dev/usbN), as a NetBSD
- * program would: no structure of NetBSD's kernel is touched.  Two things
- * the rump components leave out are done here, once, when the rump kernel
- * has started: the character device of usb(4) is attached to a major
+ * system calls on its device nodes (/dev/usbN), as a NetBSD program would:
+ * no structure of NetBSD's kernel is touched.  One thing the rump
+ * components leave out is done here, once, when the rump kernel has
+ * started: the character device of usb(4) is attached to a major
  * (NetBSD's USB component configures the drivers but, unlike the disk
- * components, registers no device switch), and nodes for disks after sd0
- * are made (the scsipi component makes /dev/[r]sd0[a-h] only).
+ * components, registers no device switch).
  *
- * Threads.  One watcher ("usb-watch") polls NetBSD's disk list, hands
- * the disks that came and went to usb_disk.c (one worker per disk there),
- * and reads NetBSD's USB event queue (/dev/usb, as usbd(8) does). */
-#include <adros/blk.h>
+ * Threads.  One ("usb-watch") reads NetBSD's USB event queue (/dev/usb,
+ * as usbd(8) does). */
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/init.h>
@@ -38,42 +35,6 @@ const char *usb_speed_name(int speed)
 
 volatile bool usb__up;
 static int32_t usb_cmajor = -1;
-
-/* One pass: NetBSD's sd units now, against ours. */
-static void disks_scan(void)
-{
-    char names[256];
-    size_t len = sizeof(names) - 1;
-    int mib[2] = { NB_CTL_HW, NB_HW_DISKNAMES };
-    int r;
-    USBCALL(r, rump___sysimpl___sysctl(mib, 2, names, &len, NULL, 0));
-    if (r < 0)
-        return;
-    names[MIN(len, sizeof(names) - 1)] = 0;
-    bool present[USB__MAX_DISKS] = { false };
-    for (char *p = names; *p;) {
-        while (*p == ' ')
-            p++;
-        char *e = p;
-        while (*e && *e != ' ')
-            e++;
-        if (e - p >= 3 && p[0] == 's' && p[1] == 'd') {
-            int u = 0;
-            bool ok = true;
-            for (char *q = p + 2; q < e; q++) {
-                if (*q < '0' || *q > '9')
-                    ok = false;
-                else
-                    u = u * 10 + (*q - '0');
-            }
-            if (ok && u < USB__MAX_DISKS)
-                present[u] = true;
-        }
-        p = e;
-    }
-    usb__disks_update(present);
-}
-
 
 /* NetBSD queues an event for every controller, device and driver that
  * comes or goes (usb_add_event), up to 100 of about 1.3 KiB each, for a
@@ -143,8 +104,6 @@ static void *usb_watch(void *arg)
         if (rump__crashed)
             return NULL;
         events_read();
-        disks_scan();
-        usb__disks_check_stuck();
     }
     return NULL;
 }
@@ -171,11 +130,7 @@ static int attach_usb_devsw(int32_t *bmaj, int32_t *cmaj)
 /* Device switch and nodes for usb(4): /dev/usb0..N, /dev/usb (events). */
 static void usb_nodes(void)
 {
-    struct nb_stat st;
     int r;
-    USBCALL(r, rump___sysimpl_stat50("/dev/rsd0d", &st));
-    if (r == 0)
-        usb__sd_cmajor = (int32_t)nb_major(st.st_rdev);
     int32_t bmaj = -1, cmaj = -1;
     int e;
     RUMP_GUARDED(e, EIO, attach_usb_devsw(&bmaj, &cmaj));
@@ -190,12 +145,12 @@ static void usb_nodes(void)
     }
     USBCALL(r, rump___sysimpl_mknod50("/dev/usb", NB_S_IFCHR_MODE, nb_makedev((uint32_t)cmaj, NB_USB_DEV_MINOR)));
     usb_cmajor = cmaj;
-    /* An OHCI bus (its root hub says so): see max_xfer in usb_disk.c. */
+    /* An OHCI bus (its root hub says so): see max_xfer in disk.c. */
     struct usb_devinfo *v = kmalloc(USB_MAX_BUSES * 8 * sizeof(*v));
     int n = v ? devices(v, USB_MAX_BUSES * 8) : 0;
     for (int i = 0; i < MIN(n, USB_MAX_BUSES * 8); i++) {
         if (v[i].addr == 1 && names_ohci(v[i].product)) {
-            usb__disk_set_max_xfer(4096);
+            nbdisk__set_max_xfer(4096);
             kprintf("usb: OHCI present: transfers of at most 4 KiB (NetBSD 7's OHCI mishandles longer ones)\n");
             break;
         }
@@ -217,24 +172,16 @@ static void usb_start(void)
     /* The boot's events logged now, before any USB disk exists for the
      * shell to use, not amid its first commands' output. */
     events_read();
-    disks_scan();
     struct thread_attr a = { .name = "usb-watch", .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
     struct thread *t;
     if (thread_create(&a, usb_watch, NULL, &t) < 0)
-        klog(LOG_ERR, "usb: cannot start the disk watcher: USB disks plugged in later are not seen\n");
+        klog(LOG_ERR, "usb: cannot start the event reader: NetBSD's USB events are not logged\n");
 }
 static struct rump_start_hook usb_hook = { "usb", usb_start, NULL };
 
-/* Boot options naming a USB disk wait for the start hook to have run:
- * rump_running() returns once it has. */
-static void usb_boot_wait(void) { (void)rump_running(); }
-static struct blk_boot_waiter usb_waiter = { "usb", usb_boot_wait, NULL };
-
 static int usb_init(void)
 {
-    usb__disk_init();
     rump_start_hook_add(&usb_hook);
-    blk_boot_waiter_add(&usb_waiter);
     return 0;
 }
 INITCALL(INIT_FS, usb_init);
@@ -301,7 +248,11 @@ static int devices(struct usb_devinfo *out, int max)
 }
 
 
+void usb_disk_stats(struct usb_disk_stats *out) { nbdisk__stats(out); }
+
 #else /* no USB components */
+
+void usb_disk_stats(struct usb_disk_stats *out) { memset(out, 0, sizeof(*out)); }
 
 int usb_devices(struct usb_devinfo *out, int max) { return -ENODEV; }
 

@@ -252,6 +252,7 @@ struct nb_if_data {
     uint64_t ifi_ibytes, ifi_obytes, ifi_imcasts, ifi_omcasts, ifi_iqdrops, ifi_noproto;
     struct nb_timespec64 ifi_lastchange;
 };
+#define NB_LINK_STATE_UNKNOWN 0
 #define NB_LINK_STATE_UP 2
 
 /* Routing messages (net/route.h): a header, then sockaddrs for each RTA_

@@ -148,8 +148,12 @@ static void *line_thread(void *arg)
         l->pending = false;
         irq_restore(f);
         l->count++;
+        /* With the big kernel lock, as NetBSD's x86 interrupt code runs
+         * every handler not established MPSAFE (the rump PCI glue passes
+         * no flags): scsipi_done, called from vioscsi's handler, asserts
+         * it. */
         int nlocks;
-        rumpuser__sched(0, NULL);
+        rumpuser__sched(1, NULL);
         l->busy = true;
         for (struct pci_handler *h = l->handlers; h; h = h->next)
             h->fn(h->arg);

@@ -58,7 +58,8 @@ static void print_if(const struct net_ifinfo *f)
         shell_printf("\taddress: %02x:%02x:%02x:%02x:%02x:%02x\n", f->mac[0], f->mac[1], f->mac[2], f->mac[3],
                      f->mac[4], f->mac[5]);
     if (!(f->flags & NET_IFF_LOOPBACK))
-        shell_printf("\tstatus: %s\n", f->link_up ? "active" : "no carrier");
+        if (f->link_known) /* as NetBSD's ifconfig, no status line for a driver without one */
+            shell_printf("\tstatus: %s\n", f->link_up ? "active" : "no carrier");
     for (int i = 0; i < f->naddrs; i++) {
         char a[NET_ADDRSTRLEN];
         shell_printf("\t%s %s/%d\n", f->addrs[i].addr.family == NET_AF_INET ? "inet" : "inet6",

@@ -89,10 +89,20 @@ def rump_present():
 
 
 @functools.lru_cache(maxsize=None)
-def _stages():
+def _make_vars():
     p = subprocess.run(["make", "-s", "-C", ROOT, "-pn", "kernel"], capture_output=True, text=True)
-    m = re.search(r"^RUMP_LINKED_STAGES :?= *(.*)$", p.stdout, re.M)
+    return p.stdout
+
+
+def _stages():
+    m = re.search(r"^RUMP_LINKED_STAGES :?= *(.*)$", _make_vars(), re.M)
     return tuple(m.group(1).split()) if m else ()
+
+
+def linked_archives():
+    """The archives mk/rump.mk links (librump, librumpdev_virtio_ld...)."""
+    m = re.search(r"^RUMP_LIBS :?= *(.*)$", _make_vars(), re.M)
+    return m.group(1).split() if m else []
 
 
 def linked_stages():

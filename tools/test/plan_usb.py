@@ -90,8 +90,8 @@ def _check_disks(build):
         if _broke(b, res):
             return
         want = [
-            (r"usb: sd0: QEMU QEMU HARDDISK, 8192 KiB \(16384 sectors of 512 bytes\)", "sd0 attached with NetBSD's geometry"),
-            (r"usb: sd2: QEMU QEMU HARDDISK, .*\n(?:.*\n)*?usb: sd2: \d+ partitions", "the partitioned stick's MBR is scanned"),
+            (r"disk: sd0: QEMU QEMU HARDDISK, 8192 KiB \(16384 sectors of 512 bytes\)", "sd0 attached with NetBSD's geometry"),
+            (r"disk: sd2: QEMU QEMU HARDDISK, .*\n(?:.*\n)*?disk: sd2: \d+ partitions", "the partitioned stick's MBR is scanned"),
             (r"Bus \d{3} Device 001: ID [0-9a-f]{4}:[0-9a-f]{4} .*EHCI root hub\n.*hub, high speed", "lsusb: the EHCI root hub"),
             (r"Bus \d{3} Device 00[2-4]: ID 46f4:0001 QEMU QEMU USB HARDDRIVE\n.*mass storage|"
              r"Bus \d{3} Device 00[2-4]: ID 46f4:0001 QEMU QEMU USB HARDDRIVE\n.*driver umass\d", "lsusb: a stick, its IDs, umass"),
@@ -229,7 +229,7 @@ def _hotplug(build):
             start = s.mark()
             t0 = time.monotonic()
             q["c"].cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1", id="stick1")
-            s.expect(r"usb: sd1: QEMU QEMU HARDDISK, 40960 KiB", 60, start=start)
+            s.expect(r"disk: sd1: QEMU QEMU HARDDISK, 40960 KiB", 60, start=start)
             res.ok(f"{name}: (sd1 appeared {time.monotonic() - t0:.1f} s after device_add)")
             # NetBSD's event queue read (/dev/usb): its attach events logged.
             s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ attached", 10, start=start)
@@ -248,7 +248,7 @@ def _hotplug(build):
             # detach takes minutes: see README, "USB disks".)
             start = s.mark()
             q["c"].cmd("device_del", id="stick1")
-            s.expect(r"usb: sd1: removed", 60, start=start)
+            s.expect(r"disk: sd1: removed", 60, start=start)
             s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ detached", 10, start=start)
             out = s.command("sha256sum /h/big.bin", 120)
             if not re.search(r"sha256sum: /h/big.bin: .*\((EIO|ENXIO)\)", out):
@@ -270,7 +270,7 @@ def _hotplug(build):
             # The drive went with the device: a new one for the same image.
             q["c"].hmp(f"drive_add 0 if=none,id=u1b,file={os.path.join(d, 'hot.img')},format=raw,snapshot=on")
             q["c"].cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1b", id="stick1b")
-            s.expect(r"usb: sd1: QEMU QEMU HARDDISK", 60, start=start)
+            s.expect(r"disk: sd1: QEMU QEMU HARDDISK", 60, start=start)
             want = hashlib.sha256(pattern(5, 24 << 20)).hexdigest()
             out = "".join(s.command(c, 300) for c in ("mount -t rump -r sd1 /h", "sha256sum /h/big.bin", "umount /h"))
             return None if want in out else f"re-added stick: {out[-400:]!r}"
@@ -291,12 +291,12 @@ def _hotplug(build):
             start = s.mark()
             t0 = time.monotonic()
             q["c"].cmd("device_del", id="stick1b")
-            s.expect(r"usb: sd1: removed", 30, start=start)
+            s.expect(r"disk: sd1: removed", 30, start=start)
             res.ok(f"{name}: (a stick written through /dev left {time.monotonic() - t0:.1f} s after device_del)")
             q["c"].hmp(f"drive_add 0 if=none,id=u1c,file={os.path.join(d, 'hot.img')},format=raw,snapshot=on")
             start = s.mark()
             q["c"].cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1c", id="stick1c")
-            s.expect(r"usb: sd1: QEMU QEMU HARDDISK", 60, start=start)
+            s.expect(r"disk: sd1: QEMU QEMU HARDDISK", 60, start=start)
             return None
 
         def pull_reading(s):
@@ -415,7 +415,7 @@ HOTPLUG_ROUNDS = 5
 
 def _run_hotplug_bench(kernel, build, spec):
     """The time from QMP's device_add of a USB stick (EHCI) to AdrOS's
-    `usb: sdN:` line, seen on the host: NetBSD's enumeration (port reset
+    `disk: sdN:` line, seen on the host: NetBSD's enumeration (port reset
     and settle delays, descriptors, umass, SCSI inquiry) plus AdrOS's
     watcher (polls every USB_POLL_MS) and the disk's registration.  Then
     device_del to `removed`.  HOTPLUG_ROUNDS times; medians."""
@@ -435,13 +435,13 @@ def _run_hotplug_bench(kernel, build, spec):
                 start = s.mark()
                 t0 = time.monotonic()
                 q.cmd("device_add", driver="usb-storage", bus="hc.0", drive=f"hb{i}", id=f"hb{i}")
-                s.expect(r"usb: sd\d+: QEMU", 60, start=start)
+                s.expect(r"disk: sd\d+: QEMU", 60, start=start)
                 add.append(time.monotonic() - t0)
                 s.quiet(1.0, 30)  # idle: a removal with a transfer in flight takes minutes (README)
                 start = s.mark()
                 t0 = time.monotonic()
                 q.cmd("device_del", id=f"hb{i}")
-                s.expect(r"usb: sd\d+: removed", 60, start=start)
+                s.expect(r"disk: sd\d+: removed", 60, start=start)
                 rm.append(time.monotonic() - t0)
         s.send("poweroff\r")
     except (qi.Timeout, qmp.QMPError) as e:

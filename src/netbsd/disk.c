@@ -1,12 +1,14 @@
-/* USB disks: every disk NetBSD's sd attaches (a USB stick through umass
- * and scsibus) as an AdrOS block device sdN, with NetBSD's sector size and
- * capacity (the interface: <adros/usb.h>; the bus side, which finds disks
- * coming and going, is usb.c).
+/* NetBSD's disks as AdrOS block devices: every disk NetBSD's sd attaches
+ * (a USB stick through umass and scsibus, a virtio-scsi disk through
+ * vioscsi and scsibus) and every disk its ld attaches (virtio-blk through
+ * ld_virtio) is an AdrOS block device sdN or ldN, with NetBSD's sector size
+ * and capacity.  The watcher ("nb-disks") polls NetBSD's disk names and
+ * attaches and detaches ours to match.
  *
- * One worker thread per disk ("usb-sdN") owns the disk's descriptor on the
- * rump kernel's raw disk /dev/rsdNd and does its requests in order.  The
- * worker holds a reference on the block device for as long as it runs; the
- * device is freed by the block layer after the last user.
+ * One worker thread per disk ("nb-sdN") owns the disk's descriptor on the
+ * rump kernel's raw disk /dev/rsdNd (/dev/rldNd) and does its requests in
+ * order.  The worker holds a reference on the block device for as long as
+ * it runs; the device is freed by the block layer after the last user.
  *
  * Removal.  When umass detaches, NetBSD fails the disk's outstanding and
  * later I/O (ENXIO/EIO, or EBADF once the vnode is revoked): the worker
@@ -15,6 +17,7 @@
  * queue with -EIO, closes the descriptor and exits. */
 #include <adros/blk.h>
 #include <adros/cmdline.h>
+#include <adros/init.h>
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/kprintf.h>
@@ -24,11 +27,23 @@
 #include <adros/sync.h>
 #include <adros/usb.h>
 
-#ifdef ADROS_RUMP_USB
-#include "usb_int.h"
+/* Built when a component with NetBSD disks is linked: sd through umass
+ * (USB) or vioscsi, ld through virtio. */
+#if defined(ADROS_RUMP_USB) || defined(ADROS_RUMP_VIRTIO_LD) || defined(ADROS_RUMP_VIRTIO_VIOSCSI)
+#include "disk_int.h"
 
-struct usbdisk {
+/* NetBSD's disk drivers AdrOS takes disks from, by the prefix of their
+ * names in hw.disknames. */
+static const char *const drv_names[NBDISK__DRIVERS] = { "sd", "ld" };
+/* Without a SCSI identity (ld has no INQUIRY). */
+static const char *const drv_models[NBDISK__DRIVERS] = { "SCSI disk", "virtio disk" };
+
+volatile bool nbdisk__up;
+#define DISKCALL(ret, call) RUMP_SERVICE_CALL(ret, nbdisk__up, -ENODEV, call)
+
+struct nbdisk {
     struct blkdev blk;
+    int drv;                /* index in drv_names */
     int unit;
     int fd;
     kmutex_t lock;          /* queue, stop */
@@ -44,12 +59,13 @@ struct usbdisk {
     uint8_t *bounce;        /* max_xfer bytes: NetBSD's data goes here */
 };
 
-static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "usbdisks"); /* disks[], stats */
-static struct usbdisk *disks[USB__MAX_DISKS];
+static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "nbdisks"); /* disks[], stats */
+static struct nbdisk *disks[NBDISK__DRIVERS][NBDISK__MAX_UNITS];
 static struct usb_disk_stats dstats;
-int32_t usb__sd_cmajor = -1;
+/* The drivers' character majors, from their unit 0 nodes (-1: unknown). */
+static int32_t drv_cmajor[NBDISK__DRIVERS] = { -1, -1 };
 
-KOPTION(usb_timeout, "usb.timeout", "usb.timeout=<s>: a USB disk transfer NetBSD has not finished after this long fails with EIO (default 30)");
+KOPTION(usb_timeout, "usb.timeout", "usb.timeout=<s>: a transfer NetBSD has not finished on one of its disks (USB, virtio) after this long fails with EIO (default 30)");
 static uint64_t io_timeout_ns;
 
 static int map_err(int r)
@@ -70,7 +86,7 @@ static int map_err(int r)
  * one page never spans more than two, so never needs a second TD.
  * Measured with QEMU's pci-ohci; fixed in later NetBSD. */
 static uint32_t max_xfer = 64 * 1024;
-void usb__disk_set_max_xfer(uint32_t bytes) { max_xfer = bytes; }
+void nbdisk__set_max_xfer(uint32_t bytes) { max_xfer = bytes; }
 
 /* Stuck transfers.  A USB stick pulled out while NetBSD has a transfer
  * outstanding on it is, under QEMU, never answered (a real controller
@@ -83,7 +99,7 @@ void usb__disk_set_max_xfer(uint32_t bytes) { max_xfer = bytes; }
  * or NetBSD has detached it).  The worker hands NetBSD only its own bounce
  * buffer, never the requester's, so a transfer that ends after its request
  * was given up writes nowhere that matters. */
-static void ud_finish(struct usbdisk *d, struct blk_request *req, int status, size_t bytes)
+static void ud_finish(struct nbdisk *d, struct blk_request *req, int status, size_t bytes)
 {
     kmutex_lock(&d->lock);
     bool mine = d->cur == req; /* else the watcher gave it up already */
@@ -94,7 +110,7 @@ static void ud_finish(struct usbdisk *d, struct blk_request *req, int status, si
         blk_complete(req, status, bytes);
 }
 
-static void ud_do(struct usbdisk *d, struct blk_request *req)
+static void ud_do(struct nbdisk *d, struct blk_request *req)
 {
     uint64_t off = req->sector * d->blk.sector_size;
     size_t len = (size_t)req->count * d->blk.sector_size;
@@ -108,10 +124,10 @@ static void ud_do(struct usbdisk *d, struct blk_request *req)
             size_t chunk = MIN(len - done, (size_t)max_xfer);
             uint8_t *p = (uint8_t *)req->buf + done;
             if (req->op == BLK_READ) {
-                USBCALL(n, rump___sysimpl_pread(d->fd, d->bounce, chunk, (int64_t)(off + done)));
+                DISKCALL(n, rump___sysimpl_pread(d->fd, d->bounce, chunk, (int64_t)(off + done)));
             } else {
                 memcpy(d->bounce, p, chunk);
-                USBCALL(n, rump___sysimpl_pwrite(d->fd, d->bounce, chunk, (int64_t)(off + done)));
+                DISKCALL(n, rump___sysimpl_pwrite(d->fd, d->bounce, chunk, (int64_t)(off + done)));
             }
             if (n <= 0)
                 break;
@@ -131,8 +147,11 @@ static void ud_do(struct usbdisk *d, struct blk_request *req)
         break;
     case BLK_FLUSH: {
         int force = 0;
-        USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
-        n = r;
+        DISKCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
+        /* A driver without a cache flush says ENOTTY: NetBSD 7's ld_virtio,
+         * which negotiates no VIRTIO_BLK_F_FLUSH, so QEMU's virtio-blk
+         * writes through (QEMU monitor: info virtio-status). */
+        n = r == -ENOTTY ? 0 : r;
         break;
     }
     }
@@ -146,7 +165,7 @@ static void ud_do(struct usbdisk *d, struct blk_request *req)
 
 /* The watcher's check: gives up on a transfer older than usb.timeout, and
  * on the requests queued behind it (the worker is stuck in NetBSD). */
-static void ud_check_stuck(struct usbdisk *d)
+static void ud_check_stuck(struct nbdisk *d)
 {
     struct list_node failed;
     list_init(&failed);
@@ -156,8 +175,8 @@ static void ud_check_stuck(struct usbdisk *d)
         req = d->cur;
         d->cur = NULL;
         if (!d->wedged)
-            klog(LOG_ERR, "usb: sd%d: a transfer has not finished after %llu s: failing it and what follows "
-                          "(EIO) until NetBSD answers\n", d->unit, (unsigned long long)(io_timeout_ns / NSEC_PER_SEC));
+            klog(LOG_ERR, "disk: %s: a transfer has not finished after %llu s: failing it and what follows "
+                          "(EIO) until NetBSD answers\n", d->blk.name, (unsigned long long)(io_timeout_ns / NSEC_PER_SEC));
         d->wedged = true;
     }
     if (d->wedged)
@@ -182,7 +201,7 @@ static void ud_check_stuck(struct usbdisk *d)
 
 static void *ud_worker(void *arg)
 {
-    struct usbdisk *d = arg;
+    struct nbdisk *d = arg;
     for (;;) {
         kmutex_lock(&d->lock);
         while (list_empty(&d->queue) && !d->stop) {
@@ -196,9 +215,8 @@ static void *ud_worker(void *arg)
             d->dirty = false;
             kmutex_unlock(&d->lock);
             int force = 0, r;
-            USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
-            /* (dmesg -l debug: what the hot-plug test waits for) */
-            klog(LOG_DEBUG, "usb: %s: written, then idle for %u ms: cache flushed (%d)\n", d->blk.name,
+            DISKCALL(r, rump___sysimpl_ioctl(d->fd, NB_DIOCCACHESYNC, &force));
+            klog(LOG_DEBUG, "disk: %s: written, then idle for %u ms: cache flushed (%d)\n", d->blk.name,
                  IDLE_FLUSH_MS, r);
             kmutex_lock(&d->lock);
         }
@@ -225,7 +243,7 @@ static void *ud_worker(void *arg)
         }
     }
     int r;
-    USBCALL(r, rump___sysimpl_close(d->fd));
+    DISKCALL(r, rump___sysimpl_close(d->fd));
     (void)r;
     blk_put(&d->blk); /* the worker's reference */
     return NULL;
@@ -233,7 +251,7 @@ static void *ud_worker(void *arg)
 
 static int ud_submit(struct blkdev *dev, struct blk_request *req)
 {
-    struct usbdisk *d = container_of(dev, struct usbdisk, blk);
+    struct nbdisk *d = container_of(dev, struct nbdisk, blk);
     kmutex_lock(&d->lock);
     if (d->stop || d->wedged) {
         kmutex_unlock(&d->lock);
@@ -249,7 +267,7 @@ static const struct blkdev_ops ud_ops = { .submit = ud_submit };
 
 static void ud_release(struct blkdev *dev)
 {
-    struct usbdisk *d = container_of(dev, struct usbdisk, blk);
+    struct nbdisk *d = container_of(dev, struct nbdisk, blk);
     kfree(d->bounce);
     kfree(d);
 }
@@ -269,7 +287,7 @@ static void scsi_str(char *out, const uint8_t *in, size_t n)
 
 /* The disk's SCSI identity (INQUIRY through NetBSD's scsipi ioctl), as sd
  * printed it at attach: vendor and product. */
-static void ud_model(struct usbdisk *d)
+static void ud_model(struct nbdisk *d)
 {
     uint8_t inq[36];
     struct nb_scsireq q;
@@ -284,64 +302,66 @@ static void ud_model(struct usbdisk *d)
     q.datalen = sizeof(inq);
     q.senselen = sizeof(q.sense);
     int r;
-    USBCALL(r, rump___sysimpl_ioctl(d->fd, NB_SCIOCCOMMAND, &q));
+    DISKCALL(r, rump___sysimpl_ioctl(d->fd, NB_SCIOCCOMMAND, &q));
     if (r == 0 && q.retsts == 0 && q.datalen_used >= 32) {
         d->blk.model[0] = 0;
         scsi_str(d->blk.model, inq + 8, 8);   /* vendor */
         scsi_str(d->blk.model, inq + 16, 16); /* product (fits: 8+1+16 < 41) */
     }
     if (!d->blk.model[0])
-        strlcpy(d->blk.model, "USB disk", sizeof(d->blk.model));
+        strlcpy(d->blk.model, drv_models[d->drv], sizeof(d->blk.model));
 }
 
-/* /dev/rsd<unit>d, made when the component did not make it. */
-static int raw_node(int unit, char *path, size_t size)
+/* /dev/r<drv><unit>d, made when the component did not make it. */
+static int raw_node(int drv, int unit, char *path, size_t size)
 {
-    ksnprintf(path, size, "/dev/rsd%dd", unit);
+    ksnprintf(path, size, "/dev/r%s%dd", drv_names[drv], unit);
     struct nb_stat st;
     int r;
-    USBCALL(r, rump___sysimpl_stat50(path, &st));
+    DISKCALL(r, rump___sysimpl_stat50(path, &st));
     if (r == 0)
         return 0;
-    if (usb__sd_cmajor < 0)
+    if (drv_cmajor[drv] < 0)
         return -ENODEV;
-    USBCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE,
-                                      nb_makedev((uint32_t)usb__sd_cmajor, (uint32_t)(unit * NB_PARTS_PER_UNIT + NB_RAW_PART))));
+    DISKCALL(r, rump___sysimpl_mknod50(path, NB_S_IFCHR_MODE,
+                                       nb_makedev((uint32_t)drv_cmajor[drv], (uint32_t)(unit * NB_PARTS_PER_UNIT + NB_RAW_PART))));
     return r == -EEXIST ? 0 : r;
 }
 
-static void disk_attach(int unit)
+static void disk_attach(int drv, int unit)
 {
     uint64_t t0 = clock_gettime_ns();
-    char path[24];
-    int r = raw_node(unit, path, sizeof(path));
+    char path[24], name[16];
+    ksnprintf(name, sizeof(name), "%s%d", drv_names[drv], unit);
+    int r = raw_node(drv, unit, path, sizeof(path));
     if (r < 0) {
-        klog(LOG_ERR, "usb: sd%d: no device node %s: %s\n", unit, path, strerror(r));
+        klog(LOG_ERR, "disk: %s: no device node %s: %s\n", name, path, strerror(r));
         return;
     }
-    struct usbdisk *d = kzalloc(sizeof(*d));
+    struct nbdisk *d = kzalloc(sizeof(*d));
     if (!d) {
-        klog(LOG_ERR, "usb: sd%d: out of memory\n", unit);
+        klog(LOG_ERR, "disk: %s: out of memory\n", name);
         return;
     }
+    d->drv = drv;
     d->unit = unit;
     d->bounce = kmalloc_aligned(64 * 1024, 4096);
     if (!d->bounce) {
-        klog(LOG_ERR, "usb: sd%d: out of memory\n", unit);
+        klog(LOG_ERR, "disk: %s: out of memory\n", name);
         kfree(d);
         return;
     }
-    kmutex_init(&d->lock, "usbdisk");
+    kmutex_init(&d->lock, "nbdisk");
     kcond_init(&d->cv);
     list_init(&d->queue);
     bool ro = false;
-    USBCALL(d->fd, rump___sysimpl_open(path, NB_O_RDWR));
+    DISKCALL(d->fd, rump___sysimpl_open(path, NB_O_RDWR));
     if (d->fd == -EROFS || d->fd == -EACCES) {
         ro = true;
-        USBCALL(d->fd, rump___sysimpl_open(path, NB_O_RDONLY));
+        DISKCALL(d->fd, rump___sysimpl_open(path, NB_O_RDONLY));
     }
     if (d->fd < 0) {
-        klog(LOG_ERR, "usb: sd%d: cannot open %s: %s\n", unit, path, strerror(d->fd));
+        klog(LOG_ERR, "disk: %s: cannot open %s: %s\n", name, path, strerror(d->fd));
         kfree(d->bounce);
         kfree(d);
         return;
@@ -349,19 +369,19 @@ static void disk_attach(int unit)
     uint32_t ssize = 0;
     int64_t bytes = 0;
     int r1, r2;
-    USBCALL(r1, rump___sysimpl_ioctl(d->fd, NB_DIOCGSECTORSIZE, &ssize));
-    USBCALL(r2, rump___sysimpl_ioctl(d->fd, NB_DIOCGMEDIASIZE, &bytes));
+    DISKCALL(r1, rump___sysimpl_ioctl(d->fd, NB_DIOCGSECTORSIZE, &ssize));
+    DISKCALL(r2, rump___sysimpl_ioctl(d->fd, NB_DIOCGMEDIASIZE, &bytes));
     if (r1 < 0 || r2 < 0 || ssize < 512 || ssize > 4096 || (ssize & (ssize - 1)) || bytes <= 0) {
         /* No medium (a card reader without a card) or a broken answer. */
-        klog(LOG_WARN, "usb: sd%d: no usable medium (sector size %u, %lld bytes: %s)\n", unit, ssize,
+        klog(LOG_WARN, "disk: %s: no usable medium (sector size %u, %lld bytes: %s)\n", name, ssize,
              (long long)bytes, strerror(r1 < 0 ? r1 : r2 < 0 ? r2 : -EIO));
-        USBCALL(r, rump___sysimpl_close(d->fd));
+        DISKCALL(r, rump___sysimpl_close(d->fd));
         kfree(d->bounce);
         kfree(d);
         return;
     }
     ud_model(d);
-    ksnprintf(d->blk.name, sizeof(d->blk.name), "sd%d", unit);
+    strlcpy(d->blk.name, name, sizeof(d->blk.name));
     d->blk.sector_size = ssize;
     d->blk.nsectors = (uint64_t)bytes / ssize;
     d->blk.readonly = ro;
@@ -369,27 +389,27 @@ static void disk_attach(int unit)
     d->blk.release = ud_release;
     d->blk.priv = d;
     if ((r = blk_register(&d->blk)) < 0) {
-        klog(LOG_ERR, "usb: sd%d: cannot register the disk: %s\n", unit, strerror(r));
-        USBCALL(r, rump___sysimpl_close(d->fd));
+        klog(LOG_ERR, "disk: %s: cannot register the disk: %s\n", name, strerror(r));
+        DISKCALL(r, rump___sysimpl_close(d->fd));
         kfree(d->bounce);
         kfree(d);
         return;
     }
     blk_ref(&d->blk); /* the worker's */
     char tname[THREAD_NAME_MAX];
-    ksnprintf(tname, sizeof(tname), "usb-%s", d->blk.name);
+    ksnprintf(tname, sizeof(tname), "nb-%s", d->blk.name);
     struct thread_attr a = { .name = tname, .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
     struct thread *t;
     if (thread_create(&a, ud_worker, d, &t) < 0) {
-        klog(LOG_ERR, "usb: sd%d: cannot start its thread\n", unit);
+        klog(LOG_ERR, "disk: %s: cannot start its thread\n", name);
         d->stop = true;
         blk_unregister(&d->blk);
-        USBCALL(r, rump___sysimpl_close(d->fd));
+        DISKCALL(r, rump___sysimpl_close(d->fd));
         blk_put(&d->blk);
         return;
     }
     kmutex_lock(&disks_lock);
-    disks[unit] = d;
+    disks[drv][unit] = d;
     dstats.attached++;
     dstats.present++;
     kmutex_unlock(&disks_lock);
@@ -399,22 +419,22 @@ static void disk_attach(int unit)
         ksnprintf(size, sizeof(size), "%llu MiB", (unsigned long long)(b >> 20));
     else
         ksnprintf(size, sizeof(size), "%llu KiB", (unsigned long long)(b >> 10));
-    kprintf("usb: sd%d: %s, %s (%llu sectors of %u bytes)%s, attached in %llu ms\n", unit, d->blk.model, size,
+    kprintf("disk: %s: %s, %s (%llu sectors of %u bytes)%s, attached in %llu ms\n", name, d->blk.model, size,
             (unsigned long long)d->blk.nsectors, ssize, ro ? ", read-only" : "",
             (unsigned long long)((clock_gettime_ns() - t0) / NSEC_PER_MSEC));
     r = blk_scan_partitions(&d->blk);
     if (r > 0)
-        kprintf("usb: sd%d: %d partition%s\n", unit, r, r == 1 ? "" : "s");
+        kprintf("disk: %s: %d partition%s\n", name, r, r == 1 ? "" : "s");
 }
 
-static void disk_detach(struct usbdisk *d)
+static void disk_detach(struct nbdisk *d)
 {
     kmutex_lock(&disks_lock);
-    disks[d->unit] = NULL;
+    disks[d->drv][d->unit] = NULL;
     dstats.detached++;
     dstats.present--;
     kmutex_unlock(&disks_lock);
-    kprintf("usb: sd%d: removed (%s)\n", d->unit, d->blk.model);
+    kprintf("disk: %s: removed (%s)\n", d->blk.name, d->blk.model);
     blk_unregister(&d->blk); /* the worker still holds its reference */
     kmutex_lock(&d->lock);
     d->stop = true;
@@ -423,40 +443,117 @@ static void disk_detach(struct usbdisk *d)
 }
 
 
-void usb__disks_update(const bool present[USB__MAX_DISKS])
+/* One pass: NetBSD's sd and ld units now, against ours.  Only the watcher
+ * (and the start hook before it) changes disks[]. */
+static void disks_scan(void)
 {
-    for (int u = 0; u < USB__MAX_DISKS; u++) {
-        struct usbdisk *d = disks[u]; /* only the watcher (and the start hook before it) changes disks[] */
-        if (d && !present[u])
-            disk_detach(d);
-        else if (!d && present[u])
-            disk_attach(u);
+    char names[256];
+    size_t len = sizeof(names) - 1;
+    int mib[2] = { NB_CTL_HW, NB_HW_DISKNAMES };
+    int r;
+    DISKCALL(r, rump___sysimpl___sysctl(mib, 2, names, &len, NULL, 0));
+    if (r < 0)
+        return;
+    names[MIN(len, sizeof(names) - 1)] = 0;
+    bool present[NBDISK__DRIVERS][NBDISK__MAX_UNITS];
+    memset(present, 0, sizeof(present));
+    for (char *p = names; *p;) {
+        while (*p == ' ')
+            p++;
+        char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        for (int drv = 0; drv < NBDISK__DRIVERS; drv++) {
+            if (e - p < 3 || strncmp(p, drv_names[drv], 2) != 0)
+                continue;
+            int u = 0;
+            bool ok = true;
+            for (char *q = p + 2; q < e; q++) {
+                if (*q < '0' || *q > '9')
+                    ok = false;
+                else
+                    u = u * 10 + (*q - '0');
+            }
+            if (ok && u < NBDISK__MAX_UNITS)
+                present[drv][u] = true;
+        }
+        p = e;
+    }
+    for (int drv = 0; drv < NBDISK__DRIVERS; drv++) {
+        for (int u = 0; u < NBDISK__MAX_UNITS; u++) {
+            struct nbdisk *d = disks[drv][u];
+            if (d && !present[drv][u])
+                disk_detach(d);
+            else if (!d && present[drv][u])
+                disk_attach(drv, u);
+        }
     }
 }
 
-void usb__disks_check_stuck(void)
+static void *disks_watch(void *arg)
 {
-    for (int u = 0; u < USB__MAX_DISKS; u++)
-        if (disks[u])
-            ud_check_stuck(disks[u]);
+    for (;;) {
+        process_sleep((uint64_t)NBDISK__POLL_MS * NSEC_PER_MSEC);
+        if (rump__crashed)
+            return NULL;
+        disks_scan();
+        for (int drv = 0; drv < NBDISK__DRIVERS; drv++)
+            for (int u = 0; u < NBDISK__MAX_UNITS; u++)
+                if (disks[drv][u])
+                    ud_check_stuck(disks[drv][u]);
+    }
+    return NULL;
 }
 
-void usb__disk_init(void)
+/* Runs in the rump kernel's start thread, after rump_init succeeded and
+ * before rump_running() answers anyone: disks present at boot are AdrOS
+ * block devices by the time boot options look for them. */
+static void disks_start(void)
+{
+    int r;
+    RUMP_GUARDED(r, -EIO, rump__bind());
+    if (r < 0)
+        return;
+    nbdisk__up = true;
+    /* The majors, for nodes of units the components made none for (scsipi
+     * makes /dev/[r]sd0[a-h] only). */
+    for (int drv = 0; drv < NBDISK__DRIVERS; drv++) {
+        char path[16];
+        ksnprintf(path, sizeof(path), "/dev/r%s0d", drv_names[drv]);
+        struct nb_stat st;
+        DISKCALL(r, rump___sysimpl_stat50(path, &st));
+        if (r == 0)
+            drv_cmajor[drv] = (int32_t)nb_major(st.st_rdev);
+    }
+    disks_scan();
+    struct thread_attr a = { .name = "nb-disks", .prio = PRIO_NORMAL, .stack_size = 16 * 1024 };
+    struct thread *t;
+    if (thread_create(&a, disks_watch, NULL, &t) < 0)
+        klog(LOG_ERR, "disk: cannot start the disk watcher: NetBSD's disks plugged in later are not seen\n");
+}
+
+static struct rump_start_hook disks_hook = { "disks", disks_start, NULL };
+/* Boot options naming one of these disks wait for the start hook to have
+ * run: rump_running() returns once it has. */
+static void disks_boot_wait(void) { (void)rump_running(); }
+static struct blk_boot_waiter disks_waiter = { "netbsd-disks", disks_boot_wait, NULL };
+
+static int disks_init(void)
 {
     long t = cmdline_get_int("usb.timeout", 30);
     io_timeout_ns = (uint64_t)(t > 0 && t < 3600 ? t : 30) * NSEC_PER_SEC;
+    rump_start_hook_add(&disks_hook);
+    blk_boot_waiter_add(&disks_waiter);
+    return 0;
 }
+INITCALL(INIT_FS, disks_init);
 
-void usb_disk_stats(struct usb_disk_stats *out)
+void nbdisk__stats(struct usb_disk_stats *out)
 {
     rump_running(); /* disks present at boot are counted once it returns */
     kmutex_lock(&disks_lock);
     *out = dstats;
     kmutex_unlock(&disks_lock);
 }
-
-#else /* no USB components */
-
-void usb_disk_stats(struct usb_disk_stats *out) { memset(out, 0, sizeof(*out)); }
 
 #endif

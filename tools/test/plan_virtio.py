@@ -1,0 +1,141 @@
+"""Devices of a virtual machine through NetBSD's virtio drivers in the rump
+kernel (the NIC is plan_nics.py's).  Disks, as AdrOS block devices
+(src/netbsd/disk.c, with the USB disks):
+virtio-blk through ld (ld0), virtio-scsi through vioscsi, scsibus and sd
+(sd0).  QEMU's legacy interface (disable-modern=on): NetBSD 7.99 has no
+virtio 1.0.  Skipped with the reason when the components are absent.
+
+  virtio-<ld|sd>-<native|rump>  the storage issue's std4k ext2 image (a
+        generated tree) on the disk: manifest=<dev> (AdrOS's ext2) and
+        manifest=rump:<dev> (NetBSD's ext2fs) each equal
+        tools/images/manifest.sh on the tree
+  virtio-<ld|sd>-write  an ext2 image (a 3 MiB file) written through NetBSD's ext2fs
+        (files, a directory, a 3 MiB copy, sync, and a file left for the
+        poweroff's writeback): e2fsck -fn clean on the host, debugfs
+        reads every file back equal
+  virtio-rnd   viornd on virtio-rng: what it takes from the device goes
+        into AdrOS's entropy pool too (src/rump/rump_viornd.c)
+"""
+import hashlib
+import os
+import subprocess
+
+import mkimages
+import qemu
+from common import check_patterns, linked_archives, linked_stages, mkfs, rump_present
+from disks import fs_img, fs_manifest_check, fs_prepare
+
+# kind: (the archive, QEMU's device arguments for a drive id d0, AdrOS's name)
+KINDS = {"ld": ("librumpdev_virtio_ld", ["-device", "virtio-blk-pci,drive=d0,disable-modern=on"], "ld0"),
+         "sd": ("librumpdev_virtio_vioscsi", ["-device", "virtio-scsi-pci,id=vs,disable-modern=on",
+                                              "-device", "scsi-hd,bus=vs.0,drive=d0"], "sd0")}
+WRITE_SCRIPT = ("mkdir /w; mount -t rump -o rw {dev} /w; mkdir /w/dir; write /w/dir/a hello-virtio; "
+                "cp /w/big.bin /w/dir/copy.bin; sha256sum /w/big.bin /w/dir/copy.bin; sync; "
+                "write /w/at-poweroff kept; ls /w/dir")
+
+
+def _dir(build):
+    d = os.path.join(build, "virtio")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def _drive(img, snapshot):
+    return ["-drive", f"if=none,id=d0,file={img},format=raw" + (",snapshot=on" if snapshot else "")]
+
+
+def _why(kind):
+    if not rump_present():
+        return "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
+    if "virtio" not in linked_stages():
+        return "NetBSD virtio components absent (librumpdev_pci_virtio)"
+    if kind and KINDS[kind][0] not in linked_archives():
+        return f"{KINDS[kind][0]}.a absent from the rump components"
+    return None
+
+
+def _prepare_write(kind):
+    def prepare(build):
+        d = _dir(build)
+        tree = os.path.join(d, f"write-{kind}-tree")
+        os.makedirs(tree, exist_ok=True)
+        with open(os.path.join(tree, "big.bin"), "wb") as f:
+            f.write(os.urandom(3 << 20))
+        mkfs(os.path.join(d, f"write-{kind}.img"), 32, tree=tree, block=4096)
+    return prepare
+
+
+def _check_write(build, kind):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
+            res.fail(name, b.describe() + "\n" + b.tail(30))
+            return
+        d = _dir(build)
+        img = os.path.join(d, f"write-{kind}.img")
+        big = open(os.path.join(d, f"write-{kind}-tree", "big.bin"), "rb").read()
+        sha = hashlib.sha256(big).hexdigest()
+        check_patterns(res, b.output, [(rf"{sha}  /w/big\.bin\n{sha}  /w/dir/copy\.bin", "sha256 of the copy in the guest"),
+                                       (r"script: 9 commands, 0 failed", "every command succeeded")],
+                       f"{name}: ", b.tail(30))
+        p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
+        if p.returncode == 0:
+            res.ok(f"{name}: e2fsck -fn clean")
+        else:
+            res.fail(f"{name}: e2fsck -fn clean", p.stdout[-1500:])
+        want = {"/dir/a": b"hello-virtio\n", "/dir/copy.bin": big, "/at-poweroff": b"kept\n"}
+        for path, data in want.items():
+            out = os.path.join(d, f"write-{kind}-dump.bin")
+            if os.path.exists(out):
+                os.remove(out)
+            subprocess.run(["debugfs", "-R", f"dump {path} {out}", img], capture_output=True)
+            got = open(out, "rb").read() if os.path.exists(out) else None
+            what = f"{name}: {path} on the image (debugfs) as written"
+            if got == data:
+                res.ok(what)
+            else:
+                res.fail(what, f"{len(got) if got is not None else 'no'} bytes, want {len(data)}")
+    return check
+
+
+def _check_rnd(b, res):
+    name = res.group
+    if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
+        res.fail(name, b.describe() + "\n" + b.tail(30))
+        return
+    check_patterns(res, b.output, [(r"viornd0 at virtio\d", "viornd attaches to virtio-rng"),
+                                   (r"entropy: viornd: [1-9]\d* bytes from virtio-rng, [1-9]\d* bits credited",
+                                    "AdrOS's pool gets viornd's bytes")],
+                   f"{name}: ", b.tail(30))
+
+
+def _rnd_boot():
+    names = {"virtio-rnd": ["viornd on virtio-rng feeds AdrOS's entropy pool"]}
+    why = _why(None) or ("librumpdev_virtio_viornd.a absent from the rump components"
+                         if "librumpdev_virtio_viornd" not in linked_archives() else None)
+    if why:
+        return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
+    return [{"name": "virtio-rnd", "cmdline": 'net=off rump.RUMP_VERBOSE=1 run="sleep 5"', "timeout": 120,
+             "extra": ["-device", "virtio-rng-pci,disable-modern=on"], "check": _check_rnd}]
+
+
+def boots(build):
+    plan = []
+    for kind, (archive, devs, dev) in KINDS.items():
+        names = {f"virtio-{kind}-native": [f"{dev} on virtio: AdrOS's ext2 manifest equals the host's"],
+                 f"virtio-{kind}-rump": [f"{dev} on virtio: NetBSD's ext2fs manifest equals the host's"],
+                 f"virtio-{kind}-write": [f"{dev} on virtio: a write through NetBSD's ext2fs, e2fsck -fn clean"]}
+        why = _why(kind)
+        if why:
+            plan += [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
+            continue
+        tree = os.path.join(build, "fsimg", mkimages.GOOD["std4k"])
+        for k, opt in (("native", f"manifest={dev}"), ("rump", f"manifest=rump:{dev}")):
+            plan.append({"name": f"virtio-{kind}-{k}", "cmdline": f"net=off {opt}", "timeout": 400,
+                         "prepare": fs_prepare, "extra": _drive(fs_img(build, "std4k"), True) + devs,
+                         "check": fs_manifest_check("std4k", tree)})
+        img = os.path.join(_dir(build), f"write-{kind}.img")
+        plan.append({"name": f"virtio-{kind}-write", "cmdline": f'net=off run="{WRITE_SCRIPT.format(dev=dev)}"',
+                     "timeout": 300, "prepare": _prepare_write(kind), "extra": _drive(img, False) + devs,
+                     "check": _check_write(build, kind)})
+    return plan + _rnd_boot()
