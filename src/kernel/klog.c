@@ -223,8 +223,10 @@ void klog_hold(void)
     irqflags_t pf = spin_lock_irqsave(&prompt_lock);
     prompt_redraw = NULL;
     irqflags_t f = spin_lock_irqsave(&log_lock);
-    held_recs = held_shown = 0;
-    hold_from = rec_next;
+    if (!holding) { /* a second hold keeps what the first one holds */
+        held_recs = held_shown = 0;
+        hold_from = rec_next;
+    }
     holding = true;
     spin_unlock_irqrestore(&log_lock, f);
     spin_unlock_irqrestore(&prompt_lock, pf);

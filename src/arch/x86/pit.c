@@ -79,11 +79,13 @@ void pit_measure_tsc(unsigned ms, uint64_t *tsc_lo, uint64_t *tsc_hi, uint32_t *
     outb(PIT_CH2, 0xff);
     outb(PIT_CH2, 0xff);
     pit2_sample(&a);
+    /* Bounded: a PIT that does not count gives 0 ticks, not a hang. */
+    unsigned reads = 0;
     do
         pit2_sample(&b);
-    while ((uint32_t)(a.count - b.count) < want && b.count <= a.count);
+    while ((uint32_t)(a.count - b.count) < want && b.count <= a.count && ++reads < 10000000);
     irq_restore(f);
-    *pit_ticks = (uint32_t)(a.count - b.count);
+    *pit_ticks = b.count <= a.count ? (uint32_t)(a.count - b.count) : 0; /* 0: it wrapped, unusable */
     *tsc_lo = b.tsc_before > a.tsc_after ? b.tsc_before - a.tsc_after : 0;
     *tsc_hi = b.tsc_after - a.tsc_before;
 }
