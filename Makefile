@@ -40,7 +40,7 @@ KSRC := $(shell find src tests/kernel -name '*.c' -o -name '*.S' | sort)
 KSRC := $(filter-out $(SKIP_SRC),$(KSRC))
 KOBJ := $(patsubst %,$(BUILD)/k/%.o,$(KSRC))
 
-# --- NetBSD rump kernel components (supplied by the user, see README) -------
+# --- NetBSD rump kernel components (built once by make, or RUMP_DIR=) -------
 include mk/rump.mk
 
 .PHONY: all kernel run test soak bench debug deps clean distclean format lint hosttests iso fuzz rump-components
