@@ -106,7 +106,25 @@ QEMU_COMMON := -M pc -m $(MEM)
 # no virtio 1.0).
 # The kernel command line goes through the environment, so CMDLINE may hold
 # any quoting (run="cmd; cmd").
-export ADROS_APPEND = mount=hda:/mnt $(CMDLINE)
+# DISK_IF=ide (the default: hda, mounted by AdrOS's ext2 at boot),
+# virtio-blk (NetBSD's ld: ld0) or virtio-scsi (vioscsi, scsibus and sd:
+# sd0) puts DISK on that interface, QEMU's legacy virtio (NetBSD 7.99 has
+# no virtio 1.0); those disks appear when the rump kernel has started, so
+# they are mounted at boot through it (rumpmount=, NetBSD's ext2fs).
+DISK_IF ?= ide
+QEMU_DISK_ide         := -drive file=$(DISK),format=raw,if=ide,index=0
+QEMU_DISK_virtio-blk  := -drive file=$(DISK),format=raw,if=none,id=disk0 \
+                         -device virtio-blk-pci,drive=disk0,disable-modern=on
+QEMU_DISK_virtio-scsi := -drive file=$(DISK),format=raw,if=none,id=disk0 \
+                         -device virtio-scsi-pci,id=vscsi0,disable-modern=on -device scsi-hd,bus=vscsi0.0,drive=disk0
+DISK_MOUNT_ide         := mount=hda:/mnt
+DISK_MOUNT_virtio-blk  := rumpmount=ld0:/mnt
+DISK_MOUNT_virtio-scsi := rumpmount=sd0:/mnt
+ifeq ($(DISK_MOUNT_$(DISK_IF)),)
+$(error DISK_IF=$(DISK_IF): one of ide, virtio-blk, virtio-scsi)
+endif
+QEMU_DISK := $(QEMU_DISK_$(DISK_IF))
+export ADROS_APPEND = $(DISK_MOUNT_$(DISK_IF)) $(CMDLINE)
 NET       ?= on
 NIC       ?= e1000
 HTTP_PORT ?= 8080
@@ -120,6 +138,9 @@ endif
 ifneq ($(USB),)
 QEMU_USB := -device usb-ehci,id=usbhc -drive if=none,id=usbstick,file=$(USB),format=raw \
             -device usb-storage,bus=usbhc.0,drive=usbstick
+ifneq ($(DISK_IF),ide)
+$(error USB= mounts the stick with rumpmount=, which DISK_IF=$(DISK_IF) uses for the disk: use one of them)
+endif
 export ADROS_APPEND = mount=hda:/mnt rumpmount=sd0:/usb $(CMDLINE)
 endif
 ifeq ($(NET),off)
@@ -148,7 +169,7 @@ run:
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "AdrOS: serial console here; Ctrl-A X quits QEMU."
 	tools/qemu/run.sh $(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none
+	   $(QEMU_DISK) $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none
 
 debug:
 	@tools/deps.sh
@@ -156,7 +177,7 @@ debug:
 	@$(MAKE) --no-print-directory kernel $(DISK)
 	@echo "QEMU is waiting for gdb on :1234; in another terminal: gdb -x tools/qemu/gdbinit"
 	tools/qemu/run.sh $(QEMU) $(QEMU_COMMON) -cpu max -kernel $(KERNEL) -append "$$ADROS_APPEND" \
-	   -drive file=$(DISK),format=raw,if=ide,index=0 $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none -s -S
+	   $(QEMU_DISK) $(QEMU_NET) $(QEMU_AUDIO) $(QEMU_USB) -serial mon:stdio -display none -s -S
 
 # A GRUB rescue ISO with the same kernel: boots a PC or `qemu-system-i386 -cdrom`.
 iso:

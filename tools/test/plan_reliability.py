@@ -37,22 +37,17 @@ import hashlib
 import os
 import re
 import shutil
-import socket
-import struct
 import subprocess
-import time
 
 import common
 import qemu
-import qemu_interactive as qi
-from common import Steps, check_patterns, end_two_guests, linked_stages, rump_present
+from common import check_patterns, linked_stages, rump_present
 from disks import HCS, stick, usb_missing
+from lossylink import LOSSY_MIB, check_lossy
 
 ROOT = common.ROOT
 WHY = "NetBSD's ext2 and network components absent (tools/rump-components.sh builds them, see README)"
 STATIC = "net=wm0:10.0.2.15/24,gw=10.0.2.2"
-TTCP_SEED = 0x74746370  # src/shell/cmd_ttcp.c
-LOSSY_MIB = 16
 MIB = 1 << 20
 
 
@@ -353,123 +348,6 @@ def _pressure_boot(build, tag, cmdline, mem, check, disks=("rump",)):
             "extra": ["-nic", nic], "disks": drives, "check": check(build, tag)}
 
 
-# --- the lossy link --------------------------------------------------------------
-
-def _free_udp_ports(n):
-    socks, ports = [], []
-    for _ in range(n):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", 0))
-        socks.append(s)
-        ports.append(s.getsockname()[1])
-    for s in socks:
-        s.close()
-    return ports
-
-
-def ttcp_pattern_sha(nbytes):
-    """sha256 of ttcp's pattern: the little-endian word at byte 4k is
-    TTCP_SEED + k (mod 2^32)."""
-    h = hashlib.sha256()
-    step = 1 << 18  # words per chunk
-    for k0 in range(0, nbytes // 4, step):
-        k1 = min(k0 + step, nbytes // 4)
-        h.update(struct.pack(f"<{k1 - k0}I", *(((TTCP_SEED + k) & 0xffffffff) for k in range(k0, k1))))
-    return h.hexdigest()
-
-
-def start_relay(build, name, ports, deadline, seed=15, stats_every=0):
-    log = open(os.path.join(build, "test-logs", f"{name}-relay.log"), "w")
-    pa, ga, pb, gb = ports
-    cmd = ["python3", os.path.join(ROOT, "tools", "qemu", "lossyrelay.py"), "--a-listen", str(pa), "--a-guest", str(ga),
-           "--b-listen", str(pb), "--b-guest", str(gb), "--seed", str(seed), "--deadline", str(deadline)]
-    if stats_every:
-        cmd += ["--stats-every", str(stats_every)]
-    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log.name
-
-
-def guest_netdev(listen, own, mac):
-    return ["-netdev", f"socket,id=n0,udp=127.0.0.1:{listen},localaddr=127.0.0.1:{own}",
-            "-device", f"e1000,netdev=n0,mac={mac}"]
-
-
-def _check_lossy(build):
-    def check(b, res):
-        name = "rel-lossy-link"
-        check_patterns(res, b.output, [(r"usage: ttcp -t \[-s\]", "ttcp has -s (sha256 of the stream)")],
-                       f"{name}/help: ", b.tail(10))
-        os.makedirs(os.path.join(build, "test-logs"), exist_ok=True)
-        ports = _free_udp_ports(4)
-        relay, relay_log = start_relay(build, name, ports, deadline=480)
-        logs = {w: os.path.join(build, "test-logs", f"{name}-{w}.log") for w in "ab"}
-        kernel = os.path.join(build, "adros.elf")
-        a = qi.Session(kernel, "net=wm0:10.0.9.1/24", limit=520, log=logs["a"],
-                       extra=guest_netdev(ports[0], ports[1], "52:54:00:00:0f:01"))
-        bb = qi.Session(kernel, "net=wm0:10.0.9.2/24", limit=520, log=logs["b"],
-                        extra=guest_netdev(ports[2], ports[3], "52:54:00:00:0f:02"))
-        sa, sb = Steps(a, res, f"{name}/A"), Steps(bb, res, f"{name}/B")
-        want = ttcp_pattern_sha(LOSSY_MIB * MIB)
-        t_transfer = [0.0]
-
-        def up(s):
-            s.wait_prompt(120)
-            out = s.command("ifconfig wm0", 60)
-            return None if "10.0.9." in out else f"printed {out!r}"
-        sa.run("boots with its static address", up)
-        sb.run("boots with its static address", up)
-
-        def transfer(_):
-            ma = a.mark()
-            a.send("ttcp -r -s\r")
-            a.expect(r"ttcp: listening on port 5001", 60, start=ma)
-            mb = bb.mark()
-            t0 = time.monotonic()
-            bb.send(f"ttcp -t -s 10.0.9.1 {LOSSY_MIB}\r")
-            eb = bb.expect(qi.PROMPT_RX, 420, start=mb)
-            ea = a.expect(qi.PROMPT_RX, 60, start=ma)
-            t_transfer[0] = time.monotonic() - t0
-            oa, ob = a.text(ma, ea.start()), bb.text(mb, eb.start())
-            ha = re.search(r"ttcp: sha256 ([0-9a-f]{64}) of (\d+) bytes", oa)
-            hb = re.search(r"ttcp: sha256 ([0-9a-f]{64}) of (\d+) bytes", ob)
-            if not ha or not hb:
-                return f"no digest: receiver printed {oa[-400:]!r}; sender printed {ob[-400:]!r}"
-            if ha.group(2) != str(LOSSY_MIB * MIB) or ha.group(1) != hb.group(1) or ha.group(1) != want:
-                return f"receiver {ha.groups()}, sender {hb.groups()}, host {want}"
-            if "ttcp: pattern ok" not in oa:
-                return f"the receiver's pattern check: {oa[-400:]!r}"
-            return None
-        sa.run(f"{LOSSY_MIB} MiB over TCP through the lossy relay: sha256 equal in both guests and on the host",
-               transfer)
-        res.ok(f"{name}: transfer took {t_transfer[0]:.0f} s (host clock, TCG)") if t_transfer[0] else None
-
-        def healthy(peer):
-            def step(s):
-                out = s.command("vitals", 30) + s.command(f"ping -c 3 {peer}", 60)
-                return None if "vitals: t=" in out and re.search(r"3 packets transmitted, [1-3] packets received",
-                                                                  out) else f"printed {out!r}"
-            return step
-        sa.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.2"))
-        sb.run("still healthy afterwards (vitals, ping through the relay)", healthy("10.0.9.1"))
-        end_two_guests((sa, sb), (a, bb), res, name, logs)
-        relay.terminate()
-        try:
-            relay.wait(10)
-        except subprocess.TimeoutExpired:
-            relay.kill()
-            relay.wait()
-        text = open(relay_log).read()
-        counts = {}
-        for direction, rest in re.findall(r"^lossyrelay: (a->b|b->a) (.*)$", text, re.M):
-            counts[direction] = dict((k, int(v)) for k, v in re.findall(r"(\w+)=(\d+)", rest))
-        total = {k: sum(c.get(k, 0) for c in counts.values())
-                 for k in ("frames", "dropped", "duplicated", "reordered", "corrupted")}
-        if all(total[k] > 0 for k in total) and total["dropped"] > total["frames"] * 0.03:
-            res.ok(f"{name}: the relay injected every fault: " + ", ".join(f"{v} {k}" for k, v in total.items()))
-        else:
-            res.fail(f"{name}: the relay injected every fault", text[-800:])
-    return check
-
-
 def boots(build):
     names = {
         "rel-pressure-ram": ["-m 48 and memhog: file, network and native work, errors not panics; recovery"],
@@ -487,7 +365,7 @@ def boots(build):
                        disks=("rump", "native")),
         dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
                             256, _check_limit), tests=names["rel-pressure-memlimit"]),
-        {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": _check_lossy(build)},
+        {"name": "rel-lossy-link", "cmdline": 'run="help ttcp"', "timeout": 60, "check": check_lossy(build)},
         (dict(_pressure_boot(build, "rel-pressure-usb", f'net=off run="{USB_SCRIPT}"', 48, _check_usb),
               disks=[], extra=HCS["ehci"][0] + stick("ehci", os.path.join(_dir(build), "rel-pressure-usb-rump.img"), snapshot=False),
               tests=names["rel-pressure-usb"]) if not usb_missing() else
