@@ -5,7 +5,11 @@
  * requests and a flush (timed with the flush).  Each configuration reads
  * a region of the disk no other one touched, with the block cache off
  * (the device path, as the raw ATA benchmark).  Disks: sd0 and hda, each
- * at least 96 MiB. */
+ * at least 96 MiB.
+ *
+ * Benchmark virtio_seq: the reads of usb_seq on the virtio disks (NetBSD's
+ * ld on virtio-blk and sd on virtio-scsi, through src/netbsd/disk.c): ld0
+ * and sd0, each at least 64 MiB.  tools/bench/linuxref.py mirrors both. */
 #include <adros/blk.h>
 #include <adros/clock.h>
 #include <adros/kprintf.h>
@@ -16,7 +20,7 @@
 
 #define REGION (32u << 20)
 
-static void one(struct blkdev *d, const char *what, bool write, uint32_t req, uint64_t first, uint8_t *buf)
+static void one(const char *bench, struct blkdev *d, const char *what, bool write, uint32_t req, uint64_t first, uint8_t *buf)
 {
     uint32_t n = req / d->sector_size;
     uint64_t s = first / d->sector_size, reqs = REGION / req, errs = 0;
@@ -32,7 +36,7 @@ static void one(struct blkdev *d, const char *what, bool write, uint32_t req, ui
     ksnprintf(metric, sizeof(metric), "%s-%s-%uk", d->name, what, req / 1024);
     ksnprintf(note, sizeof(note), "%llu.%02llu MB/s, %llu requests, %llu errors", (unsigned long long)(kbps / 1000),
               (unsigned long long)(kbps % 1000 / 10), (unsigned long long)reqs, (unsigned long long)errs);
-    kbench_result("usb_seq", metric, cyc / reqs, ns / reqs, note);
+    kbench_result(bench, metric, cyc / reqs, ns / reqs, note);
 }
 
 static void bench_usb_seq(void)
@@ -52,12 +56,36 @@ static void bench_usb_seq(void)
             blk_put(d);
             continue;
         }
-        one(d, "read", false, 64u << 10, 0, buf);
-        one(d, "read", false, 1u << 20, REGION, buf);
-        one(d, "write", true, 1u << 20, 2ull * REGION, buf);
+        one("usb_seq", d, "read", false, 64u << 10, 0, buf);
+        one("usb_seq", d, "read", false, 1u << 20, REGION, buf);
+        one("usb_seq", d, "write", true, 1u << 20, 2ull * REGION, buf);
         blk_put(d);
     }
     bcache_set_limit(cache);
     kfree(buf);
 }
 KBENCH(usb_seq, bench_usb_seq);
+
+static void bench_virtio_seq(void)
+{
+    rump_running(); /* the virtio disks present at boot are registered by then */
+    uint8_t *buf = kmalloc_aligned(1u << 20, 4096);
+    if (!buf)
+        return;
+    size_t cache = bcache_set_limit(0);
+    static const char *const devs[] = { "ld0", "sd0" };
+    for (int k = 0; k < 2; k++) {
+        struct blkdev *d = blk_find(devs[k]);
+        if (!d || d->nsectors * d->sector_size < 2ull * REGION) {
+            kprintf("# virtio_seq: no disk %s of 64 MiB or more; skipped\n", devs[k]);
+            blk_put(d);
+            continue;
+        }
+        one("virtio_seq", d, "read", false, 64u << 10, 0, buf);
+        one("virtio_seq", d, "read", false, 1u << 20, REGION, buf);
+        blk_put(d);
+    }
+    bcache_set_limit(cache);
+    kfree(buf);
+}
+KBENCH(virtio_seq, bench_virtio_seq);

@@ -7,6 +7,8 @@
 # hands to init as environment variables:
 #   linuxref_workloads=ext2_read,ext2_write   (wl_<name> below, in order)
 #                                             (usb_raw: the usb_seq mirror's)
+#   linuxref_disks=none                       no disk: the NIC mirrors
+#   linuxref_disks=virtio                     vda and a virtio-scsi disk
 #   linuxref_file=/bench.bin                  the 32 MiB file on /dev/sda
 #                                             (none: nothing is mounted, the
 #                                             raw workloads of the usb_seq
@@ -104,33 +106,41 @@ wl_ext2_write() {
 }
 
 # disk_on KIND: the sdX whose sysfs device path goes through KIND: "usb"
-# (usb-storage's SCSI host sits under the EHCI controller's USB port) or
-# "ata" (libata's host); empty when there is none yet.
+# (usb-storage's SCSI host sits under the EHCI controller's USB port),
+# "ata" (libata's host) or "virtio" (virtio_scsi's host under virtioN);
+# empty when there is none yet.
 disk_on() {
     for b in /sys/block/sd*; do
         [ -e "$b" ] || continue
         case "$(readlink -f "$b")" in
         */usb[0-9]*/*) [ "$1" = usb ] && echo "${b##*/}" && return ;;
         */ata[0-9]*/*) [ "$1" = ata ] && echo "${b##*/}" && return ;;
+        */virtio[0-9]*/host*) [ "$1" = virtio ] && echo "${b##*/}" && return ;;
         esac
     done
 }
 
-# raw_set LABEL DEV: the workloads of AdrOS's usb_seq benchmark
-# (tests/kernel/usb_bench.c) on one whole disk, O_DIRECT: 32 MiB read with
-# 64 KiB requests from 0, the next 32 MiB with 1 MiB requests, the next
-# 32 MiB written with 1 MiB requests and fsync() (a cache flush), timed
-# with it.  Each region is touched once (cold).
+# raw_set LABEL DEV [BENCH [reads]]: the workloads of AdrOS's usb_seq
+# benchmark (tests/kernel/usb_bench.c) on one whole disk, O_DIRECT: 32 MiB
+# read with 64 KiB requests from 0, the next 32 MiB with 1 MiB requests,
+# the next 32 MiB written with 1 MiB requests and fsync() (a cache flush),
+# timed with it (not with "reads": virtio_seq's).  Each region is touched
+# once (cold).  Figures as bench BENCH (linux_usb by default).
 raw_set() {
-    label=$1 dev=$2
-    for spec in "read 65536 0 64k" "read 1048576 33554432 1024k" "write 1048576 67108864 1024k"; do
+    label=$1 dev=$2 bench=${3:-linux_usb}
+    specs="read 65536 0 64k|read 1048576 33554432 1024k"
+    [ "$4" = reads ] || specs="$specs|write 1048576 67108864 1024k"
+    IFS='|'
+    set -- $specs
+    unset IFS
+    for spec in "$@"; do
         set -- $spec
         what=$1 bs=$2 off=$3 k=$4
         s0=$(disk_stat "$dev")
         r=$(lrio "raw$what" "/dev/$dev" "$bs" "$off" 33554432) || { failed "lrio raw$what /dev/$dev $bs"; return; }
         requests "$label ($dev) $bs-byte ${what}s" $s0 $(disk_stat "$dev")
         set -- $r
-        emit linux_usb "$label-$what-$k" "$1" "$2"
+        emit "$bench" "$label-$what-$k" "$1" "$2"
     done
 }
 
@@ -149,6 +159,19 @@ wl_usb_raw() {
     raw_set ata "$ata"
 }
 
+# The virtio_seq mirror: virtio-blk (virtio_blk: vda) and a disk on
+# virtio-scsi (virtio_scsi and sd), raw reads only.
+wl_virtio_raw() {
+    scsi=$(disk_on virtio)
+    [ -b /dev/vda ] && [ -n "$scsi" ] || { failed "virtio_raw: vda, virtio-scsi disk '$scsi'"; cat /proc/partitions; return; }
+    for d in vda "$scsi"; do
+        echo "# linux virtio: /dev/$d max_sectors_kb $(cat /sys/block/$d/queue/max_sectors_kb)," \
+            "scheduler $(cat /sys/block/$d/queue/scheduler), nr_requests $(cat /sys/block/$d/queue/nr_requests)"
+    done
+    raw_set vblk vda linux_virtio reads
+    raw_set vscsi "$scsi" linux_virtio reads
+}
+
 # The whole kernel log (tools/bench/linuxref.py -w dmesg, when looking into a figure).
 wl_dmesg() {
     dmesg
@@ -164,7 +187,13 @@ while read -r m; do
 done </lib/modules/order
 # The disks the workloads need: /dev/sda with the ext2 file system when
 # they read a file; else (the usb_seq mirror) a USB and an ATA disk.
-if [ -n "$linuxref_file" ]; then
+if [ "$linuxref_disks" = none ]; then
+    found() { true; }
+    what="no disk (none wanted)"
+elif [ "$linuxref_disks" = virtio ]; then
+    found() { [ -b /dev/vda ] && [ -n "$(disk_on virtio)" ]; }
+    what="the virtio disks"
+elif [ -n "$linuxref_file" ]; then
     found() { [ -b /dev/sda ]; }
     what=sda
 else

@@ -80,6 +80,12 @@ MODULES = ["ata_piix", "ata_generic", "sd_mod", "ext4", "e1000"]
 # bulk-only transport (the stick is a usb-storage device, not UAS), SCSI
 # disks for both.
 USB_MODULES = ["ata_piix", "ata_generic", "ehci_pci", "usb_storage", "sd_mod"]
+# The NIC mirrors (run_nic()): AdrOS's net-bench-<nic> boots, the network
+# workloads alone on that NIC (netbench.NICS), with these modules; the
+# interrupt lines counted are those whose /proc/interrupts name matches
+# NIC_IRQ (virtio's are virtioN-config, -input.0, -output.0).
+NIC_MODULES = {"e1000": ["e1000"], "e1000e": ["e1000e"], "virtio": ["virtio_pci", "virtio_net"]}
+NIC_IRQ = {"e1000": "eth0", "e1000e": "eth0", "virtio": "virtio"}
 
 # Workloads of tools/bench/linuxref-init.sh (its wl_<name> functions), in order.
 DISK_WORKLOADS = ["ext2_read", "ext2_write"]
@@ -89,6 +95,11 @@ WORKLOADS = DISK_WORKLOADS + NET_WORKLOADS
 # The raw block device workloads of the usb_seq mirror (wl_usb_raw: the
 # requests of tests/kernel/usb_bench.c on the USB and on the ATA disk).
 USB_WORKLOADS = ["usb_raw"]
+# The virtio_seq mirror (tests/kernel/usb_bench.c's virtio_seq, plan_virtio.py):
+# the same legacy virtio-blk and virtio-scsi devices, Linux's virtio_blk
+# (vda) and virtio_scsi with sd (sda), O_DIRECT reads of the same regions.
+VIRTIO_MODULES = ["virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod"]
+VIRTIO_WORKLOADS = ["virtio_raw"]
 # Not in the benchmark: prints the guest's kernel log (tools/bench/linuxref.py -w dmesg).
 DEBUG_WORKLOADS = ["dmesg"]
 
@@ -98,6 +109,9 @@ MIRRORS = [("fs-bench", "/bench.bin"), ("rump_ext2", "/big.bin")]
 # The AdrOS USB benchmark boot (tools/test/plan_usb.py): mirrored besides one of
 # MIRRORS, with USB_MODULES and USB_WORKLOADS, no file (path None).
 USB_MIRROR = "usb_seq"
+VIRTIO_MIRROR = "virtio_seq"
+# The raw-disk mirrors: (modules, workloads, linuxref_disks= for /init).
+RAW_MIRRORS = {USB_MIRROR: (USB_MODULES, USB_WORKLOADS, "usb"), VIRTIO_MIRROR: (VIRTIO_MODULES, VIRTIO_WORKLOADS, "virtio")}
 
 # Each Linux figure (bench, metric) and the AdrOS figures of the same
 # workload: (bench, metric, label).  An empty list: AdrOS has no such
@@ -141,6 +155,15 @@ PAIRS = [
      [("usb_seq", "hda-read-1024k", "hda (native ATA, usb_seq)")]),
     ("linux_usb", "ata-write-1024k", "ATA disk raw write 32 MiB+flush, 1 MiB",
      [("usb_seq", "hda-write-1024k", "hda (native ATA, usb_seq)")]),
+    # The virtio_seq mirror: raw reads, O_DIRECT on Linux, blk_read on AdrOS.
+    ("linux_virtio", "vblk-read-64k", "virtio-blk raw read 32 MiB, 64 KiB",
+     [("virtio_seq", "ld0-read-64k", "ld0 (NetBSD ld via rump)")]),
+    ("linux_virtio", "vblk-read-1024k", "virtio-blk raw read 32 MiB, 1 MiB",
+     [("virtio_seq", "ld0-read-1024k", "ld0 (NetBSD ld via rump)")]),
+    ("linux_virtio", "vscsi-read-64k", "virtio-scsi raw read 32 MiB, 64 KiB",
+     [("virtio_seq", "sd0-read-64k", "sd0 (NetBSD sd via rump)")]),
+    ("linux_virtio", "vscsi-read-1024k", "virtio-scsi raw read 32 MiB, 1 MiB",
+     [("virtio_seq", "sd0-read-1024k", "sd0 (NetBSD sd via rump)")]),
 ]
 
 CMDLINE = "console=ttyS0 quiet panic=-1"
@@ -171,9 +194,10 @@ net_up() {
         "carrier $(cat /sys/class/net/eth0/carrier)"
 }
 
-# The interrupts of eth0's line(s) so far, every CPU.
+# The interrupts of the NIC's line(s) so far (names matching
+# $linuxref_nic_irq, eth0 by default), every CPU.
 nic_irqs() {
-    awk '/eth0/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i } END { print t + 0 }' /proc/interrupts
+    awk -v p="${linuxref_nic_irq:-eth0}" '$0 ~ p { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) t += $i } END { print t + 0 }' /proc/interrupts
 }
 
 uptime_cs() {
@@ -488,8 +512,8 @@ class NetHost:
     (tcp_tx, through guestfwd) listening before QEMU starts, a source
     (tcp_rx, through hostfwd) started when the guest says it listens."""
 
-    def __init__(self, workloads):
-        self.workloads = workloads
+    def __init__(self, workloads, nic="e1000"):
+        self.workloads, self.nic = workloads, nic
         self.nbytes = netbench.BENCH_MIB << 20
         # Linux sends zeros (busybox has no pattern): the sink counts.
         self.sink = netbench.Sink([self.nbytes] if "tcp_tx" in workloads else [], verify=False)
@@ -501,7 +525,7 @@ class NetHost:
 
     def cmdline(self):
         return (f" linuxref_net_mib={netbench.BENCH_MIB} linuxref_ping_count={netbench.PING_COUNT}"
-                f" linuxref_ping_interval={netbench.PING_INTERVAL_MS / 1000:g}")
+                f" linuxref_ping_interval={netbench.PING_INTERVAL_MS / 1000:g} linuxref_nic_irq={NIC_IRQ[self.nic]}")
 
     def triggers(self):
         def send():
@@ -529,7 +553,7 @@ class NetHost:
         m = re.search(r"LINUXREF ping begin\n([\s\S]*?)LINUXREF ping end", text)
         if m:
             d["rtts"] = netbench.rtts_ms(m.group(1))
-        return netbench.results("linux_net", d)
+        return netbench.results(netbench.bench_name("linux_net", self.nic), d)
 
     def problems(self):
         p = [f"guest->host: {r['error']}" for r in self.sink.results if r["error"]]
@@ -540,12 +564,12 @@ class NetHost:
         return p
 
 
-def network_workloads(workloads):
+def network_workloads(workloads, nic="e1000"):
     """The host side of the network workloads among workloads (a NetHost),
     None when there are none."""
-    assert all(w in WORKLOADS + USB_WORKLOADS + DEBUG_WORKLOADS for w in workloads), workloads
+    assert all(w in WORKLOADS + USB_WORKLOADS + VIRTIO_WORKLOADS + DEBUG_WORKLOADS for w in workloads), workloads
     net = [w for w in workloads if w in NET_WORKLOADS]
-    return NetHost(net) if net else None
+    return NetHost(net, nic) if net else None
 
 
 NET_OPTIONS = ("-nic", "-netdev", "-net")
@@ -620,13 +644,14 @@ def mirror(specs, ran=None):
         if s:
             found.append((s, path))
             break
-    usb = next((s for s in specs if s["name"] == USB_MIRROR and (ran is None or USB_MIRROR in ran)), None)
-    if usb:
-        found.append((usb, None))
+    for raw in RAW_MIRRORS:
+        r = next((s for s in specs if s["name"] == raw and (ran is None or raw in ran)), None)
+        if r:
+            found.append((r, None))
     if not found and ran is not None:
         found = [(s, path) for name, path in MIRRORS for s in specs if s["name"] == name][:1]
     if not found:
-        raise Skip(f"no AdrOS benchmark boot to mirror (one of {[n for n, _ in MIRRORS] + [USB_MIRROR]})")
+        raise Skip(f"no AdrOS benchmark boot to mirror (one of {[n for n, _ in MIRRORS] + list(RAW_MIRRORS)})")
     if len(found) == 1:
         return found[0]
 
@@ -650,12 +675,11 @@ def run(build, spec, path, workloads=None, timeout=300):
         fcntl.flock(lk, fcntl.LOCK_EX)  # one reference boot at a time per build directory
         results, boots = [], []
         for s, p in spec.get("mirrors", [(spec, path)]):
-            usb = s["name"] == USB_MIRROR
-            mine = USB_WORKLOADS if usb else WORKLOADS
+            modules, mine, _ = RAW_MIRRORS.get(s["name"], (MODULES, WORKLOADS, None))
             w = mine if workloads is None else [x for x in workloads if x in mine + DEBUG_WORKLOADS]
             if not w:
                 continue
-            r, info = _run_locked(build, s, p, w, timeout, USB_MODULES if usb else MODULES)
+            r, info = _run_locked(build, s, p, w, timeout, modules)
             results += r
             boots.append(info)
         if not boots:
@@ -666,10 +690,24 @@ def run(build, spec, path, workloads=None, timeout=300):
         return results, info
 
 
+def run_nic(build, nic, timeout=600):
+    """The NIC mirror of AdrOS's net-bench-<nic> boot: Linux with
+    NIC_MODULES[nic], no disk, the network workloads on QEMU's
+    netbench.NICS[nic]; returns its BENCH dicts (bench linux_net_<nic>).
+    Raises Skip or Failed as run()."""
+    spec = {"name": f"net-bench-{nic}", "nic": nic,
+            "extra": ["-nic", f"user,model={netbench.NICS[nic]},restrict=on"]}
+    os.makedirs(_dir(build), exist_ok=True)
+    with open(os.path.join(_dir(build), ".lock"), "w") as lk:
+        fcntl.flock(lk, fcntl.LOCK_EX)
+        results, _ = _run_locked(build, spec, None, NET_WORKLOADS, timeout, NIC_MODULES[nic])
+    return [r for r in results if r["bench"] != "linux_boot"]
+
+
 def _run_locked(build, spec, path, workloads, timeout, modules):
     fetched = fetch(build)
     initrd, mods = initramfs(build, fetched, modules)
-    nethost = network_workloads(workloads)
+    nethost = network_workloads(workloads, spec.get("nic", "e1000"))
     extra, net = _net_args(list(spec.get("extra", ())), nethost.nic_options() if nethost else [])
     qargs = ["-initrd", initrd] + net + extra
     if path:
@@ -679,6 +717,10 @@ def _run_locked(build, spec, path, workloads, timeout, modules):
         # (snapshot=on: writes go to QEMU's temporary overlay on both sides).
         disks = list(spec.get("disks", ()))
     cmdline = f"{CMDLINE} linuxref_workloads={','.join(workloads)}"
+    if spec.get("nic"):
+        cmdline += " linuxref_disks=none"
+    elif spec["name"] in RAW_MIRRORS:
+        cmdline += f" linuxref_disks={RAW_MIRRORS[spec['name']][2]}"
     if path:
         cmdline += f" linuxref_file={path}"
     log = os.path.join(_dir(build), "console.log")
@@ -706,7 +748,7 @@ def _run_locked(build, spec, path, workloads, timeout, modules):
     if nethost:
         results += nethost.results(b.output)
     guest_init = re.search(r"LINUXREF init at ([\d.]+) s", b.output)
-    suffix = f", {spec['name']}" if spec["name"] == USB_MIRROR else ""  # the ext2 mirror's names stay
+    suffix = f", {spec['name']}" if spec["name"] in RAW_MIRRORS else ""  # the ext2 mirror's names stay
     if b.ready_s is not None:
         results.append({"bench": "linux_boot", "metric": f"QEMU start to /init (host ms){suffix}", "cycles": 0,
                         "ns": int(b.ready_s * 1e9),
@@ -782,9 +824,10 @@ def main():
                          f"{', '.join(n for n, _ in MIRRORS)} that exists)")
     args = ap.parse_args()
     workloads = [w for w in args.workloads.split(",") if w] or None
-    unknown = [w for w in workloads or [] if w not in WORKLOADS + USB_WORKLOADS + DEBUG_WORKLOADS]
+    every = WORKLOADS + USB_WORKLOADS + VIRTIO_WORKLOADS + DEBUG_WORKLOADS
+    unknown = [w for w in workloads or [] if w not in every]
     if unknown:
-        ap.error(f"no workload {', '.join(unknown)} (there are {', '.join(WORKLOADS + USB_WORKLOADS + DEBUG_WORKLOADS)})")
+        ap.error(f"no workload {', '.join(unknown)} (there are {', '.join(every)})")
     try:
         spec, path = mirror(common.area_benches(args.build), set(args.mirror.split(",")) - {""})
         if spec.get("prepare"):

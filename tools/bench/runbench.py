@@ -109,7 +109,7 @@ def main():
     if linux_info:
         print()
         print("\n".join(linuxref.format_comparison(results, linux, linux_info)))
-    elif any(r["bench"] == "net" for r in results):
+    elif any(r["bench"].startswith("net") for r in results):
         print()
         print("\n".join(netbench.format_compare(results, [])))
     if linux_skipped:
@@ -130,6 +130,11 @@ def linux_reference(build, area, prepared, ran):
             spec["prepare"](build)
         print(f"# linux reference boot: Debian's i386 kernel on the machine of {spec['name']}", flush=True)
         results, info = linuxref.run(build, spec, path)
+        # The NIC mirrors: Linux on the NIC of each net-bench-<nic> that ran.
+        for s in area:
+            if s.get("nic") and s["nic"] != "e1000" and (ran is None or s["name"] in ran):
+                print(f"# linux reference boot: Debian's i386 kernel on the NIC of {s['name']}", flush=True)
+                results += linuxref.run_nic(build, s["nic"])
         return results, info, None, None
     except linuxref.Skip as e:
         print(f"# linux reference boot skipped: {e}", flush=True)

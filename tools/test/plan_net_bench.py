@@ -28,7 +28,11 @@ Benchmarks (`make bench`, tools/bench/runbench.py):
                  the host, with 64 KiB and with 1 KiB sends and receives
                  (-l 1024: busybox nc's size, what the Linux guest uses),
                  lsirq around each; throughput timed on the host (and what
-                 ttcp printed), NIC interrupts per MB.
+                 ttcp printed), NIC interrupts per MB.  On QEMU's e1000
+                 (NetBSD's wm).
+  net-bench-e1000e, net-bench-virtio   the same on e1000e (wm, i82574L)
+                 and on virtio-net-pci (vioif, the transitional device's
+                 legacy interface); bench net_e1000e, net_virtio.
   net-rump-init  rump_init with the network components linked, RUMP_SAMPLES
                  boots with the e1000 and as many without a NIC (net=off,
                  run="rump"): the fastest and the median.
@@ -41,7 +45,7 @@ import time
 import netbench as nb
 import qemu
 import qemu_interactive as qi
-from common import Steps, check_patterns, linked_stages, rump_present, safe
+from common import Steps, check_patterns, linked_archives, linked_stages, rump_present, safe
 
 WHY = "NetBSD network components absent (tools/rump-components.sh builds them, see README)"
 STATIC = "net=wm0:10.0.2.15/24,gw=10.0.2.2"
@@ -225,7 +229,15 @@ def _guest_rate(text, verb):
     return (int(m.group(1)), int(m.group(2)) * 10**9 + int(m.group(3)) * 10**6) if m else None
 
 
+# The benchmarked NICs (netbench.NICS): NetBSD's interface, the stages and
+# the archive they need.
+BENCH_NICS = {"e1000": ("wm0", ("net",), None), "e1000e": ("wm0", ("net",), None),
+              "virtio": ("vioif0", ("net", "virtio"), "librumpdev_virtio_if_vioif")}
+
+
 def _run_bench(kernel, build, spec):
+    nic = spec.get("nic", "e1000")
+    ifn = BENCH_NICS[nic][0]
     n = BENCH_MIB << 20
     sink = nb.Sink([n, n], verify=False)  # counting only: the host's CPU is shared with QEMU
     source = nb.Source(nb.free_port())
@@ -234,24 +246,24 @@ def _run_bench(kernel, build, spec):
     def send():
         rx.append(source.send(n))
     sink.start()
-    cmd = qemu.qemu_cmd(kernel, f'panic=poweroff vga=off {STATIC} run="{BENCH_SCRIPT}"', (), 256,
-                        nb.nic_args(sink.port, source.port))
+    cmd = qemu.qemu_cmd(kernel, f'panic=poweroff vga=off net={ifn}:10.0.2.15/24,gw=10.0.2.2 run="{BENCH_SCRIPT}"',
+                        (), 256, nb.nic_args(sink.port, source.port, nic))
     logdir = os.path.join(build, "bench-logs")
     os.makedirs(logdir, exist_ok=True)
-    b, _ = nb.boot(cmd, spec.get("timeout", 600), [(rb"ttcp: listening on port", send)] * 2,
-                   log=os.path.join(logdir, "net-bench.log"))
+    log = os.path.join(logdir, f"{spec['name']}.log")
+    b, _ = nb.boot(cmd, spec.get("timeout", 600), [(rb"ttcp: listening on port", send)] * 2, log=log)
     sink.close()
     problems = [f"guest->host: {r['error']}" for r in sink.results if r["error"]] + \
         [f"host->guest: {r['error']}" for r in rx if r["error"]] + ([sink.error] if sink.error else [])
     if b.timed_out or b.status != qemu.EXIT_OK or problems or len(rx) != 2 or len(sink.results) != 2:
-        print(f"net-bench: {'; '.join(problems) or 'incomplete'} (console: {logdir}/net-bench.log)")
+        print(f"{spec['name']}: {'; '.join(problems) or 'incomplete'} (console: {log})")
         return b, []
     out = b.output
     ping = _cmd_output(out, f"ping -c {PING_COUNT} -i {PING_INTERVAL_MS} 10.0.2.2")
     irqs = [nb.irq_count(_cmd_output(out[m.start():], "lsirq")) for m in re.finditer(r"adros# lsirq\n", out)]
     if len(irqs) != 5 or None in irqs:
         irqs = [0] * 5
-        print("net-bench: no NIC line in lsirq's output")
+        print(f"{spec['name']}: no NIC line in lsirq's output")
     d = {"rtts": nb.rtts_ms(ping), "mib": BENCH_MIB}
     for i, suffix in enumerate(("", "_1k")):
         tx_cmd, rx_cmd = (TX, RX) if not suffix else (TX_1K, RX_1K)
@@ -261,10 +273,11 @@ def _run_bench(kernel, build, spec):
         d["rx_guest" + suffix] = _guest_rate(_cmd_output(out, rx_cmd), "received")
         d["irq_tx" + suffix] = irqs[2 * i + 1] - irqs[2 * i]
         d["irq_rx" + suffix] = irqs[2 * i + 2] - irqs[2 * i + 1]
-    results = nb.results("net", d)
+    results = nb.results(nb.bench_name("net", nic), d)
     m = re.search(r"rump_init took ([\d.]+) ms", out)
     if m:
-        results.append({"bench": "net", "metric": "rump_init, e1000 present (net-bench boot)", "cycles": 0,
+        results.append({"bench": nb.bench_name("net", nic), "metric": f"rump_init, {nic} present ({spec['name']} boot)",
+                        "cycles": 0,
                         "ns": int(float(m.group(1)) * 1e6), "note": "", "value": float(m.group(1)), "unit": "ms"})
     return b, results
 
@@ -294,5 +307,11 @@ def benches(build):
     if not _net_linked():
         print(f"# network benchmarks skipped: {WHY}", flush=True)
         return []
-    return [{"name": "net-bench", "run": _run_bench, "timeout": 600},
-            {"name": "net-rump-init", "run": _run_rump_init, "timeout": 600}]
+    out = []
+    for nic, (_, stages, archive) in BENCH_NICS.items():
+        if any(st not in linked_stages() for st in stages) or (archive and archive not in linked_archives()):
+            print(f"# network benchmark on {nic} skipped: its components are not linked", flush=True)
+            continue
+        out.append({"name": "net-bench" if nic == "e1000" else f"net-bench-{nic}", "nic": nic, "run": _run_bench,
+                    "timeout": 600})
+    return out + [{"name": "net-rump-init", "run": _run_rump_init, "timeout": 600}]

@@ -15,6 +15,12 @@ virtio 1.0.  Skipped with the reason when the components are absent.
         reads every file back equal
   virtio-rnd   viornd on virtio-rng: what it takes from the device goes
         into AdrOS's entropy pool too (src/rump/rump_viornd.c)
+
+Benchmark (`make bench`):
+  virtio_seq   tests/kernel/usb_bench.c's virtio_seq: raw sequential reads
+        of ld0 (virtio-blk) and sd0 (virtio-scsi), 64 MiB of random data
+        each, 64 KiB and 1 MiB requests; tools/bench/linuxref.py mirrors
+        it (Linux's virtio_blk and virtio_scsi, O_DIRECT).
 """
 import hashlib
 import os
@@ -117,6 +123,30 @@ def _rnd_boot():
         return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
     return [{"name": "virtio-rnd", "cmdline": 'net=off rump.RUMP_VERBOSE=1 run="sleep 5"', "timeout": 120,
              "extra": ["-device", "virtio-rng-pci,disable-modern=on"], "check": _check_rnd}]
+
+
+BENCH_MIB = 64  # virtio_seq reads 2 x 32 MiB of each disk
+
+
+def _prepare_bench(build):
+    for kind in KINDS:
+        with open(os.path.join(_dir(build), f"bench-{kind}.img"), "wb") as f:
+            for _ in range(BENCH_MIB):
+                f.write(os.urandom(1 << 20))
+
+
+def benches(build):
+    """virtio_seq: ld0 and sd0 in one boot (snapshot=on: nothing written)."""
+    if any(_why(kind) for kind in KINDS):
+        print(f"# virtio_seq skipped: {_why('ld') or _why('sd')}", flush=True)
+        return []
+    disks = []
+    for i, (kind, (_, devs, _)) in enumerate(KINDS.items()):
+        img = os.path.join(_dir(build), f"bench-{kind}.img")
+        dev = [a.replace("drive=d0", f"drive=d{i}") for a in devs]
+        disks.append(["-drive", f"if=none,id=d{i},file={img},format=raw,snapshot=on"] + dev)
+    return [{"name": "virtio_seq", "cmdline": "net=off bench=virtio_seq", "timeout": 600, "disks": disks,
+             "prepare": _prepare_bench}]
 
 
 def boots(build):
