@@ -56,7 +56,7 @@ struct nbdisk {
     uint64_t cur_since;     /* monotonic ns */
     bool wedged;            /* a transfer outlived usb.timeout: fail fast */
     bool dirty;             /* worker: written since NetBSD's last cache flush */
-    uint8_t *bounce;        /* max_xfer bytes: NetBSD's data goes here */
+    uint8_t *bounce;        /* NBDISK_XFER bytes: NetBSD's data goes here */
 };
 
 static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "nbdisks"); /* disks[], stats */
@@ -75,7 +75,11 @@ static int map_err(int r)
     return r == -ENXIO || r == -ENODEV || r == -EBADF || r == -EIO ? -EIO : r;
 }
 
-/* The largest transfer handed to NetBSD at once.  MAXPHYS (64 KiB), except
+/* The largest transfer handed to NetBSD at once: NBDISK_XFER, which
+ * NetBSD's physio cuts into MAXPHYS (64 KiB) buffers and keeps up to 16 of
+ * them in flight at once (physio_concurrency): a virtio disk then has
+ * several requests on its ring together, and a 1 MiB read is one call
+ * into the rump kernel, not 16 (virtio_seq, docs/PERFORMANCE.md).  Except
  * when an OHCI controller is present: NetBSD 7's ohci_alloc_std_chain()
  * gives every TD of a multi-TD transfer the buffer end of the whole
  * remaining transfer (td_be = DMAADDR(dma, curoffs + len - 1), where the
@@ -85,7 +89,8 @@ static int map_err(int r)
  * trips a KASSERT in usb_mem.c that stops the rump kernel.  A transfer of
  * one page never spans more than two, so never needs a second TD.
  * Measured with QEMU's pci-ohci; fixed in later NetBSD. */
-static uint32_t max_xfer = 64 * 1024;
+#define NBDISK_XFER (1024 * 1024)
+static uint32_t max_xfer = NBDISK_XFER;
 void nbdisk__set_max_xfer(uint32_t bytes) { max_xfer = bytes; }
 
 /* Stuck transfers.  A USB stick pulled out while NetBSD has a transfer
@@ -345,7 +350,7 @@ static void disk_attach(int drv, int unit)
     }
     d->drv = drv;
     d->unit = unit;
-    d->bounce = kmalloc_aligned(64 * 1024, 4096);
+    d->bounce = kmalloc_aligned(NBDISK_XFER, 4096);
     if (!d->bounce) {
         klog(LOG_ERR, "disk: %s: out of memory\n", name);
         kfree(d);
