@@ -808,7 +808,7 @@ def format_comparison(adros, linux, info):
         lines.append(f"{workload if workload != last else '':<38} {label:<28} {f(ar, '10.2f'):>10} "
                      f"{f(lr, '10.2f') if workload != last else '':>10} {f(ratio, '11.2f'):>11}")
         last = workload
-    if any(r["bench"] == "linux_net" for r in linux):
+    if any(r["bench"].startswith("linux_net") for r in linux):
         lines.append("")
         lines += netbench.format_compare(adros, linux)
     return lines

@@ -130,9 +130,11 @@ def linux_reference(build, area, prepared, ran):
             spec["prepare"](build)
         print(f"# linux reference boot: Debian's i386 kernel on the machine of {spec['name']}", flush=True)
         results, info = linuxref.run(build, spec, path)
-        # The NIC mirrors: Linux on the NIC of each net-bench-<nic> that ran.
+        # The NIC mirrors: Linux on the NIC of each net-bench-<nic> that ran
+        # (e1000's workloads run on the ext2 mirror, when that one ran).
         for s in area:
-            if s.get("nic") and s["nic"] != "e1000" and (ran is None or s["name"] in ran):
+            if s.get("nic") and (ran is None or s["name"] in ran) and \
+                    not any(r["bench"] == netbench.bench_name("linux_net", s["nic"]) for r in results):
                 print(f"# linux reference boot: Debian's i386 kernel on the NIC of {s['name']}", flush=True)
                 results += linuxref.run_nic(build, s["nic"])
         return results, info, None, None
