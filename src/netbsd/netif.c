@@ -343,37 +343,51 @@ int net_route_default(const struct net_addr *gw, bool add)
     return w < 0 ? (int)w : 0;
 }
 
-/* TCP and UDP protocol control blocks: net.inet.{tcp,udp}.pcblist, whose
- * number is found by name (CTL_QUERY). */
-static int pcblist_mib(int proto, int mib[8])
+/* The number of the node name under mib[0..depth-1], found by name
+ * (CTL_QUERY): the dynamic nodes (net.inet.tcp.pcblist, sendspace...)
+ * have no fixed number.  Fills mib[depth]. */
+static int sysctl_node(int *mib, unsigned depth, const char *name)
 {
-    mib[0] = NB_CTL_NET;
-    mib[1] = NB_AF_INET;
-    mib[2] = proto;
-    mib[3] = NB_CTL_QUERY;
+    mib[depth] = NB_CTL_QUERY;
     struct nb_sysctlnode q;
     memset(&q, 0, sizeof(q));
     q.sysctl_flags = NB_SYSCTL_VERSION;
     size_t len;
     int err;
     size_t need = 0;
-    int r = net__sysctl(mib, 4, NULL, &need, &q, sizeof(q));
+    int r = net__sysctl(mib, depth + 1, NULL, &need, &q, sizeof(q));
     if (r < 0)
         return r;
     struct nb_sysctlnode *nodes = kmalloc(need + sizeof(q));
     if (!nodes)
         return -ENOMEM;
     len = need + sizeof(q);
-    r = net__sysctl(mib, 4, nodes, &len, &q, sizeof(q));
+    r = net__sysctl(mib, depth + 1, nodes, &len, &q, sizeof(q));
     err = -ENOENT;
     for (size_t i = 0; r == 0 && i < len / sizeof(*nodes); i++)
-        if (strncmp(nodes[i].sysctl_name, "pcblist", sizeof(nodes[i].sysctl_name)) == 0) {
-            mib[3] = nodes[i].sysctl_num;
+        if (strncmp(nodes[i].sysctl_name, name, sizeof(nodes[i].sysctl_name)) == 0) {
+            mib[depth] = nodes[i].sysctl_num;
             err = 0;
         }
     kfree(nodes);
-    if (r < 0)
-        return r;
+    return r < 0 ? r : err;
+}
+
+/* net.inet.<proto>.<name>: fills mib[0..3]. */
+static int inet_node(int proto, const char *name, int mib[4])
+{
+    mib[0] = NB_CTL_NET;
+    mib[1] = NB_AF_INET;
+    mib[2] = proto;
+    return sysctl_node(mib, 3, name);
+}
+
+/* TCP and UDP protocol control blocks: net.inet.{tcp,udp}.pcblist. */
+static int pcblist_mib(int proto, int mib[8])
+{
+    int err = inet_node(proto, "pcblist", mib);
+    if (err < 0)
+        return err;
     mib[4] = 0; /* PCB_ALL */
     mib[5] = 0;
     mib[6] = sizeof(struct nb_kinfo_pcb);
@@ -489,6 +503,36 @@ static void host_not_router(void)
         kprintf(KERN_ERR "net: cannot turn IP forwarding off: %s\n", strerror(r));
 }
 
+/* TCP's socket buffers: net.tcpbuf=<bytes> sets net.inet.tcp.sendspace
+ * and recvspace, the buffers a new TCP socket starts with (NetBSD's
+ * default: 32 KiB each, grown by its autosizing), and raises kern.sbmax
+ * (NetBSD's ceiling on any socket buffer, 256 KiB) to fit them; 0 leaves
+ * NetBSD's. */
+KOPTION(net_tcpbuf, "net.tcpbuf", "net.tcpbuf=<bytes>: TCP socket buffers to start with (0: NetBSD's 32 KiB)");
+#define TCPBUF_DEFAULT 0
+
+static void sysctl_set_int(int *mib, unsigned depth, const char *what, int v)
+{
+    int r = net__sysctl(mib, depth, NULL, NULL, &v, sizeof(v));
+    if (r < 0)
+        kprintf(KERN_ERR "net: %s = %d: %s\n", what, v, strerror(r));
+}
+
+static void tcp_buffers(void)
+{
+    long bytes = cmdline_get_int("net.tcpbuf", TCPBUF_DEFAULT);
+    if (bytes <= 0 || bytes > (64 << 20))
+        return;
+    int mib[4] = { NB_CTL_KERN };
+    /* The mbufs' own overhead counts against sbmax: twice the data. */
+    if (sysctl_node(mib, 1, "sbmax") == 0 && bytes * 2 > 256 * 1024)
+        sysctl_set_int(mib, 2, "kern.sbmax", (int)bytes * 2);
+    if (inet_node(NB_IPPROTO_TCP, "sendspace", mib) == 0)
+        sysctl_set_int(mib, 4, "net.inet.tcp.sendspace", (int)bytes);
+    if (inet_node(NB_IPPROTO_TCP, "recvspace", mib) == 0)
+        sysctl_set_int(mib, 4, "net.inet.tcp.recvspace", (int)bytes);
+}
+
 /* The boot's configuration runs in a thread of its own: it waits for the
  * rump kernel to start (rump_running), and the shell need not wait.  Users
  * of the network do wait for it (net__boot_wait): a static address is set
@@ -517,6 +561,7 @@ static void *net_boot_configure(void)
         return NULL;
     }
     host_not_router();
+    tcp_buffers();
     if (opt && strcmp(opt, "off") == 0) {
         strlcpy(boot_status, "off (net=off)", sizeof(boot_status));
         return NULL;

@@ -246,7 +246,9 @@ def _run_bench(kernel, build, spec):
     def send():
         rx.append(source.send(n))
     sink.start()
-    cmd = qemu.qemu_cmd(kernel, f'panic=poweroff vga=off net={ifn}:10.0.2.15/24,gw=10.0.2.2 run="{BENCH_SCRIPT}"',
+    # spec["append"]: kernel options for an experiment (tools/bench/nicexp.py).
+    cmd = qemu.qemu_cmd(kernel, f'panic=poweroff vga=off net={ifn}:10.0.2.15/24,gw=10.0.2.2 {spec.get("append", "")} '
+                        f'run="{BENCH_SCRIPT}"',
                         (), 256, nb.nic_args(sink.port, source.port, nic))
     logdir = os.path.join(build, "bench-logs")
     os.makedirs(logdir, exist_ok=True)
