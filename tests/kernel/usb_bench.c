@@ -39,53 +39,47 @@ static void one(const char *bench, struct blkdev *d, const char *what, bool writ
     kbench_result(bench, metric, cyc / reqs, ns / reqs, note);
 }
 
-static void bench_usb_seq(void)
+/* The regions of bench on the disks devs[0] and devs[1]: a 64 KiB read, a
+ * 1 MiB read and (write) a 1 MiB write, each of REGION bytes; a disk
+ * absent or too small is skipped with a line saying so. */
+static void seq_disks(const char *bench, const char *const devs[2], bool write)
 {
-    rump_running(); /* USB disks present at boot are registered by then */
+    rump_running(); /* NetBSD's disks present at boot are registered by then */
     uint8_t *buf = kmalloc_aligned(1u << 20, 4096);
     if (!buf)
         return;
     size_t cache = bcache_set_limit(0);
     for (uint32_t i = 0; i < (1u << 20); i++)
         buf[i] = (uint8_t)(i * 7 + 3);
-    static const char *const devs[] = { "sd0", "hda" };
+    uint64_t need = (write ? 3ull : 2ull) * REGION;
     for (int k = 0; k < 2; k++) {
         struct blkdev *d = blk_find(devs[k]);
-        if (!d || d->nsectors * d->sector_size < 3ull * REGION) {
-            kprintf("# usb_seq: no disk %s of 96 MiB or more; skipped\n", devs[k]);
+        if (!d || d->nsectors * d->sector_size < need) {
+            kprintf("# %s: no disk %s of %llu MiB or more; skipped\n", bench, devs[k],
+                    (unsigned long long)(need >> 20));
             blk_put(d);
             continue;
         }
-        one("usb_seq", d, "read", false, 64u << 10, 0, buf);
-        one("usb_seq", d, "read", false, 1u << 20, REGION, buf);
-        one("usb_seq", d, "write", true, 1u << 20, 2ull * REGION, buf);
+        one(bench, d, "read", false, 64u << 10, 0, buf);
+        one(bench, d, "read", false, 1u << 20, REGION, buf);
+        if (write)
+            one(bench, d, "write", true, 1u << 20, 2ull * REGION, buf);
         blk_put(d);
     }
     bcache_set_limit(cache);
     kfree(buf);
 }
+
+static void bench_usb_seq(void)
+{
+    static const char *const devs[2] = { "sd0", "hda" };
+    seq_disks("usb_seq", devs, true);
+}
 KBENCH(usb_seq, bench_usb_seq);
 
 static void bench_virtio_seq(void)
 {
-    rump_running(); /* the virtio disks present at boot are registered by then */
-    uint8_t *buf = kmalloc_aligned(1u << 20, 4096);
-    if (!buf)
-        return;
-    size_t cache = bcache_set_limit(0);
-    static const char *const devs[] = { "ld0", "sd0" };
-    for (int k = 0; k < 2; k++) {
-        struct blkdev *d = blk_find(devs[k]);
-        if (!d || d->nsectors * d->sector_size < 2ull * REGION) {
-            kprintf("# virtio_seq: no disk %s of 64 MiB or more; skipped\n", devs[k]);
-            blk_put(d);
-            continue;
-        }
-        one("virtio_seq", d, "read", false, 64u << 10, 0, buf);
-        one("virtio_seq", d, "read", false, 1u << 20, REGION, buf);
-        blk_put(d);
-    }
-    bcache_set_limit(cache);
-    kfree(buf);
+    static const char *const devs[2] = { "ld0", "sd0" };
+    seq_disks("virtio_seq", devs, false);
 }
 KBENCH(virtio_seq, bench_virtio_seq);

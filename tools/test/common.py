@@ -17,6 +17,7 @@ import it first.
   expect_out(), lines(), t_system(), t_ctrl_c_sleep()  shell steps
 """
 import functools
+import hashlib
 import os
 import re
 import subprocess
@@ -261,6 +262,15 @@ def safe(fn):
         except Exception as e:  # noqa: BLE001
             return f"{type(e).__name__}: {e}"
     return run
+
+
+def sha256_file(path):
+    """The sha256 (hex) of a file, read 1 MiB at a time."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def end_two_guests(steps, sessions, res, name, logs):

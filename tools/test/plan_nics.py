@@ -37,7 +37,8 @@ import time
 
 import qemu
 import qemu_interactive as qi
-from common import ROOT, Steps, check_patterns, linked_archives, linked_stages, mkfs, rump_present
+from common import (ROOT, Steps, check_patterns, end_two_guests, linked_archives, linked_stages, mkfs,
+                    rump_present, sha256_file)
 from lossylink import check_lossy
 from netbench import free_port
 
@@ -54,14 +55,6 @@ def _dir(build):
     d = os.path.join(build, "nics")
     os.makedirs(d, exist_ok=True)
     return d
-
-
-def _sha_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _nic(build, dev, port=None):
@@ -182,12 +175,12 @@ def _xfer_session(nic, dev, ifn):
                 errs.append(f"the guest's fetch printed {out[-400:]!r}")
             if host.is_alive() or "error" in got or got.get("status") != 200:
                 errs.append(f"the host's download: {got}")
-            elif got["bytes"] != XFER_MIB * MIB or got["sha"] != _sha_file(os.path.join(d, "tree", "out.bin")):
+            elif got["bytes"] != XFER_MIB * MIB or got["sha"] != sha256_file(os.path.join(d, "tree", "out.bin")):
                 errs.append(f"the host got {got['bytes']} bytes with sha256 {got['sha']}, not the guest's file")
             if errs:
                 return "; ".join(errs)
             sha = s.command("sha256sum /in.bin", 300)
-            want = _sha_file(os.path.join(d, "srv", "in.bin"))
+            want = sha256_file(os.path.join(d, "srv", "in.bin"))
             if f"{want}  /in.bin" not in sha:
                 return f"the guest's sha256sum printed {sha!r}, the host's is {want}"
             notes.append(f"        host->guest (fetch) {mf.group(1)} s, guest->host (httpd) {got['secs']:.1f} s")
@@ -202,11 +195,7 @@ def _xfer_session(nic, dev, ifn):
                 return f"printed {out!r}"
             return None
         st.run("httpd stops; ifconfig: up, the address", stop)
-        st.run("poweroff", qi.poweroff_step)
-        if s.alive():
-            s.close(1)
-        if "KERNEL PANIC" in s.text():
-            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+        end_two_guests((st,), (s,), res, name, log)  # one guest here
     return run
 
 

@@ -33,7 +33,6 @@ Network safety: user networking with restrict=on (guestfwd to
 tools/qemu/httpserve.py, which opens no socket), and for the two guests UDP
 sockets bound to 127.0.0.1 talking only to the relay on 127.0.0.1.
 """
-import hashlib
 import os
 import re
 import shutil
@@ -41,7 +40,7 @@ import subprocess
 
 import common
 import qemu
-from common import check_patterns, linked_stages, rump_present
+from common import check_patterns, linked_stages, rump_present, sha256_file
 from disks import HCS, stick, usb_missing
 from lossylink import LOSSY_MIB, check_lossy
 
@@ -55,14 +54,6 @@ def _dir(build):
     d = os.path.join(build, "reliability")
     os.makedirs(d, exist_ok=True)
     return d
-
-
-def _sha_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(MIB), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _httpserve(root):
@@ -101,8 +92,8 @@ def _common_checks(build, tag, b, res, finals):
     if not _no_panic(b, res):
         return False
     d = _dir(build)
-    big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
-    net = _sha_file(os.path.join(d, f"{tag}-srv", "net.bin"))
+    big = sha256_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+    net = sha256_file(os.path.join(d, f"{tag}-srv", "net.bin"))
     tail = b.output[b.output.rfind("AFTER-PRESSURE"):] if "AFTER-PRESSURE" in b.output else ""
     want = [(re.escape(f"{big}  /r/c1.bin"), "after the pressure: the 8 MiB copy reads back with the host's sha256"),
             (r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n2\.bin",
@@ -193,7 +184,7 @@ def _check_usb(build, tag):
         if not _no_panic(b, res):
             return
         d = _dir(build)
-        big = _sha_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+        big = sha256_file(os.path.join(d, f"{tag}-tree", "big.bin"))
         m = re.search(r"^AFTER-PRESSURE$", b.output, re.M)
         tail = b.output[m.end():] if m else ""
         check_patterns(res, tail, [
