@@ -76,11 +76,11 @@ static int map_err(int r)
 }
 
 /* The largest transfer handed to NetBSD at once: NBDISK_XFER, which
- * NetBSD's physio cuts into MAXPHYS (64 KiB) buffers and keeps up to 16 of
- * them in flight at once (physio_concurrency): a virtio disk then has
- * several requests on its ring together, and a 1 MiB read is one call
- * into the rump kernel, not 16 (virtio_seq, docs/PERFORMANCE.md).  Except
- * when an OHCI controller is present: NetBSD 7's ohci_alloc_std_chain()
+ * NetBSD's physio cuts into MAXPHYS (64 KiB) buffers (and may keep several
+ * in flight, physio_concurrency): a 1 MiB read is one call into the rump
+ * kernel, not 16, and 1.4-1.7 times as fast on virtio (virtio_seq,
+ * docs/PERFORMANCE.md section 6).  Except when an OHCI controller is
+ * present: NetBSD 7's ohci_alloc_std_chain()
  * gives every TD of a multi-TD transfer the buffer end of the whole
  * remaining transfer (td_be = DMAADDR(dma, curoffs + len - 1), where the
  * TD's own curlen is meant), so a transfer spanning more than two pages is
