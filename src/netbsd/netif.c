@@ -512,8 +512,9 @@ static void host_not_router(void)
  * 64 KiB-call TCP rose 30-50 % on vioif and e1000e, 10-25 % on e1000, and
  * the receive interrupts per MB fell about 3 times; guest->host did not
  * change beyond the noise (docs/PERFORMANCE.md, section 2). */
-KOPTION(net_tcpbuf, "net.tcpbuf", "net.tcpbuf=<bytes>: TCP socket buffers to start with (default 131072; 0: NetBSD's 32 KiB)");
+KOPTION(net_tcpbuf, "net.tcpbuf", "net.tcpbuf=<bytes>: TCP socket buffers to start with (default 131072, at most 16 MiB; 0: NetBSD's 32 KiB)");
 #define TCPBUF_DEFAULT (128 * 1024)
+#define TCPBUF_MAX (16 << 20)
 
 static void sysctl_set_int(int *mib, unsigned depth, const char *what, int v)
 {
@@ -524,9 +525,15 @@ static void sysctl_set_int(int *mib, unsigned depth, const char *what, int v)
 
 static void tcp_buffers(void)
 {
-    long bytes = cmdline_get_int("net.tcpbuf", TCPBUF_DEFAULT);
-    if (bytes <= 0 || bytes > (64 << 20))
+    const char *opt = cmdline_get("net.tcpbuf");
+    long bytes = opt ? cmdline_get_int("net.tcpbuf", -1) : TCPBUF_DEFAULT; /* -1: not a number */
+    if (bytes == 0)
         return;
+    if (bytes < 4096 || bytes > TCPBUF_MAX) {
+        kprintf(KERN_ERR "net: net.tcpbuf=%s: want 0 (NetBSD's buffers) or 4096 to %d bytes; NetBSD's kept\n",
+                opt, TCPBUF_MAX);
+        return;
+    }
     int mib[4] = { NB_CTL_KERN };
     /* The mbufs' own overhead counts against sbmax: twice the data. */
     if (sysctl_node(mib, 1, "sbmax") == 0 && bytes * 2 > 256 * 1024)

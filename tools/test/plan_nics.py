@@ -22,7 +22,12 @@ are absent.
                     default route; ping -c 5 the gateway: 5 received;
                     ifconfig says no "no carrier" (vioif reports no link
                     state: no status line, and DHCP does not wait for one).
-                    <nic>: virtio, e1000e.
+                    <nic>: virtio, e1000e.  With net.tcpbuf= (TCP's
+                    initial socket buffers, src/netbsd/netif.c): on e1000e
+                    1 MiB, beyond NetBSD's 256 KiB ceiling (kern.sbmax,
+                    raised to fit): httpd's listening socket is made; on
+                    virtio a value out of range: a clear error, the
+                    network still works.
   nic-virtio-lossy  plan_reliability.py's rel-lossy-link on vioif: two
                     guests joined by tools/qemu/lossyrelay.py, ttcp's
                     pattern through the faults, sha256 equal in both guests
@@ -199,7 +204,15 @@ def _xfer_session(nic, dev, ifn):
     return run
 
 
+# Each static boot's net.tcpbuf= and what the boot log must say about it.
+TCPBUF = {"e1000e": ("1048576", r"^(?![\s\S]*net: (net\.tcpbuf|kern\.sbmax|net\.inet\.tcp))",
+                     "net.tcpbuf=1048576 taken without an error"),
+          "virtio": ("99999999999", r"net: net\.tcpbuf=99999999999: want 0 \(NetBSD's buffers\) or 4096 to \d+ bytes",
+                     "net.tcpbuf out of range: a clear error")}
+
+
 def _static_boot(build, nic, dev, ifn):
+    tcpbuf, tcpbuf_rx, tcpbuf_what = TCPBUF[nic]
     def check(b, res):
         name = res.group
         if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "PANIC" in b.output:
@@ -209,10 +222,13 @@ def _static_boot(build, nic, dev, ifn):
                 (rf"default\s+10\.0\.2\.2\s+UG\s+{ifn}", "route shows the default route"),
                 (r"5 packets transmitted, 5 packets received, 0\.0% packet loss", "ping the gateway: 5 received"),
                 (r"^(?![\s\S]*status: no carrier)", "ifconfig shows no false 'no carrier'"),
-                (r"script: 3 commands, 0 failed", "every command succeeded")]
+                (tcpbuf_rx, tcpbuf_what),
+                (r"httpd: serving / on port 80", "httpd's socket is made"),
+                (r"script: 5 commands, 0 failed", "every command succeeded")]
         check_patterns(res, b.output, want, f"{name}: ", b.tail(30))
-    return {"name": f"nic-{nic}-static", "cmdline": f'net={ifn}:10.0.2.15/24,gw=10.0.2.2 run="ifconfig {ifn}; route; '
-            f'ping -c 5 10.0.2.2"', "timeout": 120, "extra": _nic(build, dev), "check": check}
+    return {"name": f"nic-{nic}-static", "cmdline": f'net={ifn}:10.0.2.15/24,gw=10.0.2.2 net.tcpbuf={tcpbuf} '
+            f'run="ifconfig {ifn}; route; ping -c 5 10.0.2.2; httpd /; httpd stop"', "timeout": 120,
+            "extra": _nic(build, dev), "check": check}
 
 
 def _why(stages, archive):
