@@ -213,6 +213,7 @@ TCPBUF = {"e1000e": ("1048576", r"^(?![\s\S]*net: (net\.tcpbuf|kern\.sbmax|net\.
 
 def _static_boot(build, nic, dev, ifn):
     tcpbuf, tcpbuf_rx, tcpbuf_what = TCPBUF[nic]
+
     def check(b, res):
         name = res.group
         if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "PANIC" in b.output:
