@@ -142,12 +142,15 @@ static int cmd_nc(int argc, char **argv)
     bool listen = argc > 1 && strcmp(argv[1], "-l") == 0;
     int i = listen ? 2 : 1;
     uint64_t port;
-    if (argc != i + 2 || !shell_parse_u64(argv[i + 1], &port) || port == 0 || port > 65535)
+    /* nc -l <port>: listen on every address, as nc -l - <port>. */
+    const char *host = listen && argc == 3 ? "-" : argv[i];
+    const char *ports = listen && argc == 3 ? argv[2] : (argc == i + 2 ? argv[i + 1] : NULL);
+    if ((argc != i + 2 && !(listen && argc == 3)) || !shell_parse_u64(ports, &port) || port == 0 || port > 65535)
         return shell_usage(argv[0]);
     struct net_addr a = { .family = NET_AF_INET };
-    if (strcmp(argv[i], "-") != 0 && net_parse_addr(argv[i], &a) < 0)
-        return shell_error(argv[0], "%s: not a numeric address", argv[i]);
-    if (!listen && strcmp(argv[i], "-") == 0)
+    if (strcmp(host, "-") != 0 && net_parse_addr(host, &a) < 0)
+        return shell_error(argv[0], "%s: not a numeric address", host);
+    if (!listen && strcmp(host, "-") == 0)
         return shell_usage(argv[0]);
     a.port = (uint16_t)port;
     if (!net_available())

@@ -393,7 +393,9 @@ static int cmd_ping(int argc, char **argv)
         for (int i = 0; i < nrtt; i++)
             sum += rtts[i];
         sort_u64(rtts, nrtt);
-        uint64_t avg = sum / (uint64_t)nrtt, mn = rtts[0], mx = rtts[nrtt - 1], med = rtts[nrtt / 2];
+        uint64_t avg = sum / (uint64_t)nrtt, mn = rtts[0], mx = rtts[nrtt - 1];
+        /* An even count's median is the mean of its two middle values. */
+        uint64_t med = nrtt % 2 ? rtts[nrtt / 2] : (rtts[nrtt / 2 - 1] + rtts[nrtt / 2]) / 2;
         uint64_t p99 = rtts[MIN(nrtt - 1, (nrtt * 99) / 100)];
         shell_printf("round-trip min/avg/max = %llu.%03llu/%llu.%03llu/%llu.%03llu ms (median %llu.%03llu, p99 "
                      "%llu.%03llu)\n",
