@@ -33,7 +33,9 @@ struct dns_answer {
 };
 
 /* True for a name a query can carry: dot-separated labels of 1..63 bytes
- * of letters, digits, '-' and '_', 253 bytes at most; one final dot allowed. */
+ * of letters, digits, '-' and '_', 253 bytes at most, the last not all
+ * digits (RFC 1123 2.1: "10.0.2" is a mistyped address); one final dot
+ * allowed. */
 bool dns_name_ok(const char *name);
 /* A recursive query (RD) for name's A records with the given id, in buf;
  * its length, or -EINVAL (a bad name) / -ENOSPC. */

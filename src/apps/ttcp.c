@@ -36,6 +36,7 @@
 #include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/sha256.h>
 #include <adros/cmd.h>
 #include <adros/string.h>
@@ -98,6 +99,10 @@ static void print_rate(const char *what, uint64_t bytes, uint64_t ns)
 
 static int net_fail(const char *argv0, const char *what, int err)
 {
+    if (err == -EINTR || shell_interrupted()) {
+        shell_printf("ttcp: interrupted %s\n", what);
+        return SHELL_INTERRUPTED;
+    }
     return shell_error(argv0, "%s: %s", what,
                        err == -ETIMEDOUT      ? "timed out"
                        : err == -ECONNRESET   ? "connection reset by the peer"
@@ -360,18 +365,19 @@ static int cmd_ttcp(int argc, char **argv)
         return shell_usage(argv[0]);
     struct net_addr to;
     const char *dest = pos[0], *mib_s = pos[1];
-    if (tx) {
-        if (net_parse_addr(dest, &to) < 0)
-            return shell_error(argv[0], "%s: not a numeric address[:port]", dest);
-        if (!to.port)
-            to.port = TTCP_PORT;
-        if (!shell_parse_u64(mib_s, &mib) || mib == 0 || mib > TTCP_MAX_MIB)
-            return shell_error(argv[0], "%s: MiB must be 1 to %u", mib_s, TTCP_MAX_MIB);
-    }
+    if (tx && (!shell_parse_u64(mib_s, &mib) || mib == 0 || mib > TTCP_MAX_MIB))
+        return shell_error(argv[0], "%s: MiB must be 1 to %u", mib_s, TTCP_MAX_MIB);
+    int st = tx ? netcmd_resolve(argv[0], dest, &to) : 0;
+    if (st)
+        return st;
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    if (!tx && (st = netcmd_ready(argv[0])) != 0)
+        return st;
+    if (tx && !to.port)
+        to.port = TTCP_PORT;
     return tx ? ttcp_send(argv[0], &to, mib << 20, (size_t)len, hash)
               : ttcp_recv(argv[0], (uint16_t)port, verify, (size_t)len, hash);
 }
-SHELL_CMD(ttcp, cmd_ttcp, "ttcp -t [-s] [-l len] <addr[:port]> <MiB> | ttcp -r [-n] [-s] [-l len] [-p port]",
+SHELL_CMD(ttcp, cmd_ttcp, "ttcp -t [-s] [-l len] <host[:port]> <MiB> | ttcp -r [-n] [-s] [-l len] [-p port]",
           "TCP throughput: send MiB of a pattern, or receive one connection and check it (-n: don't)");

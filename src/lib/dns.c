@@ -23,16 +23,20 @@ bool dns_name_ok(const char *name)
     if (len == 0 || len > DNS_NAME_MAX)
         return false;
     size_t label = 0;
+    bool digits = true; /* the last label all digits: a mistyped address */
     for (size_t i = 0; i < len; i++) {
         if (name[i] == '.') {
             if (label == 0)
                 return false;
             label = 0;
+            digits = true;
         } else if (!label_char(name[i]) || ++label > 63) {
             return false;
+        } else if (name[i] < '0' || name[i] > '9') {
+            digits = false;
         }
     }
-    return label > 0;
+    return label > 0 && !digits;
 }
 
 static void put16(uint8_t *p, uint16_t v)

@@ -24,6 +24,7 @@
 #include <adros/entropy.h>
 #include <adros/errno.h>
 #include <adros/format.h>
+#include <adros/irq.h>
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/net.h>
@@ -531,7 +532,51 @@ static void wait_link(const char *ifname)
         process_sleep(20 * NSEC_PER_MSEC);
 }
 
+/* Exchanges under way in net_dhcp (the boot's, the shell's), for the
+ * commands that wait for an address (net_dhcp_pending). */
+static volatile int pending;
+static char pending_if[16];
+
+int net_dhcp_pending(char *ifname, size_t n)
+{
+    int p = pending;
+    if (p && ifname)
+        strlcpy(ifname, pending_if, n);
+    return p;
+}
+
+int net_dhcp_wait(uint64_t deadline_ns)
+{
+    while (pending) {
+        if (clock_gettime_ns() >= deadline_ns)
+            return -ETIMEDOUT;
+        if (process_sleep_until(MIN(deadline_ns, clock_gettime_ns() + 20 * NSEC_PER_MSEC)) == -EINTR)
+            return -EINTR;
+    }
+    return 0;
+}
+
+void net__dhcp_hold(const char *ifname, bool on)
+{
+    irqflags_t fl = irq_save();
+    if (!on)
+        pending--;
+    else if (pending++ == 0)
+        strlcpy(pending_if, ifname, sizeof(pending_if));
+    irq_restore(fl);
+}
+
+static int dhcp_exchange(const char *name);
+
 int net_dhcp(const char *name)
+{
+    net__dhcp_hold(name, true);
+    int r = dhcp_exchange(name);
+    net__dhcp_hold(name, false);
+    return r;
+}
+
+static int dhcp_exchange(const char *name)
 {
     struct net_ifinfo f;
     int r = net_if_get(name, &f);
@@ -552,5 +597,7 @@ int net_dhcp(const char *name)
 #else /* no network components */
 
 int net_dhcp(const char *name) { return -ENETDOWN; }
+int net_dhcp_pending(char *ifname, size_t n) { return 0; }
+int net_dhcp_wait(uint64_t deadline_ns) { return 0; }
 int net_lease_get(const char *ifname, struct net_lease *out) { return -ENETDOWN; }
 #endif

@@ -15,6 +15,7 @@
 #include <adros/http.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/vfs.h>
@@ -195,11 +196,11 @@ static int cmd_fetch(int argc, char **argv)
     if (r < 0)
         return shell_error(argv[0], "%s: not a valid http:// URL", argv[1]);
     struct net_addr a;
-    if (net_parse_addr(u.host, &a) < 0)
-        return shell_error(argv[0], "%s: not a numeric address (AdrOS has no name resolver)", u.host);
-    a.port = u.port;
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    if ((r = netcmd_resolve(argv[0], u.host, &a)) != 0)
+        return r;
+    a.port = u.port;
     struct fetch f = { .argv0 = argv[0], .file = argv[2], .sock = -1, .out = NULL, .length = -1 };
     f.t0 = f.last_report = clock_gettime_ns();
     f.buf = kmalloc(FETCH_BUF);
@@ -210,8 +211,9 @@ static int cmd_fetch(int argc, char **argv)
         r = shell_error(argv[0], "socket: %s", shell_strerror(f.sock));
     } else if ((r = net_connect(f.sock, &a, FETCH_CONNECT_MS)) < 0) {
         char as[NET_ADDRSTRLEN];
-        r = shell_error(argv[0], "connecting to %s: %s", net_format_addr(&a, as, sizeof(as)),
-                        r == -ETIMEDOUT ? "timed out" : shell_strerror(r));
+        r = r == -EINTR ? SHELL_INTERRUPTED
+                        : shell_error(argv[0], "connecting to %s: %s", net_format_addr(&a, as, sizeof(as)),
+                                      r == -ETIMEDOUT ? "timed out" : shell_strerror(r));
     } else {
         r = fetch_to(&f, &u);
     }
@@ -227,5 +229,5 @@ static int cmd_fetch(int argc, char **argv)
     kfree(f.buf);
     return r;
 }
-SHELL_CMD(fetch, cmd_fetch, "fetch <http://addr[:port]/path> <file>",
+SHELL_CMD(fetch, cmd_fetch, "fetch <http://host[:port]/path> <file>",
           "download a URL (HTTP/1.0 GET) into a file; no redirects");

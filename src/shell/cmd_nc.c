@@ -11,6 +11,7 @@
  * non-empty line it sends the line without a newline. */
 #include <adros/errno.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 #include "shell_internal.h"
@@ -148,13 +149,14 @@ static int cmd_nc(int argc, char **argv)
     if ((argc != i + 2 && !(listen && argc == 3)) || !shell_parse_u64(ports, &port) || port == 0 || port > 65535)
         return shell_usage(argv[0]);
     struct net_addr a = { .family = NET_AF_INET };
-    if (strcmp(host, "-") != 0 && net_parse_addr(host, &a) < 0)
-        return shell_error(argv[0], "%s: not a numeric address", host);
     if (!listen && strcmp(host, "-") == 0)
         return shell_usage(argv[0]);
-    a.port = (uint16_t)port;
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    int st = strcmp(host, "-") != 0 ? netcmd_resolve(argv[0], host, &a) : listen ? 0 : netcmd_ready(argv[0]);
+    if (st)
+        return st;
+    a.port = (uint16_t)port;
     struct nc c = { .argv0 = argv[0], .sock = -1, .len = 0, .wr_closed = false };
     int r;
     if (listen) {
@@ -165,7 +167,9 @@ static int cmd_nc(int argc, char **argv)
         if (c.sock < 0)
             return shell_error(argv[0], "socket: %s", shell_strerror(c.sock));
         r = net_connect(c.sock, &a, NC_CONNECT_MS);
-        if (r < 0)
+        if (r == -EINTR)
+            r = SHELL_INTERRUPTED;
+        else if (r < 0)
             r = shell_error(argv[0], "connecting to %s: %s", net_format_addr(&a, as, sizeof(as)),
                             r == -ETIMEDOUT ? "timed out" : shell_strerror(r));
         else

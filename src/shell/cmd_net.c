@@ -6,6 +6,7 @@
 #include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 
@@ -297,8 +298,11 @@ static int cmd_ping(int argc, char **argv)
     if (net_needed(argv[0]))
         return SHELL_FAIL;
     struct net_addr to;
-    if (net_parse_addr(host, &to) < 0 || to.family != NET_AF_INET || to.port)
-        return shell_error(argv[0], "%s: not an IPv4 address", host);
+    int st = netcmd_resolve(argv[0], host, &to);
+    if (st)
+        return st;
+    if (to.family != NET_AF_INET || to.port)
+        return shell_error(argv[0], "%s: not an IPv4 host", host);
     int s = net_socket(NET_AF_INET, NET_SOCK_RAW, NET_PROTO_ICMP);
     if (s < 0)
         return shell_error(argv[0], "socket: %s", shell_strerror(s));

@@ -15,7 +15,8 @@ static void test_names(void **st)
     assert_true(dns_name_ok("example.test"));
     assert_true(dns_name_ok("a."));
     assert_true(dns_name_ok("x-y_z.q1"));
-    const char *bad[] = { "", ".", "a..b", ".a", "a b", "a/b", "a.b..", "10.0.2.2:80" };
+    assert_true(dns_name_ok("9.example.test"));
+    const char *bad[] = { "", ".", "a..b", ".a", "a b", "a/b", "a.b..", "10.0.2.2:80", "10.0.2", "1.2.3.4.5", "a.9" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_false(dns_name_ok(bad[i]));
     char l[70];
