@@ -105,9 +105,9 @@ int net_if_up(const char *name, bool up);
 int net_if_addr(const char *name, const struct net_addr *a, int prefix);
 /* Configures the interface by DHCP (src/netbsd/dhcp.c): brings it up,
  * obtains a lease (about 10 s at most: -ETIMEDOUT when no server answers)
- * and applies it: the address and prefix, once duplicate address detection
- * has passed (4 to 7 s; -EADDRINUSE, the address declined, when another
- * host has it), and the default route through the lease's router when it
+ * and applies it: the address and prefix, once an ARP probe has found no
+ * other host with it (200 ms; -EADDRINUSE, the address declined, when
+ * another host has it), and the default route through the lease's router when it
  * names one (replacing another default route).  The lease is then renewed
  * in the background from T1.  Returns 0 or -errno; -EOPNOTSUPP for an
  * interface without a MAC address. */

@@ -5,12 +5,25 @@
  * A /dev/bpf descriptor on the interface (bpf.c), whose filter passes only
  * unfragmented IPv4 UDP to port 68, carries whole Ethernet frames both
  * ways, so the exchange works before the interface has an address.  Each
- * message is retransmitted with exponential backoff (1 s, 2 s, 4 s ...
- * +-1/8) within a fixed budget.
+ * message is retransmitted with exponential backoff (0.25 s, 0.5 s, 1 s,
+ * 2 s, then every 4 s, +-1/8) within a fixed budget.  RFC 2131 suggests
+ * starting at 4 s; a server on the link answers in milliseconds, and the
+ * first frames after the interface comes up are often lost (QEMU's e1000
+ * drops what arrives during the 500 ms of link negotiation that NetBSD's
+ * wm starts, while the link still reads up), so quick first retries are
+ * what gets a lease in well under a second.
  *
- * The lease is applied with net_if_addr and net_route_default, once the
- * stack's duplicate address detection has found no other host with the
- * address (else it is declined), and kept in a table.  A thread per interface renews it at T1 (unicast to the server,
+ * The lease is applied with net_if_addr and net_route_default, once our
+ * own conflict check has found no other host with the address (else it is
+ * declined), and kept in a table.  The check is RFC 5227's ARP probe made
+ * quick: two probes 100 ms apart, answered within 200 ms in all, where the
+ * stack's own detection (ip_dad_count 3: PROBE_WAIT, three probes 1-2 s
+ * apart, ANNOUNCE_WAIT) held a new address back for 4 to 7 s.  A host on
+ * the link answers an ARP request within milliseconds; one that is off or
+ * asleep for longer is not caught by either, and NetBSD still notices and
+ * logs a conflict later from ARP traffic.  Addresses added for a lease skip
+ * the stack's detection (dad_count 0 while adding them), and the stack
+ * announces them with a gratuitous ARP.  A thread per interface renews it at T1 (unicast to the server,
  * from our address), rebinds from T2 (broadcast), and when it expires, or
  * a server refuses it, removes the address and the default route it put
  * there and starts over.
@@ -58,6 +71,18 @@ static const struct nb_bpf_insn filter[] = {
     { NB_BPF_RET_K, 0, 0, 0 },
 };
 
+/* Accepts ARP; drops the rest. */
+static const struct nb_bpf_insn arp_filter[] = {
+    { NB_BPF_LD_H_ABS, 0, 0, 12 },
+    { NB_BPF_JEQ_K, 0, 1, 0x0806 },
+    { NB_BPF_RET_K, 0, 0, 0xffffffffu },
+    { NB_BPF_RET_K, 0, 0, 0 },
+};
+
+#define PROBES 2
+#define PROBE_NS (200 * NSEC_PER_MSEC) /* the whole check */
+#define NB_IPCTL_DAD_COUNT 25          /* netinet/in.h */
+
 /* ---- exchanges ---- */
 
 struct client {
@@ -91,7 +116,7 @@ static bool renewal_of(const struct dhcp_reply *r, const uint8_t *want)
 
 static uint64_t backoff_ns(unsigned attempt)
 {
-    uint32_t ms = 1000u << MIN(attempt, 4u);
+    uint32_t ms = 250u << MIN(attempt, 4u);
     return (uint64_t)(ms - ms / 8 + krand32() % (ms / 4 + 1)) * NSEC_PER_MSEC;
 }
 
@@ -184,6 +209,64 @@ static int obtain(struct client *c, uint64_t deadline, struct dhcp_reply *ack)
 
 /* ---- applying a lease ---- */
 
+/* True for an ARP frame saying another host has ip: its reply or request
+ * from ip, or its own probe for ip (RFC 5227 2.1.1). */
+static bool arp_conflict(const uint8_t *f, size_t len, const uint8_t mac[6], const uint8_t ip[4])
+{
+    static const uint8_t zero[4];
+    if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[16] != 0x08 || f[17] != 0x00 || f[18] != 6 || f[19] != 4)
+        return false;
+    const uint8_t *sha = f + 22, *spa = f + 28, *tpa = f + 38;
+    if (memcmp(sha, mac, 6) == 0)
+        return false; /* ours */
+    return memcmp(spa, ip, 4) == 0 || (memcmp(spa, zero, 4) == 0 && memcmp(tpa, ip, 4) == 0);
+}
+
+/* Asks the link whether another host has ip: 0 (no answer within
+ * PROBE_NS), -EADDRINUSE, -EINTR or an error of the device. */
+static int probe(const char *ifname, const uint8_t mac[6], const uint8_t ip[4])
+{
+    struct net__bpf b;
+    int r = net__bpf_open(&b, ifname, arp_filter, ARRAY_SIZE(arp_filter));
+    if (r < 0)
+        return r;
+    uint8_t f[42] = { 0 };
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    static const uint8_t head[] = { 0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
+    memcpy(f + 12, head, sizeof(head));
+    memcpy(f + 22, mac, 6); /* sender: us, from 0.0.0.0; target: ip */
+    memcpy(f + 38, ip, 4);
+    uint64_t start = clock_gettime_ns();
+    for (int i = 0; i < PROBES && r == 0; i++) {
+        r = net__bpf_send(&b, f, sizeof(f));
+        uint64_t until = start + PROBE_NS * (uint64_t)(i + 1) / PROBES;
+        while (r == 0) {
+            const uint8_t *in;
+            size_t len;
+            int n = net__bpf_next(&b, &in, &len, until);
+            if (n == -ETIMEDOUT)
+                break;
+            if (n < 0)
+                r = n;
+            else if (arp_conflict(in, len, mac, ip))
+                r = -EADDRINUSE;
+        }
+    }
+    net__bpf_close(&b);
+    return r;
+}
+
+/* Sets the stack's DAD probe count; the previous one, or -errno. */
+static int dad_count(int n)
+{
+    static const int mib[4] = { NB_CTL_NET, NB_AF_INET, NB_IPPROTO_IP, NB_IPCTL_DAD_COUNT };
+    int old = 0;
+    size_t len = sizeof(old);
+    int r = net__sysctl(mib, 4, &old, &len, &n, sizeof(n));
+    return r < 0 ? r : old;
+}
+
 static void to_addr(struct net_addr *a, const uint8_t ip[4])
 {
     memset(a, 0, sizeof(*a));
@@ -205,7 +288,12 @@ static int apply(const char *ifname, const struct dhcp_reply *ack, const struct 
         net__if_del_addr(ifname, &old->addr);
     }
     if (!net__if_has_addr(ifname, &a, ack->prefix)) {
+        /* Checked by probe() already: usable at once (else the stack's
+         * DAD applies, and net__if_wait_dad waits for it). */
+        int old = dad_count(0);
         int r = net_if_addr(ifname, &a, ack->prefix);
+        if (old > 0)
+            dad_count(old);
         if (r < 0)
             return r;
     }
@@ -364,6 +452,10 @@ static int configure(const char *ifname, const uint8_t mac[6])
         kprintf(KERN_DEBUG "dhcp: %s: %u replies ignored\n", ifname, c.ignored);
     struct net_lease old;
     bool had = net_lease_get(ifname, &old) == 0 && old.state != NET_LEASE_EXPIRED;
+    struct net_addr offered;
+    to_addr(&offered, ack.yiaddr);
+    if (r == 0 && !net__if_has_addr(ifname, &offered, ack.prefix))
+        r = probe(ifname, mac, ack.yiaddr);
     if (r == 0)
         r = apply(ifname, &ack, had ? &old : NULL);
     if (r == -EADDRINUSE)
