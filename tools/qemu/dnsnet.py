@@ -8,9 +8,10 @@ socket backend (one Ethernet frame per datagram):
   dnsnet.py --port PORT --guest GUEST [--no-dhcp] [--log FILE] [--deadline S]
 
 The network is 10.0.3.0/24.  10.0.3.1 (the server) answers ARP, ping, DHCP
-(the guest gets 10.0.3.15/24, router and name server 10.0.3.1, unless
---no-dhcp: then DHCP is never answered) and DNS on port 53 over UDP and
-TCP.  10.0.3.2 answers ARP and nothing else: a silent name server.
+(the guest gets 10.0.3.15/24, router 10.0.3.1, name servers 10.0.3.1 then
+10.0.3.2, unless --no-dhcp: then DHCP is never answered) and DNS on port
+53 over UDP and TCP.  10.0.3.2 answers ARP and nothing else: a silent name
+server (what is sent to it is logged as "dns silent <name>").
 
 The zone (anything else is NXDOMAIN):
   www.example.test     A 192.0.2.10
@@ -154,7 +155,7 @@ def dhcp_reply(p, log):
     r[28:44] = p[28:44]                  # chaddr
     r[236:240] = b"\x63\x82\x53\x63"
     o = bytes([53, 1, rtype, 54, 4]) + SERVER_IP + bytes([51, 4]) + struct.pack("!I", 3600)
-    o += bytes([1, 4, 255, 255, 255, 0, 3, 4]) + SERVER_IP + bytes([6, 4]) + SERVER_IP + b"\xff"
+    o += bytes([1, 4, 255, 255, 255, 0, 3, 4]) + SERVER_IP + bytes([6, 8]) + SERVER_IP + SILENT_IP + b"\xff"
     return bytes(r) + o
 
 
@@ -209,6 +210,8 @@ class Net:
                 self.log(f"dns udp {read_name(data, 12)[0]} {word}")
                 if r:
                     self.send_ip(udp_packet(SERVER_IP, src, 53, sport, r))
+            elif dport == 53 and dst == SILENT_IP:
+                self.log(f"dns silent {read_name(data, 12)[0]} -")
         elif proto == 1 and dst == SERVER_IP and len(body) >= 8 and body[0] == 8:
             self.guest_mac = src_mac
             icmp = b"\x00\x00\x00\x00" + body[4:]
