@@ -27,9 +27,12 @@ TCP is the least that serves one query per connection on a loss-free
 link: no retransmission, no window management.  Stdlib only.
 """
 import argparse
+import os
+import re
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -260,6 +263,55 @@ class Net:
                 c["seq"] += len(msg)
                 out(c["seq"], c["ack"], FIN | ACK)
                 c["seq"] += 1
+
+
+# --- for tests: running it -----------------------------------------------------------
+
+def _free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class DnsNet:
+    """This script running for one guest (started by a test or a benchmark),
+    and the QEMU arguments that join the guest to it (self.extra)."""
+
+    def __init__(self, build, name, dhcp=True):
+        self.log = os.path.join(build, "test-logs", name + "-dnsnet.log")
+        os.makedirs(os.path.dirname(self.log), exist_ok=True)
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+        port, guest = _free_udp_port(), _free_udp_port()
+        args = [sys.executable, os.path.abspath(__file__), "--port", str(port), "--guest", str(guest), "--log", self.log,
+                "--deadline", "600"] + ([] if dhcp else ["--no-dhcp"])
+        self.proc = subprocess.Popen(args)
+        deadline = time.monotonic() + 10
+        while "ready" not in self.text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.extra = ["-netdev", f"socket,id=n0,udp=127.0.0.1:{port},localaddr=127.0.0.1:{guest}",
+                      "-device", "e1000,netdev=n0"]
+
+    def text(self):
+        try:
+            with open(self.log) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def queries(self, name):
+        return re.findall(rf"(?m)^\S+ dns (udp|tcp|silent) {re.escape(name)} (\S+)", self.text())
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
 
 
 def main():

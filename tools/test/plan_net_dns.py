@@ -23,62 +23,13 @@ UDP socket backend on 127.0.0.1).
 """
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 
-from common import RUMP_DIR, Steps, linked_stages, rump_present, safe  # noqa: F401
+from common import Steps, linked_stages, rump_present, safe
+from dnsnet import DnsNet
 import qemu_interactive as qi
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-DNSNET = os.path.join(os.path.dirname(HERE), "qemu", "dnsnet.py")
 WHY = "NetBSD network components absent (tools/rump-components.sh builds them, see README)"
-
-
-def _free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-class DnsNet:
-    """dnsnet.py running for one session, and the QEMU arguments to join it."""
-
-    def __init__(self, build, name, dhcp=True):
-        self.log = os.path.join(build, "test-logs", name + "-dnsnet.log")
-        os.makedirs(os.path.dirname(self.log), exist_ok=True)
-        if os.path.exists(self.log):
-            os.unlink(self.log)
-        port, guest = _free_udp_port(), _free_udp_port()
-        args = [sys.executable, DNSNET, "--port", str(port), "--guest", str(guest), "--log", self.log,
-                "--deadline", "600"] + ([] if dhcp else ["--no-dhcp"])
-        self.proc = subprocess.Popen(args)
-        deadline = time.monotonic() + 10
-        while "ready" not in self.text() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.extra = ["-netdev", f"socket,id=n0,udp=127.0.0.1:{port},localaddr=127.0.0.1:{guest}",
-                      "-device", "e1000,netdev=n0"]
-
-    def text(self):
-        try:
-            with open(self.log) as f:
-                return f.read()
-        except OSError:
-            return ""
-
-    def queries(self, name):
-        return re.findall(rf"(?m)^\S+ dns (udp|tcp|silent) {re.escape(name)} (\S+)", self.text())
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def _ctrl_c(s, cmd, wait_rx, after="echo typed-after-ctrl-c"):
