@@ -5,13 +5,11 @@
  * A /dev/bpf descriptor on the interface (bpf.c), whose filter passes only
  * unfragmented IPv4 UDP to port 68, carries whole Ethernet frames both
  * ways, so the exchange works before the interface has an address.  Each
- * message is retransmitted with exponential backoff (0.25 s, 0.5 s, 1 s,
- * 2 s, then every 4 s, +-1/8) within a fixed budget.  RFC 2131 suggests
- * starting at 4 s; a server on the link answers in milliseconds, and the
- * first frames after the interface comes up are often lost (QEMU's e1000
- * drops what arrives during the 500 ms of link negotiation that NetBSD's
- * wm starts, while the link still reads up), so quick first retries are
- * what gets a lease in well under a second.
+ * message is retransmitted with exponential backoff (1 s, 2 s, 4 s ...
+ * +-1/8) within a fixed budget.  (Quicker first retries, 0.25 s, were
+ * measured: no faster lease under QEMU's e1000, whose replies received in
+ * the first second after the interface comes up are held back, not lost,
+ * and all arrive together; docs/PERFORMANCE.md.)
  *
  * The lease is applied with net_if_addr and net_route_default, once our
  * own conflict check has found no other host with the address (else it is
@@ -116,7 +114,7 @@ static bool renewal_of(const struct dhcp_reply *r, const uint8_t *want)
 
 static uint64_t backoff_ns(unsigned attempt)
 {
-    uint32_t ms = 250u << MIN(attempt, 4u);
+    uint32_t ms = 1000u << MIN(attempt, 4u);
     return (uint64_t)(ms - ms / 8 + krand32() % (ms / 4 + 1)) * NSEC_PER_MSEC;
 }
 
