@@ -1,6 +1,8 @@
 /* The network commands' shared steps (<adros/netcmd.h>), and `host`, which
- * shows what a name resolves to and who answered. */
+ * shows what a name resolves to, or alone, the hosts file and name servers
+ * it would use. */
 #include <adros/clock.h>
+#include <adros/cmdline.h>
 #include <adros/cmd.h>
 #include <adros/dns.h>
 #include <adros/errno.h>
@@ -68,12 +70,32 @@ int netcmd_resolve(const char *argv0, const char *host, struct net_addr *a)
     return 0;
 }
 
+/* host alone: where names come from. */
+static int list_servers(const char *argv0)
+{
+    int st = netcmd_ready(argv0);
+    if (st)
+        return st;
+    struct net_addr srv[4];
+    int n = net_resolv_servers(srv, 4);
+    const char *hosts = cmdline_get("hosts");
+    shell_printf("hosts file: %s\n", hosts ? hosts : "/etc/hosts");
+    shell_printf("name servers (%s):%s\n", cmdline_get("resolv") ? "resolv=" : "DHCP", n ? "" : " none");
+    for (int i = 0; i < n; i++) {
+        char as[NET_ADDRSTRLEN];
+        shell_printf("  %s\n", net_format_addr(&srv[i], as, sizeof(as)));
+    }
+    return 0;
+}
+
 static int cmd_host(int argc, char **argv)
 {
-    if (argc != 2)
+    if (argc > 2)
         return shell_usage(argv[0]);
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    if (argc == 1)
+        return list_servers(argv[0]);
     struct net_addr a;
     int st = netcmd_resolve(argv[0], argv[1], &a);
     if (st)
@@ -83,5 +105,6 @@ static int cmd_host(int argc, char **argv)
     shell_printf("%s has address %s\n", argv[1], net_format_addr(&a, as, sizeof(as)));
     return 0;
 }
-SHELL_CMD(host, cmd_host, "host <name>",
-          "look a host name up: the hosts file (hosts=, /etc/hosts), then the name servers (resolv=, DHCP)");
+SHELL_CMD(host, cmd_host, "host [name]",
+          "look a host name up: the hosts file (hosts=, /etc/hosts), then the name servers (resolv=, DHCP); "
+          "alone: where names come from");

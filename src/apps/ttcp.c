@@ -121,6 +121,8 @@ static int wait_readable(int s, uint32_t timeout_ms)
             return SHELL_INTERRUPTED;
         struct net_pollfd p = { s, NET_POLLIN, 0 };
         int r = net_poll(&p, 1, TTCP_SLICE_MS);
+        if (r == -EINTR)
+            return SHELL_INTERRUPTED;
         if (r < 0)
             return r;
         if (r > 0)
@@ -184,6 +186,12 @@ static int ttcp_send(const char *argv0, const struct net_addr *to, uint64_t tota
         if (hash)
             sha256_update(&sc, (uint8_t *)buf + skew, n);
         ssize_t w = net_send(s, (uint8_t *)buf + skew, n, TTCP_STALL_MS);
+        if (w == -EINTR) {
+            shell_printf("ttcp: interrupted after %llu of %llu bytes\n", (unsigned long long)sent,
+                         (unsigned long long)total);
+            status = SHELL_INTERRUPTED;
+            goto out;
+        }
         if (w < 0) {
             shell_printf("ttcp: %llu of %llu bytes sent\n", (unsigned long long)sent, (unsigned long long)total);
             status = net_fail(argv0, "send", (int)w);
@@ -258,7 +266,7 @@ static int accept_one(const char *argv0, uint16_t port, int *err_status)
             return -1;
         }
         r = net_accept(l, &peer, TTCP_SLICE_MS);
-    } while (r == -ETIMEDOUT && clock_gettime_ns() < deadline);
+    } while ((r == -ETIMEDOUT || r == -EINTR) && clock_gettime_ns() < deadline); /* -EINTR: said above */
     net_close(l);
     if (r < 0) {
         *err_status = r == -ETIMEDOUT ? shell_error(argv0, "no connection within %u s", TTCP_ACCEPT_MS / 1000)

@@ -618,7 +618,8 @@ static void wait_link(const char *ifname)
     uint64_t until = clock_gettime_ns() + 3 * NSEC_PER_SEC;
     struct net_ifinfo f;
     /* A driver that reports no link state (NetBSD 7's vioif) is not waited for. */
-    while (net_if_get(ifname, &f) == 0 && f.link_known && !f.link_up && clock_gettime_ns() < until)
+    while (net_if_get(ifname, &f) == 0 && f.link_known && !f.link_up && clock_gettime_ns() < until &&
+           !thread_killed())
         process_sleep(20 * NSEC_PER_MSEC);
 }
 
@@ -678,6 +679,8 @@ static int dhcp_exchange(const char *name)
     if (r < 0)
         return r;
     wait_link(name);
+    if (thread_killed())
+        return -EINTR; /* the shell's dhcp, stopped by Ctrl-C */
     kmutex_lock(&dhcp_lock);
     r = configure(f.name, f.mac);
     kmutex_unlock(&dhcp_lock);

@@ -47,6 +47,8 @@ static ssize_t recv_some(struct fetch *f, void *buf, size_t n)
         if (shell_interrupted())
             return -SHELL_INTERRUPTED;
         ssize_t r = net_recv(f->sock, buf, n, FETCH_SLICE_MS);
+        if (r == -EINTR)
+            return -SHELL_INTERRUPTED; /* Ctrl-C during the wait */
         if (r != -ETIMEDOUT)
             return r;
         if (clock_gettime_ns() >= deadline)
@@ -110,6 +112,8 @@ static int request(struct fetch *f, const struct http_url *u)
                       "GET %s HTTP/1.0\r\nHost: %s%s%s:%u\r\nUser-Agent: AdrOS-fetch\r\nConnection: close\r\n\r\n",
                       u->path, strchr(u->host, ':') ? "[" : "", u->host, strchr(u->host, ':') ? "]" : "", u->port);
     ssize_t r = net_send(f->sock, req, (size_t)n, FETCH_IDLE_MS);
+    if (r == -EINTR)
+        return SHELL_INTERRUPTED;
     if (r < 0)
         return shell_error(f->argv0, "sending the request: %s", shell_strerror((int)r));
     size_t len = 0;

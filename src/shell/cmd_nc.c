@@ -34,6 +34,8 @@ static int send_line(struct nc *c, bool newline)
         c->line[c->len++] = '\n';
     ssize_t r = c->len ? net_send(c->sock, c->line, c->len, NC_SEND_MS) : 0;
     c->len = 0;
+    if (r == -EINTR)
+        return SHELL_INTERRUPTED;
     return r < 0 ? shell_error(c->argv0, "send: %s", shell_strerror((int)r)) : 0;
 }
 
@@ -89,6 +91,8 @@ static int session(struct nc *c)
             return SHELL_INTERRUPTED;
         struct net_pollfd p = { c->sock, NET_POLLIN, 0 };
         int r = net_poll(&p, 1, NC_POLL_MS);
+        if (r == -EINTR)
+            return SHELL_INTERRUPTED;
         if (r < 0)
             return shell_error(c->argv0, "poll: %s", shell_strerror(r));
         /* What is there, in a few reads, before looking at the keyboard. */
@@ -100,6 +104,8 @@ static int session(struct nc *c)
             }
             if (n == -ETIMEDOUT)
                 break;
+            if (n == -EINTR)
+                return SHELL_INTERRUPTED;
             if (n < 0)
                 return shell_error(c->argv0, "receive: %s", shell_strerror((int)n));
             shell_write(buf, (size_t)n);

@@ -211,6 +211,8 @@ static int cmd_dhcp(int argc, char **argv)
     int r = net_dhcp(argv[1]);
     if (r == 0)
         r = net_lease_get(argv[1], &l);
+    if (r == -EINTR)
+        return SHELL_INTERRUPTED;
     if (r < 0)
         return shell_error(argv[0], "%s: %s", argv[1],
                            r == -ENXIO          ? "no such interface"
@@ -348,8 +350,8 @@ static int cmd_ping(int argc, char **argv)
                 break;
             struct net_addr from;
             ssize_t r = net_recvfrom(s, in, 1500, &from, (uint32_t)MIN((until - now) / NSEC_PER_MSEC + 1, 200));
-            if (r == -ETIMEDOUT)
-                continue;
+            if (r == -ETIMEDOUT || r == -EINTR)
+                continue; /* -EINTR: Ctrl-C, seen by the loop */
             if (r < 0) {
                 status = shell_error(argv[0], "recvfrom: %s", shell_strerror((int)r));
                 goto out;

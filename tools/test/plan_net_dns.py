@@ -19,7 +19,8 @@ UDP socket backend on 127.0.0.1).
                   right after the Ctrl-C is not lost; nc -l 7000 listens
   net-dns-nodhcp  the same network without DHCP answers: fetch at the
                   prompt says it waits for the lease, Ctrl-C stops the wait;
-                  host waits, then gives up with a clear message
+                  host waits, then gives up with a clear message; Ctrl-C
+                  stops the shell's dhcp
 """
 import os
 import re
@@ -76,7 +77,9 @@ def _session(build, res):
                             ("host NoPe.example.test", r"^host: NoPe\.example\.test: no such host\r?\n\[exit 1\]"),
                             ("host big.example.test", r"^big\.example\.test has address 192\.0\.2\.77\r?$"),
                             ("host www.example.test", r"^www\.example\.test has address 192\.0\.2\.10\r?$"),
-                            ("host bad..name", r"^host: bad\.\.name: not a host name or address")):
+                            ("host bad..name", r"^host: bad\.\.name: not a host name or address"),
+                            ("host", r"^hosts file: /etc/hosts\r?\nname servers \(DHCP\):\r?\n  10\.0\.3\.1:53\r?\n"
+                                     r"  10\.0\.3\.2:53\r?$")):
                 out = s.command(cmd, 30)
                 if not re.search(rx, out, re.M):
                     return f"`{cmd}` printed {out!r}"
@@ -166,6 +169,7 @@ def _session_nodhcp(build, res):
 
         st.run("fetch at the prompt waits for the lease, saying so; Ctrl-C stops the wait", safe(wait_then_ctrl_c))
         st.run("a DHCP server that never answers: the command gives up with a clear message", safe(gives_up))
+        st.run("Ctrl-C stops the shell's dhcp waiting for an answer", safe(lambda s: _ctrl_c(s, "dhcp wm0", None)))
         st.run("poweroff", qi.poweroff_step)
     finally:
         if s.alive():
