@@ -244,7 +244,7 @@ static int ask_tcp(const struct net_addr *srv, const char *name, struct dns_answ
         ssize_t w = net_send(s, q, (size_t)qn + 2, TCP_MS);
         r = w < 0 ? (int)w : 0;
     }
-    uint8_t lb[2];
+    uint8_t lb[2] = { 0, 0 };
     if (r == 0)
         r = recv_all(s, lb, 2, deadline);
     size_t len = (size_t)lb[0] << 8 | lb[1];

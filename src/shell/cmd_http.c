@@ -2,7 +2,7 @@
  * (so onto any AdrOS file system, NetBSD's ext2fs through the rump kernel
  * included), over NetBSD's TCP/IP stack (<adros/net.h>).
  *
- * The host is a numeric address (there is no resolver).  Redirects are not
+ * The host is a name (src/netbsd/dns.c) or an address.  Redirects are not
  * followed: any status but 200 is an error showing the status line.  The
  * connection must be made within FETCH_CONNECT_MS and the server may be
  * silent for at most FETCH_IDLE_MS; Ctrl-C stops it within a fraction of a

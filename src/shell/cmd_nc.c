@@ -1,7 +1,9 @@
-/* nc [-l] <host|-> <port>: a raw TCP connection on the console.
+/* nc <host> <port> | nc -l [addr|-] <port>: a raw TCP connection on the
+ * console.
  *
- * Client: connects to host:port.  -l: listens on port (on the address
- * host, or every address for "-"), accepts one connection, and closes the
+ * Client: connects to host:port (a name or an address).  -l: listens on
+ * port (on the address addr, or every address for "-" or none), accepts
+ * one connection, and closes the
  * listening socket.  Then, until the peer closes or Ctrl-C: what arrives is
  * printed as it is; what is typed is echoed and edited locally (Backspace,
  * Ctrl-U) and sent a line at a time, with "\n" (the shell's line editor is
@@ -187,5 +189,5 @@ static int cmd_nc(int argc, char **argv)
         net_close(c.sock);
     return r;
 }
-SHELL_CMD(nc, cmd_nc, "nc [-l] <host|-> <port>",
+SHELL_CMD(nc, cmd_nc, "nc <host> <port> | nc -l [addr|-] <port>",
           "raw TCP on the console: connect (or -l listen for one client), send typed lines, print what arrives");

@@ -691,7 +691,7 @@ def _check_two(build):
     def check(b, res):
         want = [(r"usage: fetch <http://host\[:port\]/path> <file>", "help fetch shows the usage"),
                 (r"usage: httpd \[-p port\] <dir>", "help httpd shows the usage"),
-                (r"usage: nc \[-l\] <host\|-> <port>", "help nc shows the usage")]
+                (r"usage: nc <host> <port> \| nc -l \[addr\|-\] <port>", "help nc shows the usage")]
         check_patterns(res, b.output, want, "net-http-two-guests/help: ", b.tail(15))
         d = os.path.join(build, "net-http")
         port = free_port()
