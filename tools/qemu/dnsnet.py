@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A small network for one QEMU guest, on 127.0.0.1 only: a DHCP server, a
-DNS server (UDP and TCP) and a host that answers ping, behind QEMU's UDP
+DNS server (UDP and TCP), a one-file web server and a host that answers
+ping, behind QEMU's UDP
 socket backend (one Ethernet frame per datagram):
 
   -netdev socket,id=n0,udp=127.0.0.1:<PORT>,localaddr=127.0.0.1:<GUEST>
@@ -10,21 +11,23 @@ socket backend (one Ethernet frame per datagram):
 The network is 10.0.3.0/24.  10.0.3.1 (the server) answers ARP, ping, DHCP
 (the guest gets 10.0.3.15/24, router 10.0.3.1, name servers 10.0.3.1 then
 10.0.3.2, unless --no-dhcp: then DHCP is never answered) and DNS on port
-53 over UDP and TCP.  10.0.3.2 answers ARP and nothing else: a silent name
+53 over UDP and TCP, and HTTP on port 80 (any GET: "hello from dnsnet\n").
+10.0.3.2 answers ARP and nothing else: a silent name
 server (what is sent to it is logged as "dns silent <name>").
 
 The zone (anything else is NXDOMAIN):
   www.example.test     A 192.0.2.10
   alias.example.test   CNAME www.example.test
   gw.example.test      A 10.0.3.1
+  files.example.test   A 10.0.3.1
   big.example.test     over UDP: truncated (TC) and empty; over TCP: A 192.0.2.77
   silent.example.test  never answered
 
 Each DNS question is logged as "dns <udp|tcp> <name> <answer>", each DHCP
 message as "dhcp <type>", to --log (default stderr), flushed at once.
 
-TCP is the least that serves one query per connection on a loss-free
-link: no retransmission, no window management.  Stdlib only.
+TCP is the least that serves one query (or one GET) per connection on a
+loss-free link: no retransmission, no window management.  Stdlib only.
 """
 import argparse
 import os
@@ -43,7 +46,8 @@ SERVER_MAC = bytes([0x52, 0x54, 0x00, 0x00, 0x03, 0x01])
 SILENT_MAC = bytes([0x52, 0x54, 0x00, 0x00, 0x03, 0x02])
 BCAST = b"\xff" * 6
 
-ZONE_A = {"www.example.test": "192.0.2.10", "gw.example.test": "10.0.3.1"}
+ZONE_A = {"www.example.test": "192.0.2.10", "gw.example.test": "10.0.3.1", "files.example.test": "10.0.3.1"}
+HTTP_BODY = b"hello from dnsnet\n"
 ZONE_CNAME = {"alias.example.test": "www.example.test"}
 TCP_ONLY = {"big.example.test": "192.0.2.77"}
 SILENT = {"silent.example.test"}
@@ -228,7 +232,7 @@ class Net:
         sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", t[:14])
         data = t[(off >> 4) * 4:]
         out = lambda s, a, fl, d=b"": self.send_ip(tcp_packet(SERVER_IP, src, dport, sport, s, a, fl, d))
-        if dport != 53:
+        if dport not in (53, 80):
             if not flags & RST:
                 out(0, seq + len(data) + (1 if flags & SYN else 0), RST | ACK)
             return
@@ -252,17 +256,24 @@ class Net:
         if data:
             out(c["seq"], c["ack"], ACK)
         b = c["buf"]
-        if not c["sent"] and len(b) >= 2 and len(b) >= 2 + struct.unpack("!H", b[:2])[0]:
+        msg = None
+        if dport == 80 and not c["sent"] and b"\r\n\r\n" in b:
+            self.log(f"http {b.split(b' ')[1].decode('ascii', 'replace') if b' ' in b else '?'}")
+            c["sent"] = True
+            msg = (b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(HTTP_BODY) +
+                   HTTP_BODY)
+        if dport == 53 and not c["sent"] and len(b) >= 2 and len(b) >= 2 + struct.unpack("!H", b[:2])[0]:
             q = b[2:2 + struct.unpack("!H", b[:2])[0]]
             r, word = dns_answer(q, True)
             self.log(f"dns tcp {read_name(q, 12)[0]} {word}")
             c["sent"] = True
             if r:
                 msg = struct.pack("!H", len(r)) + r
-                out(c["seq"], c["ack"], PSH | ACK, msg)
-                c["seq"] += len(msg)
-                out(c["seq"], c["ack"], FIN | ACK)
-                c["seq"] += 1
+        if msg:
+            out(c["seq"], c["ack"], PSH | ACK, msg)
+            c["seq"] += len(msg)
+            out(c["seq"], c["ack"], FIN | ACK)
+            c["seq"] += 1
 
 
 # --- for tests: running it -----------------------------------------------------------

@@ -4,8 +4,9 @@ server on a network that exists only between QEMU and that script (QEMU's
 UDP socket backend on 127.0.0.1).
 
   net-dns       one interactive session, the default net=dhcp:
-                - `host` at the prompt right after boot waits for the DHCP
-                  lease (saying so) and answers from the lease's name server
+                - `fetch http://files.example.test/...` at the prompt right
+                  after boot waits for the DHCP lease (saying so), resolves
+                  the name with the lease's name server and downloads
                 - an A record, a CNAME, NXDOMAIN ("no such host"), a
                   truncated UDP answer asked again over TCP, the cache (the
                   server's log: one query), the hosts file (no query),
@@ -65,11 +66,15 @@ def _session(build, res):
     try:
         def first(s):
             s.wait_prompt(120)
+            out = s.command("fetch http://files.example.test/hello.txt /hello.txt", 40)
+            if "waiting for wm0's DHCP lease" not in out:
+                res.lines.append("        (the lease was already there when fetch ran: no wait to see)")
+            out = s.command("cat /hello.txt", 20)
+            if out.replace("\r", "") != "hello from dnsnet\n":
+                return f"fetched {out!r}"
             out = s.command("host www.example.test", 40)
             if not re.search(r"(?m)^www\.example\.test has address 192\.0\.2\.10\r?$", out):
                 return f"host printed {out!r}"
-            if "waiting for wm0's DHCP lease" not in out:
-                res.lines.append("        (the lease was already there when host ran: no wait to see)")
             return None
 
         def answers(s):
@@ -124,7 +129,7 @@ def _session(build, res):
             want = [("udp", "silent")] * 2 + [("silent", "-")] * 2
             return None if got == want else f"queries for silent.example.test: {got}, expected {want} (each server twice)"
 
-        st.run("host at the prompt right after boot: the lease's name server answers", safe(first))
+        st.run("fetch by name at the prompt right after boot: waits for the lease, resolves, downloads", safe(first))
         st.run("A, CNAME, NXDOMAIN, truncated then TCP, the cache, a bad name", safe(answers))
         st.run("ping by name, two replies: the median is their mean", safe(ping_median))
         st.run("the hosts file answers without a query", safe(hosts_file))
