@@ -13,8 +13,11 @@
 int netcmd_ready(const char *argv0)
 {
     char ifname[16];
+    struct net_lease l;
     if (!net_dhcp_pending(ifname, sizeof(ifname)))
         return 0;
+    if (net_lease_get(ifname, &l) == 0 && l.state != NET_LEASE_EXPIRED)
+        return 0; /* a new exchange (the shell's dhcp) while a lease holds */
     shell_printf("%s: waiting for %s's DHCP lease...\n", argv0, ifname);
     int r = net_dhcp_wait(clock_gettime_ns() + (uint64_t)NETCMD_DHCP_WAIT_MS * NSEC_PER_MSEC);
     if (r == -EINTR || shell_interrupted())
@@ -22,7 +25,6 @@ int netcmd_ready(const char *argv0)
     if (r == -ETIMEDOUT)
         return shell_error(argv0, "gave up waiting for %s's DHCP lease after %u s", ifname,
                            NETCMD_DHCP_WAIT_MS / 1000);
-    struct net_lease l;
     if (net_lease_get(ifname, &l) < 0 || l.state == NET_LEASE_EXPIRED)
         return shell_error(argv0, "%s got no DHCP lease (%s)", ifname, net_boot_status());
     return 0;
