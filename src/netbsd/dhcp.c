@@ -17,14 +17,17 @@
  * quick: two probes 100 ms apart, answered within 200 ms in all, where the
  * stack's own detection (ip_dad_count 3: PROBE_WAIT, three probes 1-2 s
  * apart, ANNOUNCE_WAIT) held a new address back for 4 to 7 s.  A host on
- * the link answers an ARP request within milliseconds; one that is off or
- * asleep for longer is not caught by either, and NetBSD still notices and
- * logs a conflict later from ARP traffic.  Addresses added for a lease skip
- * the stack's detection (dad_count 0 while adding them), and the stack
- * announces them with a gratuitous ARP.  A thread per interface renews it at T1 (unicast to the server,
+ * the link answers an ARP request within milliseconds; one slower than
+ * 200 ms is missed (the stack's detection gave it seconds), but NetBSD still
+ * notices and logs a conflict it sees later in ARP traffic.  Addresses
+ * added for a lease skip the stack's detection (dad_count 0 while adding
+ * them), and the stack announces them with a gratuitous ARP.
+ *
+ * A thread per interface renews the lease at T1 (unicast to the server,
  * from our address), rebinds from T2 (broadcast), and when it expires, or
  * a server refuses it, removes the address and the default route it put
- * there and starts over.
+ * there and starts over.  Exchanges under way are counted (net__dhcp_hold)
+ * so that network commands can wait for them (net_dhcp_pending).
  *
  * Locks: dhcp_lock serialises exchanges and configuration changes (the
  * boot's, the shell's, the renewal threads'); lease_lock protects the
