@@ -62,6 +62,20 @@ struct net_pollfd {
 /* Waits until one descriptor is ready; returns how many are (0: timeout). */
 int net_poll(struct net_pollfd *fds, int n, uint32_t timeout_ms);
 
+/* ---- names (src/netbsd/dns.c) ---- */
+/* The IPv4 address of name: numeric, from the hosts file (hosts=, default
+ * /etc/hosts), cached, or asked of the name servers (resolv=, else the
+ * DHCP leases').  0 with *out (port 0 unless name gives one), -ENOENT (no
+ * such host), -EINVAL (not a host name), -ETIMEDOUT (no server answered),
+ * -EDESTADDRREQ (no server known), -EAGAIN (the servers failed), -EPROTO,
+ * -EINTR (the thread was asked to stop), -ENETDOWN. */
+int net_resolve(const char *name, struct net_addr *out);
+/* A message for net_resolve's errors ("no such host", ...). */
+const char *net_resolve_error(int r);
+/* The name servers net_resolve asks, in order (port set); how many. */
+int net_resolv_servers(struct net_addr *srv, int max);
+void net_resolve_flush(void);
+
 /* ---- interfaces and routes (src/netbsd/netif.c) ---- */
 struct net_ifinfo {
     char name[16];
@@ -91,13 +105,18 @@ int net_if_up(const char *name, bool up);
 int net_if_addr(const char *name, const struct net_addr *a, int prefix);
 /* Configures the interface by DHCP (src/netbsd/dhcp.c): brings it up,
  * obtains a lease (about 10 s at most: -ETIMEDOUT when no server answers)
- * and applies it: the address and prefix, once duplicate address detection
- * has passed (4 to 7 s; -EADDRINUSE, the address declined, when another
- * host has it), and the default route through the lease's router when it
+ * and applies it: the address and prefix, once an ARP probe has found no
+ * other host with it (200 ms; -EADDRINUSE, the address declined, when
+ * another host has it), and the default route through the lease's router when it
  * names one (replacing another default route).  The lease is then renewed
  * in the background from T1.  Returns 0 or -errno; -EOPNOTSUPP for an
  * interface without a MAC address. */
 int net_dhcp(const char *name);
+/* How many net_dhcp exchanges are under way (the first one's interface in
+ * ifname, if not NULL), and a wait for them to end: 0, -ETIMEDOUT at
+ * deadline_ns, -EINTR when the thread is asked to stop. */
+int net_dhcp_pending(char *ifname, size_t n);
+int net_dhcp_wait(uint64_t deadline_ns);
 
 /* A lease obtained by net_dhcp.  Addresses of family 0 are absent. */
 #define NET_LEASE_INFINITE 0xffffffffu

@@ -36,6 +36,7 @@
 #include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/sha256.h>
 #include <adros/cmd.h>
 #include <adros/string.h>
@@ -98,6 +99,10 @@ static void print_rate(const char *what, uint64_t bytes, uint64_t ns)
 
 static int net_fail(const char *argv0, const char *what, int err)
 {
+    if (err == -EINTR || shell_interrupted()) {
+        shell_printf("ttcp: interrupted %s\n", what);
+        return SHELL_INTERRUPTED;
+    }
     return shell_error(argv0, "%s: %s", what,
                        err == -ETIMEDOUT      ? "timed out"
                        : err == -ECONNRESET   ? "connection reset by the peer"
@@ -116,6 +121,8 @@ static int wait_readable(int s, uint32_t timeout_ms)
             return SHELL_INTERRUPTED;
         struct net_pollfd p = { s, NET_POLLIN, 0 };
         int r = net_poll(&p, 1, TTCP_SLICE_MS);
+        if (r == -EINTR)
+            return SHELL_INTERRUPTED;
         if (r < 0)
             return r;
         if (r > 0)
@@ -179,6 +186,12 @@ static int ttcp_send(const char *argv0, const struct net_addr *to, uint64_t tota
         if (hash)
             sha256_update(&sc, (uint8_t *)buf + skew, n);
         ssize_t w = net_send(s, (uint8_t *)buf + skew, n, TTCP_STALL_MS);
+        if (w == -EINTR) {
+            shell_printf("ttcp: interrupted after %llu of %llu bytes\n", (unsigned long long)sent,
+                         (unsigned long long)total);
+            status = SHELL_INTERRUPTED;
+            goto out;
+        }
         if (w < 0) {
             shell_printf("ttcp: %llu of %llu bytes sent\n", (unsigned long long)sent, (unsigned long long)total);
             status = net_fail(argv0, "send", (int)w);
@@ -253,7 +266,7 @@ static int accept_one(const char *argv0, uint16_t port, int *err_status)
             return -1;
         }
         r = net_accept(l, &peer, TTCP_SLICE_MS);
-    } while (r == -ETIMEDOUT && clock_gettime_ns() < deadline);
+    } while ((r == -ETIMEDOUT || r == -EINTR) && clock_gettime_ns() < deadline); /* -EINTR: said above */
     net_close(l);
     if (r < 0) {
         *err_status = r == -ETIMEDOUT ? shell_error(argv0, "no connection within %u s", TTCP_ACCEPT_MS / 1000)
@@ -360,18 +373,19 @@ static int cmd_ttcp(int argc, char **argv)
         return shell_usage(argv[0]);
     struct net_addr to;
     const char *dest = pos[0], *mib_s = pos[1];
-    if (tx) {
-        if (net_parse_addr(dest, &to) < 0)
-            return shell_error(argv[0], "%s: not a numeric address[:port]", dest);
-        if (!to.port)
-            to.port = TTCP_PORT;
-        if (!shell_parse_u64(mib_s, &mib) || mib == 0 || mib > TTCP_MAX_MIB)
-            return shell_error(argv[0], "%s: MiB must be 1 to %u", mib_s, TTCP_MAX_MIB);
-    }
+    if (tx && (!shell_parse_u64(mib_s, &mib) || mib == 0 || mib > TTCP_MAX_MIB))
+        return shell_error(argv[0], "%s: MiB must be 1 to %u", mib_s, TTCP_MAX_MIB);
+    int st = tx ? netcmd_resolve(argv[0], dest, &to) : 0;
+    if (st)
+        return st;
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    if (!tx && (st = netcmd_ready(argv[0])) != 0)
+        return st;
+    if (tx && !to.port)
+        to.port = TTCP_PORT;
     return tx ? ttcp_send(argv[0], &to, mib << 20, (size_t)len, hash)
               : ttcp_recv(argv[0], (uint16_t)port, verify, (size_t)len, hash);
 }
-SHELL_CMD(ttcp, cmd_ttcp, "ttcp -t [-s] [-l len] <addr[:port]> <MiB> | ttcp -r [-n] [-s] [-l len] [-p port]",
+SHELL_CMD(ttcp, cmd_ttcp, "ttcp -t [-s] [-l len] <host[:port]> <MiB> | ttcp -r [-n] [-s] [-l len] [-p port]",
           "TCP throughput: send MiB of a pattern, or receive one connection and check it (-n: don't)");

@@ -7,11 +7,16 @@
  * table, and a rump kernel panic returns -EIO instead of never returning.
  * Timeouts are done with poll() and non-blocking operations, so a call
  * never sleeps in the rump kernel longer than asked.  Sends use
- * MSG_NOSIGNAL: a peer that went away gives EPIPE, not a signal. */
+ * MSG_NOSIGNAL: a peer that went away gives EPIPE, not a signal.
+ *
+ * Every wait is interruptible: a thread asked to stop (process_kill, the
+ * shell's Ctrl-C) gets -EINTR within one poll slice.  The rump kernel's
+ * own sleeps are not woken by a kill, hence the short slices. */
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/net.h>
 #include <adros/rump.h>
+#include <adros/sched.h>
 #include <adros/string.h>
 
 #ifdef ADROS_RUMP_NET
@@ -125,16 +130,22 @@ static uint64_t deadline_of(uint32_t timeout_ms)
     return clock_gettime_ns() + (uint64_t)timeout_ms * NSEC_PER_MSEC;
 }
 
-/* Waits until s is ready for events; 0, -ETIMEDOUT or an error. */
+/* Short slices, so a caller's deadline is kept even if the rump kernel's
+ * poll oversleeps, a crash is noticed, and a Ctrl-C is seen at once. */
+#define SLICE_MS 100
+
+static int slice_ms(int ms) { return ms < 0 || ms > SLICE_MS ? SLICE_MS : ms; }
+
+/* Waits until s is ready for events; 0, -ETIMEDOUT, -EINTR or an error. */
 static int wait_ready(int s, short events, uint64_t deadline)
 {
     for (;;) {
+        if (thread_killed())
+            return -EINTR;
         struct nb_pollfd p = { s, events, 0 };
         int ms = left_ms(deadline);
-        /* Short slices, so a caller's deadline is kept even if the rump
-         * kernel's poll oversleeps, and a crash is noticed. */
         int r;
-        NETCALL(r, rump___sysimpl_poll(&p, 1, ms < 0 || ms > 1000 ? 1000 : ms));
+        NETCALL(r, rump___sysimpl_poll(&p, 1, slice_ms(ms)));
         if (r < 0)
             return r;
         if (r > 0) {
@@ -326,9 +337,11 @@ int net_poll(struct net_pollfd *fds, int n, uint32_t timeout_ms)
     _Static_assert(sizeof(struct net_pollfd) == sizeof(struct nb_pollfd), "pollfd");
     uint64_t deadline = deadline_of(timeout_ms);
     for (;;) {
+        if (thread_killed())
+            return -EINTR;
         int ms = left_ms(deadline);
         int r;
-        NETCALL(r, rump___sysimpl_poll((struct nb_pollfd *)fds, (uint32_t)n, ms < 0 || ms > 1000 ? 1000 : ms));
+        NETCALL(r, rump___sysimpl_poll((struct nb_pollfd *)fds, (uint32_t)n, slice_ms(ms)));
         if (r != 0 || (ms >= 0 && left_ms(deadline) == 0))
             return r;
     }

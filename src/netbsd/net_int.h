@@ -20,6 +20,10 @@ ssize_t net__read(int s, void *buf, size_t n);
 int net__open(const char *path, int flags);
 int net__socket_route(void);
 
+/* Counts an exchange as pending (net_dhcp_pending) from before its thread
+ * starts (on) until it ends (off) (dhcp.c). */
+void net__dhcp_hold(const char *ifname, bool on);
+
 /* IPv4 addresses and the default route (ifaddr.c). */
 int net__if_del_addr(const char *ifname, const struct net_addr *a);
 int net__if_addr_flags(const char *ifname, const struct net_addr *a); /* NB_IN_IFF_* */

@@ -438,6 +438,7 @@ static void *dhcp_thread(void *arg)
     uint64_t t0 = clock_gettime_ns();
     ksnprintf(boot_status, sizeof(boot_status), "%s: DHCP in progress", ifname);
     int r = net_dhcp(ifname);
+    net__dhcp_hold(ifname, false);
     uint64_t ms = (clock_gettime_ns() - t0) / NSEC_PER_MSEC;
     struct net_lease l;
     if (r == 0)
@@ -588,8 +589,11 @@ static void *net_boot_configure(void)
         }
         struct thread_attr at = { .name = "dhcp", .prio = PRIO_NORMAL, .stack_size = 64 * 1024 };
         struct thread *t;
-        if (thread_create(&at, dhcp_thread, ifname, &t) < 0)
+        net__dhcp_hold(ifname, true); /* pending from now: commands wait */
+        if (thread_create(&at, dhcp_thread, ifname, &t) < 0) {
+            net__dhcp_hold(ifname, false);
             kprintf(KERN_ERR "net: cannot start the DHCP thread\n");
+        }
         return NULL;
     }
     if (net_static(opt) == -EINVAL)

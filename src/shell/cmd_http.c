@@ -2,7 +2,7 @@
  * (so onto any AdrOS file system, NetBSD's ext2fs through the rump kernel
  * included), over NetBSD's TCP/IP stack (<adros/net.h>).
  *
- * The host is a numeric address (there is no resolver).  Redirects are not
+ * The host is a name (src/netbsd/dns.c) or an address.  Redirects are not
  * followed: any status but 200 is an error showing the status line.  The
  * connection must be made within FETCH_CONNECT_MS and the server may be
  * silent for at most FETCH_IDLE_MS; Ctrl-C stops it within a fraction of a
@@ -15,6 +15,7 @@
 #include <adros/http.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/vfs.h>
@@ -46,6 +47,8 @@ static ssize_t recv_some(struct fetch *f, void *buf, size_t n)
         if (shell_interrupted())
             return -SHELL_INTERRUPTED;
         ssize_t r = net_recv(f->sock, buf, n, FETCH_SLICE_MS);
+        if (r == -EINTR)
+            return -SHELL_INTERRUPTED; /* Ctrl-C during the wait */
         if (r != -ETIMEDOUT)
             return r;
         if (clock_gettime_ns() >= deadline)
@@ -109,6 +112,8 @@ static int request(struct fetch *f, const struct http_url *u)
                       "GET %s HTTP/1.0\r\nHost: %s%s%s:%u\r\nUser-Agent: AdrOS-fetch\r\nConnection: close\r\n\r\n",
                       u->path, strchr(u->host, ':') ? "[" : "", u->host, strchr(u->host, ':') ? "]" : "", u->port);
     ssize_t r = net_send(f->sock, req, (size_t)n, FETCH_IDLE_MS);
+    if (r == -EINTR)
+        return SHELL_INTERRUPTED;
     if (r < 0)
         return shell_error(f->argv0, "sending the request: %s", shell_strerror((int)r));
     size_t len = 0;
@@ -195,11 +200,11 @@ static int cmd_fetch(int argc, char **argv)
     if (r < 0)
         return shell_error(argv[0], "%s: not a valid http:// URL", argv[1]);
     struct net_addr a;
-    if (net_parse_addr(u.host, &a) < 0)
-        return shell_error(argv[0], "%s: not a numeric address (AdrOS has no name resolver)", u.host);
-    a.port = u.port;
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    if ((r = netcmd_resolve(argv[0], u.host, &a)) != 0)
+        return r;
+    a.port = u.port;
     struct fetch f = { .argv0 = argv[0], .file = argv[2], .sock = -1, .out = NULL, .length = -1 };
     f.t0 = f.last_report = clock_gettime_ns();
     f.buf = kmalloc(FETCH_BUF);
@@ -210,8 +215,9 @@ static int cmd_fetch(int argc, char **argv)
         r = shell_error(argv[0], "socket: %s", shell_strerror(f.sock));
     } else if ((r = net_connect(f.sock, &a, FETCH_CONNECT_MS)) < 0) {
         char as[NET_ADDRSTRLEN];
-        r = shell_error(argv[0], "connecting to %s: %s", net_format_addr(&a, as, sizeof(as)),
-                        r == -ETIMEDOUT ? "timed out" : shell_strerror(r));
+        r = r == -EINTR ? SHELL_INTERRUPTED
+                        : shell_error(argv[0], "connecting to %s: %s", net_format_addr(&a, as, sizeof(as)),
+                                      r == -ETIMEDOUT ? "timed out" : shell_strerror(r));
     } else {
         r = fetch_to(&f, &u);
     }
@@ -227,5 +233,5 @@ static int cmd_fetch(int argc, char **argv)
     kfree(f.buf);
     return r;
 }
-SHELL_CMD(fetch, cmd_fetch, "fetch <http://addr[:port]/path> <file>",
+SHELL_CMD(fetch, cmd_fetch, "fetch <http://host[:port]/path> <file>",
           "download a URL (HTTP/1.0 GET) into a file; no redirects");

@@ -1,7 +1,9 @@
-/* nc [-l] <host|-> <port>: a raw TCP connection on the console.
+/* nc <host> <port> | nc -l [addr|-] <port>: a raw TCP connection on the
+ * console.
  *
- * Client: connects to host:port.  -l: listens on port (on the address
- * host, or every address for "-"), accepts one connection, and closes the
+ * Client: connects to host:port (a name or an address).  -l: listens on
+ * port (on the address addr, or every address for "-" or none), accepts
+ * one connection, and closes the
  * listening socket.  Then, until the peer closes or Ctrl-C: what arrives is
  * printed as it is; what is typed is echoed and edited locally (Backspace,
  * Ctrl-U) and sent a line at a time, with "\n" (the shell's line editor is
@@ -11,6 +13,7 @@
  * non-empty line it sends the line without a newline. */
 #include <adros/errno.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 #include "shell_internal.h"
@@ -33,6 +36,8 @@ static int send_line(struct nc *c, bool newline)
         c->line[c->len++] = '\n';
     ssize_t r = c->len ? net_send(c->sock, c->line, c->len, NC_SEND_MS) : 0;
     c->len = 0;
+    if (r == -EINTR)
+        return SHELL_INTERRUPTED;
     return r < 0 ? shell_error(c->argv0, "send: %s", shell_strerror((int)r)) : 0;
 }
 
@@ -88,6 +93,8 @@ static int session(struct nc *c)
             return SHELL_INTERRUPTED;
         struct net_pollfd p = { c->sock, NET_POLLIN, 0 };
         int r = net_poll(&p, 1, NC_POLL_MS);
+        if (r == -EINTR)
+            return SHELL_INTERRUPTED;
         if (r < 0)
             return shell_error(c->argv0, "poll: %s", shell_strerror(r));
         /* What is there, in a few reads, before looking at the keyboard. */
@@ -99,6 +106,8 @@ static int session(struct nc *c)
             }
             if (n == -ETIMEDOUT)
                 break;
+            if (n == -EINTR)
+                return SHELL_INTERRUPTED;
             if (n < 0)
                 return shell_error(c->argv0, "receive: %s", shell_strerror((int)n));
             shell_write(buf, (size_t)n);
@@ -142,16 +151,20 @@ static int cmd_nc(int argc, char **argv)
     bool listen = argc > 1 && strcmp(argv[1], "-l") == 0;
     int i = listen ? 2 : 1;
     uint64_t port;
-    if (argc != i + 2 || !shell_parse_u64(argv[i + 1], &port) || port == 0 || port > 65535)
+    /* nc -l <port>: listen on every address, as nc -l - <port>. */
+    const char *host = listen && argc == 3 ? "-" : argv[i];
+    const char *ports = listen && argc == 3 ? argv[2] : (argc == i + 2 ? argv[i + 1] : NULL);
+    if ((argc != i + 2 && !(listen && argc == 3)) || !shell_parse_u64(ports, &port) || port == 0 || port > 65535)
         return shell_usage(argv[0]);
     struct net_addr a = { .family = NET_AF_INET };
-    if (strcmp(argv[i], "-") != 0 && net_parse_addr(argv[i], &a) < 0)
-        return shell_error(argv[0], "%s: not a numeric address", argv[i]);
-    if (!listen && strcmp(argv[i], "-") == 0)
+    if (!listen && strcmp(host, "-") == 0)
         return shell_usage(argv[0]);
-    a.port = (uint16_t)port;
     if (!net_available())
         return shell_error(argv[0], "the network is not available (%s)", net_boot_status());
+    int st = strcmp(host, "-") != 0 ? netcmd_resolve(argv[0], host, &a) : listen ? 0 : netcmd_ready(argv[0]);
+    if (st)
+        return st;
+    a.port = (uint16_t)port;
     struct nc c = { .argv0 = argv[0], .sock = -1, .len = 0, .wr_closed = false };
     int r;
     if (listen) {
@@ -162,7 +175,9 @@ static int cmd_nc(int argc, char **argv)
         if (c.sock < 0)
             return shell_error(argv[0], "socket: %s", shell_strerror(c.sock));
         r = net_connect(c.sock, &a, NC_CONNECT_MS);
-        if (r < 0)
+        if (r == -EINTR)
+            r = SHELL_INTERRUPTED;
+        else if (r < 0)
             r = shell_error(argv[0], "connecting to %s: %s", net_format_addr(&a, as, sizeof(as)),
                             r == -ETIMEDOUT ? "timed out" : shell_strerror(r));
         else
@@ -174,5 +189,5 @@ static int cmd_nc(int argc, char **argv)
         net_close(c.sock);
     return r;
 }
-SHELL_CMD(nc, cmd_nc, "nc [-l] <host|-> <port>",
+SHELL_CMD(nc, cmd_nc, "nc <host> <port> | nc -l [addr|-] <port>",
           "raw TCP on the console: connect (or -l listen for one client), send typed lines, print what arrives");

@@ -6,6 +6,7 @@
 #include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/net.h>
+#include <adros/netcmd.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 
@@ -210,6 +211,8 @@ static int cmd_dhcp(int argc, char **argv)
     int r = net_dhcp(argv[1]);
     if (r == 0)
         r = net_lease_get(argv[1], &l);
+    if (r == -EINTR)
+        return SHELL_INTERRUPTED;
     if (r < 0)
         return shell_error(argv[0], "%s: %s", argv[1],
                            r == -ENXIO          ? "no such interface"
@@ -297,8 +300,11 @@ static int cmd_ping(int argc, char **argv)
     if (net_needed(argv[0]))
         return SHELL_FAIL;
     struct net_addr to;
-    if (net_parse_addr(host, &to) < 0 || to.family != NET_AF_INET || to.port)
-        return shell_error(argv[0], "%s: not an IPv4 address", host);
+    int st = netcmd_resolve(argv[0], host, &to);
+    if (st)
+        return st;
+    if (to.family != NET_AF_INET || to.port)
+        return shell_error(argv[0], "%s: not an IPv4 host", host);
     int s = net_socket(NET_AF_INET, NET_SOCK_RAW, NET_PROTO_ICMP);
     if (s < 0)
         return shell_error(argv[0], "socket: %s", shell_strerror(s));
@@ -344,8 +350,8 @@ static int cmd_ping(int argc, char **argv)
                 break;
             struct net_addr from;
             ssize_t r = net_recvfrom(s, in, 1500, &from, (uint32_t)MIN((until - now) / NSEC_PER_MSEC + 1, 200));
-            if (r == -ETIMEDOUT)
-                continue;
+            if (r == -ETIMEDOUT || r == -EINTR)
+                continue; /* -EINTR: Ctrl-C, seen by the loop */
             if (r < 0) {
                 status = shell_error(argv[0], "recvfrom: %s", shell_strerror((int)r));
                 goto out;
@@ -393,7 +399,9 @@ static int cmd_ping(int argc, char **argv)
         for (int i = 0; i < nrtt; i++)
             sum += rtts[i];
         sort_u64(rtts, nrtt);
-        uint64_t avg = sum / (uint64_t)nrtt, mn = rtts[0], mx = rtts[nrtt - 1], med = rtts[nrtt / 2];
+        uint64_t avg = sum / (uint64_t)nrtt, mn = rtts[0], mx = rtts[nrtt - 1];
+        /* An even count's median is the mean of its two middle values. */
+        uint64_t med = nrtt % 2 ? rtts[nrtt / 2] : (rtts[nrtt / 2 - 1] + rtts[nrtt / 2]) / 2;
         uint64_t p99 = rtts[MIN(nrtt - 1, (nrtt * 99) / 100)];
         shell_printf("round-trip min/avg/max = %llu.%03llu/%llu.%03llu/%llu.%03llu ms (median %llu.%03llu, p99 "
                      "%llu.%03llu)\n",

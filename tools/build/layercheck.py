@@ -54,7 +54,7 @@ DIRS = {
 
 # include/adros/<name>.h -> layer of the code that implements it.
 HEADERS = {
-    "lib": "types string errno format list chacha20 sha256 http dhcp wav inet cmdline epoch",
+    "lib": "types string errno format list chacha20 sha256 http dhcp dns wav inet cmdline epoch",
     "kernel": "kprintf clock sched sync spinlock irq mm buddy kmalloc_class init console entropy power "
               "platform multiboot ktest",
     "drivers": "pci ata prd ramdisk",
@@ -62,7 +62,7 @@ HEADERS = {
     "fs": "vfs vnode ext2_parse manifest fsdetect",
     "rump": "rump",
     "netbsd": "audio usb net",
-    "apps": "cmd",
+    "apps": "cmd netcmd",
     "shell": "shell",
 }
 HEADER_LAYER = {f"include/adros/{h}.h": layer for layer, names in HEADERS.items() for h in names.split()}

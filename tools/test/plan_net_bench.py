@@ -147,12 +147,12 @@ def _ttcp_session(build):
         name = res.group
         want = [(r"ttcp: the network is not available[^\n]*\n\[exit 1\] ttcp -r", "-r without the network"),
                 (r"ttcp: the network is not available[^\n]*\n\[exit 1\] ttcp -t", "-t without the network"),
-                (r"usage: ttcp -t \[-s\] \[-l len\] <addr\[:port\]> <MiB> \| ttcp -r \[-n\] \[-s\] \[-l len\] \[-p port\]\n"
+                (r"usage: ttcp -t \[-s\] \[-l len\] <host\[:port\]> <MiB> \| ttcp -r \[-n\] \[-s\] \[-l len\] \[-p port\]\n"
                  r"\[exit 2\] ttcp\n", "no arguments: the usage"),
                 (r"ttcp: 0: the length must be 1 to 262144 bytes", "a bad -l"),
                 (r"ttcp: 0: MiB must be 1 to 4096", "a size of 0"),
                 (r"ttcp: 70000: not a port number", "a bad port"),
-                (r"ttcp: 10\.0\.2: not a numeric address\[:port\]", "a bad address"),
+                (r"ttcp: 10\.0\.2: not a host name or address", "a bad address"),
                 (r"usage: ttcp .*\n\[exit 2\] ttcp -t 10\.0\.2\.100 1 -p 7", "-p with -t: the usage"),
                 (r"script: 8 commands, 8 failed", "each failed, AdrOS goes on")]
         check_patterns(res, b.output, want, f"{name}/rump=off: ", b.tail(20))

@@ -403,7 +403,7 @@ class Serve:
         return None
 
     def nc_listen(self, s):
-        s.send("nc -l - 7000\r")
+        s.send("nc -l 7000\r")
         s.expect(r"nc: listening on 0\.0\.0\.0:7000", 20)
         c = socket.create_connection(("127.0.0.1", self.ncport), timeout=20)
         try:
@@ -689,9 +689,9 @@ def _prepare_two(build):
 
 def _check_two(build):
     def check(b, res):
-        want = [(r"usage: fetch <http://addr\[:port\]/path> <file>", "help fetch shows the usage"),
+        want = [(r"usage: fetch <http://host\[:port\]/path> <file>", "help fetch shows the usage"),
                 (r"usage: httpd \[-p port\] <dir>", "help httpd shows the usage"),
-                (r"usage: nc \[-l\] <host\|-> <port>", "help nc shows the usage")]
+                (r"usage: nc <host> <port> \| nc -l \[addr\|-\] <port>", "help nc shows the usage")]
         check_patterns(res, b.output, want, "net-http-two-guests/help: ", b.tail(15))
         d = os.path.join(build, "net-http")
         port = free_port()
