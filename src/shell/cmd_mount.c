@@ -116,7 +116,7 @@ static int cmd_umount(int argc, char **argv)
         return shell_error(argv[0], "%s: %s", argv[1], shell_strerror(r));
     return 0;
 }
-SHELL_CMD(umount, cmd_umount, "umount <dir>", "unmount the file system mounted on dir");
+SHELL_CMD_FLAGS(umount, cmd_umount, "umount <dir>", "unmount the file system mounted on dir", SHELL_CMD_RESERVE);
 
 static int cmd_df(int argc, char **argv)
 {
@@ -149,7 +149,7 @@ static int cmd_df(int argc, char **argv)
     kfree(m);
     return 0;
 }
-SHELL_CMD(df, cmd_df, "df", "mounted file systems: size, used, free blocks and inodes");
+SHELL_CMD_FLAGS(df, cmd_df, "df", "mounted file systems: size, used, free blocks and inodes", SHELL_CMD_RESERVE);
 
 /* --- boot --- */
 void sh_boot_mounts(void)

@@ -21,6 +21,13 @@ reported as skipped with the reason.
                  while rumpuser_bio completed block-cache hits by calling
                  biodone in the caller's context, kernel lock held; fixed,
                  see docs/RELIABILITY.md.)
+  rel-reserve    -m 48, memhog takes every page it can: the shell still
+                 starts commands, rm removes a file (ls no longer shows it), df,
+                 sync and free run, a file written before reads back, and
+                 poweroff powers off (the memory reserve, mm.reserve=).
+  rel-reserve-off the same with mm.reserve=0: the shell cannot start rm
+                 ("cannot start rm: ENOMEM"), so the script fails: what the
+                 reserve prevents, and proof that memhog really exhausts memory.
   rel-lossy-link two guests joined by tools/qemu/lossyrelay.py on 127.0.0.1
                  (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
                  seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
@@ -178,6 +185,58 @@ def _memhog_checks(b, res):
         res.ok(f"{name}: the pressure went away (memhog gave the heap back)")
     else:
         res.fail(f"{name}: the pressure went away (memhog gave the heap back)", b.tail(40))
+
+
+# --- the memory reserve ------------------------------------------------------------
+
+RESERVE_SCRIPT = ("rump status; write /keep.txt kept-line; write /gone.txt doomed; memhog -a; free; echo LS1; ls /; "
+                  "rm /gone.txt; echo LS2; ls /; echo LS-END; df; sync; cat /keep.txt; free; poweroff")
+
+
+def _check_reserve(b, res):
+    name = res.group
+    if not _no_panic(b, res):
+        return
+    m = re.search(r"memhog: took (\d+) KiB\n", b.output)
+    refused = [int(x) for x in re.findall(r"reserve: \d+ KiB .*?; (\d+) allocations refused", b.output)]
+    if m and int(m.group(1)) > 30 * 1024 and refused and refused[0] > 0:
+        res.ok(f"{name}: memhog took the heap ({m.group(1)} KiB of 48 MiB; {refused[0]} allocations refused "
+               "to keep the reserve)")
+    else:
+        res.fail(f"{name}: memhog took the heap and was refused the reserve", b.tail(40))
+    after = b.output[b.output.find("memhog: took"):]
+    ls2 = after[after.find("LS2"):after.find("LS-END")] if "LS-END" in after else ""
+    if "cannot start" in after:
+        res.fail(f"{name}: every command starts", b.tail(40))
+    else:
+        res.ok(f"{name}: every command starts")
+    if "gone.txt" in after[after.find("LS1"):after.find("LS2")] and "gone.txt" not in ls2 and "keep.txt" in ls2:
+        res.ok(f"{name}: rm removed the file under the exhaustion (ls shows it gone)")
+    else:
+        res.fail(f"{name}: rm removed the file under the exhaustion (ls shows it gone)", b.tail(40))
+    check_patterns(res, after, [
+        (r"ramfs .*  /\r?\n", "df lists the RAM root"),
+        (r"\nkept-line\r?\n", "the file written before reads back"),
+        (r"powering off", "poweroff starts"),
+    ], f"{name}: ", b.tail(40))
+    if b.status == qemu.EXIT_OK:
+        res.ok(f"{name}: QEMU exited with poweroff's status 0")
+    else:
+        res.fail(f"{name}: QEMU exited with poweroff's status 0", b.describe())
+
+
+def _check_reserve_off(b, res):
+    name = res.group
+    if not _no_panic(b, res):
+        return
+    check_patterns(res, b.output, [
+        (r"reserve 0 KiB", "the boot says there is no reserve"),
+        (r"cannot start rm: .*ENOMEM", "without the reserve rm cannot start"),
+    ], f"{name}: ", b.tail(40))
+    if b.status == qemu.EXIT_FAIL and "powering off" not in b.output:
+        res.ok(f"{name}: the script fails and poweroff never ran")
+    else:
+        res.fail(f"{name}: the script fails and poweroff never ran", b.describe() + "\n" + b.tail(20))
 
 
 # --- little RAM, USB ------------------------------------------------------------
@@ -479,10 +538,18 @@ def boots(build):
         "rel-rump-memory": ["rump kernel memory: default limit, buffer cache bound, rump pools, rump drop"],
         "rel-rump-memlimit-off": ["rump.RUMP_MEMLIMIT=off: no limit, NetBSD's buffer cache left alone"],
     }
+    reserve = [
+        {"name": "rel-reserve", "cmdline": f'net=off run="{RESERVE_SCRIPT}"', "mem": 48, "timeout": 180,
+         "check": _check_reserve,
+         "tests": ["memory exhausted by memhog: commands start, rm, df, sync, poweroff work (the reserve)"]},
+        {"name": "rel-reserve-off", "cmdline": f'mm.reserve=0 net=off run="{RESERVE_SCRIPT}"', "mem": 48,
+         "timeout": 180, "check": _check_reserve_off,
+         "tests": ["mm.reserve=0: the same exhaustion keeps rm from starting"]},
+    ]
     stages = linked_stages() if rump_present() else []
     if "ext2" not in stages or "net" not in stages:
-        return [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
-    return [
+        return reserve + [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
+    return reserve + [
         _pressure_boot(build, "rel-pressure-ram", f'{STATIC} run="{RAM_SCRIPT}"', 48, _check_ram,
                        disks=("rump", "native")),
         dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
