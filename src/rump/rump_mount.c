@@ -37,9 +37,12 @@
 
 struct rmount {
     struct blk_claim claim; /* MOUNT, owner blk_owner_rump: the device's own rump opens do not conflict */
+    struct list_node node;  /* on rmounts, under rmount_lock */
     char rpath[48];     /* where NetBSD mounted it */
     char etfs_key[32];
     char fstype[16];
+    char dev[16];
+    bool readonly;
 };
 
 /* ---- which NetBSD file system ---- */
@@ -157,6 +160,67 @@ static size_t nbfs_args(enum nbfs fs, char *key, union nbfs_args *a)
     }
 }
 
+/* Mounting and unmounting (and with them the etfs registrations, see
+ * rump_integration.c) one at a time; taken outside RUMP_SYSCALL, so a rump
+ * kernel panic cannot leave it held.  rmounts: every mounted one. */
+static kmutex_t rmount_lock = KMUTEX_INIT(rmount_lock, "rumpmount");
+static struct list_node rmounts = LIST_INIT(rmounts);
+
+/* ---- "synced" means on the disk ----
+ *
+ * NetBSD's fsync writes a file's data and its inode or directory entry, but
+ * not what the file system keeps on the device vnode: msdosfs writes its FAT
+ * there with delayed writes (bdwrite) unless mounted synchronously, and
+ * ext2fs its bitmaps and superblock; its sync(2) only starts those writes
+ * (MNT_NOWAIT).  So a file fsynced on FAT and then lost with the stick had
+ * its clusters free in the FAT.  AdrOS's fsync and sync therefore also call
+ * VFS_SYNC(MNT_WAIT) on the file system, which writes and waits for every
+ * dirty vnode and the device vnode's buffers (msdosfs_sync, ext2fs_sync);
+ * the cost is measured in docs/RELIABILITY.md. */
+static int sync_rmount(struct rmount *rm)
+{
+    static struct nb_kauth_cred *root; /* kept for the rump kernel's life */
+    if (!root && !(root = rump_pub_cred_create(0, 0, 0, NULL)))
+        return -ENOMEM;
+    struct nb_mount *nmp;
+    int e = rump_pub_vfs_getmp(rm->rpath, &nmp);
+    if (e == 0)
+        e = rump_pub_vfs_sync(nmp, NB_MNT_WAIT, root);
+    if (e)
+        return e > 0 ? -e : e;
+    /* And out of the disk's write cache (NetBSD's fsync asks for that only
+     * with FDISKSYNC): SYNCHRONIZE CACHE for a USB stick.  The disk is then
+     * clean, so a stick pulled now leaves nothing behind. */
+    return rm->readonly ? 0 : blk_flush(rm->claim.dev);
+}
+
+int rump__sync_mount(struct mount *mp)
+{
+    struct rmount *rm = mp->data;
+    return rm ? sync_rmount(rm) : 0;
+}
+
+int rump__sync_mounts(void)
+{
+    int first = 0;
+    struct list_node *n;
+    kmutex_lock(&rmount_lock);
+    list_for_each(n, &rmounts) {
+        struct rmount *rm = list_entry(n, struct rmount, node);
+        if (rm->readonly)
+            continue;
+        int r;
+        RUMP_SYSCALL(r, -EIO, sync_rmount(rm));
+        if (r < 0) {
+            klog(LOG_ERR, "rump: sync of %s (%s) failed: %s\n", rm->dev, rm->fstype, strerror(r));
+            if (!first)
+                first = r;
+        }
+    }
+    kmutex_unlock(&rmount_lock);
+    return first;
+}
+
 /* source: "<dev>" (detected) or "<fs>:<dev>" ("msdos:sd0", "ffs:hdb1"). */
 static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp)
 {
@@ -247,7 +311,10 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         goto fail_etfs;
     }
     ksnprintf(mp->source, sizeof(mp->source), "%s:%s", rm->fstype, dev);
+    strlcpy(rm->dev, dev, sizeof(rm->dev));
+    rm->readonly = mp->flags & VFS_MNT_RDONLY;
     mp->data = rm;
+    list_push_back(&rmounts, &rm->node);
     return 0;
 fail_etfs:
     rump__etfs_put(rm->etfs_key);
@@ -268,19 +335,15 @@ static int r_unmount_body(struct mount *mp)
         klog(LOG_ERR, "rump: unmount of %s failed (%s); syncing and forcing it\n", rm->rpath, strerror(r));
         rump___sysimpl_sync();
         if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
-            return rump_sys_err();
+            return rump_sys_err(); /* still NetBSD's: kept on rmounts, so sync covers it */
     }
+    list_remove(&rm->node);
     rump___sysimpl_rmdir(rm->rpath);
     rump__etfs_put(rm->etfs_key);
     blk_unclaim(&rm->claim);
     kfree(rm);
     return 0;
 }
-
-/* Mounting and unmounting (and with them the etfs registrations, see
- * rump_integration.c) one at a time; taken outside RUMP_SYSCALL, so a rump
- * kernel panic cannot leave it held. */
-static kmutex_t rmount_lock = KMUTEX_INIT(rmount_lock, "rumpmount");
 
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
 {

@@ -344,17 +344,15 @@ static int r_readlink_body(struct vnode *vp, char *buf, size_t size)
     return r;
 }
 
+/* The file's data and directory entry (NetBSD's fsync), then everything
+ * else its file system holds for the disk, so what reaches the file (FAT,
+ * bitmaps) is there too (rump_mount.c: "synced" means on the disk). */
 static int r_fsync_body(struct vnode *vp)
 {
     struct rnode *rn = vp->data; /* rn->lock held */
-    int r = 0;
-    if (rn->fd >= 0 && rn->rw) {
-        if (rump___sysimpl_fsync(rn->fd) < 0)
-            r = rump_sys_err();
-    } else {
-        rump___sysimpl_sync();
-    }
-    return r;
+    if (rn->fd >= 0 && rn->rw && rump___sysimpl_fsync(rn->fd) < 0)
+        return rump_sys_err();
+    return rump__sync_mount(vp->mnt);
 }
 
 static void r_inactive_body(struct vnode *vp)

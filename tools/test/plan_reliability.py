@@ -28,6 +28,13 @@ reported as skipped with the reason.
   rel-reserve-off the same with mm.reserve=0: the shell cannot start rm
                  ("cannot start rm: ENOMEM"), so the script fails: what the
                  reserve prevents, and proof that memhog really exhausts memory.
+  rel-usb-pull   interactive, QMP: a FAT32 and an ext2 stick on EHCI, mounted
+                 through NetBSD's msdosfs and ext2fs; `write` on each (synced)
+                 and both pulled (device_del) right after it returns; on the
+                 host fsck.fat -n and e2fsck -fn are clean and the lines are
+                 in the files (mtype, debugfs).  Then the mounts of the gone
+                 sticks: ls, cat (cached or not), write fail with EIO,
+                 `mount` marks them "(gone)", umount says what was lost.
   rel-lossy-link two guests joined by tools/qemu/lossyrelay.py on 127.0.0.1
                  (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
                  seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
@@ -50,7 +57,9 @@ import subprocess
 import time
 
 import common
+import mkimages
 import qemu
+import qmp
 import qemu_interactive as qi
 from common import Steps, check_patterns, end_two_guests, linked_stages, rump_present
 from disks import HCS, stick, usb_missing
@@ -237,6 +246,133 @@ def _check_reserve_off(b, res):
         res.ok(f"{name}: the script fails and poweroff never ran")
     else:
         res.fail(f"{name}: the script fails and poweroff never ran", b.describe() + "\n" + b.tail(20))
+
+
+# --- sticks pulled right after a synced write ------------------------------------------
+
+PULL_LINE = {"fat": "synced-on-fat-then-pulled", "ext2": "synced-on-ext2-then-pulled"}
+
+
+def _pull_imgs(build):
+    d = _dir(build)
+    return os.path.join(d, "pull-fat.img"), os.path.join(d, "pull-ext2.img")
+
+
+def _prepare_pull(build):
+    fat, ext2 = _pull_imgs(build)
+    os.makedirs(os.path.dirname(fat), exist_ok=True)
+    tree = os.path.join(_dir(build), "pull-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    with open(os.path.join(tree, "old.txt"), "w") as f:
+        f.write("there before\n")
+    mkimages.make_fat(fat, 40 * 1024, 32, tree)
+    mkimages.fat_ms_boot_signature(fat)  # NetBSD keeps FSInfo current only then (plan_fsdetect)
+    common.mkfs(ext2, 16, tree)
+
+
+def _host_checks(build, res, name):
+    fat, ext2 = _pull_imgs(build)
+    p = subprocess.run(["fsck.fat", "-n", fat], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: fsck.fat -n clean on the pulled FAT stick")
+    else:
+        res.fail(f"{name}: fsck.fat -n clean on the pulled FAT stick", (p.stdout + p.stderr)[-1500:])
+    p = subprocess.run(["mtype", "-i", fat, "::/w.txt"], capture_output=True, text=True)
+    if p.returncode == 0 and p.stdout.strip() == PULL_LINE["fat"]:
+        res.ok(f"{name}: the FAT stick holds the synced line (mtype)")
+    else:
+        res.fail(f"{name}: the FAT stick holds the synced line (mtype)", f"{p.returncode}: {(p.stdout + p.stderr)[-500:]!r}")
+    _e2fsck(res, ext2, "e2fsck -fn clean on the pulled ext2 stick")
+    p = subprocess.run(["debugfs", "-R", "cat /w.txt", ext2], capture_output=True, text=True)
+    if p.stdout.strip() == PULL_LINE["ext2"]:
+        res.ok(f"{name}: the ext2 stick holds the synced line (debugfs)")
+    else:
+        res.fail(f"{name}: the ext2 stick holds the synced line (debugfs)", (p.stdout + p.stderr)[-500:])
+
+
+def _check_pull(build):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            res.fail(f"{name}: the boot with two sticks", b.describe() + "\n" + b.tail(20))
+            return
+        fat, ext2 = _pull_imgs(build)
+        sock = qmp.socket_path(build, "rel-usb-pull")
+        log = os.path.join(build, "test-logs", "rel-usb-pull-session.log")
+        extra = list(HCS["ehci"][0]) + stick("ehci", fat, 0, snapshot=False) + \
+            stick("ehci", ext2, 1, snapshot=False) + qmp.args(sock)
+        s = qi.Session(os.path.join(build, "adros.elf"), "net=off usb.timeout=5", [], limit=400, extra=extra, log=log)
+        st = Steps(s, res, name)
+        q, where = {}, {}
+
+        def boot(s):
+            s.wait_prompt(60)
+            s.expect(r"disk: sd1: ", 120, start=0)
+            q["c"] = qmp.Client(sock)
+            out = "".join(s.command(c, 120) for c in
+                          ("mkdir /s0", "mkdir /s1", "mount -t rump sd0 /s0", "mount -t rump sd1 /s1", "mount"))
+            for dev, mnt, fs in re.findall(r"(sd[01]) on (/s[01]) type rump \((msdos|ext2fs)", out):
+                where["fat" if fs == "msdos" else "ext2"] = (mnt, "stick" + dev[-1], dev)
+            return None if len(where) == 2 else f"both sticks mounted: {out[-600:]!r}"
+
+        def write_pull(s):
+            for kind in ("fat", "ext2"):
+                out = s.command(f"write {where[kind][0]}/w.txt {PULL_LINE[kind]}", 60)
+                if "[exit" in out:
+                    return f"write on the {kind} stick: {out[-300:]!r}"
+            # Pulled at once: nothing may be left for later.
+            start = s.mark()
+            for kind in ("fat", "ext2"):
+                q["c"].cmd("device_del", id=where[kind][1])
+            for kind in ("fat", "ext2"):
+                s.expect(rf"disk: {where[kind][2]}: removed", 60, start=start)
+            return None
+
+        st.run("boot, both sticks mounted through NetBSD's msdosfs and ext2fs", boot)
+        st.run("write (synced) on each, both pulled right after", write_pull)
+        _gone_steps(st, where)
+        st.run("poweroff", qi.poweroff_step)
+        if "c" in q:
+            q["c"].close()
+        s.close(5)
+        _host_checks(build, res, name)
+    return check
+
+
+def _gone_steps(st, where):
+    """The mounts of pulled sticks (issue 25: a device that is gone is
+    gone)."""
+    def ops_fail(s):
+        bad = []
+        for kind in ("fat", "ext2"):
+            mnt = where[kind][0]
+            for c in (f"cat {mnt}/w.txt", f"cat {mnt}/old.txt", f"ls {mnt}", f"write {mnt}/new.txt x",
+                      f"sha256sum {mnt}/old.txt"):
+                out = s.command(c, 60)
+                if "EIO" not in out or "[exit" not in out:
+                    bad.append(f"{c}: {out.strip()[-200:]!r}")
+        return "; ".join(bad) or None
+
+    def marked(s):
+        out = s.command("mount", 30)
+        miss = [k for k in where if not re.search(rf"{where[k][2]} on {where[k][0]} type .*\(gone\)", out)]
+        return f"not marked (gone): {miss}: {out!r}" if miss else None
+
+    def umount(s):
+        bad = []
+        for kind in ("fat", "ext2"):
+            out = s.command(f"umount {where[kind][0]}", 60)
+            if not re.search(r"umount: .*gone.*(nothing unwritten was lost|unwritten data .*lost)", out):
+                bad.append(f"{kind}: {out!r}")
+        out = s.command("mount", 30)
+        if "/s0" in out or "/s1" in out:
+            bad.append(f"still mounted: {out!r}")
+        return "; ".join(bad) or None
+
+    st.run("after the pull: ls, cat (cached or not), write on its mounts fail with EIO", ops_fail)
+    st.run("mount marks the pulled sticks' mounts (gone)", marked)
+    st.run("umount of a gone stick says whether unwritten data was lost", umount)
 
 
 # --- little RAM, USB ------------------------------------------------------------
@@ -547,6 +683,19 @@ def boots(build):
          "tests": ["mm.reserve=0: the same exhaustion keeps rm from starting"]},
     ]
     stages = linked_stages() if rump_present() else []
+    pull_tests = ["FAT32 and ext2 sticks pulled right after a synced write: fsck clean, content there",
+                  "a pulled stick's mounts: EIO, marked (gone), umount reports"]
+    if "usb" not in stages or "ext2" not in stages:
+        reserve.append({"name": "rel-usb-pull", "cmdline": "", "skip": "NetBSD's USB and ext2 components absent",
+                        "tests": pull_tests})
+    elif usb_missing() or mkimages.have_tools("mkfs.fat", "mtype", "fsck.fat", "debugfs"):
+        tools = mkimages.have_tools("mkfs.fat", "mtype", "fsck.fat", "debugfs")
+        reserve.append({"name": "rel-usb-pull", "cmdline": "", "tests": pull_tests,
+                        "skip": usb_missing() or f"host tools missing: {', '.join(tools)}"})
+    else:
+        reserve.append({"name": "rel-usb-pull", "cmdline": 'net=off run="lsusb -s"', "timeout": 120,
+                        "extra": list(HCS["ehci"][0]), "prepare": _prepare_pull, "check": _check_pull(build),
+                        "tests": pull_tests})
     if "ext2" not in stages or "net" not in stages:
         return reserve + [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
     return reserve + [
