@@ -28,6 +28,12 @@ int rump__sync_mount(struct mount *mp);
 /* The same for every rump mount; takes the mount lock (not inside
  * RUMP_SYSCALL). */
 int rump__sync_mounts(void);
+/* The mount's device went away (blk_gone): every operation fails with
+ * -EIO, cached data or not. */
+bool rump__mount_gone(struct mount *mp);
+/* A change was made on mp (write, create, remove, rename...): until the
+ * next sync it is unwritten, which umount reports if the device goes. */
+void rump__mount_changed(struct mount *mp);
 /* Records how long NetBSD's mount took (benchmarks, status). */
 void rump__note_mount(uint64_t ns);
 

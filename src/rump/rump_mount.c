@@ -43,6 +43,9 @@ struct rmount {
     char fstype[16];
     char dev[16];
     bool readonly;
+    /* Changes made (vnops) and how many of them the last sync that
+     * succeeded covered: unequal means something may be unwritten. */
+    volatile uint32_t changes, synced;
 };
 
 /* ---- which NetBSD file system ---- */
@@ -179,6 +182,7 @@ static struct list_node rmounts = LIST_INIT(rmounts);
  * the cost is measured in docs/RELIABILITY.md. */
 static int sync_rmount(struct rmount *rm)
 {
+    uint32_t changes = rm->changes;
     static struct nb_kauth_cred *root; /* kept for the rump kernel's life */
     if (!root && !(root = rump_pub_cred_create(0, 0, 0, NULL)))
         return -ENOMEM;
@@ -191,7 +195,37 @@ static int sync_rmount(struct rmount *rm)
     /* And out of the disk's write cache (NetBSD's fsync asks for that only
      * with FDISKSYNC): SYNCHRONIZE CACHE for a USB stick.  The disk is then
      * clean, so a stick pulled now leaves nothing behind. */
-    return rm->readonly ? 0 : blk_flush(rm->claim.dev);
+    int r = rm->readonly ? 0 : blk_flush(rm->claim.dev);
+    if (r == 0)
+        rm->synced = changes;
+    return r;
+}
+
+bool rump__mount_gone(struct mount *mp)
+{
+    struct rmount *rm = mp->data;
+    return rm && blk_gone(rm->claim.dev);
+}
+
+void rump__mount_changed(struct mount *mp)
+{
+    struct rmount *rm = mp->data;
+    if (rm)
+        rm->changes++;
+}
+
+/* What was lost with a device that went away: "nothing unwritten was
+ * lost" when the last sync came after the last change. */
+static void report_gone(struct rmount *rm, const char *target, const char *what)
+{
+    uint32_t n = rm->changes - rm->synced;
+    if (n == 0)
+        kprintf("rump: %s (%s on %s) is gone: nothing unwritten was lost (synced after its last change)%s\n",
+                rm->dev, rm->fstype, target, what);
+    else
+        kprintf(KERN_WARN "rump: %s (%s on %s) is gone: unwritten data was lost: %u change%s since the last sync "
+                "(write, create, remove, rename) may not be on it%s\n", rm->dev, rm->fstype, target, (unsigned)n,
+                n == 1 ? "" : "s", what);
 }
 
 int rump__sync_mount(struct mount *mp)
@@ -210,7 +244,10 @@ int rump__sync_mounts(void)
         if (rm->readonly)
             continue;
         int r;
-        RUMP_SYSCALL(r, -EIO, sync_rmount(rm));
+        if (blk_gone(rm->claim.dev))
+            r = rm->changes != rm->synced ? -EIO : 0; /* nothing to write, or nowhere to */
+        else
+            RUMP_SYSCALL(r, -EIO, sync_rmount(rm));
         if (r < 0) {
             klog(LOG_ERR, "rump: sync of %s (%s) failed: %s\n", rm->dev, rm->fstype, strerror(r));
             if (!first)
@@ -327,10 +364,15 @@ fail:
 static int r_unmount_body(struct mount *mp)
 {
     struct rmount *rm = mp->data;
-    /* Unmounting writes everything back (NetBSD's unmount syncs).  The VFS
-     * forgets the mount whatever we return, so if NetBSD refuses, write
-     * everything back anyway and force it. */
-    if (rump___sysimpl_unmount(rm->rpath, 0) < 0) {
+    if (blk_gone(rm->claim.dev)) {
+        /* Nothing can be written: NetBSD forgets what it held. */
+        report_gone(rm, mp->target, "");
+        if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
+            return rump_sys_err();
+    } else if (rump___sysimpl_unmount(rm->rpath, 0) < 0) {
+        /* Unmounting writes everything back (NetBSD's unmount syncs).  The
+         * VFS forgets the mount whatever we return, so if NetBSD refuses,
+         * write everything back anyway and force it. */
         int r = rump_sys_err();
         klog(LOG_ERR, "rump: unmount of %s failed (%s); syncing and forcing it\n", rm->rpath, strerror(r));
         rump___sysimpl_sync();
@@ -363,11 +405,18 @@ static int r_unmount(struct mount *mp)
     return r;
 }
 
+/* For listings (mount, df): marks a mount whose device went away. */
+static void r_statfs(struct mount *mp, struct vfs_mountinfo *mi)
+{
+    if (rump__mount_gone(mp))
+        mi->flags |= VFS_MNT_GONE;
+}
+
 const struct vfsops rump_vfsops = {
     .name = "rump",
     .mount = r_mount,
     .unmount = r_unmount,
-    .statfs = NULL,
+    .statfs = r_statfs,
 };
 
 #endif /* ADROS_HAVE_RUMP */

@@ -20,12 +20,13 @@ KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount ext2 file systems b
 static void print_mount(const struct vfs_mountinfo *m)
 {
     const char *mode = (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw";
+    const char *gone = (m->flags & VFS_MNT_GONE) ? " (gone: its device was removed; umount it)" : "";
     const char *colon = strchr(m->source, ':');
     if (strcmp(m->fstype, "rump") == 0 && colon)
-        shell_printf("%s on %s type rump (%.*s, %s)\n", colon + 1, m->target, (int)(colon - m->source), m->source,
-                     mode);
+        shell_printf("%s on %s type rump (%.*s, %s)%s\n", colon + 1, m->target, (int)(colon - m->source),
+                     m->source, mode, gone);
     else
-        shell_printf("%s on %s type %s (%s)\n", m->source, m->target, m->fstype, mode);
+        shell_printf("%s on %s type %s (%s)%s\n", m->source, m->target, m->fstype, mode, gone);
 }
 
 /* -o options, comma separated: ro, rw, fs=<NetBSD file system> (-t rump

@@ -255,11 +255,11 @@ PULL_LINE = {"fat": "synced-on-fat-then-pulled", "ext2": "synced-on-ext2-then-pu
 
 def _pull_imgs(build):
     d = _dir(build)
-    return os.path.join(d, "pull-fat.img"), os.path.join(d, "pull-ext2.img")
+    return os.path.join(d, "pull-fat.img"), os.path.join(d, "pull-ext2.img"), os.path.join(d, "pull-third.img")
 
 
 def _prepare_pull(build):
-    fat, ext2 = _pull_imgs(build)
+    fat, ext2, third = _pull_imgs(build)
     os.makedirs(os.path.dirname(fat), exist_ok=True)
     tree = os.path.join(_dir(build), "pull-tree")
     shutil.rmtree(tree, ignore_errors=True)
@@ -269,10 +269,11 @@ def _prepare_pull(build):
     mkimages.make_fat(fat, 40 * 1024, 32, tree)
     mkimages.fat_ms_boot_signature(fat)  # NetBSD keeps FSInfo current only then (plan_fsdetect)
     common.mkfs(ext2, 16, tree)
+    common.mkfs(third, 8, tree)
 
 
 def _host_checks(build, res, name):
-    fat, ext2 = _pull_imgs(build)
+    fat, ext2, _ = _pull_imgs(build)
     p = subprocess.run(["fsck.fat", "-n", fat], capture_output=True, text=True)
     if p.returncode == 0:
         res.ok(f"{name}: fsck.fat -n clean on the pulled FAT stick")
@@ -297,35 +298,45 @@ def _check_pull(build):
         if b.timed_out or b.status != qemu.EXIT_OK:
             res.fail(f"{name}: the boot with two sticks", b.describe() + "\n" + b.tail(20))
             return
-        fat, ext2 = _pull_imgs(build)
+        fat, ext2, third = _pull_imgs(build)
         sock = qmp.socket_path(build, "rel-usb-pull")
         log = os.path.join(build, "test-logs", "rel-usb-pull-session.log")
         extra = list(HCS["ehci"][0]) + stick("ehci", fat, 0, snapshot=False) + \
-            stick("ehci", ext2, 1, snapshot=False) + qmp.args(sock)
+            stick("ehci", ext2, 1, snapshot=False) + stick("ehci", third, 2) + qmp.args(sock)
         s = qi.Session(os.path.join(build, "adros.elf"), "net=off usb.timeout=5", [], limit=400, extra=extra, log=log)
         st = Steps(s, res, name)
         q, where = {}, {}
 
         def boot(s):
             s.wait_prompt(60)
-            s.expect(r"disk: sd1: ", 120, start=0)
+            for n in range(3):
+                s.expect(rf"disk: sd{n}: ", 120, start=0)
             q["c"] = qmp.Client(sock)
             out = "".join(s.command(c, 120) for c in
-                          ("mkdir /s0", "mkdir /s1", "mount -t rump sd0 /s0", "mount -t rump sd1 /s1", "mount"))
-            for dev, mnt, fs in re.findall(r"(sd[01]) on (/s[01]) type rump \((msdos|ext2fs)", out):
-                where["fat" if fs == "msdos" else "ext2"] = (mnt, "stick" + dev[-1], dev)
-            return None if len(where) == 2 else f"both sticks mounted: {out[-600:]!r}"
+                          ("mkdir /s0", "mkdir /s1", "mkdir /s2", "mount -t rump sd0 /s0", "mount -t rump sd1 /s1",
+                           "mount -t rump sd2 /s2", "mount"))
+            # Which is which: the FAT one is msdos; of the ext2 ones, the
+            # 8 MiB is the third (its size in lsblk).
+            small = re.search(r"\n(sd[0-2]) +disk +8\.0M ", "\n" + s.command("lsblk", 30))
+            for dev, mnt, fs in re.findall(r"(sd[0-2]) on (/s[0-2]) type rump \((msdos|ext2fs)", out):
+                kind = "fat" if fs == "msdos" else "third" if small and dev == small.group(1) else "ext2"
+                where[kind] = (mnt, "stick" + dev[-1], dev)
+            return None if len(where) == 3 else f"three sticks mounted: {out[-600:]!r}"
 
         def write_pull(s):
             for kind in ("fat", "ext2"):
                 out = s.command(f"write {where[kind][0]}/w.txt {PULL_LINE[kind]}", 60)
                 if "[exit" in out:
                     return f"write on the {kind} stick: {out[-300:]!r}"
+            # The third: a change never synced (mkdir does not sync).
+            out = s.command(f"mkdir {where['third'][0]}/unsynced", 60)
+            if "[exit" in out:
+                return f"mkdir on the third stick: {out[-300:]!r}"
             # Pulled at once: nothing may be left for later.
             start = s.mark()
-            for kind in ("fat", "ext2"):
+            for kind in where:
                 q["c"].cmd("device_del", id=where[kind][1])
-            for kind in ("fat", "ext2"):
+            for kind in where:
                 s.expect(rf"disk: {where[kind][2]}: removed", 60, start=start)
             return None
 
@@ -345,28 +356,36 @@ def _gone_steps(st, where):
     gone)."""
     def ops_fail(s):
         bad = []
-        for kind in ("fat", "ext2"):
+        for kind in where:
             mnt = where[kind][0]
             for c in (f"cat {mnt}/w.txt", f"cat {mnt}/old.txt", f"ls {mnt}", f"write {mnt}/new.txt x",
                       f"sha256sum {mnt}/old.txt"):
                 out = s.command(c, 60)
                 if "EIO" not in out or "[exit" not in out:
                     bad.append(f"{c}: {out.strip()[-200:]!r}")
+        # The third's change can no longer be written: sync says so.
+        out = s.command("sync", 60)
+        if not re.search(r"sync: .*EIO", out):
+            bad.append(f"sync: {out.strip()[-200:]!r}")
         return "; ".join(bad) or None
 
     def marked(s):
         out = s.command("mount", 30)
-        miss = [k for k in where if not re.search(rf"{where[k][2]} on {where[k][0]} type .*\(gone\)", out)]
+        if "(gone" not in out:
+            return f"no mount marked (gone): {out!r}"
+        miss = [k for k in where if not re.search(rf"{where[k][2]} on {where[k][0]} type .*\(gone", out)]
         return f"not marked (gone): {miss}: {out!r}" if miss else None
 
     def umount(s):
         bad = []
-        for kind in ("fat", "ext2"):
+        for kind in ("fat", "ext2", "third"):
             out = s.command(f"umount {where[kind][0]}", 60)
-            if not re.search(r"umount: .*gone.*(nothing unwritten was lost|unwritten data .*lost)", out):
+            want = (r"is gone: unwritten data was lost: 1 change since the last sync" if kind == "third" else
+                    r"is gone: nothing unwritten was lost")
+            if not re.search(rf"{where[kind][2]} \(\w+ on {where[kind][0]}\) {want}", out) or "[exit" in out:
                 bad.append(f"{kind}: {out!r}")
         out = s.command("mount", 30)
-        if "/s0" in out or "/s1" in out:
+        if re.search(r" on /s[0-2] ", out):
             bad.append(f"still mounted: {out!r}")
         return "; ".join(bad) or None
 
