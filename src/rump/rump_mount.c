@@ -46,6 +46,9 @@ struct rmount {
     /* Changes made (vnops) and how many of them the last sync that
      * succeeded covered: unequal means something may be unwritten. */
     volatile uint32_t changes, synced;
+    /* The device's failed writes and flushes (blk_stats.write_errors) the
+     * last sync reported; more now means a write failed since. */
+    uint64_t werr_seen;
 };
 
 /* ---- which NetBSD file system ---- */
@@ -196,6 +199,18 @@ static int sync_rmount(struct rmount *rm)
      * with FDISKSYNC): SYNCHRONIZE CACHE for a USB stick.  The disk is then
      * clean, so a stick pulled now leaves nothing behind. */
     int r = rm->readonly ? 0 : blk_flush(rm->claim.dev);
+    /* A write NetBSD issued and the disk failed (the rump kernel's VM may
+     * mark such pages clean all the same, so the next sync would find
+     * nothing to do): reported once, here, by whichever sync comes next. */
+    struct blk_stats st;
+    blk_get_stats(rm->claim.dev, &st);
+    if (st.write_errors != rm->werr_seen) {
+        klog(LOG_ERR, "rump: %s: %llu write%s to the disk failed since the last sync (EIO)\n", rm->dev,
+             (unsigned long long)(st.write_errors - rm->werr_seen), st.write_errors - rm->werr_seen == 1 ? "" : "s");
+        rm->werr_seen = st.write_errors;
+        if (r == 0)
+            r = -EIO;
+    }
     if (r == 0)
         rm->synced = changes;
     return r;
@@ -350,6 +365,9 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
     ksnprintf(mp->source, sizeof(mp->source), "%s:%s", rm->fstype, dev);
     strlcpy(rm->dev, dev, sizeof(rm->dev));
     rm->readonly = mp->flags & VFS_MNT_RDONLY;
+    struct blk_stats st;
+    blk_get_stats(rm->claim.dev, &st);
+    rm->werr_seen = st.write_errors;
     mp->data = rm;
     list_push_back(&rmounts, &rm->node);
     return 0;
@@ -380,11 +398,22 @@ static int r_unmount_body(struct mount *mp)
             return rump_sys_err(); /* still NetBSD's: kept on rmounts, so sync covers it */
     }
     list_remove(&rm->node);
+    /* NetBSD's unmount writes everything back but ignores some failures
+     * (ext2fs its superblock's): the disk's own count says. */
+    int r = 0;
+    struct blk_stats st;
+    blk_get_stats(rm->claim.dev, &st);
+    if (st.write_errors != rm->werr_seen && !blk_gone(rm->claim.dev)) {
+        kprintf(KERN_WARN "rump: %s (%s on %s): %llu write%s to the disk failed since the last sync: what was "
+                "written since may not be on it\n", rm->dev, rm->fstype, mp->target,
+                (unsigned long long)(st.write_errors - rm->werr_seen), st.write_errors - rm->werr_seen == 1 ? "" : "s");
+        r = -EIO;
+    }
     rump___sysimpl_rmdir(rm->rpath);
     rump__etfs_put(rm->etfs_key);
     blk_unclaim(&rm->claim);
     kfree(rm);
-    return 0;
+    return r;
 }
 
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)

@@ -35,6 +35,14 @@ reported as skipped with the reason.
                  in the files (mtype, debugfs).  Then the mounts of the gone
                  sticks: ls, cat (cached or not), write fail with EIO,
                  `mount` marks them "(gone)", umount says what was lost.
+  rel-blkdebug-write  two ATA disks, ext2 (NetBSD's ext2fs) and FAT32
+                 (msdosfs): a first boot writes a line on each (synced); a
+                 second boot puts them behind QEMU's blkdebug failing every
+                 write and flush: a write, a copy and a sync get EIO, never
+                 success; the lines and the host's files read back, before
+                 and after the failures; nothing panics; umount forces the
+                 mounts off; on the host e2fsck -fn and fsck.fat -n are
+                 clean and hold the lines.
   rel-lossy-link two guests joined by tools/qemu/lossyrelay.py on 127.0.0.1
                  (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
                  seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
@@ -394,6 +402,135 @@ def _gone_steps(st, where):
     st.run("umount of a gone stick says whether unwritten data was lost", umount)
 
 
+# --- disks that fail writes under NetBSD's file systems -------------------------------
+
+# The failing boot's blkdebug: every write and every flush fails (EIO).  (A
+# fault that starts at the guest's first flush cannot be had reliably:
+# QEMU 7.2 flushes the drives by itself before the guest writes, a number
+# of times that is its own business.)  Error rules fire on their event;
+# iotype keeps the write rule off reads.
+FAULT_CONF = """[inject-error]
+event = "write_aio"
+iotype = "write"
+errno = "5"
+once = "off"
+
+[inject-error]
+event = "flush_to_disk"
+iotype = "flush"
+errno = "5"
+once = "off"
+"""
+WRITES_ONLY_CONF = FAULT_CONF[:FAULT_CONF.index("\n[inject-error]\nevent = \"flush_to_disk\"")] + "\n"
+
+# Boot 1, healthy disks: the lines written and synced before the fault.
+BEFORE_SCRIPT = ("mkdir /e; mkdir /f; mount -t rump hda /e; mount -t rump hdb /f; "
+                 "write /e/a.txt before-fault-e; write /f/a.txt before-fault-f; umount /e; umount /f")
+# Boot 2, failing disks.
+FAULT_SCRIPT = ("mkdir /e; mkdir /f; mount -t rump hda /e; mount -t rump hdb /f; mount; "
+                "cat /e/a.txt; cat /f/a.txt; echo FAULTS-FROM-HERE; "
+                "write /e/b.txt after-fault; write /f/b.txt after-fault; cp /e/old.bin /e/c.bin; "
+                "cp /f/old.bin /f/c.bin; sync; sha256sum /e/old.bin /f/old.bin; cat /e/a.txt; cat /f/a.txt; "
+                "lsblk -s; umount /e; umount /f; echo still-alive")
+
+
+def _fault_imgs(build, variant=""):
+    d = _dir(build)
+    return (os.path.join(d, f"fault{variant}-ext2.img"), os.path.join(d, f"fault{variant}-fat.img"),
+            os.path.join(d, f"fault{variant}.conf"))
+
+
+def _prepare_fault(build):
+    ext2, fat, conf = _fault_imgs(build)
+    with open(_fault_imgs(build, "-w")[2], "w") as f:
+        f.write(WRITES_ONLY_CONF)
+    tree = os.path.join(_dir(build), "fault-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    with open(os.path.join(tree, "old.bin"), "wb") as f:
+        f.write(common.pattern(25, 256 << 10))
+    common.mkfs(ext2, 8, tree)
+    mkimages.make_fat(fat, 40 * 1024, 32, tree)
+    mkimages.fat_ms_boot_signature(fat)
+    with open(conf, "w") as f:
+        f.write(FAULT_CONF)
+
+
+def _check_fault(build):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            res.fail(f"{name}: the healthy boot writes a line on each disk", b.describe() + "\n" + b.tail(30))
+            return
+        res.ok(f"{name}: the healthy boot writes a line on each disk")
+        ext2, fat, conf = _fault_imgs(build)
+        # Twice from copies of the same disks: every write and flush
+        # failing, then the writes alone (flushes succeed: nothing but the
+        # writes' own errors can tell the writer).
+        for variant, what in (("", "writes and flushes fail"), ("-w", "writes fail, flushes succeed")):
+            e2, ft, cf = _fault_imgs(build, variant)
+            if variant:
+                shutil.copyfile(ext2, e2)
+                shutil.copyfile(fat, ft)
+            _failing_boot(build, res, f"{name}: {what}", e2, ft, cf, variant)
+    return check
+
+
+def _failing_boot(build, res, name, ext2, fat, conf, variant):
+    b = qemu.boot(os.path.join(build, "adros.elf"), f'net=off run="{FAULT_SCRIPT}"', timeout=240,
+                  disks=[f"file=blkdebug:{conf}:{ext2},format=raw,if=ide,index=0",
+                         f"file=blkdebug:{conf}:{fat},format=raw,if=ide,index=1"],
+                  log=os.path.join(build, "test-logs", f"rel-blkdebug-write-failing{variant}.log"))
+    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+        res.fail(f"{name}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+        return
+    res.ok(f"{name}: no panic, no hang ({b.elapsed:.0f} s)")
+    old = hashlib.sha256(common.pattern(25, 256 << 10)).hexdigest()
+    out = b.output
+    after = out[out.find("FAULTS-FROM-HERE"):] if "FAULTS-FROM-HERE" in out else ""
+    eio = r"\n(?:.*\n)*?{}: .*\(EIO\)\n(?:.*\n)*?\[exit 1\] "
+    want = [(r"adros# cat /e/a.txt\nbefore-fault-e\n", "ext2fs: mounted on the failing disk, the line reads"),
+            (r"adros# cat /f/a.txt\nbefore-fault-f\n", "msdosfs: mounted on the failing disk, the line reads")]
+    check_patterns(res, out, want, f"{name}: ", b.tail(60))
+    want = [(re.escape("adros# write /e/b.txt after-fault") + eio.format("write"), "ext2fs: write gets EIO"),
+            (re.escape("adros# write /f/b.txt after-fault") + eio.format("write"), "msdosfs: write gets EIO"),
+            (re.escape("adros# cp /e/old.bin /e/c.bin") + eio.format("cp"), "ext2fs: cp gets EIO"),
+            (re.escape("adros# cp /f/old.bin /f/c.bin") + eio.format("cp"), "msdosfs: cp gets EIO"),
+            (r"adros# sync" + eio.format("sync"), "sync gets EIO"),
+            (r"adros# sync\n(?:.*\n)*?rump: sync of hda \(ext2fs\) failed: EIO", "sync: the ext2fs mount's EIO"),
+            (r"adros# sync\n(?:.*\n)*?rump: sync of hdb \(msdos\) failed: EIO", "sync: the msdosfs mount's EIO"),
+            (re.escape(f"{old}  /e/old.bin"), "ext2fs: a file there before reads back"),
+            (re.escape(f"{old}  /f/old.bin"), "msdosfs: a file there before reads back"),
+            (r"adros# cat /e/a.txt\nbefore-fault-e\n", "ext2fs: after the failed writes the line still reads"),
+            (r"adros# cat /f/a.txt\nbefore-fault-f\n", "msdosfs: after the failed writes the line still reads"),
+            (r"adros# umount /e\nrump: hda \(ext2fs on /e\): \d+ writes? to the disk failed since the last sync",
+             "ext2fs: umount says writes failed"),
+            (r"adros# umount /f\nrump: hdb \(msdos on /f\): \d+ writes? to the disk failed since the last sync",
+             "msdosfs: umount says writes failed"),
+            (r"adros# echo still-alive\nstill-alive", "the mounts go and AdrOS goes on")]
+    check_patterns(res, after, want, f"{name}: ", b.tail(60))
+    p = subprocess.run(["e2fsck", "-fn", ext2], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: e2fsck -fn clean on the failing ext2 disk")
+    else:
+        res.fail(f"{name}: e2fsck -fn clean on the failing ext2 disk", p.stdout[-1500:])
+    p = subprocess.run(["debugfs", "-R", "cat /a.txt", ext2], capture_output=True, text=True)
+    if p.stdout.strip() == "before-fault-e":
+        res.ok(f"{name}: the ext2 disk holds the line synced before the fault")
+    else:
+        res.fail(f"{name}: the ext2 disk holds the line synced before the fault", (p.stdout + p.stderr)[-400:])
+    p = subprocess.run(["fsck.fat", "-n", fat], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: fsck.fat -n clean on the failing FAT disk")
+    else:
+        res.fail(f"{name}: fsck.fat -n clean on the failing FAT disk", (p.stdout + p.stderr)[-1500:])
+    p = subprocess.run(["mtype", "-i", fat, "::/a.txt"], capture_output=True, text=True)
+    if p.returncode == 0 and p.stdout.strip() == "before-fault-f":
+        res.ok(f"{name}: the FAT disk holds the line synced before the fault")
+    else:
+        res.fail(f"{name}: the FAT disk holds the line synced before the fault", (p.stdout + p.stderr)[-400:])
+
+
 # --- little RAM, USB ------------------------------------------------------------
 
 USB_SCRIPT = ("mkdir /u; mount -t rump sd0 /u; vitals; memhog -t 30 -a 256; vitals; lsusb; "
@@ -715,6 +852,17 @@ def boots(build):
         reserve.append({"name": "rel-usb-pull", "cmdline": 'net=off run="lsusb -s"', "timeout": 120,
                         "extra": list(HCS["ehci"][0]), "prepare": _prepare_pull, "check": _check_pull(build),
                         "tests": pull_tests})
+    fault_tests = ["blkdebug failing writes and flushes under ext2fs and msdosfs: EIO, data before kept, fsck clean"]
+    tools = mkimages.have_tools("mkfs.fat", "mtype", "fsck.fat", "debugfs")
+    if "ext2" not in stages or tools:
+        reserve.append({"name": "rel-blkdebug-write", "cmdline": "", "tests": fault_tests,
+                        "skip": f"host tools missing: {', '.join(tools)}" if tools else
+                        "NetBSD's ext2 components absent"})
+    else:
+        ext2, fat, conf = _fault_imgs(build)
+        reserve.append({"name": "rel-blkdebug-write", "cmdline": f'net=off run="{BEFORE_SCRIPT}"', "timeout": 240,
+                        "disks": [f"file={ext2},format=raw,if=ide,index=0", f"file={fat},format=raw,if=ide,index=1"],
+                        "prepare": _prepare_fault, "check": _check_fault(build), "tests": fault_tests})
     if "ext2" not in stages or "net" not in stages:
         return reserve + [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
     return reserve + [
