@@ -293,6 +293,7 @@ static int rump_boot(void)
 }
 #else
 int rump_sync(void) { return -ENXIO; }
+void rump_set_sync_whole_fs(bool on) { (void)on; }
 
 static int rump_boot(void)
 {

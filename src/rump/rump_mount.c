@@ -243,10 +243,13 @@ static void report_gone(struct rmount *rm, const char *target, const char *what)
                 n == 1 ? "" : "s", what);
 }
 
+static volatile bool sync_whole_fs = true;
+void rump_set_sync_whole_fs(bool on) { sync_whole_fs = on; }
+
 int rump__sync_mount(struct mount *mp)
 {
     struct rmount *rm = mp->data;
-    return rm ? sync_rmount(rm) : 0;
+    return rm && sync_whole_fs ? sync_rmount(rm) : 0;
 }
 
 int rump__sync_mounts(void)

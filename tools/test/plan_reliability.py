@@ -880,3 +880,26 @@ def boots(build):
         {"name": "rel-rump-memlimit-off", "cmdline": 'rump.RUMP_MEMLIMIT=off run="rump status"', "mem": 64,
          "timeout": 120, "check": _check_memlimit_off, "tests": names["rel-rump-memlimit-off"]},
     ]
+
+
+# --- benchmarks ----------------------------------------------------------------------
+
+def _prepare_fsync_bench(build):
+    d = os.path.join(_dir(build), "bench")
+    os.makedirs(d, exist_ok=True)
+    common.mkfs(os.path.join(d, "fsync-ext2.img"), 32)
+    fat = os.path.join(d, "fsync-fat.img")
+    mkimages.make_fat(fat, 40 * 1024, 32)
+    mkimages.fat_ms_boot_signature(fat)
+
+
+def benches(build):
+    """rump_fsync: what "synced" costs, NetBSD's fsync alone against AdrOS's
+    whole-file-system sync, on ext2fs and msdosfs (tests/kernel/fsync_bench.c)."""
+    if not rump_present() or "ext2" not in linked_stages() or mkimages.have_tools("mkfs.fat"):
+        return []
+    d = os.path.join(_dir(build), "bench")
+    return [{"name": "rump_fsync", "cmdline": "net=off bench=rump_fsync", "timeout": 600,
+             "prepare": _prepare_fsync_bench,
+             "disks": [f"file={d}/fsync-ext2.img,format=raw,if=ide,index=0",
+                       f"file={d}/fsync-fat.img,format=raw,if=ide,index=1"]}]
