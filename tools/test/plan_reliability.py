@@ -25,6 +25,9 @@ reported as skipped with the reason.
                  starts commands, rm removes a file (ls no longer shows it), df,
                  sync and free run, a file written before reads back, and
                  poweroff powers off (the memory reserve, mm.reserve=).
+  rel-reserve-ramfs -m 48 with ramfs.size=40 (the RAM root allowed nearly all
+                 of RAM): cp /dev/zero /big fills it until the heap stops at
+                 the reserve (ENOSPC), then rm /big, df and poweroff work.
   rel-reserve-off the same with mm.reserve=0: the shell cannot start rm
                  ("cannot start rm: ENOMEM"), so the script fails: what the
                  reserve prevents, and proof that memhog really exhausts memory.
@@ -236,6 +239,31 @@ def _check_reserve(b, res):
         (r"\nkept-line\r?\n", "the file written before reads back"),
         (r"powering off", "poweroff starts"),
     ], f"{name}: ", b.tail(40))
+    if b.status == qemu.EXIT_OK:
+        res.ok(f"{name}: QEMU exited with poweroff's status 0")
+    else:
+        res.fail(f"{name}: QEMU exited with poweroff's status 0", b.describe())
+
+
+RAMFS_SCRIPT = "rump status; cp /dev/zero /big; free; ls -l /; rm /big; echo LS; ls /; df; poweroff"
+
+
+def _check_reserve_ramfs(b, res):
+    name = res.group
+    if not _no_panic(b, res):
+        return
+    ls = b.output[b.output.find("adros# echo LS"):]
+    check_patterns(res, b.output, [
+        (r"cp: writing /big: .*\(ENOSPC\)", "cp fills the RAM root: ENOSPC"),
+        (r"reserve: \d+ KiB .*; [1-9]\d* allocations refused", "the reserve refused the RAM root's allocations"),
+        (r"adros# rm /big\nadros# ", "rm /big works"),
+        (r"ramfs .*  /\r?\n", "df runs"),
+        (r"powering off", "poweroff starts"),
+    ], f"{name}: ", b.tail(40))
+    if ls and "big" not in ls[:ls.find("adros# df")]:
+        res.ok(f"{name}: /big is gone")
+    else:
+        res.fail(f"{name}: /big is gone", b.tail(30))
     if b.status == qemu.EXIT_OK:
         res.ok(f"{name}: QEMU exited with poweroff's status 0")
     else:
@@ -834,6 +862,9 @@ def boots(build):
         {"name": "rel-reserve", "cmdline": f'net=off run="{RESERVE_SCRIPT}"', "mem": 48, "timeout": 180,
          "check": _check_reserve,
          "tests": ["memory exhausted by memhog: commands start, rm, df, sync, poweroff work (the reserve)"]},
+        {"name": "rel-reserve-ramfs", "cmdline": f'ramfs.size=40 net=off run="{RAMFS_SCRIPT}"', "mem": 48,
+         "timeout": 180, "check": _check_reserve_ramfs,
+         "tests": ["the RAM root filled by cp /dev/zero: ENOSPC at the reserve, then rm, df, poweroff work"]},
         {"name": "rel-reserve-off", "cmdline": f'mm.reserve=0 net=off run="{RESERVE_SCRIPT}"', "mem": 48,
          "timeout": 180, "check": _check_reserve_off,
          "tests": ["mm.reserve=0: the same exhaustion keeps rm from starting"]},
