@@ -231,16 +231,16 @@ void rump__mount_changed(struct mount *mp)
 
 /* What was lost with a device that went away: "nothing unwritten was
  * lost" when the last sync came after the last change. */
-static void report_gone(struct rmount *rm, const char *target, const char *what)
+static void report_gone(struct rmount *rm, const char *target)
 {
     uint32_t n = rm->changes - rm->synced;
     if (n == 0)
-        kprintf("rump: %s (%s on %s) is gone: nothing unwritten was lost (synced after its last change)%s\n",
-                rm->dev, rm->fstype, target, what);
+        kprintf("rump: %s (%s on %s) is gone: nothing unwritten was lost (synced after its last change)\n",
+                rm->dev, rm->fstype, target);
     else
         kprintf(KERN_WARN "rump: %s (%s on %s) is gone: unwritten data was lost: %u change%s since the last sync "
-                "(write, create, remove, rename) may not be on it%s\n", rm->dev, rm->fstype, target, (unsigned)n,
-                n == 1 ? "" : "s", what);
+                "(write, create, remove, rename) may not be on it\n", rm->dev, rm->fstype, target, (unsigned)n,
+                n == 1 ? "" : "s");
 }
 
 static volatile bool sync_whole_fs = true;
@@ -387,7 +387,7 @@ static int r_unmount_body(struct mount *mp)
     struct rmount *rm = mp->data;
     if (blk_gone(rm->claim.dev)) {
         /* Nothing can be written: NetBSD forgets what it held. */
-        report_gone(rm, mp->target, "");
+        report_gone(rm, mp->target);
         if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
             return rump_sys_err();
     } else if (rump___sysimpl_unmount(rm->rpath, 0) < 0) {
