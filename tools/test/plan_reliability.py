@@ -1,4 +1,4 @@
-"""Reliability (issue 15): memory pressure and a lossy link, short
+"""Reliability (issues 15 and 25): memory pressure and a lossy link, short
 versions for `make test` (the long mixed run is `make soak`, tools/test/soak.py).
 They need NetBSD's components (ext2 and net stages); otherwise each is
 reported as skipped with the reason.
