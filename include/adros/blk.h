@@ -127,6 +127,7 @@ struct blk_stats {
     uint64_t reads, writes, flushes;
     uint64_t read_bytes, write_bytes;
     uint64_t errors;
+    uint64_t write_errors; /* of errors: writes and flushes (what sync reports) */
     uint64_t busy_ns; /* summed request latency */
     /* Reads and bytes the driver was asked for (disks only: a partition's
      * go to its disk).  `reads` counts the requests completed to their

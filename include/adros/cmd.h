@@ -35,11 +35,18 @@ struct shell_cmd {
     shell_cmd_fn fn;
     const char *usage; /* "ls [path]" */
     const char *help;  /* one line */
+    unsigned flags;    /* SHELL_CMD_RESERVE */
 };
 
-#define SHELL_CMD(nm, func, usg, hlp) \
+/* The command runs on the memory reserve (<adros/mm.h>): it must work when
+ * something else took all memory (rm, sync, df, poweroff...).  Only for
+ * commands whose own use of memory is small and bounded. */
+#define SHELL_CMD_RESERVE 0x1u
+
+#define SHELL_CMD(nm, func, usg, hlp) SHELL_CMD_FLAGS(nm, func, usg, hlp, 0)
+#define SHELL_CMD_FLAGS(nm, func, usg, hlp, fl) \
     static const struct shell_cmd __shell_cmd_##nm __used \
-        __attribute__((section("shell_cmds"), aligned(4))) = { #nm, func, usg, hlp }
+        __attribute__((section("shell_cmds"), aligned(4))) = { #nm, func, usg, hlp, fl }
 
 int shell_printf(const char *fmt, ...) __printf(1, 2);
 void shell_write(const char *s, size_t n);

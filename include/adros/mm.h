@@ -23,9 +23,23 @@ struct pmm_stats {
     uint32_t total_pages, free_pages;
     uint32_t free_blocks[13];
     uint64_t allocs, frees, failures;
+    uint32_t reserve_pages;   /* the reserve below (counted in free_pages) */
+    uint64_t reserve_refused; /* allocations refused to keep the reserve */
 };
 void pmm_get_stats(struct pmm_stats *st);
 paddr_t pmm_ram_top(void); /* end of the highest managed RAM page */
+
+/* The memory reserve.  The last free pages (mm.reserve=<KiB>; default RAM/32,
+ * at least 512 KiB, at most 4 MiB; 0 turns it off) go only to threads marked
+ * PROCESS_FLAG_MEMRESERVE (sched.h): the shell, the commands that free
+ * memory, sync or stop the machine, DHCP renewal.  Any other allocation of a
+ * page that would dip into them fails (kmalloc returns NULL), so a consumer
+ * that takes everything it can (memhog, a huge fetch, the RAM root) cannot
+ * keep those from running.  Small kmallocs served from a slab's free slots
+ * take no page and are not held back. */
+uint32_t pmm_reserve_pages(void);
+/* Whether the current thread may take the reserve. */
+bool mm_may_use_reserve(void);
 
 /* --- paging --- */
 void vmm_init(void);

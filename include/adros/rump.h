@@ -78,6 +78,12 @@ struct rump_start_hook {
 void rump_start_hook_add(struct rump_start_hook *h);
 /* Syncs every rump file system. */
 int rump_sync(void);
+/* Whether fsync and sync on a rump mount also write and wait for the whole
+ * file system (NetBSD's VFS_SYNC with MNT_WAIT) and flush the disk's cache:
+ * on (the default) is what makes "synced" true on FAT; off is NetBSD's own
+ * fsync alone, for the benchmark that measures the difference
+ * (tests/kernel/fsync_bench.c). */
+void rump_set_sync_whole_fs(bool on);
 /* Walks a native and a rump mount of the same disk, comparing every file:
  * prints files, bytes, mismatches and each driver's time.  Returns the
  * number of mismatches or a negative errno. */

@@ -28,6 +28,7 @@
 
 #define PROCESS_FLAG_THREAD 0x01u   /* a kernel thread (all threads are) */
 #define PROCESS_FLAG_JOINABLE 0x02u /* keep it after exit until joined */
+#define PROCESS_FLAG_MEMRESERVE 0x04u /* may take the memory reserve (mm.h) */
 
 #define THREAD_STACK_DEFAULT (16u * 1024u)
 #define THREAD_STACK_MIN (4u * 1024u)

@@ -79,6 +79,8 @@ struct kiovec {
 /* Mount flags. */
 #define VFS_MNT_RDONLY 0x1u
 #define VFS_MNT_SYSTEM 0x2u /* the system's own (devfs on /dev): never unmounted */
+#define VFS_MNT_GONE 0x4u   /* listings only (the fs's statfs sets it): its device went away,
+                             * every operation on it fails with EIO until it is unmounted */
 
 struct vfs_mountinfo {
     uint32_t mnt_id;

@@ -575,6 +575,7 @@ int blk__drv_start(struct blk_request *req)
         return -EIO;
     /* req may be finished and freed as soon as submit has it. */
     uint64_t rbytes = req->op == BLK_READ ? (uint64_t)req->count * dev->sector_size : 0;
+    int req_op = req->op;
     err = dev->ops->submit(dev, req);
     f = spin_lock_irqsave(&reg_lock);
     if (--dev->active == 0 && dev->gone)
@@ -583,6 +584,8 @@ int blk__drv_start(struct blk_request *req)
     f = spin_lock_irqsave(&done_lock);
     if (err) {
         dev->stats.errors++;
+        if (req_op != BLK_READ)
+            dev->stats.write_errors++;
     } else if (rbytes) {
         dev->stats.disk_reads++;
         dev->stats.disk_read_bytes += rbytes;
@@ -654,8 +657,11 @@ static void account(struct blk_request *req)
         s->flushes++;
         break;
     }
-    if (req->status)
+    if (req->status) {
         s->errors++;
+        if (req->op != BLK_READ)
+            s->write_errors++;
+    }
     s->busy_ns += lat;
     spin_unlock_irqrestore(&done_lock, f);
 }

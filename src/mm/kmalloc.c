@@ -156,7 +156,7 @@ static void *alloc_large(size_t size, size_t align)
     spinlock_t *pl = pmm_spinlock();
     irqflags_t f = spin_lock_irqsave(&heap_lock);
     irqflags_t g = spin_lock_irqsave(pl);
-    uint32_t pfn = buddy_alloc_range(pmm_buddy(), npages, align_order);
+    uint32_t pfn = pmm__may_take(npages) ? buddy_alloc_range(pmm_buddy(), npages, align_order) : BUDDY_NONE;
     spin_unlock_irqrestore(pl, g);
     if (pfn == BUDDY_NONE) {
         stats.failures++;

@@ -8,6 +8,9 @@
 struct buddy *pmm_buddy(void);
 spinlock_t *pmm_spinlock(void);
 int pmm_check(void);
+/* With pmm_lock held: may the current thread take npages now (the reserve,
+ * mm.h)?  Counts a refusal. */
+bool pmm__may_take(uint32_t npages);
 
 /* Owner tags kmalloc puts in struct buddy_page.owner. */
 #define KM_OWNER_SLAB 1

@@ -3,9 +3,11 @@
  * after the kernel image.  Below 1 MiB (BIOS, VGA, firmware tables) nothing
  * is handed out, nor is the kernel image or the metadata itself. */
 #include <adros/buddy.h>
+#include <adros/cmdline.h>
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/multiboot.h>
+#include <adros/sched.h>
 #include <adros/spinlock.h>
 #include <adros/string.h>
 #include "mm_internal.h"
@@ -17,6 +19,14 @@ extern char _kernel_start[], _kernel_end[];
 static struct buddy phys;
 static spinlock_t pmm_lock = SPINLOCK_INIT("pmm");
 static uint32_t max_pfn;
+static uint32_t reserve_pages;   /* pmm_lock */
+static uint64_t reserve_refused; /* pmm_lock */
+
+KOPTION(mm_reserve, "mm.reserve",
+        "mm.reserve=<KiB>: memory kept for the shell, sync, rm, poweroff and DHCP renewal (default RAM/32, 512 KiB-4 MiB; 0: none)");
+
+#define RESERVE_MIN_PAGES 128u  /* 512 KiB */
+#define RESERVE_MAX_PAGES 1024u /* 4 MiB */
 
 void pmm_init(const struct multiboot_info *mbi)
 {
@@ -61,17 +71,43 @@ void pmm_init(const struct multiboot_info *mbi)
         }
         p += e->size + 4;
     }
-    kprintf("pmm: %u MiB RAM managed, %u pages free, kernel %p-%p, metadata %u KiB\n",
+    long kib = cmdline_get_int("mm.reserve", -1);
+    if (kib < 0 || kib > (long)(phys.st.free_pages / 2 * (PAGE_SIZE / 1024))) {
+        if (kib >= 0)
+            kprintf(KERN_WARN "pmm: mm.reserve=%ld KiB is more than half of the free memory: the default is used\n", kib);
+        reserve_pages = MIN(MAX(phys.st.total_pages / 32, RESERVE_MIN_PAGES), RESERVE_MAX_PAGES);
+        reserve_pages = MIN(reserve_pages, phys.st.free_pages / 2);
+    } else {
+        reserve_pages = (uint32_t)(kib / (PAGE_SIZE / 1024));
+    }
+    kprintf("pmm: %u MiB RAM managed, %u pages free, kernel %p-%p, metadata %u KiB, reserve %u KiB\n",
             (unsigned)(phys.st.total_pages / 256), phys.st.free_pages, (void *)_kernel_start,
-            (void *)_kernel_end, (unsigned)(meta_bytes / 1024));
+            (void *)_kernel_end, (unsigned)(meta_bytes / 1024), reserve_pages * (PAGE_SIZE / 1024));
 }
+
+bool mm_may_use_reserve(void)
+{
+    struct thread *t = thread_current();
+    return !t || (t->flags & PROCESS_FLAG_MEMRESERVE);
+}
+
+bool pmm__may_take(uint32_t npages)
+{
+    if (phys.st.free_pages >= npages + reserve_pages || mm_may_use_reserve())
+        return true;
+    reserve_refused++;
+    phys.st.failures++;
+    return false;
+}
+
+uint32_t pmm_reserve_pages(void) { return reserve_pages; }
 
 paddr_t pmm_ram_top(void) { return (paddr_t)max_pfn << PAGE_SHIFT; }
 
 paddr_t pmm_alloc_pages(unsigned order)
 {
     irqflags_t f = spin_lock_irqsave(&pmm_lock);
-    uint32_t pfn = buddy_alloc(&phys, order);
+    uint32_t pfn = pmm__may_take(1u << order) ? buddy_alloc(&phys, order) : BUDDY_NONE;
     spin_unlock_irqrestore(&pmm_lock, f);
     return pfn == BUDDY_NONE ? 0 : (paddr_t)pfn << PAGE_SHIFT;
 }
@@ -95,6 +131,8 @@ void pmm_get_stats(struct pmm_stats *st)
     st->allocs = phys.st.allocs;
     st->frees = phys.st.frees;
     st->failures = phys.st.failures;
+    st->reserve_pages = reserve_pages;
+    st->reserve_refused = reserve_refused;
     spin_unlock_irqrestore(&pmm_lock, f);
 }
 

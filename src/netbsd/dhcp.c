@@ -468,7 +468,10 @@ static int configure(const char *ifname, const uint8_t mac[6])
     if (r < 0)
         return r;
     if (!s->renewer) {
-        struct thread_attr at = { .name = "dhcp-renew", .prio = PRIO_NORMAL, .stack_size = 64 * 1024 };
+        /* Renewal runs on the memory reserve (mm.h): a lease must not
+         * lapse because something else took all memory. */
+        struct thread_attr at = { .name = "dhcp-renew", .prio = PRIO_NORMAL, .stack_size = 64 * 1024,
+                                  .flags = PROCESS_FLAG_MEMRESERVE };
         if (thread_create(&at, renew_thread, s, &s->renewer) < 0)
             kprintf(KERN_ERR "dhcp: %s: cannot start the renewal thread; the lease will not be renewed\n", ifname);
     }

@@ -19,6 +19,21 @@ void rump__etfs_put(const char *key);
 /* Installs the PCI device quirks (rump_bus_space.c) as the hypercall
  * library's map hook; called before the rump kernel starts. */
 void rump__bus_space_init(void);
+/* Writes everything NetBSD caches for the file system of AdrOS mount mp
+ * to its disk and waits for it (NetBSD's VFS_SYNC with MNT_WAIT: file data,
+ * inodes or directory entries, and what the file system keeps on the
+ * device itself: FAT, bitmaps, superblock).  Inside RUMP_SYSCALL.  0 or a
+ * negative errno (the first write that failed). */
+int rump__sync_mount(struct mount *mp);
+/* The same for every rump mount; takes the mount lock (not inside
+ * RUMP_SYSCALL). */
+int rump__sync_mounts(void);
+/* The mount's device went away (blk_gone): every operation fails with
+ * -EIO, cached data or not. */
+bool rump__mount_gone(struct mount *mp);
+/* A change was made on mp (write, create, remove, rename...): until the
+ * next sync it is unwritten, which umount reports if the device goes. */
+void rump__mount_changed(struct mount *mp);
 /* Records how long NetBSD's mount took (benchmarks, status). */
 void rump__note_mount(uint64_t ns);
 

@@ -37,9 +37,18 @@
 
 struct rmount {
     struct blk_claim claim; /* MOUNT, owner blk_owner_rump: the device's own rump opens do not conflict */
+    struct list_node node;  /* on rmounts, under rmount_lock */
     char rpath[48];     /* where NetBSD mounted it */
     char etfs_key[32];
     char fstype[16];
+    char dev[16];
+    bool readonly;
+    /* Changes made (vnops) and how many of them the last sync that
+     * succeeded covered: unequal means something may be unwritten. */
+    volatile uint32_t changes, synced;
+    /* The device's failed writes and flushes (blk_stats.write_errors) the
+     * last sync reported; more now means a write failed since. */
+    uint64_t werr_seen;
 };
 
 /* ---- which NetBSD file system ---- */
@@ -157,6 +166,116 @@ static size_t nbfs_args(enum nbfs fs, char *key, union nbfs_args *a)
     }
 }
 
+/* Mounting and unmounting (and with them the etfs registrations, see
+ * rump_integration.c) one at a time; taken outside RUMP_SYSCALL, so a rump
+ * kernel panic cannot leave it held.  rmounts: every mounted one. */
+static kmutex_t rmount_lock = KMUTEX_INIT(rmount_lock, "rumpmount");
+static struct list_node rmounts = LIST_INIT(rmounts);
+
+/* ---- "synced" means on the disk ----
+ *
+ * NetBSD's fsync writes a file's data and its inode or directory entry, but
+ * not what the file system keeps on the device vnode: msdosfs writes its FAT
+ * there with delayed writes (bdwrite) unless mounted synchronously, and
+ * ext2fs its bitmaps and superblock; its sync(2) only starts those writes
+ * (MNT_NOWAIT).  So a file fsynced on FAT and then lost with the stick had
+ * its clusters free in the FAT.  AdrOS's fsync and sync therefore also call
+ * VFS_SYNC(MNT_WAIT) on the file system, which writes and waits for every
+ * dirty vnode and the device vnode's buffers (msdosfs_sync, ext2fs_sync);
+ * the cost is measured in docs/RELIABILITY.md. */
+static int sync_rmount(struct rmount *rm)
+{
+    uint32_t changes = rm->changes;
+    static struct nb_kauth_cred *root; /* kept for the rump kernel's life */
+    if (!root && !(root = rump_pub_cred_create(0, 0, 0, NULL)))
+        return -ENOMEM;
+    struct nb_mount *nmp;
+    int e = rump_pub_vfs_getmp(rm->rpath, &nmp);
+    if (e == 0)
+        e = rump_pub_vfs_sync(nmp, NB_MNT_WAIT, root);
+    if (e)
+        return e > 0 ? -e : e;
+    /* And out of the disk's write cache (NetBSD's fsync asks for that only
+     * with FDISKSYNC): SYNCHRONIZE CACHE for a USB stick.  The disk is then
+     * clean, so a stick pulled now leaves nothing behind. */
+    int r = rm->readonly ? 0 : blk_flush(rm->claim.dev);
+    /* A write NetBSD issued and the disk failed (the rump kernel's VM may
+     * mark such pages clean all the same, so the next sync would find
+     * nothing to do): reported once, here, by whichever sync comes next. */
+    struct blk_stats st;
+    blk_get_stats(rm->claim.dev, &st);
+    if (st.write_errors != rm->werr_seen) {
+        klog(LOG_ERR, "rump: %s: %llu write%s to the disk failed since the last sync (EIO)\n", rm->dev,
+             (unsigned long long)(st.write_errors - rm->werr_seen), st.write_errors - rm->werr_seen == 1 ? "" : "s");
+        rm->werr_seen = st.write_errors;
+        if (r == 0)
+            r = -EIO;
+    }
+    if (r == 0)
+        rm->synced = changes;
+    return r;
+}
+
+bool rump__mount_gone(struct mount *mp)
+{
+    struct rmount *rm = mp->data;
+    return rm && blk_gone(rm->claim.dev);
+}
+
+void rump__mount_changed(struct mount *mp)
+{
+    struct rmount *rm = mp->data;
+    if (rm)
+        rm->changes++;
+}
+
+/* What was lost with a device that went away: "nothing unwritten was
+ * lost" when the last sync came after the last change. */
+static void report_gone(struct rmount *rm, const char *target)
+{
+    uint32_t n = rm->changes - rm->synced;
+    if (n == 0)
+        kprintf("rump: %s (%s on %s) is gone: nothing unwritten was lost (synced after its last change)\n",
+                rm->dev, rm->fstype, target);
+    else
+        kprintf(KERN_WARN "rump: %s (%s on %s) is gone: unwritten data was lost: %u change%s since the last sync "
+                "(write, create, remove, rename) may not be on it\n", rm->dev, rm->fstype, target, (unsigned)n,
+                n == 1 ? "" : "s");
+}
+
+static volatile bool sync_whole_fs = true;
+void rump_set_sync_whole_fs(bool on) { sync_whole_fs = on; }
+
+int rump__sync_mount(struct mount *mp)
+{
+    struct rmount *rm = mp->data;
+    return rm && sync_whole_fs ? sync_rmount(rm) : 0;
+}
+
+int rump__sync_mounts(void)
+{
+    int first = 0;
+    struct list_node *n;
+    kmutex_lock(&rmount_lock);
+    list_for_each(n, &rmounts) {
+        struct rmount *rm = list_entry(n, struct rmount, node);
+        if (rm->readonly)
+            continue;
+        int r;
+        if (blk_gone(rm->claim.dev))
+            r = rm->changes != rm->synced ? -EIO : 0; /* nothing to write, or nowhere to */
+        else
+            RUMP_SYSCALL(r, -EIO, sync_rmount(rm));
+        if (r < 0) {
+            klog(LOG_ERR, "rump: sync of %s (%s) failed: %s\n", rm->dev, rm->fstype, strerror(r));
+            if (!first)
+                first = r;
+        }
+    }
+    kmutex_unlock(&rmount_lock);
+    return first;
+}
+
 /* source: "<dev>" (detected) or "<fs>:<dev>" ("msdos:sd0", "ffs:hdb1"). */
 static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp)
 {
@@ -247,7 +366,13 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         goto fail_etfs;
     }
     ksnprintf(mp->source, sizeof(mp->source), "%s:%s", rm->fstype, dev);
+    strlcpy(rm->dev, dev, sizeof(rm->dev));
+    rm->readonly = mp->flags & VFS_MNT_RDONLY;
+    struct blk_stats st;
+    blk_get_stats(rm->claim.dev, &st);
+    rm->werr_seen = st.write_errors;
     mp->data = rm;
+    list_push_back(&rmounts, &rm->node);
     return 0;
 fail_etfs:
     rump__etfs_put(rm->etfs_key);
@@ -260,27 +385,39 @@ fail:
 static int r_unmount_body(struct mount *mp)
 {
     struct rmount *rm = mp->data;
-    /* Unmounting writes everything back (NetBSD's unmount syncs).  The VFS
-     * forgets the mount whatever we return, so if NetBSD refuses, write
-     * everything back anyway and force it. */
-    if (rump___sysimpl_unmount(rm->rpath, 0) < 0) {
+    if (blk_gone(rm->claim.dev)) {
+        /* Nothing can be written: NetBSD forgets what it held. */
+        report_gone(rm, mp->target);
+        if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
+            return rump_sys_err();
+    } else if (rump___sysimpl_unmount(rm->rpath, 0) < 0) {
+        /* Unmounting writes everything back (NetBSD's unmount syncs).  The
+         * VFS forgets the mount whatever we return, so if NetBSD refuses,
+         * write everything back anyway and force it. */
         int r = rump_sys_err();
         klog(LOG_ERR, "rump: unmount of %s failed (%s); syncing and forcing it\n", rm->rpath, strerror(r));
         rump___sysimpl_sync();
         if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
-            return rump_sys_err();
+            return rump_sys_err(); /* still NetBSD's: kept on rmounts, so sync covers it */
+    }
+    list_remove(&rm->node);
+    /* NetBSD's unmount writes everything back but ignores some failures
+     * (ext2fs its superblock's): the disk's own count says. */
+    int r = 0;
+    struct blk_stats st;
+    blk_get_stats(rm->claim.dev, &st);
+    if (st.write_errors != rm->werr_seen && !blk_gone(rm->claim.dev)) {
+        kprintf(KERN_WARN "rump: %s (%s on %s): %llu write%s to the disk failed since the last sync: what was "
+                "written since may not be on it\n", rm->dev, rm->fstype, mp->target,
+                (unsigned long long)(st.write_errors - rm->werr_seen), st.write_errors - rm->werr_seen == 1 ? "" : "s");
+        r = -EIO;
     }
     rump___sysimpl_rmdir(rm->rpath);
     rump__etfs_put(rm->etfs_key);
     blk_unclaim(&rm->claim);
     kfree(rm);
-    return 0;
+    return r;
 }
-
-/* Mounting and unmounting (and with them the etfs registrations, see
- * rump_integration.c) one at a time; taken outside RUMP_SYSCALL, so a rump
- * kernel panic cannot leave it held. */
-static kmutex_t rmount_lock = KMUTEX_INIT(rmount_lock, "rumpmount");
 
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
 {
@@ -300,11 +437,18 @@ static int r_unmount(struct mount *mp)
     return r;
 }
 
+/* For listings (mount, df): marks a mount whose device went away. */
+static void r_statfs(struct mount *mp, struct vfs_mountinfo *mi)
+{
+    if (rump__mount_gone(mp))
+        mi->flags |= VFS_MNT_GONE;
+}
+
 const struct vfsops rump_vfsops = {
     .name = "rump",
     .mount = r_mount,
     .unmount = r_unmount,
-    .statfs = NULL,
+    .statfs = r_statfs,
 };
 
 #endif /* ADROS_HAVE_RUMP */

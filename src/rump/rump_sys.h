@@ -100,6 +100,7 @@ struct nb_dirent {
 
 #define NB_MNT_RDONLY 0x00000001
 #define NB_MNT_FORCE 0x00080000
+#define NB_MNT_WAIT 1 /* VFS_SYNC: wait for the writes */
 
 /* Mount arguments, one structure per NetBSD file system (mount(2)'s data);
  * fspec names the block device inside the rump kernel.  Their layouts are
@@ -620,6 +621,13 @@ int rump_pub_etfs_remove(const char *key);
 int rump_pub_lwproc_newlwp(int32_t pid);
 void rump_pub_lwproc_releaselwp(void);
 int rump_pub_lwproc_rfork(int flags);
+/* rumpkern and rumpvfs interfaces (rumpkern.ifspec, rumpvfs.ifspec): the
+ * mount a path is on, and VFS_SYNC on it (opaque NetBSD structures). */
+struct nb_mount;
+struct nb_kauth_cred;
+struct nb_kauth_cred *rump_pub_cred_create(uint32_t uid, uint32_t gid, size_t ngroups, uint32_t *groups);
+int rump_pub_vfs_getmp(const char *path, struct nb_mount **mpp);
+int rump_pub_vfs_sync(struct nb_mount *mp, int wait, struct nb_kauth_cred *cred);
 
 int rump___sysimpl_open(const char *path, int flags, ...);
 int rump___sysimpl_close(int fd);

@@ -344,17 +344,15 @@ static int r_readlink_body(struct vnode *vp, char *buf, size_t size)
     return r;
 }
 
+/* The file's data and directory entry (NetBSD's fsync), then everything
+ * else its file system holds for the disk, so what reaches the file (FAT,
+ * bitmaps) is there too (rump_mount.c: "synced" means on the disk). */
 static int r_fsync_body(struct vnode *vp)
 {
     struct rnode *rn = vp->data; /* rn->lock held */
-    int r = 0;
-    if (rn->fd >= 0 && rn->rw) {
-        if (rump___sysimpl_fsync(rn->fd) < 0)
-            r = rump_sys_err();
-    } else {
-        rump___sysimpl_sync();
-    }
-    return r;
+    if (rn->fd >= 0 && rn->rw && rump___sysimpl_fsync(rn->fd) < 0)
+        return rump_sys_err();
+    return rump__sync_mount(vp->mnt);
 }
 
 static void r_inactive_body(struct vnode *vp)
@@ -369,47 +367,67 @@ static void r_inactive_body(struct vnode *vp)
     kfree(vp);
 }
 
-/* ---- the entries the VFS calls ---- */
+/* ---- the entries the VFS calls ----
+ *
+ * A mount whose device went away fails every operation with EIO, before
+ * the rump kernel is asked (which would answer reads it has cached); the
+ * ones that change something count a change for umount's report. */
 
-#define GUARDED(type, name, params, args) \
+#define GONE_CHECK(vp) \
+    if (rump__mount_gone((vp)->mnt)) \
+        return -EIO;
+#define NOTE_CHANGE(vp, r) \
+    if ((r) >= 0) \
+        rump__mount_changed((vp)->mnt);
+
+#define GUARDED(type, name, vp, change, params, args) \
     static type name params \
     { \
+        GONE_CHECK(vp) \
         type r; \
         RUMP_SYSCALL(r, -EIO, name##_body args); \
+        if (change) \
+            NOTE_CHANGE(vp, r) \
         return r; \
     }
 /* The same under the lock of the vnode vp. */
-#define GUARDED_LOCKED(type, name, vp, params, args) \
+#define GUARDED_LOCKED(type, name, vp, change, params, args) \
     static type name params \
     { \
+        GONE_CHECK(vp) \
         struct rnode *rn = (vp)->data; \
         type r; \
         kmutex_lock(&rn->lock); \
         RUMP_SYSCALL(r, -EIO, name##_body args); \
         kmutex_unlock(&rn->lock); \
+        if (change) \
+            NOTE_CHANGE(vp, r) \
         return r; \
     }
 
-GUARDED(int, r_lookup, (struct vnode *dir, const char *name, struct vnode **out), (dir, name, out))
-GUARDED(int, r_create, (struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out),
+GUARDED(int, r_lookup, dir, false, (struct vnode *dir, const char *name, struct vnode **out), (dir, name, out))
+GUARDED(int, r_create, dir, true,
+        (struct vnode *dir, const char *name, enum vtype type, uint32_t mode, struct vnode **out),
         (dir, name, type, mode, out))
-GUARDED(int, r_symlink, (struct vnode *dir, const char *name, const char *target), (dir, name, target))
-GUARDED(int, r_unlink, (struct vnode *dir, const char *name), (dir, name))
-GUARDED(int, r_rmdir, (struct vnode *dir, const char *name), (dir, name))
-GUARDED(int, r_rename, (struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname),
+GUARDED(int, r_symlink, dir, true, (struct vnode *dir, const char *name, const char *target), (dir, name, target))
+GUARDED(int, r_unlink, dir, true, (struct vnode *dir, const char *name), (dir, name))
+GUARDED(int, r_rmdir, dir, true, (struct vnode *dir, const char *name), (dir, name))
+GUARDED(int, r_rename, fdir, true, (struct vnode *fdir, const char *fname, struct vnode *tdir, const char *tname),
         (fdir, fname, tdir, tname))
-GUARDED_LOCKED(int, r_readdir, dir, (struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de), (dir, cookie, de))
-GUARDED(int, r_getattr, (struct vnode *vp, struct vfs_stat *st), (vp, st))
-GUARDED_LOCKED(ssize_t, r_write, vp, (struct vnode *vp, const void *buf, size_t len, uint64_t off),
+GUARDED_LOCKED(int, r_readdir, dir, false, (struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de),
+               (dir, cookie, de))
+GUARDED(int, r_getattr, vp, false, (struct vnode *vp, struct vfs_stat *st), (vp, st))
+GUARDED_LOCKED(ssize_t, r_write, vp, true, (struct vnode *vp, const void *buf, size_t len, uint64_t off),
                (vp, buf, len, off))
-GUARDED_LOCKED(int, r_truncate, vp, (struct vnode *vp, uint64_t size), (vp, size))
-GUARDED(int, r_readlink, (struct vnode *vp, char *buf, size_t size), (vp, buf, size))
-GUARDED_LOCKED(int, r_fsync, vp, (struct vnode *vp), (vp))
+GUARDED_LOCKED(int, r_truncate, vp, true, (struct vnode *vp, uint64_t size), (vp, size))
+GUARDED(int, r_readlink, vp, false, (struct vnode *vp, char *buf, size_t size), (vp, buf, size))
+GUARDED_LOCKED(int, r_fsync, vp, false, (struct vnode *vp), (vp))
 
 /* Reads run without the vnode's lock (only the descriptor is taken under
  * it), so readers of one file do not wait for each other. */
 static ssize_t r_read(struct vnode *vp, void *buf, size_t len, uint64_t off)
 {
+    GONE_CHECK(vp)
     struct rnode *rn = vp->data;
     int r;
     kmutex_lock(&rn->lock);

@@ -199,7 +199,7 @@ static int cmd_ls(int argc, char **argv)
     }
     return status;
 }
-SHELL_CMD(ls, cmd_ls, "ls [-l] [path...]", "list directories (dir/, link@); -l: type, mode, links, size, time");
+SHELL_CMD_FLAGS(ls, cmd_ls, "ls [-l] [path...]", "list directories (dir/, link@); -l: type, mode, links, size, time", SHELL_CMD_RESERVE);
 
 /* --- reading whole files: cat, sha256sum --- */
 typedef int (*chunk_fn)(void *ctx, const uint8_t *buf, size_t n);

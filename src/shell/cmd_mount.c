@@ -20,12 +20,13 @@ KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount ext2 file systems b
 static void print_mount(const struct vfs_mountinfo *m)
 {
     const char *mode = (m->flags & VFS_MNT_RDONLY) ? "ro" : "rw";
+    const char *gone = (m->flags & VFS_MNT_GONE) ? " (gone: its device was removed; umount it)" : "";
     const char *colon = strchr(m->source, ':');
     if (strcmp(m->fstype, "rump") == 0 && colon)
-        shell_printf("%s on %s type rump (%.*s, %s)\n", colon + 1, m->target, (int)(colon - m->source), m->source,
-                     mode);
+        shell_printf("%s on %s type rump (%.*s, %s)%s\n", colon + 1, m->target, (int)(colon - m->source),
+                     m->source, mode, gone);
     else
-        shell_printf("%s on %s type %s (%s)\n", m->source, m->target, m->fstype, mode);
+        shell_printf("%s on %s type %s (%s)%s\n", m->source, m->target, m->fstype, mode, gone);
 }
 
 /* -o options, comma separated: ro, rw, fs=<NetBSD file system> (-t rump
@@ -116,7 +117,7 @@ static int cmd_umount(int argc, char **argv)
         return shell_error(argv[0], "%s: %s", argv[1], shell_strerror(r));
     return 0;
 }
-SHELL_CMD(umount, cmd_umount, "umount <dir>", "unmount the file system mounted on dir");
+SHELL_CMD_FLAGS(umount, cmd_umount, "umount <dir>", "unmount the file system mounted on dir", SHELL_CMD_RESERVE);
 
 static int cmd_df(int argc, char **argv)
 {
@@ -149,7 +150,7 @@ static int cmd_df(int argc, char **argv)
     kfree(m);
     return 0;
 }
-SHELL_CMD(df, cmd_df, "df", "mounted file systems: size, used, free blocks and inodes");
+SHELL_CMD_FLAGS(df, cmd_df, "df", "mounted file systems: size, used, free blocks and inodes", SHELL_CMD_RESERVE);
 
 /* --- boot --- */
 void sh_boot_mounts(void)

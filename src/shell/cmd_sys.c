@@ -67,7 +67,7 @@ static int cmd_ps(int argc, char **argv)
     kfree(s.rows);
     return 0;
 }
-SHELL_CMD(ps, cmd_ps, "ps [-k]", "list threads: id, priority, state, CPU time, switches; -k where each waits (also Ctrl-T)");
+SHELL_CMD_FLAGS(ps, cmd_ps, "ps [-k]", "list threads: id, priority, state, CPU time, switches; -k where each waits (also Ctrl-T)", SHELL_CMD_RESERVE);
 
 /* --- free --- */
 static int cmd_free(int argc, char **argv)
@@ -82,6 +82,8 @@ static int cmd_free(int argc, char **argv)
     shell_printf("pages:  total %u KiB, used %u KiB, free %u KiB (%u pages of %u free)\n",
                  p.total_pages * kib, (p.total_pages - p.free_pages) * kib, p.free_pages * kib, p.free_pages,
                  p.total_pages);
+    shell_printf("reserve: %u KiB for the shell, rm, sync, poweroff, DHCP renewal; %llu allocations refused to keep it\n",
+                 p.reserve_pages * kib, (unsigned long long)p.reserve_refused);
     shell_printf("heap:   in use %zu bytes in %zu allocations, peak %zu bytes, %zu slab + %zu large pages\n",
                  k.bytes_in_use, k.allocations, k.peak_bytes, k.slab_pages, k.large_pages);
     shell_printf("counts: %llu page allocs, %llu frees, %llu failures; %llu kmallocs, %llu kfrees, %llu failures\n",
@@ -90,7 +92,7 @@ static int cmd_free(int argc, char **argv)
                  (unsigned long long)k.failures);
     return 0;
 }
-SHELL_CMD(free, cmd_free, "free", "memory: page frames and the kernel heap");
+SHELL_CMD_FLAGS(free, cmd_free, "free", "memory: page frames and the kernel heap", SHELL_CMD_RESERVE);
 
 /* --- uptime, date --- */
 static int cmd_uptime(int argc, char **argv)
@@ -272,7 +274,7 @@ static int cmd_reboot(int argc, char **argv)
     shell_printf("rebooting\n");
     machine_reboot();
 }
-SHELL_CMD(reboot, cmd_reboot, "reboot", "restart the machine (disks are synced first)");
+SHELL_CMD_FLAGS(reboot, cmd_reboot, "reboot", "restart the machine (disks are synced first)", SHELL_CMD_RESERVE);
 
 static int cmd_poweroff(int argc, char **argv)
 {
@@ -282,5 +284,5 @@ static int cmd_poweroff(int argc, char **argv)
     shell_printf("powering off\n");
     machine_poweroff((int)status);
 }
-SHELL_CMD(poweroff, cmd_poweroff, "poweroff [0|1]",
-          "sync disks and power off (QEMU exits; 1 reports failure to a test runner)");
+SHELL_CMD_FLAGS(poweroff, cmd_poweroff, "poweroff [0|1]",
+          "sync disks and power off (QEMU exits; 1 reports failure to a test runner)", SHELL_CMD_RESERVE);

@@ -35,5 +35,5 @@ static int cmd_vitals(int argc, char **argv)
                  (unsigned long long)k.failures);
     return 0;
 }
-SHELL_CMD(vitals, cmd_vitals, "vitals [-q]",
-          "one line for leak watching: heap, threads, open files, sockets, rump kernel memory");
+SHELL_CMD_FLAGS(vitals, cmd_vitals, "vitals [-q]",
+          "one line for leak watching: heap, threads, open files, sockets, rump kernel memory", SHELL_CMD_RESERVE);

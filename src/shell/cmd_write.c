@@ -117,10 +117,10 @@ static int cmd_mkdir(int argc, char **argv) { return one_path(argc, argv, do_mkd
 SHELL_CMD(mkdir, cmd_mkdir, "mkdir <dir...>", "create directories");
 
 static int cmd_rm(int argc, char **argv) { return one_path(argc, argv, vfs_unlink); }
-SHELL_CMD(rm, cmd_rm, "rm <file...>", "remove files (not directories: rmdir)");
+SHELL_CMD_FLAGS(rm, cmd_rm, "rm <file...>", "remove files (not directories: rmdir)", SHELL_CMD_RESERVE);
 
 static int cmd_rmdir(int argc, char **argv) { return one_path(argc, argv, vfs_rmdir); }
-SHELL_CMD(rmdir, cmd_rmdir, "rmdir <dir...>", "remove empty directories");
+SHELL_CMD_FLAGS(rmdir, cmd_rmdir, "rmdir <dir...>", "remove empty directories", SHELL_CMD_RESERVE);
 
 static int cmd_mv(int argc, char **argv)
 {
@@ -154,4 +154,4 @@ static int cmd_sync(int argc, char **argv)
     }
     return SHELL_OK;
 }
-SHELL_CMD(sync, cmd_sync, "sync", "write every file system's cached data to its disk");
+SHELL_CMD_FLAGS(sync, cmd_sync, "sync", "write every file system's cached data to its disk", SHELL_CMD_RESERVE);

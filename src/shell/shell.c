@@ -175,8 +175,12 @@ static int run_job(const struct shell_cmd *c, int argc, char **argv)
     char name[THREAD_NAME_MAX];
     ksnprintf(name, sizeof(name), "sh:%s", c->name);
     struct job j = { c, argc, argv, 0 };
+    /* The shell itself may take the memory reserve (shell_main), so a
+     * command always starts; the command's own allocations use the reserve
+     * only if it is marked so (rm, sync, poweroff...). */
     struct thread_attr a = { .name = name, .prio = PRIO_NORMAL, .stack_size = JOB_STACK,
-                             .flags = PROCESS_FLAG_JOINABLE };
+                             .flags = PROCESS_FLAG_JOINABLE |
+                                      ((c->flags & SHELL_CMD_RESERVE) ? PROCESS_FLAG_MEMRESERVE : 0) };
     struct thread *t;
     irqflags_t f = irq_save();
     if (job_intr) { /* Ctrl-C since Enter */
@@ -315,6 +319,7 @@ static __noreturn void script_mode(const char *what, const char *text)
 void shell_main(void)
 {
     static char line[SHELL_LINE_MAX];
+    thread_current()->flags |= PROCESS_FLAG_MEMRESERVE; /* commands always start */
     klog_set_foreground(KLOG_FG_SHELL, thread_current());
     int r = sh_input_start();
     if (r < 0)

@@ -1,28 +1,54 @@
 /* The page allocator: exhaust it, give everything back, and the free count
- * and the block distribution (coalescing) return to where they were. */
+ * and the block distribution (coalescing) return to where they were; an
+ * ordinary thread stops at the reserve, a thread marked for it does not. */
 #include <adros/ktest.h>
 #include <adros/mm.h>
+#include <adros/sched.h>
 #include <adros/string.h>
 
-static void exhaust_and_restore(struct ktest *t)
+/* Takes single pages until refused, chaining them on *head. */
+static uint32_t take_all(struct ktest *t, paddr_t *head)
 {
-    struct pmm_stats before, after;
-    pmm_get_stats(&before);
-    KT_ASSERT_GT(t, before.free_pages, 1000);
-    /* Chain every free page through its own first word. */
-    paddr_t head = 0;
     uint32_t n = 0;
     for (;;) {
         paddr_t p = pmm_alloc_pages(0);
         if (!p)
             break;
         KT_ASSERT_EQ(t, p & (PAGE_SIZE - 1), 0);
-        *(paddr_t *)p = head;
+        *(paddr_t *)p = *head;
         ((uint32_t *)p)[1] = 0xa5a5a5a5u ^ p;
-        head = p;
+        *head = p;
         n++;
     }
+    return n;
+}
+
+static void exhaust_and_restore(struct ktest *t)
+{
+    struct pmm_stats before, after;
+    pmm_get_stats(&before);
+    KT_ASSERT_GT(t, before.free_pages, 1000);
+    /* Chain every free page through its own first word.  An ordinary
+     * thread gets everything but the reserve, nor a kmalloc'd page. */
+    struct thread *self = thread_current();
+    uint32_t flags = self->flags;
+    self->flags &= ~PROCESS_FLAG_MEMRESERVE;
+    paddr_t head = 0;
+    uint32_t n = take_all(t, &head);
     struct pmm_stats mid;
+    pmm_get_stats(&mid);
+    KT_EXPECT_GT(t, mid.reserve_pages, 0);
+    KT_EXPECT_EQ(t, mid.free_pages, mid.reserve_pages);
+    void *big = kmalloc(8 * PAGE_SIZE);
+    KT_EXPECT_NULL(t, big);
+    kfree(big);
+    /* A thread marked for the reserve takes it, to the last page. */
+    self->flags |= PROCESS_FLAG_MEMRESERVE;
+    big = kmalloc(8 * PAGE_SIZE);
+    KT_EXPECT_TRUE(t, big != NULL);
+    kfree(big);
+    n += take_all(t, &head);
+    self->flags = flags;
     pmm_get_stats(&mid);
     KT_EXPECT_EQ(t, mid.free_pages, 0);
     KT_EXPECT_EQ(t, n, before.free_pages);

@@ -1,4 +1,4 @@
-"""Reliability (issue 15): memory pressure and a lossy link, short
+"""Reliability (issues 15 and 25): memory pressure and a lossy link, short
 versions for `make test` (the long mixed run is `make soak`, tools/test/soak.py).
 They need NetBSD's components (ext2 and net stages); otherwise each is
 reported as skipped with the reason.
@@ -21,6 +21,31 @@ reported as skipped with the reason.
                  while rumpuser_bio completed block-cache hits by calling
                  biodone in the caller's context, kernel lock held; fixed,
                  see docs/RELIABILITY.md.)
+  rel-reserve    -m 48, memhog takes every page it can: the shell still
+                 starts commands, rm removes a file (ls no longer shows it), df,
+                 sync and free run, a file written before reads back, and
+                 poweroff powers off (the memory reserve, mm.reserve=).
+  rel-reserve-ramfs -m 48 with ramfs.size=40 (the RAM root allowed nearly all
+                 of RAM): cp /dev/zero /big fills it until the heap stops at
+                 the reserve (ENOSPC), then rm /big, df and poweroff work.
+  rel-reserve-off the same with mm.reserve=0: the shell cannot start rm
+                 ("cannot start rm: ENOMEM"), so the script fails: what the
+                 reserve prevents, and proof that memhog really exhausts memory.
+  rel-usb-pull   interactive, QMP: a FAT32 and an ext2 stick on EHCI, mounted
+                 through NetBSD's msdosfs and ext2fs; `write` on each (synced)
+                 and both pulled (device_del) right after it returns; on the
+                 host fsck.fat -n and e2fsck -fn are clean and the lines are
+                 in the files (mtype, debugfs).  Then the mounts of the gone
+                 sticks: ls, cat (cached or not), write fail with EIO,
+                 `mount` marks them "(gone)", umount says what was lost.
+  rel-blkdebug-write  two ATA disks, ext2 (NetBSD's ext2fs) and FAT32
+                 (msdosfs): a first boot writes a line on each (synced); a
+                 second boot puts them behind QEMU's blkdebug failing every
+                 write and flush: a write, a copy and a sync get EIO, never
+                 success; the lines and the host's files read back, before
+                 and after the failures; nothing panics; umount forces the
+                 mounts off; on the host e2fsck -fn and fsck.fat -n are
+                 clean and hold the lines.
   rel-lossy-link two guests joined by tools/qemu/lossyrelay.py on 127.0.0.1
                  (5% dropped, 1% duplicated, 1% reordered, 1% corrupted,
                  seeded): 16 MiB of ttcp's pattern over NetBSD's TCP; both
@@ -39,8 +64,11 @@ import shutil
 import subprocess
 
 import common
+import mkimages
 import qemu
-from common import check_patterns, linked_stages, rump_present, sha256_file
+import qmp
+import qemu_interactive as qi
+from common import Steps, check_patterns, linked_stages, rump_present, sha256_file
 from disks import HCS, stick, usb_missing
 from lossylink import LOSSY_MIB, check_lossy
 
@@ -164,6 +192,358 @@ def _memhog_checks(b, res):
         res.ok(f"{name}: the pressure went away (memhog gave the heap back)")
     else:
         res.fail(f"{name}: the pressure went away (memhog gave the heap back)", b.tail(40))
+
+
+# --- the memory reserve ------------------------------------------------------------
+
+RESERVE_SCRIPT = ("rump status; write /keep.txt kept-line; write /gone.txt doomed; memhog -a; free; echo LS1; ls /; "
+                  "rm /gone.txt; echo LS2; ls /; echo LS-END; df; sync; cat /keep.txt; free; poweroff")
+
+
+def _check_reserve(b, res):
+    name = res.group
+    if not _no_panic(b, res):
+        return
+    m = re.search(r"memhog: took (\d+) KiB\n", b.output)
+    refused = [int(x) for x in re.findall(r"reserve: \d+ KiB .*?; (\d+) allocations refused", b.output)]
+    if m and int(m.group(1)) > 30 * 1024 and refused and refused[0] > 0:
+        res.ok(f"{name}: memhog took the heap ({m.group(1)} KiB of 48 MiB; {refused[0]} allocations refused "
+               "to keep the reserve)")
+    else:
+        res.fail(f"{name}: memhog took the heap and was refused the reserve", b.tail(40))
+    after = b.output[b.output.find("memhog: took"):]
+    ls2 = after[after.find("LS2"):after.find("LS-END")] if "LS-END" in after else ""
+    if "cannot start" in after:
+        res.fail(f"{name}: every command starts", b.tail(40))
+    else:
+        res.ok(f"{name}: every command starts")
+    if "gone.txt" in after[after.find("LS1"):after.find("LS2")] and "gone.txt" not in ls2 and "keep.txt" in ls2:
+        res.ok(f"{name}: rm removed the file under the exhaustion (ls shows it gone)")
+    else:
+        res.fail(f"{name}: rm removed the file under the exhaustion (ls shows it gone)", b.tail(40))
+    check_patterns(res, after, [
+        (r"ramfs .*  /\r?\n", "df lists the RAM root"),
+        (r"\nkept-line\r?\n", "the file written before reads back"),
+        (r"powering off", "poweroff starts"),
+    ], f"{name}: ", b.tail(40))
+    if b.status == qemu.EXIT_OK:
+        res.ok(f"{name}: QEMU exited with poweroff's status 0")
+    else:
+        res.fail(f"{name}: QEMU exited with poweroff's status 0", b.describe())
+
+
+RAMFS_SCRIPT = "rump status; cp /dev/zero /big; free; ls -l /; rm /big; echo LS; ls /; df; poweroff"
+
+
+def _check_reserve_ramfs(b, res):
+    name = res.group
+    if not _no_panic(b, res):
+        return
+    ls = b.output[b.output.find("adros# echo LS"):]
+    check_patterns(res, b.output, [
+        (r"cp: writing /big: .*\(ENOSPC\)", "cp fills the RAM root: ENOSPC"),
+        (r"reserve: \d+ KiB .*; [1-9]\d* allocations refused", "the reserve refused the RAM root's allocations"),
+        (r"adros# rm /big\nadros# ", "rm /big works"),
+        (r"ramfs .*  /\r?\n", "df runs"),
+        (r"powering off", "poweroff starts"),
+    ], f"{name}: ", b.tail(40))
+    if ls and "big" not in ls[:ls.find("adros# df")]:
+        res.ok(f"{name}: /big is gone")
+    else:
+        res.fail(f"{name}: /big is gone", b.tail(30))
+    if b.status == qemu.EXIT_OK:
+        res.ok(f"{name}: QEMU exited with poweroff's status 0")
+    else:
+        res.fail(f"{name}: QEMU exited with poweroff's status 0", b.describe())
+
+
+def _check_reserve_off(b, res):
+    name = res.group
+    if not _no_panic(b, res):
+        return
+    check_patterns(res, b.output, [
+        (r"reserve 0 KiB", "the boot says there is no reserve"),
+        (r"cannot start rm: .*ENOMEM", "without the reserve rm cannot start"),
+    ], f"{name}: ", b.tail(40))
+    if b.status == qemu.EXIT_FAIL and "powering off" not in b.output:
+        res.ok(f"{name}: the script fails and poweroff never ran")
+    else:
+        res.fail(f"{name}: the script fails and poweroff never ran", b.describe() + "\n" + b.tail(20))
+
+
+# --- sticks pulled right after a synced write ------------------------------------------
+
+PULL_LINE = {"fat": "synced-on-fat-then-pulled", "ext2": "synced-on-ext2-then-pulled"}
+
+
+def _pull_imgs(build):
+    d = _dir(build)
+    return os.path.join(d, "pull-fat.img"), os.path.join(d, "pull-ext2.img"), os.path.join(d, "pull-third.img")
+
+
+def _prepare_pull(build):
+    fat, ext2, third = _pull_imgs(build)
+    os.makedirs(os.path.dirname(fat), exist_ok=True)
+    tree = os.path.join(_dir(build), "pull-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    with open(os.path.join(tree, "old.txt"), "w") as f:
+        f.write("there before\n")
+    mkimages.make_fat(fat, 40 * 1024, 32, tree)
+    mkimages.fat_ms_boot_signature(fat)  # NetBSD keeps FSInfo current only then (plan_fsdetect)
+    common.mkfs(ext2, 16, tree)
+    common.mkfs(third, 8, tree)
+
+
+def _host_checks(build, res, name):
+    fat, ext2, _ = _pull_imgs(build)
+    p = subprocess.run(["fsck.fat", "-n", fat], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: fsck.fat -n clean on the pulled FAT stick")
+    else:
+        res.fail(f"{name}: fsck.fat -n clean on the pulled FAT stick", (p.stdout + p.stderr)[-1500:])
+    p = subprocess.run(["mtype", "-i", fat, "::/w.txt"], capture_output=True, text=True)
+    if p.returncode == 0 and p.stdout.strip() == PULL_LINE["fat"]:
+        res.ok(f"{name}: the FAT stick holds the synced line (mtype)")
+    else:
+        res.fail(f"{name}: the FAT stick holds the synced line (mtype)", f"{p.returncode}: {(p.stdout + p.stderr)[-500:]!r}")
+    _e2fsck(res, ext2, "e2fsck -fn clean on the pulled ext2 stick")
+    p = subprocess.run(["debugfs", "-R", "cat /w.txt", ext2], capture_output=True, text=True)
+    if p.stdout.strip() == PULL_LINE["ext2"]:
+        res.ok(f"{name}: the ext2 stick holds the synced line (debugfs)")
+    else:
+        res.fail(f"{name}: the ext2 stick holds the synced line (debugfs)", (p.stdout + p.stderr)[-500:])
+
+
+def _check_pull(build):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            res.fail(f"{name}: the boot with two sticks", b.describe() + "\n" + b.tail(20))
+            return
+        fat, ext2, third = _pull_imgs(build)
+        sock = qmp.socket_path(build, "rel-usb-pull")
+        log = os.path.join(build, "test-logs", "rel-usb-pull-session.log")
+        extra = list(HCS["ehci"][0]) + stick("ehci", fat, 0, snapshot=False) + \
+            stick("ehci", ext2, 1, snapshot=False) + stick("ehci", third, 2) + qmp.args(sock)
+        s = qi.Session(os.path.join(build, "adros.elf"), "net=off usb.timeout=5", [], limit=400, extra=extra, log=log)
+        st = Steps(s, res, name)
+        q, where = {}, {}
+
+        def boot(s):
+            s.wait_prompt(60)
+            for n in range(3):
+                s.expect(rf"disk: sd{n}: ", 120, start=0)
+            q["c"] = qmp.Client(sock)
+            out = "".join(s.command(c, 120) for c in
+                          ("mkdir /s0", "mkdir /s1", "mkdir /s2", "mount -t rump sd0 /s0", "mount -t rump sd1 /s1",
+                           "mount -t rump sd2 /s2", "mount"))
+            # Which is which: the FAT one is msdos; of the ext2 ones, the
+            # 8 MiB is the third (its size in lsblk).
+            small = re.search(r"\n(sd[0-2]) +disk +8\.0M ", "\n" + s.command("lsblk", 30))
+            for dev, mnt, fs in re.findall(r"(sd[0-2]) on (/s[0-2]) type rump \((msdos|ext2fs)", out):
+                kind = "fat" if fs == "msdos" else "third" if small and dev == small.group(1) else "ext2"
+                where[kind] = (mnt, "stick" + dev[-1], dev)
+            return None if len(where) == 3 else f"three sticks mounted: {out[-600:]!r}"
+
+        def write_pull(s):
+            for kind in ("fat", "ext2"):
+                out = s.command(f"write {where[kind][0]}/w.txt {PULL_LINE[kind]}", 60)
+                if "[exit" in out:
+                    return f"write on the {kind} stick: {out[-300:]!r}"
+            # The third: a change never synced (mkdir does not sync).
+            out = s.command(f"mkdir {where['third'][0]}/unsynced", 60)
+            if "[exit" in out:
+                return f"mkdir on the third stick: {out[-300:]!r}"
+            # Pulled at once: nothing may be left for later.
+            start = s.mark()
+            for kind in where:
+                q["c"].cmd("device_del", id=where[kind][1])
+            for kind in where:
+                s.expect(rf"disk: {where[kind][2]}: removed", 60, start=start)
+            return None
+
+        st.run("boot, both sticks mounted through NetBSD's msdosfs and ext2fs", boot)
+        st.run("write (synced) on each, both pulled right after", write_pull)
+        _gone_steps(st, where)
+        st.run("poweroff", qi.poweroff_step)
+        if "c" in q:
+            q["c"].close()
+        s.close(5)
+        _host_checks(build, res, name)
+    return check
+
+
+def _gone_steps(st, where):
+    """The mounts of pulled sticks (issue 25: a device that is gone is
+    gone)."""
+    def ops_fail(s):
+        bad = []
+        for kind in where:
+            mnt = where[kind][0]
+            for c in (f"cat {mnt}/w.txt", f"cat {mnt}/old.txt", f"ls {mnt}", f"write {mnt}/new.txt x",
+                      f"sha256sum {mnt}/old.txt"):
+                out = s.command(c, 60)
+                if "EIO" not in out or "[exit" not in out:
+                    bad.append(f"{c}: {out.strip()[-200:]!r}")
+        # The third's change can no longer be written: sync says so.
+        out = s.command("sync", 60)
+        if not re.search(r"sync: .*EIO", out):
+            bad.append(f"sync: {out.strip()[-200:]!r}")
+        return "; ".join(bad) or None
+
+    def marked(s):
+        out = s.command("mount", 30)
+        if "(gone" not in out:
+            return f"no mount marked (gone): {out!r}"
+        miss = [k for k in where if not re.search(rf"{where[k][2]} on {where[k][0]} type .*\(gone", out)]
+        return f"not marked (gone): {miss}: {out!r}" if miss else None
+
+    def umount(s):
+        bad = []
+        for kind in ("fat", "ext2", "third"):
+            out = s.command(f"umount {where[kind][0]}", 60)
+            want = (r"is gone: unwritten data was lost: 1 change since the last sync" if kind == "third" else
+                    r"is gone: nothing unwritten was lost")
+            if not re.search(rf"{where[kind][2]} \(\w+ on {where[kind][0]}\) {want}", out) or "[exit" in out:
+                bad.append(f"{kind}: {out!r}")
+        out = s.command("mount", 30)
+        if re.search(r" on /s[0-2] ", out):
+            bad.append(f"still mounted: {out!r}")
+        return "; ".join(bad) or None
+
+    st.run("after the pull: ls, cat (cached or not), write on its mounts fail with EIO", ops_fail)
+    st.run("mount marks the pulled sticks' mounts (gone)", marked)
+    st.run("umount of a gone stick says whether unwritten data was lost", umount)
+
+
+# --- disks that fail writes under NetBSD's file systems -------------------------------
+
+# The failing boot's blkdebug: every write and every flush fails (EIO).  (A
+# fault that starts at the guest's first flush cannot be had reliably:
+# QEMU 7.2 flushes the drives by itself before the guest writes, a number
+# of times that is its own business.)  Error rules fire on their event;
+# iotype keeps the write rule off reads.
+FAULT_CONF = """[inject-error]
+event = "write_aio"
+iotype = "write"
+errno = "5"
+once = "off"
+
+[inject-error]
+event = "flush_to_disk"
+iotype = "flush"
+errno = "5"
+once = "off"
+"""
+WRITES_ONLY_CONF = FAULT_CONF[:FAULT_CONF.index("\n[inject-error]\nevent = \"flush_to_disk\"")] + "\n"
+
+# Boot 1, healthy disks: the lines written and synced before the fault.
+BEFORE_SCRIPT = ("mkdir /e; mkdir /f; mount -t rump hda /e; mount -t rump hdb /f; "
+                 "write /e/a.txt before-fault-e; write /f/a.txt before-fault-f; umount /e; umount /f")
+# Boot 2, failing disks.
+FAULT_SCRIPT = ("mkdir /e; mkdir /f; mount -t rump hda /e; mount -t rump hdb /f; mount; "
+                "cat /e/a.txt; cat /f/a.txt; echo FAULTS-FROM-HERE; "
+                "write /e/b.txt after-fault; write /f/b.txt after-fault; cp /e/old.bin /e/c.bin; "
+                "cp /f/old.bin /f/c.bin; sync; sha256sum /e/old.bin /f/old.bin; cat /e/a.txt; cat /f/a.txt; "
+                "lsblk -s; umount /e; umount /f; echo still-alive")
+
+
+def _fault_imgs(build, variant=""):
+    d = _dir(build)
+    return (os.path.join(d, f"fault{variant}-ext2.img"), os.path.join(d, f"fault{variant}-fat.img"),
+            os.path.join(d, f"fault{variant}.conf"))
+
+
+def _prepare_fault(build):
+    ext2, fat, conf = _fault_imgs(build)
+    with open(_fault_imgs(build, "-w")[2], "w") as f:
+        f.write(WRITES_ONLY_CONF)
+    tree = os.path.join(_dir(build), "fault-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    with open(os.path.join(tree, "old.bin"), "wb") as f:
+        f.write(common.pattern(25, 256 << 10))
+    common.mkfs(ext2, 8, tree)
+    mkimages.make_fat(fat, 40 * 1024, 32, tree)
+    mkimages.fat_ms_boot_signature(fat)
+    with open(conf, "w") as f:
+        f.write(FAULT_CONF)
+
+
+def _check_fault(build):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            res.fail(f"{name}: the healthy boot writes a line on each disk", b.describe() + "\n" + b.tail(30))
+            return
+        res.ok(f"{name}: the healthy boot writes a line on each disk")
+        ext2, fat, conf = _fault_imgs(build)
+        # Twice from copies of the same disks: every write and flush
+        # failing, then the writes alone (flushes succeed: nothing but the
+        # writes' own errors can tell the writer).
+        for variant, what in (("", "writes and flushes fail"), ("-w", "writes fail, flushes succeed")):
+            e2, ft, cf = _fault_imgs(build, variant)
+            if variant:
+                shutil.copyfile(ext2, e2)
+                shutil.copyfile(fat, ft)
+            _failing_boot(build, res, f"{name}: {what}", e2, ft, cf, variant)
+    return check
+
+
+def _failing_boot(build, res, name, ext2, fat, conf, variant):
+    b = qemu.boot(os.path.join(build, "adros.elf"), f'net=off run="{FAULT_SCRIPT}"', timeout=240,
+                  disks=[f"file=blkdebug:{conf}:{ext2},format=raw,if=ide,index=0",
+                         f"file=blkdebug:{conf}:{fat},format=raw,if=ide,index=1"],
+                  log=os.path.join(build, "test-logs", f"rel-blkdebug-write-failing{variant}.log"))
+    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+        res.fail(f"{name}: no panic, no hang", b.describe() + "\n" + b.tail(40))
+        return
+    res.ok(f"{name}: no panic, no hang ({b.elapsed:.0f} s)")
+    old = hashlib.sha256(common.pattern(25, 256 << 10)).hexdigest()
+    out = b.output
+    after = out[out.find("FAULTS-FROM-HERE"):] if "FAULTS-FROM-HERE" in out else ""
+    eio = r"\n(?:.*\n)*?{}: .*\(EIO\)\n(?:.*\n)*?\[exit 1\] "
+    want = [(r"adros# cat /e/a.txt\nbefore-fault-e\n", "ext2fs: mounted on the failing disk, the line reads"),
+            (r"adros# cat /f/a.txt\nbefore-fault-f\n", "msdosfs: mounted on the failing disk, the line reads")]
+    check_patterns(res, out, want, f"{name}: ", b.tail(60))
+    want = [(re.escape("adros# write /e/b.txt after-fault") + eio.format("write"), "ext2fs: write gets EIO"),
+            (re.escape("adros# write /f/b.txt after-fault") + eio.format("write"), "msdosfs: write gets EIO"),
+            (re.escape("adros# cp /e/old.bin /e/c.bin") + eio.format("cp"), "ext2fs: cp gets EIO"),
+            (re.escape("adros# cp /f/old.bin /f/c.bin") + eio.format("cp"), "msdosfs: cp gets EIO"),
+            (r"adros# sync" + eio.format("sync"), "sync gets EIO"),
+            (r"adros# sync\n(?:.*\n)*?rump: sync of hda \(ext2fs\) failed: EIO", "sync: the ext2fs mount's EIO"),
+            (r"adros# sync\n(?:.*\n)*?rump: sync of hdb \(msdos\) failed: EIO", "sync: the msdosfs mount's EIO"),
+            (re.escape(f"{old}  /e/old.bin"), "ext2fs: a file there before reads back"),
+            (re.escape(f"{old}  /f/old.bin"), "msdosfs: a file there before reads back"),
+            (r"adros# cat /e/a.txt\nbefore-fault-e\n", "ext2fs: after the failed writes the line still reads"),
+            (r"adros# cat /f/a.txt\nbefore-fault-f\n", "msdosfs: after the failed writes the line still reads"),
+            (r"adros# umount /e\nrump: hda \(ext2fs on /e\): \d+ writes? to the disk failed since the last sync",
+             "ext2fs: umount says writes failed"),
+            (r"adros# umount /f\nrump: hdb \(msdos on /f\): \d+ writes? to the disk failed since the last sync",
+             "msdosfs: umount says writes failed"),
+            (r"adros# echo still-alive\nstill-alive", "the mounts go and AdrOS goes on")]
+    check_patterns(res, after, want, f"{name}: ", b.tail(60))
+    p = subprocess.run(["e2fsck", "-fn", ext2], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: e2fsck -fn clean on the failing ext2 disk")
+    else:
+        res.fail(f"{name}: e2fsck -fn clean on the failing ext2 disk", p.stdout[-1500:])
+    p = subprocess.run(["debugfs", "-R", "cat /a.txt", ext2], capture_output=True, text=True)
+    if p.stdout.strip() == "before-fault-e":
+        res.ok(f"{name}: the ext2 disk holds the line synced before the fault")
+    else:
+        res.fail(f"{name}: the ext2 disk holds the line synced before the fault", (p.stdout + p.stderr)[-400:])
+    p = subprocess.run(["fsck.fat", "-n", fat], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{name}: fsck.fat -n clean on the failing FAT disk")
+    else:
+        res.fail(f"{name}: fsck.fat -n clean on the failing FAT disk", (p.stdout + p.stderr)[-1500:])
+    p = subprocess.run(["mtype", "-i", fat, "::/a.txt"], capture_output=True, text=True)
+    if p.returncode == 0 and p.stdout.strip() == "before-fault-f":
+        res.ok(f"{name}: the FAT disk holds the line synced before the fault")
+    else:
+        res.fail(f"{name}: the FAT disk holds the line synced before the fault", (p.stdout + p.stderr)[-400:])
 
 
 # --- little RAM, USB ------------------------------------------------------------
@@ -348,10 +728,45 @@ def boots(build):
         "rel-rump-memory": ["rump kernel memory: default limit, buffer cache bound, rump pools, rump drop"],
         "rel-rump-memlimit-off": ["rump.RUMP_MEMLIMIT=off: no limit, NetBSD's buffer cache left alone"],
     }
+    reserve = [
+        {"name": "rel-reserve", "cmdline": f'net=off run="{RESERVE_SCRIPT}"', "mem": 48, "timeout": 180,
+         "check": _check_reserve,
+         "tests": ["memory exhausted by memhog: commands start, rm, df, sync, poweroff work (the reserve)"]},
+        {"name": "rel-reserve-ramfs", "cmdline": f'ramfs.size=40 net=off run="{RAMFS_SCRIPT}"', "mem": 48,
+         "timeout": 180, "check": _check_reserve_ramfs,
+         "tests": ["the RAM root filled by cp /dev/zero: ENOSPC at the reserve, then rm, df, poweroff work"]},
+        {"name": "rel-reserve-off", "cmdline": f'mm.reserve=0 net=off run="{RESERVE_SCRIPT}"', "mem": 48,
+         "timeout": 180, "check": _check_reserve_off,
+         "tests": ["mm.reserve=0: the same exhaustion keeps rm from starting"]},
+    ]
     stages = linked_stages() if rump_present() else []
+    pull_tests = ["FAT32 and ext2 sticks pulled right after a synced write: fsck clean, content there",
+                  "a pulled stick's mounts: EIO, marked (gone), umount reports"]
+    if "usb" not in stages or "ext2" not in stages:
+        reserve.append({"name": "rel-usb-pull", "cmdline": "", "skip": "NetBSD's USB and ext2 components absent",
+                        "tests": pull_tests})
+    elif usb_missing() or mkimages.have_tools("mkfs.fat", "mtype", "fsck.fat", "debugfs"):
+        tools = mkimages.have_tools("mkfs.fat", "mtype", "fsck.fat", "debugfs")
+        reserve.append({"name": "rel-usb-pull", "cmdline": "", "tests": pull_tests,
+                        "skip": usb_missing() or f"host tools missing: {', '.join(tools)}"})
+    else:
+        reserve.append({"name": "rel-usb-pull", "cmdline": 'net=off run="lsusb -s"', "timeout": 120,
+                        "extra": list(HCS["ehci"][0]), "prepare": _prepare_pull, "check": _check_pull(build),
+                        "tests": pull_tests})
+    fault_tests = ["blkdebug failing writes and flushes under ext2fs and msdosfs: EIO, data before kept, fsck clean"]
+    tools = mkimages.have_tools("mkfs.fat", "mtype", "fsck.fat", "debugfs")
+    if "ext2" not in stages or tools:
+        reserve.append({"name": "rel-blkdebug-write", "cmdline": "", "tests": fault_tests,
+                        "skip": f"host tools missing: {', '.join(tools)}" if tools else
+                        "NetBSD's ext2 components absent"})
+    else:
+        ext2, fat, conf = _fault_imgs(build)
+        reserve.append({"name": "rel-blkdebug-write", "cmdline": f'net=off run="{BEFORE_SCRIPT}"', "timeout": 240,
+                        "disks": [f"file={ext2},format=raw,if=ide,index=0", f"file={fat},format=raw,if=ide,index=1"],
+                        "prepare": _prepare_fault, "check": _check_fault(build), "tests": fault_tests})
     if "ext2" not in stages or "net" not in stages:
-        return [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
-    return [
+        return reserve + [{"name": n, "cmdline": "", "skip": WHY, "tests": t} for n, t in names.items()]
+    return reserve + [
         _pressure_boot(build, "rel-pressure-ram", f'{STATIC} run="{RAM_SCRIPT}"', 48, _check_ram,
                        disks=("rump", "native")),
         dict(_pressure_boot(build, "rel-pressure-memlimit", f'rump.RUMP_MEMLIMIT={LIMIT}m {STATIC} run="{LIMIT_SCRIPT}"',
@@ -366,3 +781,26 @@ def boots(build):
         {"name": "rel-rump-memlimit-off", "cmdline": 'rump.RUMP_MEMLIMIT=off run="rump status"', "mem": 64,
          "timeout": 120, "check": _check_memlimit_off, "tests": names["rel-rump-memlimit-off"]},
     ]
+
+
+# --- benchmarks ----------------------------------------------------------------------
+
+def _prepare_fsync_bench(build):
+    d = os.path.join(_dir(build), "bench")
+    os.makedirs(d, exist_ok=True)
+    common.mkfs(os.path.join(d, "fsync-ext2.img"), 32)
+    fat = os.path.join(d, "fsync-fat.img")
+    mkimages.make_fat(fat, 40 * 1024, 32)
+    mkimages.fat_ms_boot_signature(fat)
+
+
+def benches(build):
+    """rump_fsync: what "synced" costs, NetBSD's fsync alone against AdrOS's
+    whole-file-system sync, on ext2fs and msdosfs (tests/kernel/fsync_bench.c)."""
+    if not rump_present() or "ext2" not in linked_stages() or mkimages.have_tools("mkfs.fat"):
+        return []
+    d = os.path.join(_dir(build), "bench")
+    return [{"name": "rump_fsync", "cmdline": "net=off bench=rump_fsync", "timeout": 600,
+             "prepare": _prepare_fsync_bench,
+             "disks": [f"file={d}/fsync-ext2.img,format=raw,if=ide,index=0",
+                       f"file={d}/fsync-fat.img,format=raw,if=ide,index=1"]}]
