@@ -31,4 +31,22 @@ char *sh_read_script(const char *path);
  * go to the line editor instead. */
 bool sh_interrupt_job(void);
 
+/* exec.c: running lines, jobs, the working directory, variables. */
+void sh_exec_init(void);
+/* shell_run_line for a typed line: a Ctrl-C from its Enter on stops it. */
+int sh_run_typed(const char *line);
+/* Prints the background jobs that ended since the last prompt. */
+void sh_jobs_report(void);
+int sh_jobs_list(void);
+/* A job named by "%N" or "N" (NULL: the newest): -ESRCH if none. */
+int sh_job_fg(const char *spec);
+int sh_job_wait(const char *spec);
+int sh_job_kill(const char *spec);
+int sh_chdir(const char *path);
+const char *sh_getvar(const char *name);
+/* "NAME=value" (or "NAME" to only mark it exported). */
+int sh_setvar(const char *assign, bool exported);
+int sh_unsetvar(const char *name);
+void sh_printvars(bool exported_only);
+
 #endif
