@@ -324,7 +324,7 @@ static int cmd_grep(int argc, char **argv)
                 shell_printf("%ld:", lineno);
             shell_printf("%s\n", buf);
         }
-        if (count)
+        if (count && !shell_interrupted())
             shell_printf(nfiles > 1 ? "%s:%ld\n" : "%.0s%ld\n", path ? path : "", matched);
         if (matched && status == 1)
             status = 0;
@@ -453,6 +453,8 @@ static int cmd_wc(int argc, char **argv)
             }
         }
         in_close(in);
+        if (shell_interrupted())
+            break;
         tl += nl;
         tw += nw;
         tc += nc;
@@ -469,7 +471,7 @@ static int cmd_wc(int argc, char **argv)
             shell_printf("%s%*llu", sep, width, (unsigned long long)nc);
         shell_printf(path ? " %s\n" : "%s\n", path ? path : "");
     }
-    if (nfiles > 1) {
+    if (nfiles > 1 && !shell_interrupted()) {
         const char *sep = "";
         if (l) {
             shell_printf("%*llu", width, (unsigned long long)tl);

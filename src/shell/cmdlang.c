@@ -3,6 +3,7 @@
  * redirections.  See cmdlang.h for the grammar.  Portable: the host tests
  * and the fuzzer compile this file; every loop is bounded by its input or
  * by the sizes in cmdlang.h. */
+#include <adros/errno.h>
 #include <adros/string.h>
 #include "cmdlang.h"
 
@@ -682,5 +683,44 @@ int sh_parse_pipeline(const char *src, const struct sh_env *env, struct sh_pipel
             return -1;
         }
     }
+    return 0;
+}
+
+/* --- paths --- */
+int sh_path_join(const char *cwd, const char *path, char *out, size_t size)
+{
+    size_t o = 0;
+    if (size < 2)
+        return -ENAMETOOLONG;
+    out[o++] = '/';
+    /* Two passes: the directory (unless path is absolute), then path. */
+    for (int pass = path[0] == '/' ? 1 : 0; pass < 2; pass++) {
+        const char *s = pass == 0 ? cwd : path;
+        while (*s) {
+            while (*s == '/')
+                s++;
+            const char *e = s;
+            while (*e && *e != '/')
+                e++;
+            size_t len = (size_t)(e - s);
+            if (len == 0)
+                break;
+            if (len == 2 && s[0] == '.' && s[1] == '.') {
+                while (o > 1 && out[o - 1] != '/')
+                    o--;
+                if (o > 1)
+                    o--; /* the '/' before the component */
+            } else if (len != 1 || s[0] != '.') {
+                if (o + len + 2 > size)
+                    return -ENAMETOOLONG;
+                if (out[o - 1] != '/')
+                    out[o++] = '/';
+                memcpy(out + o, s, len);
+                o += len;
+            }
+            s = e;
+        }
+    }
+    out[o] = '\0';
     return 0;
 }

@@ -82,4 +82,9 @@ int sh_parse_pipeline(const char *src, const struct sh_env *env, struct sh_pipel
  * escaping the next character.  '*' and '?' do not match a leading '.'. */
 bool sh_glob_match(const char *pattern, const char *name);
 
+/* cwd (absolute) and path joined and normalised into out: absolute, no
+ * ".", "..", or repeated '/' ("/.." is "/").  0, or -ENAMETOOLONG if it
+ * does not fit in size bytes. */
+int sh_path_join(const char *cwd, const char *path, char *out, size_t size);
+
 #endif

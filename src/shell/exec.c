@@ -350,54 +350,7 @@ static const char *cwd_hook(void) { return cur_proc() ? cwd : NULL; }
 
 const char *shell_cwd(void) { return cwd; }
 
-/* Normalises path (relative to the working directory) into out: absolute,
- * no ".", "..", or repeated '/'.  -ENAMETOOLONG if it does not fit. */
-int shell_abspath(const char *path, char *out, size_t size)
-{
-    char tmp[VFS_PATH_MAX];
-    size_t n;
-    if (path[0] == '/')
-        n = strlcpy(tmp, path, sizeof(tmp));
-    else
-        n = ksnprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
-    if (n >= sizeof(tmp) || size < 2)
-        return -ENAMETOOLONG;
-    size_t o = 0;
-    const char *s = tmp;
-    out[o++] = '/';
-    while (*s) {
-        while (*s == '/')
-            s++;
-        const char *e = s;
-        while (*e && *e != '/')
-            e++;
-        size_t len = (size_t)(e - s);
-        if (len == 0)
-            break;
-        if (len == 1 && s[0] == '.') {
-            /* nothing */
-        } else if (len == 2 && s[0] == '.' && s[1] == '.') {
-            while (o > 1 && out[o - 1] != '/')
-                o--;
-            if (o > 1)
-                o--;
-            while (o > 1 && out[o - 1] != '/')
-                o--;
-        } else {
-            if (o + len + 2 > size)
-                return -ENAMETOOLONG;
-            if (out[o - 1] != '/')
-                out[o++] = '/';
-            memcpy(out + o, s, len);
-            o += len;
-        }
-        s = e;
-    }
-    if (o > 1 && out[o - 1] == '/')
-        o--;
-    out[o] = '\0';
-    return 0;
-}
+int shell_abspath(const char *path, char *out, size_t size) { return sh_path_join(cwd, path, out, size); }
 
 int sh_chdir(const char *path)
 {

@@ -56,6 +56,14 @@ const struct shell_cmd *shell_find(const char *name)
     return NULL;
 }
 
+void sh_complete_commands(const char *prefix, void (*add)(void *ctx, const char *name, bool dir), void *ctx)
+{
+    size_t n = strlen(prefix);
+    for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++)
+        if (strncmp(c->name, prefix, n) == 0)
+            add(ctx, c->name, false);
+}
+
 int shell_usage(const char *argv0)
 {
     const struct shell_cmd *c = shell_find(argv0);
@@ -135,7 +143,10 @@ static int cmd_help(int argc, char **argv)
     shell_printf("Commands (help <command> for its usage):\n");
     for (size_t i = 0; i < n; i++)
         shell_printf("  %-10s %s\n", list[i]->name, list[i]->help);
-    shell_printf("Keys: Backspace, Ctrl-U erases the line, Ctrl-C cancels or interrupts, Up/Down history.\n");
+    shell_printf("Keys: Left/Right, Home/End (Ctrl-A/E), Backspace, Delete, Ctrl-K/W/U erase to the end, a word,\n"
+                 "  the line; Ctrl-L clears the screen; Tab completes (twice: lists); Up/Down history;\n"
+                 "  Ctrl-C cancels or interrupts.  Lines: a | b, > f, >> f, < f, 2>&1, ;, &&, ||, cmd &,\n"
+                 "  $NAME, NAME=value, *.c, ~.\n");
     return 0;
 }
 SHELL_CMD(help, cmd_help, "help [command]", "list the commands, or show one's usage");

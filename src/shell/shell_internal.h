@@ -31,6 +31,9 @@ char *sh_read_script(const char *path);
  * go to the line editor instead. */
 bool sh_interrupt_job(void);
 
+/* shell.c: calls add(ctx, name, false) for each command starting with prefix. */
+void sh_complete_commands(const char *prefix, void (*add)(void *ctx, const char *name, bool dir), void *ctx);
+
 /* exec.c: running lines, jobs, the working directory, variables. */
 void sh_exec_init(void);
 /* shell_run_line for a typed line: a Ctrl-C from its Enter on stops it. */

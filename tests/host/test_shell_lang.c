@@ -282,6 +282,27 @@ static void test_limits(void **state)
     assert_string_equal(pl.cmd[0].argv[50], "file-with-a-longish-name-0049");
 }
 
+static void test_paths(void **state)
+{
+    char out[32];
+    static const struct {
+        const char *cwd, *path, *want;
+    } cases[] = {
+        { "/", "a", "/a" },           { "/mnt/docs", "..", "/mnt" },    { "/mnt/docs", "../x/./y", "/mnt/x/y" },
+        { "/mnt", "/abs//p/", "/abs/p" }, { "/", "..", "/" },            { "/a/b", "../../..", "/" },
+        { "/a", ".", "/a" },          { "/a", "b/../../c", "/c" },      { "//x//", "y", "/x/y" },
+        { "/a", "", "/a" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(sh_path_join(cases[i].cwd, cases[i].path, out, sizeof(out)), 0);
+        assert_string_equal(out, cases[i].want);
+    }
+    assert_int_equal(sh_path_join("/", "0123456789012345678901234567890123", out, sizeof(out)), -63); /* -ENAMETOOLONG */
+    assert_int_equal(sh_path_join("/0123456789/0123456789", "0123456789", out, sizeof(out)), -63); /* -ENAMETOOLONG */
+    assert_int_equal(sh_path_join("/0123456789/0123456789", "../0123456789", out, sizeof(out)), 0);
+    assert_string_equal(out, "/0123456789/0123456789");
+}
+
 /* Random lines: never out of bounds (ASan), results within the limits. */
 static void test_garbage(void **state)
 {
@@ -321,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_variables),
         cmocka_unit_test(test_globs),      cmocka_unit_test(test_match),
         cmocka_unit_test(test_limits),     cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
