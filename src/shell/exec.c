@@ -295,7 +295,7 @@ ssize_t shell_read(void *buf, size_t n)
         if (c != '\n' && (c < 32 || c >= 127))
             continue;
         char ch = (char)c;
-        kputs_raw(c == '\n' ? "\r\n" : &ch, c == '\n' ? 2 : 1);
+        kputs_raw(&ch, 1);
         b[k++] = ch;
         if (c == '\n')
             break;

@@ -403,12 +403,12 @@ static void complete_apply(struct editor *e, struct completion *c)
     }
     if (e->tabs < 2)
         return;
-    out("\r\n", 2);
+    out("\n", 1);
     size_t col = 0;
     for (int i = 0; i < c->n; i++) {
         size_t w = strlen(c->names[i]) + (c->dirs[i] ? 1 : 0);
         if (col && col + w + 2 > 78) {
-            out("\r\n", 2);
+            out("\n", 1);
             col = 0;
         }
         out(c->names[i], strlen(c->names[i]));
@@ -419,7 +419,7 @@ static void complete_apply(struct editor *e, struct completion *c)
     }
     if (c->truncated)
         out("...", 3);
-    out("\r\n", 2);
+    out("\n", 1);
     redraw_line(e);
     e->tabs = 0;
 }

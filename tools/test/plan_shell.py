@@ -626,9 +626,9 @@ def _t_pipe_ctrl_c(s):
 
 
 def _t_pipe_epipe(s):
-    """head leaving early stops the writer (broken pipe): cat of a 16 MiB
-    disk ends at once, not after reading all of it."""
-    err = _expect_out(s, "cat -f /dev/hdb | head -n 3 | wc -l", r"^3\r?$", timeout=20)
+    """head leaving early stops the writer (broken pipe): cat of a disk,
+    then of an endless device, ends at once."""
+    err = _expect_out(s, "cat -f /dev/hdb /dev/zero | head -n 3 | wc -l", r"^3\r?$", timeout=20)
     return err or _no_command_threads(s, ["cat", "head"])
 
 
