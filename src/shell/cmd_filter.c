@@ -715,6 +715,8 @@ static int cmd_tee(int argc, char **argv)
 SHELL_CMD(tee, cmd_tee, "tee [-a] [file...]", "copy standard input to standard output and files");
 
 /* --- more --- */
+KOPTION(rows, "rows", "rows=<n>: the terminal's height, for more (default: asked of the terminal, else 24)");
+
 /* The terminal's height: asked of the terminal (cursor to the far corner,
  * then a cursor position report), else rows= or 24. */
 static int term_rows(void)

@@ -183,7 +183,10 @@ static void stream_write(struct proc *p, struct stream *s, const char *buf, size
     if (!n)
         return;
     if (!p || s->kind == ST_CONSOLE) {
-        kputs_raw(buf, n);
+        if (p && p->job && p->job->bg)
+            sh_async_write(buf, n);
+        else
+            kputs_raw(buf, n);
     } else if (s->kind == ST_PIPE) {
         if (!p->epipe && pipe_write(s->pipe, buf, n) == -EPIPE)
             p->epipe = true; /* shell_interrupted() turns true: the writer stops */

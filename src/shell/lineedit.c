@@ -271,6 +271,26 @@ static void redraw_shown(void)
         redraw_line(shown);
 }
 
+/* A background job's output on the terminal: the line being typed is
+ * erased first and redrawn after each complete line, as for log lines. */
+static bool async_mid_line;
+
+void sh_async_write(const char *s, size_t n)
+{
+    if (!n)
+        return;
+    uint32_t f = klog_prompt_lock();
+    if (shown && !async_mid_line)
+        out("\r\033[K", 4);
+    out(s, n);
+    async_mid_line = s[n - 1] != '\n';
+    if (shown && !async_mid_line) {
+        out("\r", 1);
+        redraw_line(shown);
+    }
+    klog_prompt_unlock(f);
+}
+
 /* The line is done: log lines are held from here until the next prompt. */
 static int finish(uint32_t f, const char *echo, int result)
 {

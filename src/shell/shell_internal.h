@@ -16,6 +16,9 @@ int sh_history_print(void);
  * -EINTR when the command is interrupted.  Ctrl-C never arrives here: it
  * interrupts the command. */
 int sh_input_getc(uint64_t timeout_ns);
+/* Writes a background job's output to the terminal, redrawing the line
+ * being typed after it. */
+void sh_async_write(const char *s, size_t n);
 /* Drops type-ahead (after Ctrl-C interrupted a command, as a tty does). */
 void sh_input_flush(void);
 uint64_t sh_input_dropped(void);

@@ -653,6 +653,44 @@ def _t_jobs(s):
     return err or _no_command_threads(s, ["sleep", "echo"])
 
 
+def _t_bg_output_redraws(s):
+    """A background job's output at the prompt: the line being typed is
+    erased before it and redrawn after it."""
+    start = s.mark()
+    s.send("sleep 1 | wc -l &\r")
+    s.expect(r"\[1\] sleep 1 \| wc -l\r?\n" + qi.PROMPT_RX, 10, start=start)
+    s.send("echo typed-meanwhile")
+    s.expect(r"\r\x1b\[K0\r?\n\radros> echo typed-meanwhile", 10, start=start)
+    s.send("\r")
+    s.expect(r"\ntyped-meanwhile\r?\n\[1\] done sleep 1 \| wc -l\r?\n" + qi.PROMPT_RX, 10, start=start)
+    return None
+
+
+def _t_more(s):
+    """more asks the terminal its height (a cursor position report) and
+    shows a page less one line, then waits: Space for a page, q to quit."""
+    readme = _read_demo("README").decode().splitlines()
+    start = s.mark()
+    s.send("more /mnt/README\r")
+    s.expect(r"\x1b\[6n", 10, start=start)
+    s.send("\x1b[8;80R")  # 8 rows: pages of 7 lines
+    m = s.expect(r"--More--", 10, start=start)
+    first = s.text(start, m.start()).replace("\x1b7\x1b[999;999H\x1b[6n\x1b8", "").split("\n")
+    if first[-8:-1] != readme[:7]:
+        return f"the first page was {first!r}, expected README's first 7 lines"
+    mark = s.mark()
+    s.send(" ")
+    m = s.expect(r"--More--", 10, start=mark)
+    if readme[13] not in s.text(mark, m.start()) or readme[14] in s.text(mark, m.start()):
+        return f"Space did not show exactly the next page: {s.text(mark, m.start())!r}"
+    s.send("q")
+    s.expect(r"\r\x1b\[Kadros> ", 10, start=mark)
+    if readme[14] in s.text(mark):
+        return "q did not stop the pager"
+    # Not on the terminal: no pager, everything passes through.
+    return _expect_out(s, "more /mnt/README | wc -l", rf"^{len(readme)}\r?$")
+
+
 def _t_cwd_and_small_ones(s):
     notes = _read_demo("docs/notes.txt")
     for cmd, pat in [("cd /mnt/docs; pwd", r"^/mnt/docs\r?$"),
@@ -708,6 +746,8 @@ def _interactive(build):
         st.run("Ctrl-C stops a whole pipeline", _t_pipe_ctrl_c)
         st.run("a reader leaving early stops the writer (EPIPE)", _t_pipe_epipe)
         st.run("jobs: &, jobs, kill %N, fg, wait", _t_jobs)
+        st.run("a background job's output redraws the line being typed", _t_bg_output_redraws)
+        st.run("more pages by the terminal's height", _t_more)
         st.run("cd, pwd, relative paths; cp into a directory; write, cat of binary", _t_cwd_and_small_ones)
 
         st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
