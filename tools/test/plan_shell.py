@@ -887,7 +887,7 @@ def boots(build):
     return [
         {"name": "shell", "cmdline": f'run="{SCRIPT_OK}"', "timeout": 60, "prepare": _make_disks,
          "check": _interactive(build)},
-        {"name": "shell-pipes", "cmdline": "mount=hda:/mnt init=/mnt/pipes.sh", "timeout": 120,
+        {"name": "shell-pipes", "cmdline": "loglevel=4 mount=hda:/mnt init=/mnt/pipes.sh", "timeout": 120,
          "prepare": _make_pipes, "disks": [_drive(_pipes_img(build), 0)], "check": _check_pipes(build)},
         {"name": "shell-script-fail", "cmdline": f'run="{SCRIPT_FAIL}"', "timeout": 60,
          "check": _check_script_fail},
