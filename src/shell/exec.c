@@ -775,6 +775,8 @@ int shell_run_line(const char *line)
             any = true;
         }
     }
+    if (!line_running)
+        fg_intr = false; /* script mode: a Ctrl-C stops one command of the script */
     if (!any)
         return 0;
     last_status = status;
