@@ -8,6 +8,7 @@
 #include <adros/mm.h>
 #include <adros/string.h>
 #include <adros/vfs.h>
+#include "cmdlang.h"
 #include "shell_internal.h"
 
 /* --- input: a file, or standard input ("-" or no file) --- */
@@ -195,31 +196,9 @@ static size_t atom(const struct re *re, const char *p, char c, bool *hit)
         return 1;
     }
     if (*p == '[') {
-        const char *q = p + 1;
-        bool neg = false, in = false;
-        if (*q == '^') {
-            neg = true;
-            q++;
-        }
-        const char *first = q;
-        while (*q && (*q != ']' || q == first)) {
-            char lo = *q, hi = lo;
-            if (q[1] == '-' && q[2] && q[2] != ']') {
-                hi = q[2];
-                q += 3;
-            } else {
-                q++;
-            }
-            if (c >= lo && c <= hi)
-                in = true;
-            if (re->icase && ((lower(c) >= lo && lower(c) <= hi) ||
-                              (c >= 'a' && c <= 'z' && (char)(c - 32) >= lo && (char)(c - 32) <= hi)))
-                in = true;
-        }
-        if (*q == ']') {
-            *hit = in != neg;
-            return (size_t)(q + 1 - p);
-        }
+        size_t n = sh_bracket(p, c, re->icase, hit);
+        if (n)
+            return n;
     }
     *hit = re->icase ? lower(*p) == lower(c) : *p == c;
     return 1;
@@ -404,6 +383,18 @@ SHELL_CMD(tail, cmd_tail, "tail [-n N] [file]", "print the last N lines (10)");
 /* --- wc --- */
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
 
+/* The counts asked for (show[i]: lines, words, bytes), then the name. */
+static void wc_print(const bool show[3], const uint64_t v[3], int width, const char *name)
+{
+    const char *sep = "";
+    for (int i = 0; i < 3; i++)
+        if (show[i]) {
+            shell_printf("%s%*llu", sep, width, (unsigned long long)v[i]);
+            sep = " ";
+        }
+    shell_printf(name ? " %s\n" : "%s\n", name ? name : "");
+}
+
 static int cmd_wc(int argc, char **argv)
 {
     bool l = false, w = false, c = false;
@@ -421,6 +412,7 @@ static int cmd_wc(int argc, char **argv)
         }
     if (!l && !w && !c)
         l = w = c = true;
+    const bool show[3] = { l, w, c };
     int nfiles = argc - i, status = 0, shown = (int)l + (int)w + (int)c;
     uint64_t tl = 0, tw = 0, tc = 0;
     struct input *in = kmalloc(sizeof(*in));
@@ -458,32 +450,12 @@ static int cmd_wc(int argc, char **argv)
         tl += nl;
         tw += nw;
         tc += nc;
-        const char *sep = "";
-        if (l) {
-            shell_printf("%*llu", width, (unsigned long long)nl);
-            sep = " ";
-        }
-        if (w) {
-            shell_printf("%s%*llu", sep, width, (unsigned long long)nw);
-            sep = " ";
-        }
-        if (c)
-            shell_printf("%s%*llu", sep, width, (unsigned long long)nc);
-        shell_printf(path ? " %s\n" : "%s\n", path ? path : "");
+        const uint64_t v[3] = { nl, nw, nc };
+        wc_print(show, v, width, path);
     }
     if (nfiles > 1 && !shell_interrupted()) {
-        const char *sep = "";
-        if (l) {
-            shell_printf("%*llu", width, (unsigned long long)tl);
-            sep = " ";
-        }
-        if (w) {
-            shell_printf("%s%*llu", sep, width, (unsigned long long)tw);
-            sep = " ";
-        }
-        if (c)
-            shell_printf("%s%*llu", sep, width, (unsigned long long)tc);
-        shell_printf(" total\n");
+        const uint64_t v[3] = { tl, tw, tc };
+        wc_print(show, v, width, "total");
     }
     kfree(in);
     return shell_interrupted() ? SHELL_INTERRUPTED : status;

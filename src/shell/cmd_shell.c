@@ -4,6 +4,7 @@
  * is_inline), since they change the shell. */
 #include <adros/errno.h>
 #include <adros/format.h>
+#include <adros/kprintf.h>
 #include <adros/string.h>
 #include "shell_internal.h"
 
@@ -38,6 +39,19 @@ static int cmd_pwd(int argc, char **argv)
 }
 SHELL_CMD(pwd, cmd_pwd, "pwd", "print the working directory");
 
+/* Kernel options that can change while the system runs: export sets them
+ * too (export loglevel=7). */
+static int export_option(const char *argv0, const char *assign)
+{
+    if (strncmp(assign, "loglevel=", 9) == 0) {
+        uint64_t v;
+        if (!shell_parse_u64(assign + 9, &v) || v > 7)
+            return shell_error(argv0, "loglevel: 0..7");
+        klog_set_console_level((int)v);
+    }
+    return 0;
+}
+
 static int cmd_export(int argc, char **argv)
 {
     if (argc == 1) {
@@ -46,6 +60,10 @@ static int cmd_export(int argc, char **argv)
     }
     int status = 0;
     for (int i = 1; i < argc; i++) {
+        if (export_option(argv[0], argv[i])) {
+            status = SHELL_FAIL;
+            continue;
+        }
         int r = sh_setvar(argv[i], true);
         if (r < 0)
             status = shell_error(argv[0], "%s: %s", argv[i],
@@ -53,7 +71,8 @@ static int cmd_export(int argc, char **argv)
     }
     return status;
 }
-SHELL_CMD(export, cmd_export, "export [NAME[=value]...]", "set shell variables ($NAME), or list the exported ones");
+SHELL_CMD(export, cmd_export, "export [NAME[=value]...]",
+          "set shell variables ($NAME), or list the exported ones; loglevel=0..7 also sets the console's log level");
 
 static int cmd_unset(int argc, char **argv)
 {

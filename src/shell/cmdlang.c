@@ -127,6 +127,43 @@ const char *sh_next_pipeline(const char *s, char *out, size_t outsz, enum sh_op 
 }
 
 /* --- glob matching --- */
+static char fold(char c, int up)
+{
+    if (up && c >= 'a' && c <= 'z')
+        return (char)(c - 'a' + 'A');
+    if (!up && c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    return c;
+}
+
+size_t sh_bracket(const char *p, char c, bool icase, bool *hit)
+{
+    const char *q = p + 1;
+    bool neg = false, in = false;
+    if (*q == '!' || *q == '^') {
+        neg = true;
+        q++;
+    }
+    const char *first = q;
+    while (*q && (*q != ']' || q == first)) {
+        unsigned char lo = (unsigned char)*q, hi = lo;
+        if (q[1] == '-' && q[2] && q[2] != ']') {
+            hi = (unsigned char)q[2];
+            q += 3;
+        } else {
+            q++;
+        }
+        for (int k = 0; k < (icase ? 3 : 1); k++) {
+            unsigned char x = (unsigned char)(k == 0 ? c : fold(c, k - 1));
+            if (x >= lo && x <= hi)
+                in = true;
+        }
+    }
+    if (*q != ']')
+        return 0;
+    *hit = in != neg;
+    return (size_t)(q + 1 - p);
+}
 
 /* One character of a pattern against c; advances *pp past what matched. */
 static bool match_one(const char **pp, char c)
@@ -143,27 +180,11 @@ static bool match_one(const char **pp, char c)
         return p[1] == c;
     }
     if (*p == '[') {
-        const char *q = p + 1;
-        bool neg = false, hit = false;
-        if (*q == '!' || *q == '^') {
-            neg = true;
-            q++;
-        }
-        const char *first = q;
-        while (*q && (*q != ']' || q == first)) {
-            char lo = *q, hi = lo;
-            if (q[1] == '-' && q[2] && q[2] != ']') {
-                hi = q[2];
-                q += 3;
-            } else {
-                q++;
-            }
-            if ((unsigned char)c >= (unsigned char)lo && (unsigned char)c <= (unsigned char)hi)
-                hit = true;
-        }
-        if (*q == ']') {
-            *pp = q + 1;
-            return hit != neg;
+        bool hit = false;
+        size_t n = sh_bracket(p, c, false, &hit);
+        if (n) {
+            *pp = p + n;
+            return hit;
         }
         /* No closing ']': a literal '['. */
     }

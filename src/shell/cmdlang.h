@@ -78,6 +78,12 @@ struct sh_pipeline {
  * long).  An empty pipeline gives ncmds 0. */
 int sh_parse_pipeline(const char *src, const struct sh_env *env, struct sh_pipeline *p, const char **err);
 
+/* A bracket expression at p (p[0] == '['): its length, with *hit telling
+ * whether c is in it ('!' or '^' first negates, a ']' first is literal,
+ * a-z ranges; icase: either case matches).  0 if there is no closing ']'
+ * (the '[' is then a plain character). */
+size_t sh_bracket(const char *p, char c, bool icase, bool *hit);
+
 /* Glob matching of one name: '*', '?', '[abc]', '[a-z]', '[!x]', and '\'
  * escaping the next character.  '*' and '?' do not match a leading '.'. */
 bool sh_glob_match(const char *pattern, const char *name);

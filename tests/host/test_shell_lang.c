@@ -251,6 +251,14 @@ static void test_match(void **state)
     assert_true(sh_glob_match("[a-c][!a-c]", "bz"));
     assert_false(sh_glob_match("[a-c][!a-c]", "bb"));
     assert_true(sh_glob_match("[ab", "[ab")); /* no closing ']' */
+    bool hit = false;
+    assert_int_equal(sh_bracket("[a-cX]rest", 'B', true, &hit), 6);
+    assert_true(hit);
+    assert_int_equal(sh_bracket("[a-cX]", 'B', false, &hit), 6);
+    assert_false(hit);
+    assert_int_equal(sh_bracket("[^x]", 'X', true, &hit), 4);
+    assert_false(hit);
+    assert_int_equal(sh_bracket("[abc", 'a', false, &hit), 0);
     assert_false(sh_glob_match("*", ".x"));
     assert_true(sh_glob_match(".*", ".x"));
     assert_true(sh_glob_match("\\*", "*"));
