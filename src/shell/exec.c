@@ -1,7 +1,7 @@
 /* Running command lines: pipelines of commands, each in a thread of its own,
- * joined by bounded pipes; redirections to files; background jobs; the
- * working directory; shell variables; and each command's standard input,
- * output and error (the <adros/cmd.h> I/O functions).
+ * joined by pipes (pipe.c); redirections to files; background jobs; the
+ * working directory; and each command's standard input, output and error
+ * (the <adros/cmd.h> I/O functions).
  *
  * One shell, in the boot thread.  Every command thread is found through
  * the process table (procs[]), which maps a thread to its streams; a thread
@@ -22,98 +22,8 @@
 #include "shell_internal.h"
 
 #define JOB_STACK (64u * 1024u)
-#define PIPE_SIZE 4096
 #define PROCS_MAX 48
 #define JOBS_MAX 8
-
-/* --- pipes --- */
-struct sh_pipe {
-    unsigned head, tail; /* bytes held: head - tail */
-    int readers, writers;
-    struct waitq rq, wq;
-    char buf[PIPE_SIZE];
-};
-
-static struct sh_pipe *pipe_new(void)
-{
-    struct sh_pipe *p = kmalloc(sizeof(*p));
-    if (!p)
-        return NULL;
-    p->head = p->tail = 0;
-    p->readers = p->writers = 1;
-    waitq_init(&p->rq);
-    waitq_init(&p->wq);
-    return p;
-}
-
-static void pipe_close(struct sh_pipe *p, bool writer)
-{
-    irqflags_t f = irq_save();
-    if (writer) {
-        p->writers--;
-        waitq_wake_all(&p->rq); /* EOF */
-    } else {
-        p->readers--;
-        waitq_wake_all(&p->wq); /* EPIPE */
-    }
-    bool last = p->readers == 0 && p->writers == 0;
-    irq_restore(f);
-    if (last)
-        kfree(p);
-}
-
-/* All of buf, or -EPIPE (no reader left) / -EINTR (killed). */
-static ssize_t pipe_write(struct sh_pipe *p, const char *buf, size_t n)
-{
-    size_t done = 0;
-    irqflags_t f = irq_save();
-    while (done < n) {
-        if (p->readers == 0) {
-            irq_restore(f);
-            return -EPIPE;
-        }
-        size_t room = PIPE_SIZE - (p->head - p->tail);
-        if (room == 0) {
-            int r = waitq_wait(&p->wq, 0, true);
-            if (r == -EINTR) {
-                irq_restore(f);
-                return -EINTR;
-            }
-            continue;
-        }
-        size_t k = MIN(room, n - done);
-        for (size_t i = 0; i < k; i++)
-            p->buf[(p->head + i) % PIPE_SIZE] = buf[done + i];
-        p->head += (unsigned)k;
-        done += k;
-        waitq_wake_all(&p->rq);
-    }
-    irq_restore(f);
-    return (ssize_t)n;
-}
-
-/* Up to n bytes as soon as any are there; 0 at EOF (no writer left). */
-static ssize_t pipe_read(struct sh_pipe *p, char *buf, size_t n)
-{
-    irqflags_t f = irq_save();
-    while (p->head == p->tail) {
-        if (p->writers == 0) {
-            irq_restore(f);
-            return 0;
-        }
-        if (waitq_wait(&p->rq, 0, true) == -EINTR) {
-            irq_restore(f);
-            return -EINTR;
-        }
-    }
-    size_t k = MIN(n, (size_t)(p->head - p->tail));
-    for (size_t i = 0; i < k; i++)
-        buf[i] = p->buf[(p->tail + i) % PIPE_SIZE];
-    p->tail += (unsigned)k;
-    waitq_wake_all(&p->wq);
-    irq_restore(f);
-    return (ssize_t)k;
-}
 
 /* --- streams, processes, jobs --- */
 enum { ST_CONSOLE, ST_NULL, ST_PIPE, ST_FILE };
@@ -172,7 +82,7 @@ static struct proc *cur_proc(void)
 static void stream_close(struct stream *s, bool writer)
 {
     if (s->kind == ST_PIPE)
-        pipe_close(s->pipe, writer);
+        sh_pipe_close(s->pipe, writer);
     else if (s->kind == ST_FILE)
         vfs_close(s->file);
     s->kind = ST_CONSOLE;
@@ -188,7 +98,7 @@ static void stream_write(struct proc *p, struct stream *s, const char *buf, size
         else
             kputs_raw(buf, n);
     } else if (s->kind == ST_PIPE) {
-        if (!p->epipe && pipe_write(s->pipe, buf, n) == -EPIPE)
+        if (!p->epipe && sh_pipe_write(s->pipe, buf, n) == -EPIPE)
             p->epipe = true; /* shell_interrupted() turns true: the writer stops */
     } else if (s->kind == ST_FILE) {
         vfs_write(s->file, buf, n);
@@ -272,7 +182,7 @@ ssize_t shell_read(void *buf, size_t n)
     if (!p || p->in.kind == ST_NULL)
         return 0;
     if (p->in.kind == ST_PIPE)
-        return pipe_read(p->in.pipe, buf, n);
+        return sh_pipe_read(p->in.pipe, buf, n);
     if (p->in.kind == ST_FILE)
         return vfs_read(p->in.file, buf, n);
     /* The terminal: a line at a time, echoed; Ctrl-D ends the input. */
@@ -369,15 +279,8 @@ int sh_chdir(const char *path)
     return r;
 }
 
-/* --- variables --- */
-#define VARS_MAX 32
-static struct {
-    char name[32];
-    char value[128];
-    bool exported;
-} vars[VARS_MAX];
-
-const char *sh_getvar(const char *name)
+/* --- the language's environment: variables and directory listings --- */
+static const char *env_getvar(void *ctx, const char *name)
 {
     static char status[12];
     if (strcmp(name, "?") == 0) {
@@ -386,62 +289,8 @@ const char *sh_getvar(const char *name)
     }
     if (strcmp(name, "PWD") == 0)
         return cwd;
-    for (int i = 0; i < VARS_MAX; i++)
-        if (vars[i].name[0] && strcmp(vars[i].name, name) == 0)
-            return vars[i].value;
-    return NULL;
+    return sh_getvar(name);
 }
-
-int sh_setvar(const char *assign, bool exported)
-{
-    const char *eq = strchr(assign, '=');
-    size_t nl = eq ? (size_t)(eq - assign) : strlen(assign);
-    int free_slot = -1;
-    if (nl == 0 || nl >= sizeof(vars[0].name))
-        return -EINVAL;
-    if (eq && strlen(eq + 1) >= sizeof(vars[0].value))
-        return -ENAMETOOLONG;
-    for (int i = 0; i < VARS_MAX; i++) {
-        if (!vars[i].name[0]) {
-            if (free_slot < 0)
-                free_slot = i;
-            continue;
-        }
-        if (strncmp(vars[i].name, assign, nl) == 0 && vars[i].name[nl] == '\0') {
-            if (eq)
-                strlcpy(vars[i].value, eq + 1, sizeof(vars[i].value));
-            vars[i].exported |= exported;
-            return 0;
-        }
-    }
-    if (free_slot < 0)
-        return -ENOSPC;
-    memcpy(vars[free_slot].name, assign, nl);
-    vars[free_slot].name[nl] = '\0';
-    strlcpy(vars[free_slot].value, eq ? eq + 1 : "", sizeof(vars[free_slot].value));
-    vars[free_slot].exported = exported;
-    return 0;
-}
-
-int sh_unsetvar(const char *name)
-{
-    for (int i = 0; i < VARS_MAX; i++)
-        if (vars[i].name[0] && strcmp(vars[i].name, name) == 0) {
-            vars[i].name[0] = '\0';
-            return 0;
-        }
-    return -ENOENT;
-}
-
-void sh_printvars(bool exported_only)
-{
-    for (int i = 0; i < VARS_MAX; i++)
-        if (vars[i].name[0] && (!exported_only || vars[i].exported))
-            shell_printf("%s%s=%s\n", exported_only ? "export " : "", vars[i].name, vars[i].value);
-}
-
-/* --- the language's environment: variables and directory listings --- */
-static const char *env_getvar(void *ctx, const char *name) { return sh_getvar(name); }
 
 static int env_list(void *ctx, const char *dir, sh_each_fn each, void *arg)
 {
@@ -515,7 +364,7 @@ static int job_streams(struct job *j)
         struct proc *p = &j->proc[i];
         struct sh_cmd *c = &j->pl.cmd[i];
         if (i + 1 < j->nprocs) {
-            struct sh_pipe *pp = pipe_new();
+            struct sh_pipe *pp = sh_pipe_new();
             if (!pp) {
                 shell_eprintf("shell: cannot make a pipe: %s\n", shell_strerror(-ENOMEM));
                 return SHELL_FAIL;
@@ -540,11 +389,9 @@ static int job_streams(struct job *j)
                 return SHELL_FAIL;
         } else if (c->err_to_out) {
             p->err = p->out;
-            if (p->out.kind == ST_PIPE) {
-                irqflags_t f = irq_save();
-                p->out.pipe->writers++;
-                irq_restore(f);
-            } else if (p->out.kind == ST_FILE) {
+            if (p->out.kind == ST_PIPE)
+                sh_pipe_add_writer(p->out.pipe);
+            else if (p->out.kind == ST_FILE) {
                 p->err.file = vfs_file_dup(p->out.file);
             }
         }

@@ -34,6 +34,17 @@ char *sh_read_script(const char *path);
  * go to the line editor instead. */
 bool sh_interrupt_job(void);
 
+/* pipe.c: a pipe made with one reader and one writer; close each end
+ * once (the last close frees it).  Writes all of buf or fails: -EPIPE (no
+ * reader), -EINTR (killed); reads what is there, 0 at EOF, or -EINTR. */
+struct sh_pipe;
+struct sh_pipe *sh_pipe_new(void);
+void sh_pipe_close(struct sh_pipe *p, bool writer);
+ssize_t sh_pipe_write(struct sh_pipe *p, const char *buf, size_t n);
+ssize_t sh_pipe_read(struct sh_pipe *p, char *buf, size_t n);
+/* A second writer of p (2>&1 into a pipe). */
+void sh_pipe_add_writer(struct sh_pipe *p);
+
 /* shell.c: calls add(ctx, name, false) for each command starting with prefix. */
 void sh_complete_commands(const char *prefix, void (*add)(void *ctx, const char *name, bool dir), void *ctx);
 
@@ -49,6 +60,7 @@ int sh_job_fg(const char *spec);
 int sh_job_wait(const char *spec);
 int sh_job_kill(const char *spec);
 int sh_chdir(const char *path);
+/* vars.c */
 const char *sh_getvar(const char *name);
 /* "NAME=value" (or "NAME" to only mark it exported). */
 int sh_setvar(const char *assign, bool exported);
