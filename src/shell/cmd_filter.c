@@ -164,13 +164,9 @@ static int head_tail(int argc, char **argv, bool tail)
     }
     if (argc - i > 1)
         return shell_usage(argv[0]);
-    struct input *in = kmalloc(sizeof(*in));
+    struct input *in = sh_in_new(argv[0], i < argc ? argv[i] : NULL);
     if (!in)
-        return shell_error(argv[0], "out of memory");
-    if (sh_in_open(in, argv[0], i < argc ? argv[i] : NULL) < 0) {
-        kfree(in);
         return SHELL_FAIL;
-    }
     int status = 0;
     if (!tail) {
         char buf[512];
@@ -205,8 +201,7 @@ static int head_tail(int argc, char **argv, bool tail)
             kfree(text);
         }
     }
-    sh_in_close(in);
-    kfree(in);
+    sh_in_free(in);
     return status ? status : shell_interrupted() ? SHELL_INTERRUPTED : 0;
 }
 
@@ -377,13 +372,9 @@ static int cmd_more(int argc, char **argv)
 {
     if (argc > 2)
         return shell_usage(argv[0]);
-    struct input *in = kmalloc(sizeof(*in));
+    struct input *in = sh_in_new(argv[0], argc == 2 ? argv[1] : NULL);
     if (!in)
-        return shell_error(argv[0], "out of memory");
-    if (sh_in_open(in, argv[0], argc == 2 ? argv[1] : NULL) < 0) {
-        kfree(in);
         return SHELL_FAIL;
-    }
     bool pager = shell_stdout_is_tty() && !(in->f == NULL && shell_stdin_is_tty());
     int page = pager ? term_rows() - 1 : 0, shown = 0, status = 0;
     char buf[256];
@@ -402,8 +393,7 @@ static int cmd_more(int argc, char **argv)
             break;
         shown = c == '\r' || c == '\n' ? page - 1 : 0;
     }
-    sh_in_close(in);
-    kfree(in);
+    sh_in_free(in);
     return status ? status : shell_interrupted() ? SHELL_INTERRUPTED : 0;
 }
 SHELL_CMD(more, cmd_more, "more [file]", "show a file or standard input a screen at a time");

@@ -109,18 +109,13 @@ static int cmd_sort(int argc, char **argv)
         }
     if (argc - i > 1)
         return shell_usage(argv[0]);
-    struct input *in = kmalloc(sizeof(*in));
+    struct input *in = sh_in_new(argv[0], i < argc ? argv[i] : NULL);
     if (!in)
-        return shell_error(argv[0], "out of memory");
-    if (sh_in_open(in, argv[0], i < argc ? argv[i] : NULL) < 0) {
-        kfree(in);
         return SHELL_FAIL;
-    }
     size_t len, n = 0;
     int err, status = 0;
     char *text = sh_slurp(in, &len, &err);
-    sh_in_close(in);
-    kfree(in);
+    sh_in_free(in);
     if (!text)
         return err == -EINTR ? SHELL_INTERRUPTED : shell_error(argv[0], "%s", shell_strerror(err));
     char **v = sh_split_lines(text, len, &n);
@@ -140,6 +135,13 @@ static int cmd_sort(int argc, char **argv)
 SHELL_CMD(sort, cmd_sort, "sort [-n -r] [file]", "print lines sorted (bytes; -n numbers; -r reversed)");
 
 /* --- uniq --- */
+static void uniq_print(bool cnt, long count, const char *line)
+{
+    if (cnt)
+        shell_printf("%7ld ", count);
+    shell_printf("%s\n", line);
+}
+
 static int cmd_uniq(int argc, char **argv)
 {
     bool cnt = false;
@@ -170,21 +172,15 @@ static int cmd_uniq(int argc, char **argv)
             count++;
             continue;
         }
-        if (count) {
-            if (cnt)
-                shell_printf("%7ld ", count);
-            shell_printf("%s\n", prev);
-        }
+        if (count)
+            uniq_print(cnt, count, prev);
         char *t = prev;
         prev = cur;
         cur = t;
         count = 1;
     }
-    if (count && !shell_interrupted()) {
-        if (cnt)
-            shell_printf("%7ld ", count);
-        shell_printf("%s\n", prev);
-    }
+    if (count && !shell_interrupted())
+        uniq_print(cnt, count, prev);
     sh_in_close(in);
 out:
     kfree(in);

@@ -16,6 +16,10 @@ struct input {
  * "<argv0>: <path>: <why>" and returned. */
 int sh_in_open(struct input *in, const char *argv0, const char *path);
 void sh_in_close(struct input *in);
+/* sh_in_open on a kmalloc'd input: NULL after printing why; sh_in_free
+ * closes and frees it. */
+struct input *sh_in_new(const char *argv0, const char *path);
+void sh_in_free(struct input *in);
 /* Refills in->buf: bytes read, 0 at the end, or a negative errno. */
 ssize_t sh_in_fill(struct input *in);
 /* The next line into line (at most size-1 bytes, longer lines come in

@@ -26,6 +26,26 @@ int sh_in_open(struct input *in, const char *argv0, const char *path)
     return 0;
 }
 
+struct input *sh_in_new(const char *argv0, const char *path)
+{
+    struct input *in = kmalloc(sizeof(*in));
+    if (!in) {
+        shell_error(argv0, "out of memory");
+        return NULL;
+    }
+    if (sh_in_open(in, argv0, path) < 0) {
+        kfree(in);
+        return NULL;
+    }
+    return in;
+}
+
+void sh_in_free(struct input *in)
+{
+    sh_in_close(in);
+    kfree(in);
+}
+
 void sh_in_close(struct input *in)
 {
     if (in->f)
