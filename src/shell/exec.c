@@ -416,7 +416,8 @@ static int job_wait(struct job *j)
     irqflags_t f = irq_save();
     fg_job = j;
     struct thread *last = j->proc[j->nprocs - 1].t;
-    klog_set_foreground(KLOG_FG_JOB, last);
+    if (last)
+        klog_set_foreground(KLOG_FG_JOB, last);
     if (fg_intr)
         j->intr = true;
     while (j->running)
@@ -555,6 +556,10 @@ static int run_pipeline(const char *src, bool bg)
         procs[pi] = p;
         started++;
         j->running++;
+        /* Its log lines are its output: shown at once, not held (the
+         * last command's, as it is the one on the terminal). */
+        if (!bg && i == j->nprocs - 1)
+            klog_set_foreground(KLOG_FG_JOB, p->t);
     }
     if (r < 0) { /* what did start is stopped; what did not gives up its streams */
         j->intr = true;
