@@ -101,6 +101,7 @@ int shell_run_script(const char *text)
         if (!*p || *p == '#')
             continue;
         n++;
+        sh_jobs_report(); /* background jobs of earlier commands that ended */
         /* The echo, the output and the status stay together. */
         klog_hold();
         shell_printf("adros# %s\n", p);
