@@ -11,8 +11,17 @@
  * takes a while polls shell_interrupted() and returns SHELL_INTERRUPTED when
  * it turns true; Ctrl-C also kills the thread (process_kill), so its
  * process_sleep() calls return -EINTR at once.  Errors are one line:
- * "<cmd>: <what went wrong>".  Output goes through shell_printf(), straight
- * to the consoles (not into the kernel log, which dmesg shows).
+ * "<cmd>: <what went wrong>".
+ *
+ * Every command has a standard input, output and error, as a C program
+ * does: the console, a pipe to the next command of a pipeline ("a | b"),
+ * or a file ("> f", "< f", "2>&1").  shell_printf() and shell_write() go
+ * to standard output, shell_error() and shell_eprintf() to standard error,
+ * shell_read() reads standard input; none of them goes into the kernel log
+ * (which dmesg shows).  When the command reading a pipe is gone, writing to
+ * it makes shell_interrupted() true, so a producer stops as on Ctrl-C.
+ * Relative paths given to the VFS by a command resolve against the shell's
+ * working directory (cd). 
  *
  * The functions are the shell's (src/shell/): this header is the contract
  * a program is written against, as a C program is written against its C
@@ -57,7 +66,21 @@ int shell_usage(const char *argv0);
 /* A negative (or positive) errno for people: "no such file or directory
  * (ENOENT)". */
 const char *shell_strerror(int err);
-/* True once the user pressed Ctrl-C during the running command. */
+/* Formats to standard error. */
+int shell_eprintf(const char *fmt, ...) __printf(1, 2);
+/* Reads up to n bytes of standard input: as soon as any are there (from the
+ * terminal: a line, echoed; Ctrl-D ends it).  0 at its end, or a negative
+ * errno (-EINTR on Ctrl-C). */
+ssize_t shell_read(void *buf, size_t n);
+/* Whether standard input / output is the terminal (not a pipe or file). */
+bool shell_stdin_is_tty(void);
+bool shell_stdout_is_tty(void);
+/* The working directory, and path made absolute against it (".", ".." and
+ * repeated '/' removed): 0 or -ENAMETOOLONG. */
+const char *shell_cwd(void);
+int shell_abspath(const char *path, char *out, size_t size);
+/* True once the user pressed Ctrl-C during the running command (or the
+ * pipe it writes to lost its reader). */
 bool shell_interrupted(void);
 /* Sleeps ns, waking early on Ctrl-C: returns 0 or SHELL_INTERRUPTED. */
 int shell_sleep(uint64_t ns);

@@ -135,6 +135,10 @@ enum vtype vfs_file_type(struct file *f);
 int vfs_open_files(void);
 
 /* --- names --- */
+/* Relative paths resolve against fn()'s answer, an absolute path, for the
+ * calling thread (NULL: "/").  The shell sets it (its working directory
+ * for the commands it runs); fn is called in thread context, often. */
+void vfs_set_cwd_hook(const char *(*fn)(void));
 int vfs_stat(const char *path, struct vfs_stat *st);  /* follows symlinks */
 int vfs_lstat(const char *path, struct vfs_stat *st); /* does not */
 int vfs_mkdir(const char *path, uint32_t mode);

@@ -127,14 +127,21 @@ static int e2_io_read(void *ctx, uint64_t off, void *buf, size_t len, bool meta)
     return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EIO;
 }
 
+/* The figure after a reason: a magic number in hex (as it is documented),
+ * anything else in decimal. */
+static const char *why_fmt(const char *why)
+{
+    return why && strcmp(why, "bad superblock magic") == 0 ? "ext2: %s: %s: %s (0x%x): %s\n" : "ext2: %s: %s: %s (%u): %s\n";
+}
+
 /* Logs the engine's reason for a failure; returns err. */
 static int report(struct e2mount *m, int err, const char *what)
 {
     if (err == -ENOENT || err == -ENOTDIR || err == -ENOMEM)
         return err;
     kmutex_lock(&m->log_lock);
-    klog(LOG_ERR, "ext2: %s: %s: %s (%u): %s\n", m->dev->name, what, m->fs.why ? m->fs.why : "error",
-         m->fs.why_num, strerror(-err));
+    klog(LOG_ERR, why_fmt(m->fs.why), m->dev->name, what, m->fs.why ? m->fs.why : "error", m->fs.why_num,
+         strerror(-err));
     kmutex_unlock(&m->log_lock);
     return err;
 }
@@ -396,8 +403,8 @@ static int e2_mount(struct mount *mp, const char *source, struct vnode **rootp)
     m->io.ctx = m;
     err = ext2_mount(&m->fs, &m->io, dev->nsectors * dev->sector_size);
     if (err) {
-        klog(LOG_ERR, "ext2: %s: cannot mount: %s (%u): %s\n", dev->name, m->fs.why ? m->fs.why : "?",
-             m->fs.why_num, strerror(-err));
+        klog(LOG_ERR, why_fmt(m->fs.why), dev->name, "cannot mount", m->fs.why ? m->fs.why : "?", m->fs.why_num,
+             strerror(-err));
         free_mount(m);
         return err;
     }

@@ -183,6 +183,12 @@ static int walk(struct walk *w, bool follow, bool want_parent, struct vnode **ou
     }
 }
 
+/* The working directory of relative paths: the shell's hook says which
+ * (NULL: "/", as for every thread the shell did not start). */
+static const char *(*cwd_hook)(void);
+
+void vfs_set_cwd_hook(const char *(*fn)(void)) { cwd_hook = fn; }
+
 static struct walk *walk_start(const char *path, int *err)
 {
     if (!path) {
@@ -203,7 +209,18 @@ static struct walk *walk_start(const char *path, int *err)
         *err = -ENOMEM;
         return NULL;
     }
-    memcpy(w->path, path, len + 1);
+    const char *cwd = path[0] != '/' && cwd_hook ? cwd_hook() : NULL;
+    size_t clen = cwd ? strnlen(cwd, VFS_PATH_MAX) : 0;
+    if (clen + 1 + len >= VFS_PATH_MAX) {
+        kfree(w);
+        *err = -ENAMETOOLONG;
+        return NULL;
+    }
+    if (clen) {
+        memcpy(w->path, cwd, clen);
+        w->path[clen] = '/';
+    }
+    memcpy(w->path + (clen ? clen + 1 : 0), path, len + 1);
     w->pos = 0;
     w->links = 0;
     return w;

@@ -191,7 +191,7 @@ static int cmd_ls(int argc, char **argv)
         if (argv[i][0] == '-' && argv[i][1])
             return shell_usage(argv[0]);
     if (first == argc)
-        return ls_path(argv[0], "/", lng, false);
+        return ls_path(argv[0], ".", lng, false);
     for (int i = first; i < argc && status != SHELL_INTERRUPTED; i++) {
         int r = ls_path(argv[0], argv[i], lng, argc - first > 1);
         if (r)
@@ -243,25 +243,63 @@ static int read_all(const char *argv0, const char *path, chunk_fn fn, void *ctx)
     return status;
 }
 
+struct cat {
+    const char *argv0, *path;
+    bool check; /* the first chunk of a file, going to the terminal */
+};
+
+/* Binary: a NUL, or more than one byte in 8 that is neither text nor
+ * whitespace (UTF-8's bytes count as text). */
+static bool looks_binary(const uint8_t *buf, size_t n)
+{
+    size_t odd = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == 0)
+            return true;
+        if (buf[i] < 32 && buf[i] != '\n' && buf[i] != '\t' && buf[i] != '\r' && buf[i] != '\f' && buf[i] != 27)
+            odd++;
+    }
+    return odd * 8 > n;
+}
+
 static int cat_chunk(void *ctx, const uint8_t *buf, size_t n)
 {
+    struct cat *c = ctx;
+    if (c->check) {
+        c->check = false;
+        if (looks_binary(buf, n))
+            return shell_error(c->argv0, "%s: binary data, not printed on the terminal: "
+                                         "try hexdump %s | more (or cat -f to print it anyway)",
+                               c->path, c->path);
+    }
     shell_write((const char *)buf, n);
     return 0;
 }
 
 static int cmd_cat(int argc, char **argv)
 {
-    int status = 0;
-    if (argc < 2)
-        return shell_usage(argv[0]);
-    for (int i = 1; i < argc && status != SHELL_INTERRUPTED; i++) {
-        int r = read_all(argv[0], argv[i], cat_chunk, NULL);
+    int status = 0, i = 1;
+    bool force = false;
+    if (i < argc && strcmp(argv[i], "-f") == 0) {
+        force = true;
+        i++;
+    }
+    if (i == argc) { /* standard input */
+        char buf[512];
+        ssize_t n;
+        while (!shell_interrupted() && (n = shell_read(buf, sizeof(buf))) > 0)
+            shell_write(buf, (size_t)n);
+        return shell_interrupted() ? SHELL_INTERRUPTED : 0;
+    }
+    for (; i < argc && status != SHELL_INTERRUPTED; i++) {
+        struct cat c = { argv[0], argv[i], !force && shell_stdout_is_tty() };
+        int r = read_all(argv[0], argv[i], cat_chunk, &c);
         if (r)
             status = r;
     }
     return status;
 }
-SHELL_CMD(cat, cmd_cat, "cat <file...>", "print files");
+SHELL_CMD(cat, cmd_cat, "cat [-f] [file...]", "print files (or standard input); -f: binary ones too");
 
 static int sha_chunk(void *ctx, const uint8_t *buf, size_t n)
 {

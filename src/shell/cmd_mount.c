@@ -113,6 +113,8 @@ static int cmd_umount(int argc, char **argv)
     int r = vfs_umount(argv[1]);
     if (r == -EPERM)
         return shell_error(argv[0], "%s: the system's own file system, never unmounted (EPERM)", argv[1]);
+    if (r == -EINVAL)
+        return shell_error(argv[0], "%s: not a mount point", argv[1]);
     if (r < 0)
         return shell_error(argv[0], "%s: %s", argv[1], shell_strerror(r));
     return 0;

@@ -30,7 +30,7 @@ struct ps_snap {
 static void ps_collect(const struct thread *t, void *ctx)
 {
     struct ps_snap *s = ctx;
-    if (s->n >= s->max)
+    if (s->n >= s->max || t->state == T_DEAD) /* exited, not yet reaped: gone for a person */
         return;
     struct ps_row *r = &s->rows[s->n++];
     r->tid = t->tid;

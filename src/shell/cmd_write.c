@@ -2,6 +2,7 @@
  * file system that can be written: ramfs, and NetBSD's ext2fs through the
  * rump kernel): cp, write, mkdir, rm, rmdir, mv, ln -s, sync. */
 #include <adros/errno.h>
+#include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/rump.h>
 #include <adros/shell.h>
@@ -25,10 +26,25 @@ static int cmd_cp(int argc, char **argv)
         vfs_close(in);
         return shell_error(argv[0], "%s: is a directory", argv[1]);
     }
-    r = vfs_open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644, &out);
+    /* Into a directory: under the source's name, as cp does. */
+    char *dst = argv[2];
+    char into[VFS_PATH_MAX];
+    struct vfs_stat dst_st;
+    if (vfs_stat(dst, &dst_st) == 0 && dst_st.type == VDIR) {
+        const char *base = strrchr(argv[1], '/');
+        base = base ? base + 1 : argv[1];
+        size_t dl = strlen(dst);
+        if (!*base || ksnprintf(into, sizeof(into), "%s%s%s", dst, dl && dst[dl - 1] == '/' ? "" : "/", base) >=
+                          (int)sizeof(into)) {
+            vfs_close(in);
+            return shell_error(argv[0], "%s: %s", argv[2], shell_strerror(-ENAMETOOLONG));
+        }
+        dst = into;
+    }
+    r = vfs_open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644, &out);
     if (r < 0) {
         vfs_close(in);
-        return shell_error(argv[0], "%s: %s", argv[2], shell_strerror(r));
+        return shell_error(argv[0], "%s: %s", dst, shell_strerror(r));
     }
     uint8_t *buf = kmalloc(CHUNK);
     uint64_t total = 0;
@@ -70,19 +86,30 @@ static int cmd_cp(int argc, char **argv)
 SHELL_CMD(cp, cmd_cp, "cp <source> <destination>", "copy a file (the copy is synced to its disk)");
 
 /* --- write [-a] <file> <text...>: the words joined by spaces, plus a
- * newline; -a appends. --- */
+ * newline; -a appends.  With no text: standard input when it is a pipe or
+ * file (echo x | write f), a usage error on the terminal (no file made). --- */
 static int cmd_write(int argc, char **argv)
 {
     bool append = argc > 1 && strcmp(argv[1], "-a") == 0;
     int first = append ? 2 : 1;
-    if (argc < first + 1)
+    bool from_stdin = argc == first + 1;
+    if (argc < first + 1 || (from_stdin && shell_stdin_is_tty()))
         return shell_usage(argv[0]);
     struct file *f;
     int r = vfs_open(argv[first], O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644, &f);
     if (r < 0)
         return shell_error(argv[0], "%s: %s", argv[first], shell_strerror(r));
     int status = SHELL_OK;
-    for (int i = first + 1; i <= argc && status == SHELL_OK; i++) {
+    char buf[512];
+    ssize_t n;
+    while (from_stdin && status == SHELL_OK && (n = shell_read(buf, sizeof(buf))) > 0) {
+        ssize_t w = vfs_write(f, buf, (size_t)n);
+        if (w != n)
+            status = shell_error(argv[0], "%s: %s", argv[first], shell_strerror(w < 0 ? (int)w : -EIO));
+    }
+    if (from_stdin && shell_interrupted() && status == SHELL_OK)
+        status = SHELL_INTERRUPTED;
+    for (int i = first + 1; i <= argc && status == SHELL_OK && !from_stdin; i++) {
         const char *s = i < argc ? argv[i] : "\n";
         size_t n = strlen(s);
         ssize_t w = vfs_write(f, s, n);
@@ -96,7 +123,7 @@ static int cmd_write(int argc, char **argv)
     vfs_close(f);
     return status;
 }
-SHELL_CMD(write, cmd_write, "write [-a] <file> <text...>", "write (or -a append) a line of text to a file, synced");
+SHELL_CMD(write, cmd_write, "write [-a] <file> [text...]", "write (or -a append) a line of text, or standard input, to a file, synced");
 
 /* --- one-path operations --- */
 static int one_path(int argc, char **argv, int (*op)(const char *))

@@ -1,10 +1,8 @@
-/* The shell's core: command lookup in the shell_cmds linker set, running a
- * command in a thread of its own so Ctrl-C can stop it, script mode (run=,
- * init=), the interactive loop, and the built-ins help and history.
+/* The shell's core: command lookup in the shell_cmds linker set, script
+ * mode (run=, init=), the interactive loop, and the built-ins help and
+ * history.  Running a line (pipelines, jobs, redirections) is exec.c's.
  *
- * One shell runs, in the boot thread (kernel_main_loop); it runs one command
- * at a time.  job_thread and job_intr are shared with the input reader thread
- * and change only with interrupts off (one CPU). */
+ * One shell runs, in the boot thread (kernel_main_loop). */
 #include <adros/clock.h>
 #include <adros/cmdline.h>
 #include <adros/errno.h>
@@ -21,61 +19,7 @@ KOPTION(init, "init", "init=<path>: run the shell script at <path> at boot, then
 
 extern const struct shell_cmd __start_shell_cmds[], __stop_shell_cmds[];
 
-#define JOB_STACK (64u * 1024u)
 static const char PROMPT[] = "adros> ";
-
-/* --- output --- */
-struct outbuf {
-    char b[128];
-    size_t n;
-};
-
-static void out_put(void *ctx, const char *s, size_t n)
-{
-    struct outbuf *o = ctx;
-    while (n) {
-        size_t k = MIN(n, sizeof(o->b) - o->n);
-        memcpy(o->b + o->n, s, k);
-        o->n += k;
-        s += k;
-        n -= k;
-        if (o->n == sizeof(o->b)) {
-            kputs_raw(o->b, o->n);
-            o->n = 0;
-        }
-    }
-}
-
-static int out_vprintf(const char *fmt, va_list ap)
-{
-    struct outbuf o = { .n = 0 };
-    int n = kvformat(out_put, &o, fmt, ap);
-    if (o.n)
-        kputs_raw(o.b, o.n);
-    return n;
-}
-
-int shell_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = out_vprintf(fmt, ap);
-    va_end(ap);
-    return n;
-}
-
-void shell_write(const char *s, size_t n) { kputs_raw(s, n); }
-
-int shell_error(const char *argv0, const char *fmt, ...)
-{
-    va_list ap;
-    shell_printf("%s: ", argv0);
-    va_start(ap, fmt);
-    out_vprintf(fmt, ap);
-    va_end(ap);
-    shell_printf("\n");
-    return SHELL_FAIL;
-}
 
 const char *shell_strerror(int err)
 {
@@ -112,36 +56,20 @@ const struct shell_cmd *shell_find(const char *name)
     return NULL;
 }
 
+void sh_complete_commands(const char *prefix, void (*add)(void *ctx, const char *name, bool dir), void *ctx)
+{
+    size_t n = strlen(prefix);
+    for (const struct shell_cmd *c = __start_shell_cmds; c < __stop_shell_cmds; c++)
+        if (strncmp(c->name, prefix, n) == 0)
+            add(ctx, c->name, false);
+}
+
 int shell_usage(const char *argv0)
 {
     const struct shell_cmd *c = shell_find(argv0);
     shell_printf("usage: %s\n", c ? c->usage : argv0);
     return SHELL_USAGE;
 }
-
-/* --- running a command --- */
-static struct thread *job_thread; /* the running command; interrupts off */
-static volatile bool job_intr;
-/* From a typed line's Enter to its end: a Ctrl-C in that window, before the
- * command's thread exists, still interrupts it (it does not start). */
-static volatile bool line_running;
-
-bool sh_interrupt_job(void)
-{
-    irqflags_t f = irq_save();
-    struct thread *t = job_thread;
-    bool hit = t || line_running;
-    if (hit)
-        job_intr = true;
-    if (t)
-        process_kill(t); /* wakes it from process_sleep */
-    irq_restore(f);
-    if (hit)
-        sh_input_flush();
-    return hit;
-}
-
-bool shell_interrupted(void) { return job_intr || thread_killed(); }
 
 int shell_sleep(uint64_t ns)
 {
@@ -154,86 +82,6 @@ int shell_sleep(uint64_t ns)
         process_sleep_until(next);
     }
     return shell_interrupted() ? SHELL_INTERRUPTED : 0;
-}
-
-struct job {
-    const struct shell_cmd *cmd;
-    int argc;
-    char **argv;
-    int status;
-};
-
-static void *job_main(void *arg)
-{
-    struct job *j = arg;
-    j->status = j->cmd->fn(j->argc, j->argv);
-    return NULL;
-}
-
-static int run_job(const struct shell_cmd *c, int argc, char **argv)
-{
-    char name[THREAD_NAME_MAX];
-    ksnprintf(name, sizeof(name), "sh:%s", c->name);
-    struct job j = { c, argc, argv, 0 };
-    /* The shell itself may take the memory reserve (shell_main), so a
-     * command always starts; the command's own allocations use the reserve
-     * only if it is marked so (rm, sync, poweroff...). */
-    struct thread_attr a = { .name = name, .prio = PRIO_NORMAL, .stack_size = JOB_STACK,
-                             .flags = PROCESS_FLAG_JOINABLE |
-                                      ((c->flags & SHELL_CMD_RESERVE) ? PROCESS_FLAG_MEMRESERVE : 0) };
-    struct thread *t;
-    irqflags_t f = irq_save();
-    if (job_intr) { /* Ctrl-C since Enter */
-        irq_restore(f);
-        return SHELL_INTERRUPTED;
-    }
-    int r = thread_create(&a, job_main, &j, &t);
-    if (r == 0) {
-        job_thread = t;
-        klog_set_foreground(KLOG_FG_JOB, t);
-    }
-    irq_restore(f);
-    if (r < 0)
-        return shell_error("shell", "cannot start %s: %s", c->name, strerror(r));
-    thread_join(t, NULL);
-    f = irq_save();
-    job_thread = NULL;
-    klog_set_foreground(KLOG_FG_JOB, NULL);
-    irq_restore(f);
-    job_intr = false;
-    return j.status;
-}
-
-int shell_run_line(const char *line)
-{
-    static char buf[SHELL_LINE_MAX]; /* one command at a time */
-    char *argv[SHELL_ARGV_MAX + 1];
-    const char *err;
-    if (strlen(line) >= sizeof(buf)) {
-        shell_printf("shell: line too long (over %u characters)\n", (unsigned)(sizeof(buf) - 1));
-        return SHELL_USAGE;
-    }
-    strlcpy(buf, line, sizeof(buf));
-    int argc = shell_split_args(buf, argv, SHELL_ARGV_MAX, &err);
-    int status;
-    if (argc < 0) {
-        shell_printf("shell: %s\n", err);
-        status = SHELL_USAGE;
-    } else if (argc == 0) {
-        return 0;
-    } else {
-        argv[argc] = NULL;
-        const struct shell_cmd *c = shell_find(argv[0]);
-        if (c) {
-            status = run_job(c, argc, argv);
-        } else {
-            shell_printf("shell: unknown command \"%s\" (type help)\n", argv[0]);
-            status = 127;
-        }
-    }
-    if (status != 0)
-        shell_printf("[exit %d] %s\n", status, line);
-    return status;
 }
 
 int shell_run_script(const char *text)
@@ -253,6 +101,7 @@ int shell_run_script(const char *text)
         if (!*p || *p == '#')
             continue;
         n++;
+        sh_jobs_report(); /* background jobs of earlier commands that ended */
         /* The echo, the output and the status stay together. */
         klog_hold();
         shell_printf("adros# %s\n", p);
@@ -295,7 +144,10 @@ static int cmd_help(int argc, char **argv)
     shell_printf("Commands (help <command> for its usage):\n");
     for (size_t i = 0; i < n; i++)
         shell_printf("  %-10s %s\n", list[i]->name, list[i]->help);
-    shell_printf("Keys: Backspace, Ctrl-U erases the line, Ctrl-C cancels or interrupts, Up/Down history.\n");
+    shell_printf("Keys: Left/Right, Home/End (Ctrl-A/E), Backspace, Delete, Ctrl-K/W/U erase to the end, a word,\n"
+                 "  the line; Ctrl-L clears the screen; Tab completes (twice: lists); Up/Down history;\n"
+                 "  Ctrl-C cancels or interrupts.  Lines: a | b, > f, >> f, < f, 2>&1, ;, &&, ||, cmd &,\n"
+                 "  $NAME, NAME=value, *.c, ~.\n");
     return 0;
 }
 SHELL_CMD(help, cmd_help, "help [command]", "list the commands, or show one's usage");
@@ -321,6 +173,7 @@ void shell_main(void)
     static char line[SHELL_LINE_MAX];
     thread_current()->flags |= PROCESS_FLAG_MEMRESERVE; /* commands always start */
     klog_set_foreground(KLOG_FG_SHELL, thread_current());
+    sh_exec_init();
     int r = sh_input_start();
     if (r < 0)
         kprintf(KERN_ERR "shell: cannot start the input thread: %s\n", strerror(r));
@@ -341,15 +194,12 @@ void shell_main(void)
     }
     shell_printf("AdrOS shell: type help for the commands; Ctrl-C interrupts; under QEMU Ctrl-A X quits.\n");
     for (;;) {
+        sh_jobs_report();
         int n = sh_readline(PROMPT, line);
         if (n <= 0)
             continue;
         /* Log lines are held from the Enter (sh_readline) to the next prompt. */
         sh_history_add(line);
-        job_intr = false;
-        line_running = true;
-        shell_run_line(line);
-        line_running = false;
-        job_intr = false;
+        sh_run_typed(line);
     }
 }

@@ -357,7 +357,8 @@ def _t_file_errors(s):
     for cmd, pat, st in [("cat /mnt/nope", r"^cat: /mnt/nope: no such file or directory \(ENOENT\)$", 1),
                          ("cat /mnt/docs", r"^cat: /mnt/docs: is a directory \(EISDIR\)$", 1),
                          ("ls /mnt/hello.txt/x", r"^ls: /mnt/hello.txt/x: not a directory \(ENOTDIR\)$", 1),
-                         ("cat", r"^usage: cat <file\.\.\.>$", 2),
+                         ("grep", r"^usage: grep \[-i -v -c -n\] <regex> \[file\.\.\.\]$", 2),
+                         ("umount /mnt/docs", r"^umount: /mnt/docs: not a mount point$", 1),
                          ("hexdump -n zz /mnt/hello.txt", r'^hexdump: bad length "zz"$', 1),
                          ("sha256sum /nope", r"^sha256sum: /nope: no such file", 1),
                          ("stat /nope", r"^stat: /nope: no such file", 1),
@@ -394,7 +395,9 @@ def _t_ctrl_c_hexdump(s):
 
 ASYNC_N = 200
 ASYNC_CMDS = ["hexdump /mnt/README", "cat /mnt/README"] * 3 + ["sleep 0.3"]
-ASYNC_SCRIPT = f"logtest {ASYNC_N} 1 async-line; " + "; ".join(ASYNC_CMDS)
+# The last sleep gives the logging thread time to finish (200 lines, 1 ms
+# apart) on a slow, shared host: the check wants every one shown.
+ASYNC_SCRIPT = f"logtest {ASYNC_N} 1 async-line; " + "; ".join(ASYNC_CMDS) + "; sleep 3"
 
 
 def _async_expected(cmd):
@@ -457,6 +460,263 @@ def _t_async_log(s):
     return None
 
 
+
+# --- pipelines over real files, compared with the host's tools ---------------
+
+def _pipes_tree(build):
+    return os.path.join(build, "shell-pipes-tree")
+
+
+def _pipes_img(build):
+    return os.path.join(build, "shell-pipes.img")
+
+
+_VOCAB = ["apple", "Apple", "abacus", "banana", "cab", "crux", "drop", "The", "the", "then", "other", "pop",
+          "hop", "shop", "extra", "box", "mix", "kiwi", "lemon", "mango", "zebra", "yak", "Zulu", "echo",
+          "x", "ab", "bab", "a-b", "tab\tbed", "  lead", "trail  "]
+
+# Guest commands (run by init= from the disk, after `cd /mnt`), each with
+# the host command giving the same output (None: the same text, run by
+# bash in the tree with LC_ALL=C).  Every one must succeed.
+PIPES = [
+    ("cat words.txt | grep -n ab", None),
+    ("grep -i -c THE words.txt", None),
+    ("grep -v e words.txt | sort | uniq -c | sort -rn | head -n 15", None),
+    ("sort words.txt | uniq -c", None),
+    ("sort -n nums.txt | tail -n 12", None),
+    ("sort -rn nums.txt | head -n 12", None),
+    ("sort -r words.txt | uniq | head -n 20", None),
+    ("cat words.txt | wc -l", None),
+    ("wc -w < words.txt", None),
+    ("cat words.txt nums.txt | wc -c", None),
+    ("grep '^[a-c].*x$' words.txt", None),
+    ("grep -n 'o*p' words.txt | tail -n 5", None),
+    ("head -n 7 words.txt | tail -n 3", None),
+    ("echo *.txt d*/* ~ x*y", None),
+    ("sort words.txt > /tmp/sorted", ""),
+    ("uniq -c < /tmp/sorted | sort -n | tail -n 4", "sort words.txt | uniq -c | sort -n | tail -n 4"),
+    ("cat nope 2>&1 | wc -l", None),
+    ("grep zebra words.txt >> /tmp/z", ""),
+    ("grep Zulu words.txt >> /tmp/z", ""),
+    ("cat /tmp/z | tee /tmp/t | wc -l", "(grep zebra words.txt; grep Zulu words.txt) | wc -l"),
+    ("wc -c /tmp/t", "printf '%s /tmp/t\\n' $( (grep zebra words.txt; grep Zulu words.txt) | wc -c)"),
+    ("false || echo yes && echo and", None),
+    ("X=abc", ""),
+    ("echo $X ${X}def \"$X\" '$X' $?", "X=abc; echo $X ${X}def \"$X\" '$X' $?"),
+    ("cd docs && pwd && cat notes.txt | wc -l", "cd docs && echo /mnt/docs && cat notes.txt | wc -l"),
+    ("pwd", "echo /mnt/docs"),
+]
+
+
+def _make_pipes(build):
+    tree = _pipes_tree(build)
+    _umask002_copy(DEMO, tree)
+    rng = random.Random(2612)
+    with open(os.path.join(tree, "words.txt"), "w") as f:
+        for _ in range(3000):
+            f.write(" ".join(rng.choice(_VOCAB) for _ in range(rng.randint(1, 4))) + "\n")
+    with open(os.path.join(tree, "nums.txt"), "w") as f:
+        for _ in range(600):
+            n = rng.choice([rng.randint(-50, 50), rng.randint(0, 100000), rng.randint(0, 9)])
+            frac = rng.choice(["", "", f".{rng.randint(0, 99)}", ".50", ".5"])
+            f.write(rng.choice(["", " ", "  "]) + str(n) + frac + rng.choice(["", " x", " items"]) + "\n")
+    with open(os.path.join(tree, "pipes.sh"), "w") as f:
+        f.write("cd /mnt\n" + "".join(cmd + "\n" for cmd, _ in PIPES))
+    subprocess.run([os.path.join(ROOT, "tools", "images", "mkdemo.sh"), tree, _pipes_img(build)], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def _host_outputs(build):
+    """Each PIPES command's output on the host (one bash, in the tree)."""
+    mark = "@@adros-pipes@@"
+    script = "".join(f"echo {mark}\n{host if host is not None else cmd}\n" for cmd, host in PIPES)
+    env = dict(os.environ, LC_ALL="C", HOME="/")
+    out = subprocess.run(["bash", "-c", script], cwd=_pipes_tree(build), env=env, capture_output=True,
+                         text=True).stdout
+    return out.split(mark + "\n")[1:]
+
+
+def _check_pipes(build):
+    def check(b, res):
+        name = "shell/pipes"
+        out = b.output.replace("\r\n", "\n")
+        host = _host_outputs(build)
+        # The guest's: what follows each "adros# <cmd>" echo, to the next one.
+        parts = re.split(r"(?m)^adros# (.*)\n", out)
+        guest = {}
+        for i in range(1, len(parts) - 1, 2):
+            text = parts[i + 1]
+            text = re.split(r"(?m)^script: \d+ commands", text)[0]
+            guest.setdefault(parts[i], text)
+        for (cmd, _), want in zip(PIPES, host):
+            got = guest.get(cmd)
+            if got is None:
+                res.fail(f"{name}: {cmd}", "not run:\n" + b.tail(20))
+            elif got != want:
+                res.fail(f"{name}: {cmd}", f"AdrOS printed {got[:600]!r}\nthe host printed {want[:600]!r}")
+            else:
+                res.ok(f"{name}: {cmd}")
+        want_n = len(PIPES) + 1
+        check_patterns(res, out, [(rf"(?m)^script: {want_n} commands, 0 failed$", "every command succeeded")],
+                       f"{name}: ", b.tail(30))
+    return check
+
+
+# --- the command language, interactively --------------------------------------
+
+def _t_cursor_keys(s):
+    left, right, home, end, dele = "\x1b[D", "\x1b[C", "\x1b[H", "\x1b[F", "\x1b[3~"
+    for keys, want, what in [("echo wrld" + left * 3 + "o", "world", "Left, then insert"),
+                             ("cho x" + "\x01" + "e", "x", "Ctrl-A, insert at the start"),
+                             ("echo a" + "\x01\x05" + "b", "ab", "Ctrl-A then Ctrl-E"),
+                             ("cho y" + home + "e" + end + "z", "yz", "Home and End"),
+                             ("echo abXc" + left * 2 + dele, "abc", "Delete under the cursor"),
+                             ("echo abcd" + left * 4 + right * 2 + "\x7f", "acd", "Right, Backspace mid-line"),
+                             ("echo keep drop" + left * 4 + "\x0b", "keep", "Ctrl-K"),
+                             ("echo one two\x17three", "one three", "Ctrl-W"),
+                             ("echo cl\x0cear", "clear", "Ctrl-L")]:
+        out = s.command(keys)
+        if not re.search(rf"(?m)^{re.escape(want)}\r?$", out):
+            return f"{what}: {keys!r} printed {out!r}, expected {want!r}"
+    return None
+
+
+def _t_completion(s):
+    err = _expect_out(s, "ech\t completed", r"^completed\r?$")
+    if err:
+        return "command completion: " + err
+    err = _expect_out(s, "cat /mnt/hel\t", r"^" + re.escape(_read_demo("hello.txt").decode().splitlines()[0]))
+    if err:
+        return "path completion: " + err
+    s.command("cd /mnt")
+    err = _expect_out(s, "cat do\tno\t", r"^" + re.escape(_read_demo("docs/notes.txt").decode().splitlines()[0]))
+    s.command("cd /")
+    if err:
+        return "relative path completion: " + err
+    # Several candidates: the first Tab adds nothing, the second lists them
+    # and the line comes back as it was.
+    start = s.mark()
+    s.send("ls /mnt/\t\t")
+    s.expect(r"\nREADME  docs/  hello\.txt  .*\r?\n" + qi.PROMPT_RX + r"ls /mnt/", 10, start=start)
+    s.send("\x15")
+    start = s.mark()
+    s.send("he\t\t")
+    s.expect(r"\nhead  help  hexdump  \r?\n" + qi.PROMPT_RX + "he", 10, start=start)
+    s.send("\x15")
+    return _expect_out(s, "echo after-completion", r"^after-completion\r?$")
+
+
+def _no_command_threads(s, names):
+    out = s.command("ps")
+    left = [n for n in names if re.search(rf"(?m) sh:{n}\r?$", out)]
+    return f"threads left behind: {left}: {out!r}" if left else None
+
+
+def _t_pipe_ctrl_c(s):
+    """Ctrl-C stops every command of a pipeline that would run forever."""
+    import time
+    start = s.mark()
+    s.send("cat -f /dev/zero | grep -c x | wc -l\r")
+    s.expect(r"wc -l\r?\n", 10, start=start)
+    s.quiet(0.5, 10)
+    t0 = time.monotonic()
+    s.send("\x03")
+    s.expect(r"\[exit 130\] cat -f /dev/zero \| grep -c x \| wc -l\r?\n" + qi.PROMPT_RX, 10, start=start)
+    if time.monotonic() - t0 > 5:
+        return "the pipeline took over 5 s to stop"
+    return _no_command_threads(s, ["cat", "grep", "wc"])
+
+
+def _t_pipe_epipe(s):
+    """head leaving early stops the writer (broken pipe): cat of a disk,
+    then of an endless device, ends at once."""
+    err = _expect_out(s, "cat -f /dev/hdb /dev/zero | head -n 3 | wc -l", r"^3\r?$", timeout=20)
+    return err or _no_command_threads(s, ["cat", "head"])
+
+
+def _t_jobs(s):
+    err = _expect_out(s, "sleep 30 &", r"^\[1\] sleep 30\r?$")
+    err = err or _expect_out(s, "jobs", r"^\[1\] running  sleep 30\r?$")
+    err = err or _expect_out(s, "kill %1", r"^\[1\] done \(exit 130\) sleep 30\r?$")
+    err = err or _expect_out(s, "jobs", r"^$")
+    err = err or _expect_out(s, "kill %1", r"^kill: %1: no such job\r?$")
+    if err:
+        return err
+    # fg brings one back; Ctrl-C then stops it.
+    s.command("sleep 30 &")
+    start = s.mark()
+    s.send("fg\r")
+    s.expect(r"\nsleep 30\r?\n", 10, start=start)
+    s.send("\x03")
+    s.expect(r"\[exit 130\] fg\r?\n" + qi.PROMPT_RX, 10, start=start)
+    # wait: for all of them; output of a job in the background still shows.
+    err = _expect_out(s, "sleep 0.3 & echo bg-output &", r"^\[1\] sleep 0\.3\r?\n\[2\] echo bg-output")
+    err = err or _expect_out(s, "wait", r"^\[1\] done sleep 0\.3\r?$")
+    return err or _no_command_threads(s, ["sleep", "echo"])
+
+
+def _t_bg_output_redraws(s):
+    """A background job's output at the prompt: the line being typed is
+    erased before it and redrawn after it."""
+    start = s.mark()
+    s.send("sleep 1 | wc -l &\r")
+    s.expect(r"\[1\] sleep 1 \| wc -l\r?\n" + qi.PROMPT_RX, 10, start=start)
+    s.send("echo typed-meanwhile")
+    s.expect(r"\r\x1b\[K0\r?\n\radros> echo typed-meanwhile", 10, start=start)
+    s.send("\r")
+    s.expect(r"\ntyped-meanwhile\r?\n\[1\] done sleep 1 \| wc -l\r?\n" + qi.PROMPT_RX, 10, start=start)
+    return None
+
+
+def _t_more(s):
+    """more asks the terminal its height (a cursor position report) and
+    shows a page less one line, then waits: Space for a page, q to quit."""
+    readme = _read_demo("README").decode().splitlines()
+    start = s.mark()
+    s.send("more /mnt/README\r")
+    s.expect(r"\x1b\[6n", 10, start=start)
+    s.send("\x1b[8;80R")  # 8 rows: pages of 7 lines
+    m = s.expect(r"--More--", 10, start=start)
+    first = s.text(start, m.start()).replace("\x1b7\x1b[999;999H\x1b[6n\x1b8", "").split("\n")
+    if first[-8:-1] != readme[:7]:
+        return f"the first page was {first!r}, expected README's first 7 lines"
+    mark = s.mark()
+    s.send(" ")
+    m = s.expect(r"--More--", 10, start=mark)
+    if readme[13] not in s.text(mark, m.start()) or readme[14] in s.text(mark, m.start()):
+        return f"Space did not show exactly the next page: {s.text(mark, m.start())!r}"
+    s.send("q")
+    s.expect(r"\r\x1b\[Kadros> ", 10, start=mark)
+    if readme[14] in s.text(mark):
+        return "q did not stop the pager"
+    # Not on the terminal: no pager, everything passes through.
+    return _expect_out(s, "more /mnt/README | wc -l", rf"^{len(readme)}\r?$")
+
+
+def _t_cwd_and_small_ones(s):
+    notes = _read_demo("docs/notes.txt")
+    for cmd, pat in [("cd /mnt/docs; pwd", r"^/mnt/docs\r?$"),
+                     ("cat notes.txt | wc -c", rf"^{len(notes)}\r?$"),
+                     ("cd ..; ls", r"^README\r?$"),
+                     ("cat hello.txt", "^" + re.escape(_read_demo("hello.txt").decode().splitlines()[0])),
+                     ("cd; pwd", r"^/\r?$"),
+                     ("cp /mnt/README /", r"^$"),
+                     ("cmp-readme", None),
+                     ("write /w-empty", r"^usage: write "),
+                     ("ls /w-empty", r"^ls: /w-empty: no such file or directory \(ENOENT\)$"),
+                     ("echo piped-in | write /w-piped; cat /w-piped", r"^piped-in\r?$"),
+                     ("cat /dev/hdb", r"^cat: /dev/hdb: binary data, not printed on the terminal: try hexdump "),
+                     ("cd /nope", r"^cd: /nope: no such file or directory \(ENOENT\)$")]:
+        if cmd == "cmp-readme":
+            out = s.command("cat /README", 20)
+            if out.replace("\r\n", "\n") != _read_demo("README").decode():
+                return f"cp /mnt/README / made a /README holding {out[:200]!r}"
+            continue
+        err = _expect_out(s, cmd, pat)
+        if err:
+            return err
+    return None
+
 def _interactive(build):
     def check(b, res):
         _check_script_ok(b, res)
@@ -483,6 +743,14 @@ def _interactive(build):
         st.run("file errors are one line with an exit status", _t_file_errors)
         st.run("Ctrl-C interrupts a long hexdump", _t_ctrl_c_hexdump)
         st.run("log lines from another thread: outputs exact, prompt redrawn", _t_async_log)
+        st.run("cursor keys, Home/End, Delete, Ctrl-A/E/K/W/L", _t_cursor_keys)
+        st.run("Tab completes commands and paths, twice lists", _t_completion)
+        st.run("Ctrl-C stops a whole pipeline", _t_pipe_ctrl_c)
+        st.run("a reader leaving early stops the writer (EPIPE)", _t_pipe_epipe)
+        st.run("jobs: &, jobs, kill %N, fg, wait", _t_jobs)
+        st.run("a background job's output redraws the line being typed", _t_bg_output_redraws)
+        st.run("more pages by the terminal's height", _t_more)
+        st.run("cd, pwd, relative paths; cp into a directory; write, cat of binary", _t_cwd_and_small_ones)
 
         st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
         if s.alive():
@@ -621,6 +889,8 @@ def boots(build):
     return [
         {"name": "shell", "cmdline": f'run="{SCRIPT_OK}"', "timeout": 60, "prepare": _make_disks,
          "check": _interactive(build)},
+        {"name": "shell-pipes", "cmdline": "loglevel=4 mount=hda:/mnt init=/mnt/pipes.sh", "timeout": 120,
+         "prepare": _make_pipes, "disks": [_drive(_pipes_img(build), 0)], "check": _check_pipes(build)},
         {"name": "shell-script-fail", "cmdline": f'run="{SCRIPT_FAIL}"', "timeout": 60,
          "check": _check_script_fail},
         {"name": "shell-async-log", "cmdline": f'mount=hda:/mnt run="{ASYNC_SCRIPT}"', "timeout": 60,
