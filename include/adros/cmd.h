@@ -52,10 +52,13 @@ struct shell_cmd {
  * commands whose own use of memory is small and bounded. */
 #define SHELL_CMD_RESERVE 0x1u
 
-#define SHELL_CMD(nm, func, usg, hlp) SHELL_CMD_FLAGS(nm, func, usg, hlp, 0)
-#define SHELL_CMD_FLAGS(nm, func, usg, hlp, fl) \
-    static const struct shell_cmd __shell_cmd_##nm __used \
-        __attribute__((section("shell_cmds"), aligned(4))) = { #nm, func, usg, hlp, fl }
+/* The name is stringified here, at the first expansion: passed on to
+ * another macro, a name that is also a macro (false, true) would expand. */
+#define SHELL_CMD(nm, func, usg, hlp) SHELL_CMD__(__shell_cmd_##nm, #nm, func, usg, hlp, 0)
+#define SHELL_CMD_FLAGS(nm, func, usg, hlp, fl) SHELL_CMD__(__shell_cmd_##nm, #nm, func, usg, hlp, fl)
+#define SHELL_CMD__(var, name, func, usg, hlp, fl) \
+    static const struct shell_cmd var __used \
+        __attribute__((section("shell_cmds"), aligned(4))) = { name, func, usg, hlp, fl }
 
 int shell_printf(const char *fmt, ...) __printf(1, 2);
 void shell_write(const char *s, size_t n);

@@ -216,18 +216,20 @@ static int read_all(const char *argv0, const char *path, chunk_fn fn, void *ctx)
         vfs_close(f);
         return shell_error(argv0, "%s: %s", path, shell_strerror(-EISDIR));
     }
+    /* With memory exhausted a small buffer on the stack still reads the
+     * file: looking at a file must work when nothing else does. */
+    uint8_t small[512];
     uint8_t *buf = kmalloc(IOBUF);
+    size_t bufsz = buf ? IOBUF : sizeof(small);
     int status = 0;
-    if (!buf) {
-        vfs_close(f);
-        return shell_error(argv0, "out of memory");
-    }
+    if (!buf)
+        buf = small;
     for (;;) {
         if (shell_interrupted()) {
             status = SHELL_INTERRUPTED;
             break;
         }
-        ssize_t n = vfs_read(f, buf, IOBUF);
+        ssize_t n = vfs_read(f, buf, bufsz);
         if (n == 0)
             break;
         if (n < 0) {
@@ -238,7 +240,8 @@ static int read_all(const char *argv0, const char *path, chunk_fn fn, void *ctx)
         if (status)
             break;
     }
-    kfree(buf);
+    if (buf != small)
+        kfree(buf);
     vfs_close(f);
     return status;
 }
