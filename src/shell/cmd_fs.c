@@ -302,7 +302,8 @@ static int cmd_cat(int argc, char **argv)
     }
     return status;
 }
-SHELL_CMD(cat, cmd_cat, "cat [-f] [file...]", "print files (or standard input); -f: binary ones too");
+SHELL_CMD_FLAGS(cat, cmd_cat, "cat [-f] [file...]", "print files (or standard input); -f: binary ones too",
+                SHELL_CMD_RESERVE);
 
 static int sha_chunk(void *ctx, const uint8_t *buf, size_t n)
 {

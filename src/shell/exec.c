@@ -549,9 +549,12 @@ static int run_pipeline(const char *src, bool bg)
         ksnprintf(name, sizeof(name), "sh:%s", p->cmd->name);
         /* The shell itself may take the memory reserve (shell_main), so a
          * command always starts; the command's own allocations use the
-         * reserve only if it is marked so (rm, sync, poweroff...). */
+         * reserve only if it is marked so (rm, sync, cat, poweroff...) and
+         * its output does not go to a file, which could fill the reserve
+         * (cat /dev/zero > /x). */
+        bool reserve = (p->cmd->flags & SHELL_CMD_RESERVE) && p->out.kind != ST_FILE && p->err.kind != ST_FILE;
         struct thread_attr a = { .name = name, .prio = PRIO_NORMAL, .stack_size = JOB_STACK,
-                                 .flags = (p->cmd->flags & SHELL_CMD_RESERVE) ? PROCESS_FLAG_MEMRESERVE : 0 };
+                                 .flags = reserve ? PROCESS_FLAG_MEMRESERVE : 0 };
         r = pi == PROCS_MAX ? -EAGAIN : thread_create(&a, proc_main, p, &p->t);
         if (r < 0) {
             p->t = NULL;
