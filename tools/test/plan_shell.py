@@ -395,9 +395,9 @@ def _t_ctrl_c_hexdump(s):
 
 ASYNC_N = 200
 ASYNC_CMDS = ["hexdump /mnt/README", "cat /mnt/README"] * 3 + ["sleep 0.3"]
-# The last sleep gives the logging thread time to finish (200 lines, 1 ms
-# apart) on a slow, shared host: the check wants every one shown.
-ASYNC_SCRIPT = f"logtest {ASYNC_N} 1 async-line; " + "; ".join(ASYNC_CMDS) + "; sleep 3"
+# The script ends when the logging thread has logged its last line (the
+# check wants every one shown), however slow the host.
+ASYNC_SCRIPT = f"logtest {ASYNC_N} 1 async-line; " + "; ".join(ASYNC_CMDS) + "; logtest wait"
 
 
 def _async_expected(cmd):
