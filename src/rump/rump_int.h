@@ -21,5 +21,8 @@ void rump__etfs_put(const char *key);
 void rump__bus_space_init(void);
 /* Records how long NetBSD's mount took (benchmarks, status). */
 void rump__note_mount(uint64_t ns);
+/* Time NetBSD's DELAY() spent sleeping and spinning since boot, and how
+ * often a spin mutex was waited for without a CPU (rump_delay.c). */
+void rump__delay_stats(uint64_t *slept_ns, uint64_t *spun_ns, uint64_t *waits);
 
 #endif

@@ -323,6 +323,10 @@ void rump_print_status(void)
     if (rumpuser_getparam(RUMPUSER_PARAM_NCPU, ncpu, sizeof(ncpu)) != 0)
         strlcpy(ncpu, "?", sizeof(ncpu));
     kprintf("  virtual CPUs: %s\n", ncpu);
+    uint64_t slept, spun, waits;
+    rump__delay_stats(&slept, &spun, &waits);
+    kprintf("  NetBSD's DELAY: %llu ms slept without a CPU, %llu ms spun; %llu spin mutex waits without a CPU\n",
+            (unsigned long long)(slept / 1000000), (unsigned long long)(spun / 1000000), (unsigned long long)waits);
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));
     struct kmalloc_stats now;

@@ -166,7 +166,7 @@ static void getparam_edges(struct ktest *t)
 {
     FK_START(t, 1);
     fk_bind();
-    expect_param(t, RUMPUSER_PARAM_NCPU, "1");
+    expect_param(t, RUMPUSER_PARAM_NCPU, "2");
     expect_param(t, RUMPUSER_PARAM_HOSTNAME, "adros");
     expect_param(t, "RUMP_NVNODES", NULL);
     expect_param(t, "RUMP_VERBOSE", NULL);
