@@ -33,6 +33,16 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     then `tone -g 1000` (the generator stalls 1 s: underruns
                     counted and reported, the silence in the recording); the
                     recording must end the play early
+  audio-hda-busy    an interactive session on intel-hda with the rest of
+                    the machine busy (an e1000 with the default net=dhcp, an
+                    EHCI controller): `play` typed as the first command at
+                    the prompt (the rump kernel still starting, DHCP
+                    bringing wm0 up: wm_init holds the big lock 0.5 s),
+                    then a play during a USB stick's hot-plug (QMP
+                    device_add when the play starts); each recorded tone
+                    must last 2000 ms within 1%, without a gap > 10 ms (a
+                    replay of the ring makes it longer), and play must
+                    report 0 underruns
   rump-time         KTAP suite rumptime (tests/kernel/rump_time.c): rump time
                     advances while an lwp spins on the rump CPU, the fix that
                     lets auich attach, tested without the AC'97 archives
@@ -48,8 +58,9 @@ import time
 import bench_audio
 import qemu
 import qemu_interactive as qi
+import qmp
 from common import RUMP_DIR, check_patterns, linked_stages, rump_present
-from disks import tones_image
+from disks import HCS, tones_image
 
 # (expected frequency, expected ms or None for "stopped early"), in play order.
 SEGMENTS = [(440, 2000), (1000, 2000), (440, 2000), (1000, 2000), (440, None)]
@@ -291,6 +302,69 @@ def _ctrl_c_check(build, wavpath, disks, extra):
     return check
 
 
+BUSY_NAMES = ["play s440.wav as the first command (DHCP starting)", "play s1k.wav during a USB hot-plug"]
+
+
+def _t_play_clean(s, path, res_out):
+    """play path to its end: the report says 2000 ms of sound and 0
+    underruns (a replay audio(4) does not see is counted too)."""
+    out = s.command(f"play {path}", 60)
+    m = re.search(r"play: 2000 ms of sound \(352800 bytes\) in (\d+) ms, (\d+) underruns \((\d+) bytes\)", out)
+    if not m:
+        return f"play printed {out[-400:]!r}"
+    res_out.append(int(m.group(1)))
+    if m.group(2) != "0":
+        return f"play reported {m.group(2)} underruns ({m.group(3)} bytes) in {m.group(1)} ms"
+    return None
+
+
+def _busy_check(build, wavpath, disks, extra_base):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL):
+            res.fail(name, b.describe() + "\n" + b.tail(30))
+            return
+        if os.path.exists(wavpath):
+            os.unlink(wavpath)
+        d = os.path.join(build, "audio")
+        stick_img = os.path.join(d, "stick.img")
+        with open(stick_img, "wb") as f:
+            f.truncate(8 << 20)
+        sock = qmp.socket_path(build, name)
+        extra = extra_base + ["-nic", "user,model=e1000,restrict=on"] + list(HCS["ehci"][0]) + \
+            ["-drive", f"if=none,id=u1,file={stick_img},format=raw,snapshot=on"] + qmp.args(sock)
+        log = os.path.join(build, "test-logs", name + "-session.log")
+        sess = qi.Session(os.path.join(build, "adros.elf"), "mount=hda:/mnt", disks, limit=200, extra=extra, log=log)
+        st = _Steps(sess, res, name)
+        took = []
+        st.run("boots to the prompt", lambda s: s.wait_prompt(90) and None)
+        st.run("play as the first command: 0 underruns", lambda s: _t_play_clean(s, "/mnt/s440.wav", took))
+
+        def hotplug(s):
+            c = qmp.Client(sock)
+            start = s.mark()
+            s.send("play /mnt/s1k.wav\r")
+            s.expect(r"play: playing 44100 Hz, 16-bit, stereo on audio0\r?\n", 30, start=start)
+            c.cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1", id="stick1")
+            m = s.expect(r"play: 2000 ms of sound \(352800 bytes\) in (\d+) ms, (\d+) underruns \((\d+) bytes\)",
+                         60, start=start)
+            s.wait_prompt(30)
+            s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ attached", 60, start=start)
+            took.append(int(m.group(1)))
+            if m.group(2) != b"0":
+                return f"play during the hot-plug reported {m.group(2)} underruns ({m.group(3)} bytes)"
+            return None
+
+        st.run("play during a USB hot-plug: 0 underruns, the stick attaches", hotplug)
+        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
+        if sess.alive():
+            sess.close(1)
+        if "PANIC" in sess.text():
+            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+        analyse(res, f"{name}: ", wavpath, expect=[(440, 2000, 0.01), (1000, 2000, 0.01)], names=BUSY_NAMES)
+    return check
+
+
 class _Steps:
     """Named session steps; after a failure the rest are reported as not run."""
 
@@ -340,7 +414,8 @@ def boots(build):
              "audio-hda-duplex": (["-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0"], "",
                                   r"hdafg0 at hdaudio0[\s\S]*audio0 at hdafg0"),
              "audio-es1370": (["-device", "ES1370,audiodev=snd0"], "", r"eap0 at pci0[\s\S]*audio0 at eap0"),
-             "audio-hda-ctrlc": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None)}
+             "audio-hda-ctrlc": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None),
+             "audio-hda-busy": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None)}
     need = {"audio-ac97": ["librumpdev_pci_auich", "librumpdev_audio_ac97"], "audio-es1370": ["librumpdev_pci_eap"]}
     what = ["play and tone are recorded with the right frequency, duration, no gaps; malformed WAVs refused"]
     plan = [{"name": "rump-time", "cmdline": "ktest=rumptime", "timeout": 120}]
@@ -359,6 +434,17 @@ def boots(build):
         wav = os.path.join(d, name + ".wav")
         disks = [f"file={os.path.join(d, 'audio.img')},format=raw,if=ide,index=0,snapshot=on"]
         extra = ["-audiodev", f"wav,id=snd0,path={wav}"] + dev
+        if name == "audio-hda-busy":
+            if "net" not in linked_stages() or "usb" not in linked_stages():
+                plan.append({"name": name, "cmdline": "", "tests": what,
+                             "skip": "NetBSD net and usb components absent (wm and ehci make the machine busy)"})
+                continue
+            plan.append({"name": name, "cmdline": 'run="audio"', "prepare": _fresh(wav), "disks": disks,
+                         "extra": extra, "timeout": 120,
+                         "check": _busy_check(os.path.abspath(build), wav, disks, extra),
+                         "tests": ["play recorded clean (1%, no gap, no replay) as the first command during DHCP "
+                                   "and during a USB hot-plug"]})
+            continue
         if name == "audio-hda-ctrlc":
             # The runner's boot only lists the device; the check drives an
             # interactive session (its own QEMU, after this one ended).
