@@ -207,25 +207,35 @@ static int write_all(int fd, const uint8_t *buf, size_t n)
     return 0;
 }
 
-/* The replay detector of the comment at the top.  t0: when the card's
- * clock says the first counted byte played (0 before the first block). */
+/* The replay detector of the comment at the top.  The card starts in the
+ * write that gives audio(4) its first whole block; t0 is when that write
+ * returned (the card started then or before: a lag is never overstated),
+ * moved earlier when audio(4) has counted more than the time since. */
 struct heard {
-    uint64_t bps;    /* bytes per second of the stream */
-    uint64_t lag_ns; /* the limit */
-    uint64_t t0;
+    uint64_t bps;     /* bytes per second of the stream */
+    uint64_t block;   /* audio(4)'s block, in the card's bytes */
+    uint64_t lag_ns;  /* the limit */
+    uint64_t written; /* bytes written so far */
+    uint64_t t0;      /* 0 until the card started */
 };
 
-/* Bytes the listener heard that were not ours since the last check, or 0. */
-static uint64_t heard_check(int fd, struct heard *h)
+/* After a write of n bytes: the bytes the listener heard that were not
+ * ours since the last check, or 0. */
+static uint64_t heard_check(int fd, struct heard *h, size_t n)
 {
+    h->written += n;
+    if (!h->t0) {
+        if (h->written >= h->block)
+            h->t0 = clock_gettime_ns();
+        return 0;
+    }
     struct nb_audio_offset o;
-    if (dev_ioctl(fd, NB_AUDIO_GETOOFFS, &o) < 0 || o.samples == 0)
+    if (dev_ioctl(fd, NB_AUDIO_GETOOFFS, &o) < 0)
         return 0;
     uint64_t now = clock_gettime_ns();
     uint64_t counted_ns = (uint64_t)o.samples * NSEC_PER_SEC / h->bps;
-    if (!h->t0 || now < h->t0 + counted_ns) {
-        if (!h->t0)
-            h->t0 = now - counted_ns;
+    if (now < h->t0 + counted_ns) {
+        h->t0 = now - counted_ns;
         return 0;
     }
     uint64_t lag_ns = now - h->t0 - counted_ns;
@@ -250,12 +260,14 @@ static void *play_thread(void *arg)
     err = set_format(fd, &f);
     size_t chunk = CHUNK - CHUNK % (f.channels * f.bits / 8u);
     int drops = 0;
-    struct heard heard = { .bps = (uint64_t)f.rate * f.channels * (f.bits / 8u), .lag_ns = LAG_MIN_NS };
+    struct heard heard = { .bps = (uint64_t)f.rate * f.channels * (f.bits / 8u), .block = 1, .lag_ns = LAG_MIN_NS };
     struct nb_audio_info ai;
     /* The block in the stream's bytes (audio(4) gives the card's: equal
      * when no conversion runs, larger, i.e. a laxer limit, when one does). */
-    if (!err && dev_ioctl(fd, NB_AUDIO_GETINFO, &ai) == 0 && ai.blocksize)
+    if (!err && dev_ioctl(fd, NB_AUDIO_GETINFO, &ai) == 0 && ai.blocksize) {
+        heard.block = ai.blocksize;
         heard.lag_ns = MAX(LAG_MIN_NS, (uint64_t)ai.blocksize * 3 / 2 * NSEC_PER_SEC / heard.bps);
+    }
     while (!err && !play_stop) {
         ssize_t n = src->read(src, buf, chunk);
         if (n <= 0) {
@@ -266,7 +278,7 @@ static void *play_thread(void *arg)
         int d = 0;
         if (!err && dev_ioctl(fd, NB_AUDIO_PERROR, &d) < 0)
             d = drops;
-        uint64_t replayed = err ? 0 : heard_check(fd, &heard);
+        uint64_t replayed = err ? 0 : heard_check(fd, &heard, (size_t)n);
         kmutex_lock(&play_lock);
         if (!play.start_ns)
             play.start_ns = clock_gettime_ns();

