@@ -8,8 +8,9 @@
                    rump kernel has started and before the stick is mounted
                    (it never waits for a stick, a codec or a link; the time,
                    "AdrOS ready in N ms", is noted, not tested); the mount is
-                   then reported, and /usb/hello.txt reads through NetBSD's
-                   ext2fs
+                   then reported, /usb/hello.txt reads through NetBSD's
+                   ext2fs, and `rump` shows NetBSD's DELAYs slept (wm's
+                   resets and PHY waits) without holding a rump CPU
 """
 import os
 import re
@@ -59,6 +60,12 @@ def _check(build):
             label = f"{name}: /usb/hello.txt reads through NetBSD's ext2fs"
             want = open(os.path.join(ROOT, "demo", "hello.txt")).read().strip()
             (res.ok(label) if want in out else res.fail(label, out[-400:]))
+            # NetBSD's DELAY is AdrOS's (src/rump/rump_delay.c): wm's and
+            # ehci's long delays slept without holding a rump CPU.
+            out = s.command("rump", 30)
+            m = re.search(r"NetBSD's DELAY: (\d+) ms slept without a CPU, (\d+) ms spun", out)
+            label = f"{name}: NetBSD's long DELAYs sleep without a rump CPU"
+            (res.ok(f"{label} ({m.group(0)})") if m and int(m.group(1)) > 0 else res.fail(label, out[-400:]))
             err = qi.poweroff_step(s)
             (res.fail(f"{name}: poweroff", err) if err else res.ok(f"{name}: poweroff exits QEMU cleanly"))
         except qi.Timeout as e:
