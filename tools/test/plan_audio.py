@@ -531,4 +531,7 @@ def benches(build):
     if not rump_present() or "audio" not in linked_stages():
         print("# audio benchmarks skipped: NetBSD audio components absent", flush=True)
         return []
-    return [{"name": "audio-bench", "run": bench_audio.run, "timeout": 300}]
+    out = [{"name": "audio-bench", "run": bench_audio.run, "timeout": 300}]
+    if {"net", "usb"} <= set(linked_stages()):
+        out.append({"name": "audio-first-play-bench", "run": bench_audio.run_first_play, "timeout": 200})
+    return out
