@@ -83,8 +83,8 @@ struct audio_play_status {
     struct audio_format fmt;
     uint64_t bytes;      /* PCM bytes handed to the device */
     uint64_t start_ns, end_ns; /* clock_gettime_ns() of the first write and of the end */
-    uint32_t underruns;  /* times the device ran dry while we had data */
-    uint64_t underrun_bytes; /* silence it inserted for them (device bytes) */
+    uint32_t underruns;  /* times the listener heard something else than our data */
+    uint64_t underrun_bytes; /* how much: silence inserted, or replayed/skipped bytes */
 };
 /* The current playback, or the last one once it ended (all zero if none
  * ran).  seq counts playbacks started, so a caller can tell its own. */

@@ -5,9 +5,17 @@
  * Every call enters the rump kernel through RUMP_SYSCALL (src/rump/
  * rump_sys.h).  Playback runs on a thread of its own, which is the only one
  * that blocks in the device's write and drain; stopping is a flag it reads
- * between writes of one block.  Underruns are read from the device's drop
- * counter (AUDIO_PERROR: bytes of silence audio(4) inserted because the
- * buffer ran dry), polled after each write.
+ * between writes of one block.  Underruns count what the listener hears,
+ * polled after each write (heard_check()): the device's drop counter
+ * (AUDIO_PERROR: bytes of silence audio(4) inserted because the buffer ran
+ * dry), and the replays audio(4) does not see.  It counts a block as
+ * played when the card's interrupt for it is handled; when interrupts come
+ * later than the ring lasts (measured: 575 ms behind the big lock, a
+ * 371 ms ring), the card has meanwhile played the ring again, stale data,
+ * and audio(4)'s count stays behind the card's clock for good.  So the
+ * count of bytes played (AUDIO_GETOOFFS) is compared with the time since
+ * the first block: falling behind by 1.5 blocks is an underrun of
+ * that many bytes, and the comparison starts again from there.
  *
  * play is protected by play_lock: the session's state is written by the
  * playback thread and read by audio_play_status. */
@@ -28,6 +36,11 @@
 
 
 #define CHUNK 4096 /* bytes per write: about 23 ms at 44.1 kHz 16-bit stereo */
+/* audio(4)'s count lags the card by up to one block (46 ms with hdafg at
+ * 44.1 kHz stereo) plus the interrupt's latency; a lag of a whole block
+ * more means the card played a block audio(4) never counted: heard.  The
+ * limit is half a block over one, at least LAG_MIN_NS. */
+#define LAG_MIN_NS 30000000ull
 
 static const char *const enc_names[] = { "none", "mulaw", "alaw", "pcm16", "pcm8", "adpcm", "slinear_le",
                                          "slinear_be", "ulinear_le", "ulinear_be", "slinear", "ulinear" };
@@ -194,6 +207,44 @@ static int write_all(int fd, const uint8_t *buf, size_t n)
     return 0;
 }
 
+/* The replay detector of the comment at the top.  The card starts in the
+ * write that gives audio(4) its first whole block; t0 is when that write
+ * returned (the card started then or before: a lag is never overstated),
+ * moved earlier when audio(4) has counted more than the time since. */
+struct heard {
+    uint64_t bps;     /* bytes per second of the stream */
+    uint64_t block;   /* audio(4)'s block, in the card's bytes */
+    uint64_t lag_ns;  /* the limit */
+    uint64_t written; /* bytes written so far */
+    uint64_t t0;      /* 0 until the card started */
+};
+
+/* After a write of n bytes: the bytes the listener heard that were not
+ * ours since the last check, or 0. */
+static uint64_t heard_check(int fd, struct heard *h, size_t n)
+{
+    h->written += n;
+    if (!h->t0) {
+        if (h->written >= h->block)
+            h->t0 = clock_gettime_ns();
+        return 0;
+    }
+    struct nb_audio_offset o;
+    if (dev_ioctl(fd, NB_AUDIO_GETOOFFS, &o) < 0)
+        return 0;
+    uint64_t now = clock_gettime_ns();
+    uint64_t counted_ns = (uint64_t)o.samples * NSEC_PER_SEC / h->bps;
+    if (now < h->t0 + counted_ns) {
+        h->t0 = now - counted_ns;
+        return 0;
+    }
+    uint64_t lag_ns = now - h->t0 - counted_ns;
+    if (lag_ns <= h->lag_ns)
+        return 0;
+    h->t0 = now - counted_ns; /* counted once */
+    return lag_ns * h->bps / NSEC_PER_SEC;
+}
+
 static void *play_thread(void *arg)
 {
     struct audio_source *src = arg;
@@ -209,6 +260,14 @@ static void *play_thread(void *arg)
     err = set_format(fd, &f);
     size_t chunk = CHUNK - CHUNK % (f.channels * f.bits / 8u);
     int drops = 0;
+    struct heard heard = { .bps = (uint64_t)f.rate * f.channels * (f.bits / 8u), .block = 1, .lag_ns = LAG_MIN_NS };
+    struct nb_audio_info ai;
+    /* The block in the stream's bytes (audio(4) gives the card's: equal
+     * when no conversion runs, larger, i.e. a laxer limit, when one does). */
+    if (!err && dev_ioctl(fd, NB_AUDIO_GETINFO, &ai) == 0 && ai.blocksize) {
+        heard.block = ai.blocksize;
+        heard.lag_ns = MAX(LAG_MIN_NS, (uint64_t)ai.blocksize * 3 / 2 * NSEC_PER_SEC / heard.bps);
+    }
     while (!err && !play_stop) {
         ssize_t n = src->read(src, buf, chunk);
         if (n <= 0) {
@@ -219,6 +278,7 @@ static void *play_thread(void *arg)
         int d = 0;
         if (!err && dev_ioctl(fd, NB_AUDIO_PERROR, &d) < 0)
             d = drops;
+        uint64_t replayed = err ? 0 : heard_check(fd, &heard, (size_t)n);
         kmutex_lock(&play_lock);
         if (!play.start_ns)
             play.start_ns = clock_gettime_ns();
@@ -226,6 +286,10 @@ static void *play_thread(void *arg)
         if (d > drops) {
             play.underruns++;
             play.underrun_bytes += (uint64_t)(d - drops);
+        }
+        if (replayed) {
+            play.underruns++;
+            play.underrun_bytes += replayed;
         }
         kmutex_unlock(&play_lock);
         drops = d;

@@ -36,5 +36,8 @@ bool rump__mount_gone(struct mount *mp);
 void rump__mount_changed(struct mount *mp);
 /* Records how long NetBSD's mount took (benchmarks, status). */
 void rump__note_mount(uint64_t ns);
+/* Time NetBSD's DELAY() spent sleeping and spinning since boot, and how
+ * often a spin mutex was waited for without a CPU (rump_delay.c). */
+void rump__delay_stats(uint64_t *slept_ns, uint64_t *spun_ns, uint64_t *waits);
 
 #endif

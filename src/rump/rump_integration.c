@@ -318,6 +318,10 @@ void rump_print_status(void)
     if (rumpuser_getparam(RUMPUSER_PARAM_NCPU, ncpu, sizeof(ncpu)) != 0)
         strlcpy(ncpu, "?", sizeof(ncpu));
     kprintf("  virtual CPUs: %s\n", ncpu);
+    uint64_t slept, spun, waits;
+    rump__delay_stats(&slept, &spun, &waits);
+    kprintf("  NetBSD's DELAY: %llu ms slept without a CPU, %llu ms spun; %llu spin mutex waits without a CPU\n",
+            (unsigned long long)(slept / 1000000), (unsigned long long)(spun / 1000000), (unsigned long long)waits);
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));
     struct kmalloc_stats now;
@@ -341,32 +345,49 @@ void rump_print_status(void)
                     (mi[i].flags & VFS_MNT_RDONLY) ? "ro" : "rw");
 }
 
-/* Boot-time actions (after the rump kernel started, INIT_RUMP, and the
- * file systems): rumpmount=<dev>:<path>[:ro], compare=<dev>. */
+/* rumpmount=<dev>:<path>[:ro], in a thread of its own: the mount waits
+ * for the rump kernel (rump_init: 2.6 s with a USB stick, whose
+ * enumeration NetBSD waits for), and the prompt must not. */
+static char boot_mount_spec[160];
+
+static void *boot_mount_thread(void *arg)
+{
+    const char *m = arg;
+    char dev[32], path[128];
+    const char *c1 = strchr(m, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    size_t dl = c1 ? (size_t)(c1 - m) : 0;
+    size_t pl = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
+    if (!c1 || dl == 0 || dl >= sizeof(dev) || pl == 0 || pl >= sizeof(path)) {
+        kprintf(KERN_ERR "rumpmount: expected <dev>:<path>[:ro], got \"%s\"\n", m);
+        return NULL;
+    }
+    memcpy(dev, m, dl);
+    dev[dl] = '\0';
+    memcpy(path, c1 + 1, pl);
+    path[pl] = '\0';
+    bool ro = c2 && strcmp(c2 + 1, "ro") == 0;
+    int r = rump_mount(dev, path, ro);
+    if (r < 0)
+        kprintf(KERN_ERR "rumpmount: mounting %s on %s through the rump kernel failed: %s\n", dev, path,
+                strerror(r));
+    else
+        kprintf("rumpmount: %s mounted on %s through the rump kernel (%s)\n", dev, path, ro ? "ro" : "rw");
+    return NULL;
+}
+
+/* Boot-time actions (after the rump kernel's start, INIT_RUMP, and the
+ * file systems): rumpmount=<dev>:<path>[:ro] in the background,
+ * compare=<dev> (a test mode that powers off: waits). */
 static int rump_boot_actions(void)
 {
     const char *m = cmdline_get("rumpmount");
     if (m) {
-        char dev[32], path[128];
-        const char *c1 = strchr(m, ':');
-        const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-        size_t dl = c1 ? (size_t)(c1 - m) : 0;
-        size_t pl = c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : 0;
-        if (!c1 || dl == 0 || dl >= sizeof(dev) || pl == 0 || pl >= sizeof(path)) {
-            kprintf(KERN_ERR "rumpmount: expected <dev>:<path>[:ro], got \"%s\"\n", m);
-        } else {
-            memcpy(dev, m, dl);
-            dev[dl] = '\0';
-            memcpy(path, c1 + 1, pl);
-            path[pl] = '\0';
-            bool ro = c2 && strcmp(c2 + 1, "ro") == 0;
-            int r = rump_mount(dev, path, ro);
-            if (r < 0)
-                kprintf(KERN_ERR "rumpmount: mounting %s on %s through the rump kernel failed: %s\n", dev, path,
-                        strerror(r));
-            else
-                kprintf("rumpmount: %s mounted on %s through the rump kernel (%s)\n", dev, path, ro ? "ro" : "rw");
-        }
+        strlcpy(boot_mount_spec, m, sizeof(boot_mount_spec));
+        struct thread_attr a = { .name = "rumpmount", .prio = PRIO_NORMAL, .stack_size = 64 * 1024 };
+        struct thread *t;
+        if (thread_create(&a, boot_mount_thread, boot_mount_spec, &t) < 0)
+            kprintf(KERN_ERR "rumpmount: cannot start its thread; not mounted\n");
     }
     const char *c = cmdline_get("compare");
     if (c) {

@@ -596,6 +596,12 @@ _Static_assert(sizeof(struct nb_mixer_ctrl) == 20, "NetBSD mixer_ctrl is 20 byte
 #define NB_AUDIO_GETDEV NB_IOC(NB_IOC_OUT, 'A', 27, sizeof(struct nb_audio_device))
 #define NB_AUDIO_GETENC NB_IOC(NB_IOC_INOUT, 'A', 28, sizeof(struct nb_audio_encoding))
 #define NB_AUDIO_PERROR NB_IOC(NB_IOC_OUT, 'A', 31, sizeof(int))
+/* struct audio_offset (sys/audioio.h): samples is the bytes audio(4) has
+ * counted as played (one block per device interrupt). */
+struct nb_audio_offset {
+    uint32_t samples, deltablks, offset;
+};
+#define NB_AUDIO_GETOOFFS NB_IOC(NB_IOC_OUT, 'A', 33, sizeof(struct nb_audio_offset))
 #define NB_AUDIO_MIXER_READ NB_IOC(NB_IOC_INOUT, 'M', 0, sizeof(struct nb_mixer_ctrl))
 #define NB_AUDIO_MIXER_WRITE NB_IOC(NB_IOC_INOUT, 'M', 1, sizeof(struct nb_mixer_ctrl))
 #define NB_AUDIO_MIXER_DEVINFO NB_IOC(NB_IOC_INOUT, 'M', 2, sizeof(struct nb_mixer_devinfo))

@@ -213,6 +213,18 @@ void rumpuser_adros_set_panic_handler(rumpuser_adros_panic_fn fn);
  * NULL (the default): nothing.  Set before the rump kernel starts. */
 typedef void (*rumpuser_adros_pci_map_fn)(unsigned long pa, unsigned long len, void *va);
 void rumpuser_adros_set_pci_map_hook(rumpuser_adros_pci_map_fn fn);
+/* For the enter of one of NetBSD's spin mutexes (RUMPUSER_MTX_SPIN |
+ * RUMPUSER_MTX_KMUTEX) that finds it held by owner: release(owner)
+ * returns true when it has given up the caller's rump CPU because owner
+ * has given up its own (src/rump/rump_delay.c: a DELAY that sleeps);
+ * the caller then waits for the mutex and calls reacquire() to take a CPU
+ * back.  false, or no hooks (the default): the caller waits keeping its
+ * CPU, as the interface says.  Set before the rump kernel starts. */
+struct thread;
+typedef bool (*rumpuser_adros_spin_release_fn)(struct thread *owner);
+typedef void (*rumpuser_adros_spin_reacquire_fn)(void);
+void rumpuser_adros_set_spin_wait_hooks(rumpuser_adros_spin_release_fn release,
+                                        rumpuser_adros_spin_reacquire_fn reacquire);
 size_t rumpuser_adros_mem_in_use(void);
 size_t rumpuser_adros_mem_limit(void);   /* RUMP_MEMLIMIT (the rump kernel enforces it) */
 /* RUMP_MEMLIMIT when the command line sets none: half of RAM, at least 8 MiB. */

@@ -3,8 +3,8 @@
  * Every parameter can be set on the kernel command line as
  * rump.<NAME>=<value> (rump.RUMP_VERBOSE=1, rump._RUMPUSER_NCPU=2,
  * rump.RUMP_MEMLIMIT=64m ...).  The two mandatory ones always have an
- * answer: _RUMPUSER_NCPU (default 1: AdrOS runs on one CPU) and
- * _RUMPUSER_HOSTNAME (default "adros").  RUMP_MEMLIMIT defaults to half
+ * answer: _RUMPUSER_NCPU (default 2, see below) and _RUMPUSER_HOSTNAME
+ * (default "adros").  RUMP_MEMLIMIT defaults to half
  * of the machine's RAM (at least 8 MiB; rump.RUMP_MEMLIMIT=off for none):
  * without a limit NetBSD believes it has 512 MiB (PHYSMEM in its rump
  * emul.c), sizes its buffer cache from that (15 %: 77 MiB) and never runs
@@ -26,6 +26,17 @@
 KOPTION(rump_params, "rump.", "rump.<NAME>=<value>: a rump kernel parameter (rumpuser_getparam)");
 
 #define PARAM_PREFIX "rump."
+
+/* The rump kernel's virtual CPUs.  AdrOS has one CPU, but a rump CPU is
+ * held, not just used: by a thread busy in NetBSD's DELAY (wm_init waits
+ * 500 ms for the PHY so, rump_delay.c) or asleep in a hypercall that keeps
+ * it.  With one, every other rump thread, the sound card's interrupt
+ * thread included, waits for that holder (measured: 553-572 ms in the
+ * boot's DHCP start, longer than the card's ring).  With two, AdrOS's
+ * preemptive scheduler runs the second one's thread meanwhile; the
+ * interrupt threads that need no big lock (rumpuser_pci.c) are the ones
+ * that gain. */
+#define RUMPUSER_ADROS_NCPU "2"
 
 /* Numeric parameters: allowed range, and whether k/m/g suffixes apply. */
 static const struct {
@@ -120,7 +131,7 @@ int rumpuser_getparam(const char *name, void *buf, size_t buflen)
     const char *v = rumpuser__param(name);
     if (!v) {
         if (strcmp(name, RUMPUSER_PARAM_NCPU) == 0)
-            v = "1";
+            v = RUMPUSER_ADROS_NCPU;
         else if (strcmp(name, RUMPUSER_PARAM_HOSTNAME) == 0)
             v = "adros";
         else

@@ -7,7 +7,8 @@
  *   set-up (ring 0 reaches every port);
  * - interrupts: one AdrOS handler per line (shared between devices, and
  *   with AdrOS's own drivers) only masks the line and wakes the line's
- *   interrupt thread; that thread, bound to the rump kernel once, runs the
+ *   interrupt threads (one for handlers that need the big lock, one for
+ *   those that do not); each, bound to the rump kernel once, runs its
  *   rump handlers holding a rump CPU, then unmasks the line.  No rump
  *   code ever runs in an interrupt handler;
  * - DMA memory: RAM is identity mapped below 4 GiB, so a kmalloc_aligned
@@ -75,33 +76,87 @@ int rumpcomp_pci_iospace_init(void) { return 0; }
 #define MAX_COOKIES 32
 #define MAX_HANDLERS 32
 
+/* Handlers run in one of two groups per line, each with its own thread:
+ * GROUP_GIANT holds the rump kernel's big lock, as NetBSD's x86 interrupt
+ * code runs every handler not established MPSAFE (the rump PCI glue passes
+ * no flags: scsipi_done, called from vioscsi's handler, asserts it);
+ * GROUP_MP holds only a rump CPU, for the drivers whose handlers take
+ * their own locks (mp_safe_class()).  A thread that holds the big lock
+ * while it busy-waits (wm_init: mii_phy_auto polls the PHY for 500 ms with
+ * DELAY, holding the lock and wm's spin mutex) then holds back only the
+ * GROUP_GIANT handlers: measured before the split, the sound card's
+ * handler, on wm's line 11, waited 553-572 ms for the lock in the boot's
+ * DHCP start, longer than the card's 371 ms ring, which QEMU replayed. */
+enum { GROUP_GIANT, GROUP_MP, NGROUPS };
+
+/* While the line is held masked for a GROUP_GIANT pass, the GROUP_MP
+ * handlers are called every POLL_NS all the same (a handler on a shared
+ * line checks its device's status first, as it must for any interrupt of
+ * the line's other devices): measured, the boot's DHCP start holds wm's
+ * handler 558-575 ms behind the big lock while wm's device asserts the
+ * line it shares with the sound card (QEMU's e1000 and intel-hda both on
+ * IRQ 11 with the 8259), whose ring lasts 371 ms and whose blocks 46 ms. */
+#define POLL_NS 4000000ull
+
+struct irq_line;
+
 struct pci_handler {
     int (*fn)(void *);
     void *arg;
     struct pci_handler *next;
     struct irq_line *line;
+    int group;
 };
 
-/* One per interrupt line in use by the rump kernel.  handlers is changed
- * only under irq_lock; the thread walks it without the lock, holding a rump
- * CPU, with busy set, so a handler that is unlinked is freed only once busy
- * is seen clear (rumpcomp_pci_irq_disestablish).  action is registered
- * while the line has handlers. */
-struct irq_line {
-    unsigned line;
-    struct irq_action *action;
+/* A group's thread and handlers.  handlers is changed only under
+ * irq_lock; the thread walks it without the lock, holding a rump CPU,
+ * with busy set, so a handler that is unlinked is freed only once busy is
+ * seen clear (rumpcomp_pci_irq_disestablish). */
+struct irq_group {
+    struct irq_line *line;
+    int group;
     struct thread *thread;
     struct pci_handler *volatile handlers;
     volatile bool pending;     /* set by the AdrOS handler */
     volatile bool busy;        /* the thread is running handlers */
     struct waitq wq;
-    struct waitq idle;         /* woken when busy goes false */
+};
+
+/* One per interrupt line in use by the rump kernel.  action is
+ * registered while the line has handlers.  The line is masked from the
+ * interrupt until every group with handlers has run them (waiting, in
+ * bits), except that a GROUP_MP pass whose handlers claimed the
+ * interrupt unmasks it at once: the device was theirs, and a GROUP_GIANT
+ * handler waiting for the big lock must not keep it from the next one.
+ * If the line fires again and no GROUP_MP handler claims it, it stays
+ * masked until the GROUP_GIANT pass ends (a device of that group may be
+ * asserting a level-triggered line): one extra pass, never a storm; the
+ * GROUP_MP handlers are polled meanwhile (POLL_NS).
+ * waiting and masked change with interrupts off. */
+struct irq_line {
+    unsigned line;
+    struct irq_action *action;
+    struct irq_group grp[NGROUPS];
+    volatile unsigned waiting; /* bit per group whose pass the mask waits for */
+    volatile bool masked;
+    struct waitq idle;         /* woken when a group's busy goes false */
     uint64_t count;
 };
 
 static kmutex_t irq_lock = KMUTEX_INIT(irq_lock, "rumpuser-pci-irq");
 static int cookie_line[MAX_COOKIES]; /* cookie -> line + 1 (0: unmapped) */
+static int cookie_group[MAX_COOKIES];
 static struct irq_line *lines[IRQ_LINES];
+
+/* Sound cards (PCI class 04, subclass 01 audio, 03 HD audio): every
+ * NetBSD audio driver's handler runs under its own sc_intr_lock, the
+ * lock audio(4) requires of it (checked in this tree for hdaudio_intr/
+ * hdafg_stream_intr, auich_intr, eap_intr), never under the big lock. */
+static bool mp_safe_class(unsigned bus, unsigned dev, unsigned fun)
+{
+    uint32_t cls = pci_conf_read32(bus, dev, fun, 0x08) >> 16;
+    return cls == 0x0401 || cls == 0x0403;
+}
 
 /* Records which line the rump kernel's cookie stands for: the line the
  * firmware routed for the device, else the one the rump kernel read. */
@@ -119,48 +174,69 @@ int rumpcomp_pci_irq_map(unsigned bus, unsigned dev, unsigned fun, int intrline,
     if (line < 0 || line >= IRQ_LINES)
         return ENXIO;
     cookie_line[cookie] = line + 1;
+    cookie_group[cookie] = mp_safe_class(bus, dev, fun) ? GROUP_MP : GROUP_GIANT;
     return 0;
 }
 
-/* Interrupt context: mask the line until the thread has run the rump
+/* Interrupt context: mask the line until the groups have run their
  * handlers (a level-triggered line would fire again at once). */
 static bool line_irq(void *arg)
 {
     struct irq_line *l = arg;
-    l->pending = true;
     irqchip_mask(l->line);
-    waitq_wake_one(&l->wq);
-    /* Taken over (the thread handles it); the other handlers on a shared
+    l->masked = true;
+    for (int g = 0; g < NGROUPS; g++) {
+        struct irq_group *gr = &l->grp[g];
+        if (!gr->thread || !gr->handlers)
+            continue;
+        l->waiting |= 1u << g;
+        gr->pending = true;
+        waitq_wake_one(&gr->wq);
+    }
+    if (!l->waiting) {
+        l->masked = false;
+        irqchip_unmask(l->line);
+    }
+    /* Taken over (the threads handle it); the other handlers on a shared
      * line are called all the same. */
     return true;
 }
 
-static void *line_thread(void *arg)
+static void *group_thread(void *arg)
 {
-    struct irq_line *l = arg;
+    struct irq_group *gr = arg;
+    struct irq_line *l = gr->line;
     rumpuser__hyp.hyp_schedule();
     rumpuser__hyp.hyp_lwproc_newlwp(0);
     rumpuser__hyp.hyp_unschedule();
     for (;;) {
         irqflags_t f = irq_save();
-        while (!l->pending)
-            waitq_wait(&l->wq, 0, false);
-        l->pending = false;
+        while (!gr->pending) {
+            /* The line held masked for a GROUP_GIANT pass: poll. */
+            bool poll = gr->group == GROUP_MP && l->masked && (l->waiting & (1u << GROUP_GIANT));
+            if (waitq_wait(&gr->wq, poll ? clock_gettime_ns() + POLL_NS : 0, false) == -ETIMEDOUT)
+                break;
+        }
+        gr->pending = false;
         irq_restore(f);
-        l->count++;
-        /* With the big kernel lock, as NetBSD's x86 interrupt code runs
-         * every handler not established MPSAFE (the rump PCI glue passes
-         * no flags): scsipi_done, called from vioscsi's handler, asserts
-         * it. */
-        int nlocks;
-        rumpuser__sched(1, NULL);
-        l->busy = true;
-        for (struct pci_handler *h = l->handlers; h; h = h->next)
-            h->fn(h->arg);
-        l->busy = false;
+        if (gr->group == GROUP_GIANT)
+            l->count++;
+        int nlocks, claimed = 0;
+        rumpuser__sched(gr->group == GROUP_GIANT ? 1 : 0, NULL);
+        gr->busy = true;
+        for (struct pci_handler *h = gr->handlers; h; h = h->next)
+            claimed |= h->fn(h->arg);
+        gr->busy = false;
         rumpuser__unsched(&nlocks, NULL);
         waitq_wake_all(&l->idle);
-        irqchip_unmask(l->line);
+        f = irq_save();
+        if (!gr->pending) /* else the next pass answers the newer interrupt */
+            l->waiting &= ~(1u << gr->group);
+        if (l->masked && (!l->waiting || (gr->group == GROUP_MP && claimed))) {
+            l->masked = false;
+            irqchip_unmask(l->line);
+        }
+        irq_restore(f);
     }
     return NULL;
 }
@@ -178,6 +254,18 @@ static bool line_hook(struct irq_line *l)
     return l->action != NULL;
 }
 
+/* The group's thread, started on its first handler.  Caller holds
+ * irq_lock. */
+static bool group_start(struct irq_line *l, int g)
+{
+    struct irq_group *gr = &l->grp[g];
+    if (gr->thread)
+        return true;
+    struct thread_attr a = { .name = g == GROUP_MP ? "rump-intr-mp" : "rump-intr", .prio = PRIO_HIGH,
+                             .stack_size = 64 * 1024 };
+    return thread_create(&a, group_thread, gr, &gr->thread) >= 0;
+}
+
 static struct irq_line *line_get(unsigned line)
 {
     if (lines[line])
@@ -186,21 +274,15 @@ static struct irq_line *line_get(unsigned line)
     if (!l)
         return NULL;
     l->line = line;
-    waitq_init(&l->wq);
     waitq_init(&l->idle);
-    /* The line first: an interrupt arriving before the thread runs is
-     * remembered in l->pending, and a line that cannot be had leaves
-     * nothing behind. */
-    int err;
-    l->action = irq_register(line, line_irq, l, "rump-pci", &err);
-    if (!l->action) {
-        kprintf(KERN_ERR "rumpuser: cannot register IRQ %u: %d\n", line, err);
-        kfree(l);
-        return NULL;
+    for (int g = 0; g < NGROUPS; g++) {
+        l->grp[g].line = l;
+        l->grp[g].group = g;
+        waitq_init(&l->grp[g].wq);
     }
-    struct thread_attr a = { .name = "rump-intr", .prio = PRIO_HIGH, .stack_size = 64 * 1024 };
-    if (thread_create(&a, line_thread, l, &l->thread) < 0) {
-        irq_unregister(l->action);
+    /* An interrupt arriving before a group's thread runs is remembered
+     * in its pending flag. */
+    if (!line_hook(l)) {
         kfree(l);
         return NULL;
     }
@@ -218,12 +300,13 @@ void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *
         return NULL;
     h->fn = handler;
     h->arg = arg;
+    h->group = cookie_group[cookie];
     void *ret = NULL;
     RUMPUSER_BLOCKING({
         kmutex_lock(&irq_lock);
         struct irq_line *l = line_get((unsigned)(cookie_line[cookie] - 1));
-        if (l) {
-            struct pci_handler *volatile *pp = &l->handlers;
+        if (l && group_start(l, h->group)) {
+            struct pci_handler *volatile *pp = &l->grp[h->group].handlers;
             while (*pp)
                 pp = &(*pp)->next;
             h->line = l;
@@ -241,29 +324,30 @@ void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *
  * has no such hypercall: src/rump/rump_pci_glue.c calls this for
  * pci_intr_disestablish).  When it returns, the handler is not running and
  * never runs again; the line's AdrOS handler goes with its last rump
- * handler, so a device left asserting its line does not keep the line
- * thread busy.  Blocks without the rump CPU. */
+ * handler, so a device left asserting its line does not keep the line's
+ * threads busy.  Blocks without the rump CPU. */
 void rumpcomp_pci_irq_disestablish(void *cookie)
 {
     struct pci_handler *h = cookie;
     if (!h)
         return;
     struct irq_line *l = h->line;
+    struct irq_group *gr = &l->grp[h->group];
     RUMPUSER_BLOCKING({
         kmutex_lock(&irq_lock);
-        struct pci_handler *volatile *pp = &l->handlers;
+        struct pci_handler *volatile *pp = &gr->handlers;
         while (*pp && *pp != h)
             pp = &(*pp)->next;
         if (*pp == h)
             *pp = h->next;
-        if (!l->handlers && l->action) {
+        if (!l->grp[GROUP_GIANT].handlers && !l->grp[GROUP_MP].handlers && l->action) {
             irq_unregister(l->action);
             l->action = NULL;
         }
         kmutex_unlock(&irq_lock);
         /* The thread may be past the unlink point, running h. */
         irqflags_t f = irq_save();
-        while (l->busy)
+        while (gr->busy)
             waitq_wait(&l->idle, 0, false);
         irq_restore(f);
     });

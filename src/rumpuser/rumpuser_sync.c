@@ -65,9 +65,37 @@ static inline void mtx_unowned(struct rumpuser_mtx *m)
         m->owner = NULL;
 }
 
+static rumpuser_adros_spin_release_fn spin_release;
+static rumpuser_adros_spin_reacquire_fn spin_reacquire;
+void rumpuser_adros_set_spin_wait_hooks(rumpuser_adros_spin_release_fn release,
+                                        rumpuser_adros_spin_reacquire_fn reacquire)
+{
+    spin_release = release;
+    spin_reacquire = reacquire;
+}
+
+/* NetBSD's spin kmutex_t (mutex_init: SPIN|KMUTEX), always entered by an
+ * lwp holding a rump CPU; the rump kernel's own scheduler and big lock
+ * are plain SPIN, entered also without one. */
+static inline bool is_kernel_spin(const struct rumpuser_mtx *m)
+{
+    return (m->flags & (RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX)) == (RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
+}
+
+/* Every _nowrap enter and every SPIN one.  A held spin mutex is waited
+ * for keeping the CPU, unless it is one of NetBSD's and its holder sleeps
+ * without its own CPU (see rumpuser_adros_set_spin_wait_hooks). */
 void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)
 {
-    kmutex_lock(&m->km);
+    if (!kmutex_trylock(&m->km)) {
+        struct thread *owner = kmutex_owner(&m->km);
+        if (is_kernel_spin(m) && spin_release && owner && spin_release(owner)) {
+            kmutex_lock(&m->km);
+            spin_reacquire();
+        } else {
+            kmutex_lock(&m->km);
+        }
+    }
     mtx_owned(m);
 }
 

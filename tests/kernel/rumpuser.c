@@ -166,7 +166,7 @@ static void getparam_edges(struct ktest *t)
 {
     FK_START(t, 1);
     fk_bind();
-    expect_param(t, RUMPUSER_PARAM_NCPU, "1");
+    expect_param(t, RUMPUSER_PARAM_NCPU, "2");
     expect_param(t, RUMPUSER_PARAM_HOSTNAME, "adros");
     expect_param(t, "RUMP_NVNODES", NULL);
     expect_param(t, "RUMP_VERBOSE", NULL);
@@ -402,6 +402,7 @@ KTEST_SUITE(rumpuser, KTEST_CASE(init_version_and_upcalls),
             KTEST_CASE(getparam_checked),
             KTEST_CASE(thread_create_join), KTEST_CASE(curlwp_rules), KTEST_CASE(misc_calls),
             KTEST_CASE(mutex_uncontended), KTEST_CASE(mutex_contended_releases), KTEST_CASE(mutex_spin_keeps_context),
+            KTEST_CASE(mutex_spin_wait_hooks),
             KTEST_CASE(rwlock_rules), KTEST_CASE(rwlock_contended_releases), KTEST_CASE(cv_reacquire_order),
             KTEST_CASE(cv_schedlock_interlock), KTEST_CASE(cv_nowrap_keeps_context), KTEST_CASE(cv_timedwait_relative),
             KTEST_CASE(cv_has_waiters), KTEST_CASE(stress_16_threads), KTEST_CASE(clock_gettime_ids),

@@ -75,6 +75,7 @@ struct holder {
     int rwop;
     bool keep_cpu; /* sleep holding the CPU (ncpu 2 cases) */
     struct lwp *lwp;
+    struct thread *thr;
     ksem_t has;
 };
 
@@ -82,6 +83,7 @@ static void *holder_main(void *arg)
 {
     struct holder *h = arg;
     h->lwp = fk_bind();
+    h->thr = thread_current();
     if (h->m)
         rumpuser_mutex_enter(h->m);
     else
@@ -161,6 +163,69 @@ void mutex_spin_keeps_context(struct ktest *t)
         KT_EXPECT_EQ(t, rumpuser_thread_join(k), 0);
         rumpuser_mutex_destroy(h.m);
     }
+    fk_unbind();
+    KT_EXPECT_EQ(t, fk_violations(), 0);
+}
+
+/* The spin-wait hooks (src/rump/rump_delay.c installs them): asked only
+ * for NetBSD's spin mutexes (SPIN|KMUTEX) found held, with the owner;
+ * reacquire is called, after the mutex is taken, exactly when release said
+ * it gave the CPU up. */
+static struct thread *hook_owner;
+static int hook_releases, hook_reacquires;
+static bool hook_answer;
+
+static bool hook_release(struct thread *owner)
+{
+    hook_owner = owner;
+    hook_releases++;
+    if (hook_answer)
+        fk_unschedule();
+    return hook_answer;
+}
+
+static void hook_reacquire(void)
+{
+    hook_reacquires++;
+    fk_schedule();
+}
+
+void mutex_spin_wait_hooks(struct ktest *t)
+{
+    FK_START(t, 2);
+    fk_bind();
+    rumpuser_adros_set_spin_wait_hooks(hook_release, hook_reacquire);
+    static const struct {
+        int flags;
+        bool answer;
+        int releases, reacquires;
+    } cases[] = {
+        { RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX, true, 1, 1 },  /* the holder sleeps: CPU given up */
+        { RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX, false, 1, 0 }, /* it does not: CPU kept */
+        { RUMPUSER_MTX_SPIN, true, 0, 0 },                        /* the scheduler's or big lock: never asked */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        static struct holder h;
+        memset(&h, 0, sizeof(h));
+        ksem_init(&h.has, 0);
+        rumpuser_mutex_init(&h.m, cases[i].flags);
+        hook_owner = NULL;
+        hook_releases = hook_reacquires = 0;
+        hook_answer = cases[i].answer;
+        void *k = fk_spawn(t, holder_main, &h, "rt-spinwait");
+        KT_ASSERT_NOT_NULL(t, k);
+        fk_wait_sem(&h.has);
+        rumpuser_mutex_enter_nowrap(h.m);
+        FK_EXPECT_HOLDS(t);
+        KT_EXPECT_EQ(t, hook_releases, cases[i].releases);
+        KT_EXPECT_EQ(t, hook_reacquires, cases[i].reacquires);
+        if (cases[i].releases)
+            KT_EXPECT_TRUE(t, hook_owner == h.thr);
+        rumpuser_mutex_exit(h.m);
+        KT_EXPECT_EQ(t, rumpuser_thread_join(k), 0);
+        rumpuser_mutex_destroy(h.m);
+    }
+    rumpuser_adros_set_spin_wait_hooks(NULL, NULL);
     fk_unbind();
     KT_EXPECT_EQ(t, fk_violations(), 0);
 }

@@ -33,6 +33,19 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     then `tone -g 1000` (the generator stalls 1 s: underruns
                     counted and reported, the silence in the recording); the
                     recording must end the play early
+  audio-hda-busy    an interactive session on intel-hda with the rest of
+                    the machine busy (an e1000 with the default net=dhcp, an
+                    EHCI controller): `play` typed as the first command at
+                    the prompt (the rump kernel still starting, DHCP
+                    bringing wm0 up: wm_init holds the big lock 0.5 s),
+                    then a play during a USB stick's hot-plug (QMP
+                    device_add when the play starts), then `play -b` and a
+                    64 MiB `cp` on a disk mounted through NetBSD's ext2fs
+                    (stopped by Ctrl-C once the tone is recorded: the whole
+                    copy takes minutes under TCG); each recorded tone
+                    must last 2000 ms within 1%, without a gap > 10 ms (a
+                    replay of the ring makes it longer), and a replay must
+                    be reported as an underrun
   rump-time         KTAP suite rumptime (tests/kernel/rump_time.c): rump time
                     advances while an lwp spins on the rump CPU, the fix that
                     lets auich attach, tested without the AC'97 archives
@@ -43,13 +56,15 @@ import math
 import os
 import re
 import struct
+import subprocess
 import time
 
 import bench_audio
 import qemu
 import qemu_interactive as qi
+import qmp
 from common import RUMP_DIR, check_patterns, linked_stages, rump_present
-from disks import tones_image
+from disks import HCS, tones_image
 
 # (expected frequency, expected ms or None for "stopped early"), in play order.
 SEGMENTS = [(440, 2000), (1000, 2000), (440, 2000), (1000, 2000), (440, None)]
@@ -291,6 +306,128 @@ def _ctrl_c_check(build, wavpath, disks, extra):
     return check
 
 
+BUSY_NAMES = ["play s440.wav as the first command (DHCP starting)", "play s1k.wav during a USB hot-plug",
+              "play -b s440.wav during a 64 MiB copy through NetBSD's ext2fs"]
+
+
+def _copy_image(build):
+    """<build>/audio/copy.img: ext2 holding big.bin, 64 MiB of random
+    bytes (made once), with room for its copy."""
+    d = os.path.join(build, "audio")
+    img = os.path.join(d, "copy.img")
+    if os.path.exists(img):
+        return img
+    tree = os.path.join(d, "copytree")
+    os.makedirs(tree, exist_ok=True)
+    with open(os.path.join(tree, "big.bin"), "wb") as f:
+        f.write(os.urandom(64 << 20))
+    tmp = f"{img}.{os.getpid()}"
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, tmp, "160M"], check=True, capture_output=True)
+    os.remove(os.path.join(tree, "big.bin"))
+    os.replace(tmp, img)
+    return img
+
+
+def _t_play(s, path, res_out):
+    """play path to its end; res_out gets (reported ms, underruns)."""
+    out = s.command(f"play {path}", 60)
+    m = re.search(r"play: 2000 ms of sound \(352800 bytes\) in (\d+) ms, (\d+) underruns \((\d+) bytes\)", out)
+    if not m:
+        return f"play printed {out[-400:]!r}"
+    res_out.append((int(m.group(1)), int(m.group(2))))
+    return None
+
+
+def _busy_check(build, wavpath, disks, extra_base):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL):
+            res.fail(name, b.describe() + "\n" + b.tail(30))
+            return
+        if os.path.exists(wavpath):
+            os.unlink(wavpath)
+        d = os.path.join(build, "audio")
+        stick_img = os.path.join(d, "stick.img")
+        with open(stick_img, "wb") as f:
+            f.truncate(8 << 20)
+        sock = qmp.socket_path(build, name)
+        extra = extra_base + ["-nic", "user,model=e1000,restrict=on"] + list(HCS["ehci"][0]) + \
+            ["-drive", f"if=none,id=u1,file={stick_img},format=raw,snapshot=on"] + qmp.args(sock)
+        log = os.path.join(build, "test-logs", name + "-session.log")
+        both = disks + [f"file={_copy_image(build)},format=raw,if=ide,index=1,snapshot=on"]
+        sess = qi.Session(os.path.join(build, "adros.elf"), "mount=hda:/mnt", both, limit=400, extra=extra, log=log)
+        st = _Steps(sess, res, name)
+        took = []
+        st.run("boots to the prompt", lambda s: s.wait_prompt(90) and None)
+        st.run("play as the first command", lambda s: _t_play(s, "/mnt/s440.wav", took))
+
+        def hotplug(s):
+            c = qmp.Client(sock)
+            start = s.mark()
+            s.send("play /mnt/s1k.wav\r")
+            s.expect(r"play: playing 44100 Hz, 16-bit, stereo on audio0\r?\n", 30, start=start)
+            c.cmd("device_add", driver="usb-storage", bus="hc.0", drive="u1", id="stick1")
+            m = s.expect(r"play: 2000 ms of sound \(352800 bytes\) in (\d+) ms, (\d+) underruns \((\d+) bytes\)",
+                         60, start=start)
+            s.wait_prompt(30)
+            s.expect(r"usb: device 46f4:0001 \(QEMU USB HARDDRIVE\) on bus \d+ address \d+ attached", 60, start=start)
+            took.append((int(m.group(1)), int(m.group(2))))
+            return None
+
+        st.run("play during a USB hot-plug, the stick attaches", hotplug)
+
+        def copy(s):
+            out = s.command("mkdir /r", 20) + s.command("mount -t rump hdb /r", 120)
+            if "rror" in out or "cannot" in out:
+                return f"mounting the copy disk: {out!r}"
+            size0 = os.path.getsize(wavpath)
+            out = s.command("play -b /mnt/s440.wav", 30)
+            if "play:" not in out:
+                return f"play -b printed {out!r}"
+            start = s.mark()
+            s.send("cp /r/big.bin /r/copy.bin\r")
+            # The copy takes minutes under TCG: it runs while the tone plays,
+            # and is stopped (Ctrl-C) once the recording has the whole tone
+            # and has stopped growing (QEMU records while the stream runs).
+            deadline, last, still = time.monotonic() + 120, -1, 0
+            while time.monotonic() < deadline:
+                n = os.path.getsize(wavpath)
+                still = still + 1 if n == last else 0
+                last = n
+                if n - size0 >= 352800 * 9 // 10 and still >= 10:  # QEMU may lose a little (checked below)
+                    break
+                time.sleep(0.1)
+            else:
+                return f"the recording grew by {last - size0} bytes in 120 s (352800 expected)"
+            s.send("\x03")
+            s.expect(r"\[exit 130\] cp /r/big.bin /r/copy.bin\r?\n" + qi.PROMPT_RX, 120, start=start)
+            took.append((0, -1))  # a background play's report is not kept once it ended
+            return None
+
+        st.run("play -b during a 64 MiB copy through NetBSD's ext2fs (stopped with Ctrl-C after the tone)", copy)
+        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
+        if sess.alive():
+            sess.close(1)
+        if "PANIC" in sess.text():
+            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+        segs = analyse(res, f"{name}: ", wavpath, expect=[(440, 2000, 0.01), (1000, 2000, 0.01), (440, 2000, 0.01)],
+                       names=BUSY_NAMES)
+        # The underrun counter counts what the listener hears: a recording
+        # longer than the sound by more than a block (46 ms: the card
+        # replayed its ring) must be reported.  (It may report more than the
+        # recording shows: under host load QEMU's audio clock falls behind
+        # the guest's, which the counter cannot tell from a stall.)
+        for seg, (ms, n), what in zip(segs or [], took, BUSY_NAMES):
+            label = f"{name}: {what}: a replay in the recording is reported as an underrun"
+            if n < 0:
+                continue
+            if seg["ms"] > 2000 + 46 and n == 0:
+                res.fail(label, f"{seg['ms']:.0f} ms recorded, play reported 0 underruns in {ms} ms")
+            else:
+                res.ok(f"{label} ({seg['ms']:.0f} ms recorded, {n} underruns reported)")
+    return check
+
+
 class _Steps:
     """Named session steps; after a failure the rest are reported as not run."""
 
@@ -340,7 +477,8 @@ def boots(build):
              "audio-hda-duplex": (["-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0"], "",
                                   r"hdafg0 at hdaudio0[\s\S]*audio0 at hdafg0"),
              "audio-es1370": (["-device", "ES1370,audiodev=snd0"], "", r"eap0 at pci0[\s\S]*audio0 at eap0"),
-             "audio-hda-ctrlc": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None)}
+             "audio-hda-ctrlc": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None),
+             "audio-hda-busy": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None)}
     need = {"audio-ac97": ["librumpdev_pci_auich", "librumpdev_audio_ac97"], "audio-es1370": ["librumpdev_pci_eap"]}
     what = ["play and tone are recorded with the right frequency, duration, no gaps; malformed WAVs refused"]
     plan = [{"name": "rump-time", "cmdline": "ktest=rumptime", "timeout": 120}]
@@ -359,6 +497,17 @@ def boots(build):
         wav = os.path.join(d, name + ".wav")
         disks = [f"file={os.path.join(d, 'audio.img')},format=raw,if=ide,index=0,snapshot=on"]
         extra = ["-audiodev", f"wav,id=snd0,path={wav}"] + dev
+        if name == "audio-hda-busy":
+            if "net" not in linked_stages() or "usb" not in linked_stages():
+                plan.append({"name": name, "cmdline": "", "tests": what,
+                             "skip": "NetBSD net and usb components absent (wm and ehci make the machine busy)"})
+                continue
+            plan.append({"name": name, "cmdline": 'run="audio"', "prepare": _fresh(wav), "disks": disks,
+                         "extra": extra, "timeout": 120,
+                         "check": _busy_check(os.path.abspath(build), wav, disks, extra),
+                         "tests": ["play recorded clean (1%, no gap, no replay) as the first command during DHCP "
+                                   "and during a USB hot-plug"]})
+            continue
         if name == "audio-hda-ctrlc":
             # The runner's boot only lists the device; the check drives an
             # interactive session (its own QEMU, after this one ended).
@@ -382,4 +531,7 @@ def benches(build):
     if not rump_present() or "audio" not in linked_stages():
         print("# audio benchmarks skipped: NetBSD audio components absent", flush=True)
         return []
-    return [{"name": "audio-bench", "run": bench_audio.run, "timeout": 300}]
+    out = [{"name": "audio-bench", "run": bench_audio.run, "timeout": 300}]
+    if {"net", "usb"} <= set(linked_stages()):
+        out.append({"name": "audio-first-play-bench", "run": bench_audio.run_first_play, "timeout": 200})
+    return out
