@@ -186,7 +186,11 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         goto fail;
     }
     bool dev_ro = b->readonly;
-    r = blk_claim(b, BLK_CLAIM_MOUNT, blk_owner_rump, &rm->claim);
+    /* A read-write mount writes: claimed as a writer too, so a mount of the
+     * disk by AdrOS's ext2 (or one of its partitions) refuses it here with
+     * EBUSY, not NetBSD's open of the device later with a puzzling error. */
+    unsigned how = BLK_CLAIM_MOUNT | ((mp->flags & VFS_MNT_RDONLY) || dev_ro ? 0 : BLK_CLAIM_WRITE);
+    r = blk_claim(b, how, blk_owner_rump, &rm->claim);
     if (r < 0) {
         blk_put(b);
         klog(LOG_ERR, "rump: mount: %s is in use (%s)\n", dev, strerror(r));
@@ -300,11 +304,36 @@ static int r_unmount(struct mount *mp)
     return r;
 }
 
+/* df: NetBSD's statvfs of the mount (f_blocks is what the file system
+ * offers, its own structures left out, as NetBSD's df shows it). */
+static void r_statfs_body(struct mount *mp, struct vfs_mountinfo *mi)
+{
+    struct rmount *rm = mp->data;
+    struct nb_statvfs *sv = kzalloc(sizeof(*sv));
+    if (!sv)
+        return;
+    if (rump___sysimpl_statvfs1(rm->rpath, sv, NB_ST_WAIT) == 0 && sv->f_frsize) {
+        mi->block_size = sv->f_frsize;
+        mi->total_blocks = sv->f_blocks;
+        mi->free_blocks = sv->f_bfree;
+        mi->total_inodes = sv->f_files;
+        mi->free_inodes = sv->f_ffree;
+    }
+    kfree(sv);
+}
+
+static void r_statfs(struct mount *mp, struct vfs_mountinfo *mi)
+{
+    int r;
+    RUMP_SYSCALL(r, -EIO, (r_statfs_body(mp, mi), 0));
+    (void)r;
+}
+
 const struct vfsops rump_vfsops = {
     .name = "rump",
     .mount = r_mount,
     .unmount = r_unmount,
-    .statfs = NULL,
+    .statfs = r_statfs,
 };
 
 #endif /* ADROS_HAVE_RUMP */
