@@ -268,6 +268,26 @@ def mutate(kind, data, rng):
     return bytes(b), "; ".join(done)
 
 
+# --- known failures, made on purpose (regression boots) ---------------------------
+
+def known_cases(work):
+    """{name: (images in order, the outcome the last one must get)}: images
+    that made NetBSD's code fail, rebuilt from the real ones by the one
+    change that matters."""
+    base = base_images(work)
+    ffs = bytearray(base["ffs"])
+    cg = u32(ffs, 8192 + 12) * u32(ffs, 8192 + 52)
+    struct.pack_into("<I", ffs, cg + 48, 0x80000000)   # cg_irotor: skpc() on a wild pointer
+    ext2 = bytearray(base["ext2"])
+    struct.pack_into("<I", ext2, 1024 + 20, 0x41)      # s_first_data_block: ext2fs refuses it...
+    return {
+        "ffs-irotor": ([bytes(ffs)], "PANIC"),
+        # ...leaving its device marked mounted: the next mount on the
+        # device number NetBSD hands out again trips a KASSERT in specfs.
+        "ext2-refused-then-ffs": ([bytes(ext2), base["ffs"]], "PANIC"),
+    }
+
+
 # --- disks of many images -----------------------------------------------------------
 
 def _mbr_entry(ptype, lba, n):
