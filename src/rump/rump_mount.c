@@ -289,6 +289,8 @@ static kmutex_t rmount_lock = KMUTEX_INIT(rmount_lock, "rumpmount");
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
 {
     int r;
+    if (rump__crashed)
+        return -ENXIO; /* as when it is not running: `mount` falls back to AdrOS's ext2 */
     kmutex_lock(&rmount_lock);
     RUMP_SYSCALL(r, -EIO, r_mount_body(mp, source, rootp));
     kmutex_unlock(&rmount_lock);

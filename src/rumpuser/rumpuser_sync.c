@@ -93,6 +93,13 @@ int rumpuser_mutex_tryenter(struct rumpuser_mtx *m)
 
 void rumpuser_mutex_exit(struct rumpuser_mtx *m)
 {
+    /* NetBSD's code releasing a mutex it does not hold (an error path a
+     * hostile disk image reaches, tools/test/fsfuzz.py) is the rump
+     * kernel's failure, not AdrOS's: its panic, which AdrOS survives. */
+    if (!kmutex_held(&m->km)) {
+        kprintf(KERN_ERR "rumpuser: the rump kernel released mutex %p, which it does not hold\n", (void *)m);
+        rumpuser_exit(RUMPUSER_PANIC);
+    }
     mtx_unowned(m);
     kmutex_unlock(&m->km);
 }

@@ -278,10 +278,15 @@ def known_cases(work):
     ffs = bytearray(base["ffs"])
     cg = u32(ffs, 8192 + 12) * u32(ffs, 8192 + 52)
     struct.pack_into("<I", ffs, cg + 48, 0x80000000)   # cg_irotor: skpc() on a wild pointer
+    ffs2 = bytearray(base["ffs"])
+    struct.pack_into("<I", ffs2, 8192 + 904, 2)          # a superblock summary word
+    struct.pack_into("<I", ffs2, cg + 172, 0x100)        # and a word of cylinder group 0's maps
     ext2 = bytearray(base["ext2"])
     struct.pack_into("<I", ext2, 1024 + 20, 0x41)      # s_first_data_block: ext2fs refuses it...
     return {
         "ffs-irotor": ([bytes(ffs)], "PANIC"),
+        # ffs_valloc's error path releases a mutex it does not hold.
+        "ffs-nifree": ([bytes(ffs2)], "PANIC"),
         # ...leaving its device marked mounted: the next mount on the
         # device number NetBSD hands out again trips a KASSERT in specfs.
         "ext2-refused-then-ffs": ([bytes(ext2), base["ffs"]], "PANIC"),
@@ -359,9 +364,10 @@ def walk_boot(kernel, disks, starts, log, limit):
                 events.append((cur, "ADROS-PANIC"))
                 break
             elif b"rump kernel panicked" in t:
+                # The rest of this boot runs without NetBSD: boot again.
                 if cur:
                     events.append((cur, "PANIC"))
-                    cur = None
+                break
             elif t.startswith(b"FSWALK-END") or t.startswith(b"FSWALK-STOP"):
                 break
     finally:

@@ -12,7 +12,9 @@
   fuzz-fs-known-<case> images that made NetBSD's code fail, rebuilt on
                        purpose (fsfuzz.known_cases): an FFS cylinder group
                        whose inode rotor sends ffs's allocator through a
-                       wild pointer (a CPU fault in NetBSD's code), and an
+                       wild pointer (a CPU fault in NetBSD's code), an FFS
+                       image on which ffs_valloc releases a mutex it does
+                       not hold (caught by the hypercall layer), and an
                        ext2 image ext2fs refuses followed by a good FFS
                        one (a KASSERT in NetBSD's specfs): each must end
                        as a contained rump kernel panic, AdrOS going on to
@@ -89,7 +91,7 @@ def _known(name):
 
 def boots(build):
     plan = [{"name": "fuzz-fs-short", "cmdline": "", "run": _fuzz_fs_short}]
-    for name in ("ffs-irotor", "ext2-refused-then-ffs"):
+    for name in ("ffs-irotor", "ffs-nifree", "ext2-refused-then-ffs"):
         plan.append({"name": f"fuzz-fs-known-{name}", "cmdline": "", "run": _known(name)})
     return plan
 
