@@ -378,6 +378,23 @@ def walk_boot(kernel, disks, starts, log, limit):
     return events, s.text()
 
 
+FAILURE = re.compile(r"(panic: [^\n]*|\*\*\* RUMP KERNEL FAULT[^\n]*|rumpuser: the rump kernel released[^\n]*)")
+
+
+def failure_message(text):
+    """NetBSD's panic message (or the fault), addresses and numbers
+    blurred so that the same failure groups together."""
+    m = FAILURE.search(text)
+    if not m:
+        return "(no message: a hang)"
+    msg = re.sub(r"\(thread [^)]*\): ", "", m.group(1).strip())
+    msg = re.sub(r"file \"[^\"]*/", 'file "', msg)
+    msg = re.sub(r"\[[^\]]*\]", "[...]", msg)
+    msg = re.sub(r"(, |: )[a-z]+=.*", "", msg)         # the details after the kind of fault
+    msg = re.sub(r"0x[0-9a-f]+|(?<![A-Za-z_])\d+(?![A-Za-z_])", "N", msg)
+    return msg[:160]
+
+
 def part_index(part):
     """("hdb", 7) for "hdb7"."""
     m = re.match(r"(hd[a-d])(\d+)$", part or "")
@@ -477,7 +494,7 @@ def campaign(build, seconds, boots, ndisks, per_disk, seed, kinds, say=print):
                             f.write(f"after {prev} ({imgs[prev][0]}: {imgs[prev][2]}), saved as {stem}.prev.img\n")
                         f.write(f"replay: {how}\n\n")
                         f.write(text[-6000:])
-                    saved.append((stem + ".img", outcome, kind, what, how))
+                    saved.append((stem + ".img", outcome, kind, what, how, failure_message(text)))
                     say(f"  fsfuzz: {outcome} on {part} ({kind}: {what}); replay: {how}")
                 prev_part = part
             if any(o == "ADROS-PANIC" for _, o in events):
@@ -555,8 +572,11 @@ def main():
     for k, v in tally.items():
         if k.startswith("harness"):
             print(f"  fsfuzz: {k}: {v}")
-    for path, outcome, kind, what, how in saved:
+    for path, outcome, kind, what, how, msg in saved:
         print(f"  fsfuzz: saved {path}: {outcome} ({kind}: {what}); replay: {how}")
+    groups = collections.Counter((kind, msg) for _, _, kind, _, _, msg in saved)
+    for (kind, msg), n in sorted(groups.items(), key=lambda x: (-x[1], x[0])):
+        print(f"  fsfuzz: {n:4d} x {kind}: {msg}")
     bad = tally["ADROS-PANIC"] or any(k.startswith("harness") for k in tally) or n == 0
     return 1 if bad else 0
 
