@@ -66,6 +66,8 @@ static int busy_error(const char *cmd, const char *dev, const char *dir, int r)
 {
     struct vfs_mountinfo *m = kmalloc(MAX_MOUNTS * sizeof(*m));
     int n = m ? MIN(vfs_mount_list(m, MAX_MOUNTS), MAX_MOUNTS) : 0;
+    if (strchr(dev, ':'))
+        dev = strchr(dev, ':') + 1; /* "msdos:sd0" */
     if (strncmp(dev, "/dev/", 5) == 0)
         dev += 5;
     for (int i = 0; i < n; i++) {

@@ -281,12 +281,16 @@ def known_cases(work):
     ffs2 = bytearray(base["ffs"])
     struct.pack_into("<I", ffs2, 8192 + 904, 2)          # a superblock summary word
     struct.pack_into("<I", ffs2, cg + 172, 0x100)        # and a word of cylinder group 0's maps
+    ext2b = bytearray(base["ext2"])
+    struct.pack_into("<I", ext2b, 2048 + 4, 0x47)       # group 0's inode bitmap moved
     ext2 = bytearray(base["ext2"])
     struct.pack_into("<I", ext2, 1024 + 20, 0x41)      # s_first_data_block: ext2fs refuses it...
     return {
         "ffs-irotor": ([bytes(ffs)], "PANIC"),
         # ffs_valloc's error path releases a mutex it does not hold.
         "ffs-nifree": ([bytes(ffs2)], "PANIC"),
+        # genfs_lock taken again by the thread that holds it.
+        "ext2-ibitmap": ([bytes(ext2b)], "PANIC"),
         # ...leaving its device marked mounted: the next mount on the
         # device number NetBSD hands out again trips a KASSERT in specfs.
         "ext2-refused-then-ffs": ([bytes(ext2), base["ffs"]], "PANIC"),
@@ -378,7 +382,7 @@ def walk_boot(kernel, disks, starts, log, limit):
     return events, s.text()
 
 
-FAILURE = re.compile(r"(panic: [^\n]*|\*\*\* RUMP KERNEL FAULT[^\n]*|rumpuser: the rump kernel released[^\n]*)")
+FAILURE = re.compile(r"(panic: [^\n]*|\*\*\* RUMP KERNEL FAULT[^\n]*|rumpuser: the rump kernel [^\n]*)")
 
 
 def failure_message(text):

@@ -91,7 +91,7 @@ def _known(name):
 
 def boots(build):
     plan = [{"name": "fuzz-fs-short", "cmdline": "", "run": _fuzz_fs_short}]
-    for name in ("ffs-irotor", "ffs-nifree", "ext2-refused-then-ffs"):
+    for name in ("ffs-irotor", "ffs-nifree", "ext2-ibitmap", "ext2-refused-then-ffs"):
         plan.append({"name": f"fuzz-fs-known-{name}", "cmdline": "", "run": _known(name)})
     return plan
 
