@@ -5,7 +5,7 @@
  * offsets send ffs's allocator's skpc() past the end of memory) can make
  * them read or jump through a wild pointer.  Such a fault, with the
  * faulting instruction in NetBSD's code (its symbols carry the rump
- * kernel's "rumpns_" prefix), is handled as NetBSD's own panic would be
+ * kernel's "rumpns_" prefix, or the compiler's helpers it calls), is handled as NetBSD's own panic would be
  * (rumpuser_exit(RUMPUSER_PANIC), src/rumpuser): reported, the rump kernel
  * stopped, a guarded caller given its call back as a failure, a rump
  * kernel thread parked; AdrOS goes on.  A fault anywhere else is still
@@ -29,10 +29,18 @@
 
 static __noreturn void fault_trampoline(void) { rumpuser_exit(RUMPUSER_PANIC); }
 
+/* NetBSD's code, or the compiler's 64-bit arithmetic helpers (__divdi3,
+ * __umoddi3...) called by a thread running in the rump kernel (an ext2
+ * superblock with no fragments per group divides by zero there). */
 static bool in_netbsd(uint32_t eip, const char **fn, uintptr_t *off)
 {
     *fn = ksym_lookup(eip, off);
-    return *fn && strncmp(*fn, "rumpns_", 7) == 0;
+    if (!*fn)
+        return false;
+    if (strncmp(*fn, "rumpns_", 7) == 0)
+        return true;
+    size_t n = strlen(*fn);
+    return strncmp(*fn, "__", 2) == 0 && n > 5 && strcmp(*fn + n - 3, "di3") == 0 && rumpuser_curlwp() != NULL;
 }
 
 static bool rump_fault(struct trapframe *tf)

@@ -283,12 +283,16 @@ def known_cases(work):
     struct.pack_into("<I", ffs2, cg + 172, 0x100)        # and a word of cylinder group 0's maps
     ext2b = bytearray(base["ext2"])
     struct.pack_into("<I", ext2b, 2048 + 4, 0x47)       # group 0's inode bitmap moved
+    ext2z = bytearray(base["ext2"])
+    struct.pack_into("<I", ext2z, 1024 + 36, 0)        # s_frags_per_group: ext2fs divides by it
     ext2 = bytearray(base["ext2"])
     struct.pack_into("<I", ext2, 1024 + 20, 0x41)      # s_first_data_block: ext2fs refuses it...
     return {
         "ffs-irotor": ([bytes(ffs)], "PANIC"),
         # ffs_valloc's error path releases a mutex it does not hold.
         "ffs-nifree": ([bytes(ffs2)], "PANIC"),
+        # A divide error in __divdi3, called by ext2fs.
+        "ext2-fpg0": ([bytes(ext2z)], "PANIC"),
         # genfs_lock taken again by the thread that holds it.
         "ext2-ibitmap": ([bytes(ext2b)], "PANIC"),
         # ...leaving its device marked mounted: the next mount on the

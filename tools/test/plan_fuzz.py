@@ -14,7 +14,10 @@
                        whose inode rotor sends ffs's allocator through a
                        wild pointer (a CPU fault in NetBSD's code), an FFS
                        image on which ffs_valloc releases a mutex it does
-                       not hold (caught by the hypercall layer), and an
+                       not hold, an ext2 image on which genfs_lock is taken
+                       twice (both caught by the hypercall layer), an ext2
+                       superblock with no fragments per group (a divide
+                       error in __divdi3 under ext2fs), and an
                        ext2 image ext2fs refuses followed by a good FFS
                        one (a KASSERT in NetBSD's specfs): each must end
                        as a contained rump kernel panic, AdrOS going on to
@@ -91,7 +94,7 @@ def _known(name):
 
 def boots(build):
     plan = [{"name": "fuzz-fs-short", "cmdline": "", "run": _fuzz_fs_short}]
-    for name in ("ffs-irotor", "ffs-nifree", "ext2-ibitmap", "ext2-refused-then-ffs"):
+    for name in ("ffs-irotor", "ffs-nifree", "ext2-ibitmap", "ext2-fpg0", "ext2-refused-then-ffs"):
         plan.append({"name": f"fuzz-fs-known-{name}", "cmdline": "", "run": _known(name)})
     return plan
 
