@@ -1,7 +1,10 @@
 # Fuzzing with libFuzzer (clang, Debian packages clang and libclang-rt-14-dev):
 # every tests/fuzz/fuzz_<name>.c is a target, built with the portable sources
 # its "// SOURCES:" line names; then tools/test/fuzzopts.py boots AdrOS with
-# random, huge and missing values for every kernel option.  Included by the
+# random, huge and missing values for every kernel option, and
+# tools/test/fsfuzz.py mounts mutated ext2, FFS, FAT and ISO 9660 images
+# through NetBSD's file systems (when the rump components are there; what
+# NetBSD panics or hangs on is saved in $(BUILD)/fsfuzz/crashes/).  Included by the
 # top-level Makefile; also usable on its own: make -f mk/fuzz.mk BUILD=build fuzz
 #
 #   make fuzz                 FUZZ_TIME seconds in all (default 600), shared
@@ -18,9 +21,10 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-saniti
 FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(foreach n,$(FUZZ_NAMES),$(BUILD)/fuzz/fuzz_$(n))
 FUZZ_SEEDS  := $(BUILD)/fsimg/fuzz-seeds
-# Seconds per target: the option boots get a share like a target when they run.
+# Seconds per target: the option boots and the file-system images get a
+# share each like a target when they run.
 FUZZ_BOOTS  ?= $(if $(filter-out 25,$(FUZZ_TIME)),1,0)
-FUZZ_EACH   := $(shell echo $$(( $(FUZZ_TIME) / ($(words $(FUZZ_NAMES)) + $(FUZZ_BOOTS)) )) )
+FUZZ_EACH   := $(shell echo $$(( $(FUZZ_TIME) / ($(words $(FUZZ_NAMES)) + 2 * $(FUZZ_BOOTS)) )) )
 # A target whose file has no SOURCES line names its sources here.
 FUZZ_SRC_http := src/lib/http.c
 
@@ -45,3 +49,5 @@ fuzz: $(FUZZ_BINS)
 	   grep -h 'Done [0-9]* runs' $(BUILD)/fuzz/$$n/fuzz.log | sed "s/^/  $$n: /"; \
 	 done
 	@if [ "$(FUZZ_BOOTS)" = 1 ]; then $(PYTHON) tools/test/fuzzopts.py --build $(BUILD) --time $(FUZZ_EACH); fi
+	@if [ "$(FUZZ_BOOTS)" = 1 ]; then $(PYTHON) tools/test/fsfuzz.py --build $(BUILD) --time $(FUZZ_EACH); \
+	   st=$$?; [ $$st = 2 ] || exit $$st; fi

@@ -203,6 +203,21 @@ struct blk_boot_waiter {
     struct blk_boot_waiter *next;
 };
 void blk_boot_waiter_add(struct blk_boot_waiter *w);
+/* Runs every boot waiter (returns once the disks present at boot are
+ * registered, or their services gave up).  Thread context. */
+void blk_boot_wait_all(void);
+/* Disks coming and going, for a listener (the automounter,
+ * src/fs/automount.c): added(name) once a whole disk and its partitions
+ * are registered (at the end of blk_scan_partitions), removed(name) when a
+ * whole disk is unregistered.  Both are called in the thread that made the
+ * change, with no lock held; they must only note the event (no block I/O,
+ * no waiting).  Add listeners at boot; they are never removed. */
+struct blk_listener {
+    void (*added)(const char *disk);
+    void (*removed)(const char *disk);
+    struct blk_listener *next;
+};
+void blk_listener_add(struct blk_listener *l);
 /* blk_find for boot options naming a disk: when there is no such device
  * yet, waits for every boot waiter, then looks again.  Thread context. */
 struct blkdev *blk_find_boot(const char *name);

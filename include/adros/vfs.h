@@ -166,6 +166,13 @@ int vfs_umount(const char *target);
 /* Fills up to max entries (in mount order) and returns how many mounts
  * exist (may exceed max). */
 int vfs_mount_list(struct vfs_mountinfo *out, int max);
+/* Mounts the block device dev on dir with the driver for what is on it
+ * (fsdetect): NetBSD's file system through the rump kernel when it is
+ * linked and running (read-write unless flags say VFS_MNT_RDONLY or the
+ * device or NetBSD's driver is read-only), otherwise AdrOS's ext2,
+ * read-only.  Returns 0 or vfs_mount's errors; -EFTYPE: nothing
+ * recognized; -ENXIO: no such device.  Thread context (reads the disk). */
+int vfs_mount_auto(const char *dev, const char *dir, uint32_t flags);
 /* Mount information for the file system holding path. */
 int vfs_statfs(const char *path, struct vfs_mountinfo *out);
 

@@ -215,6 +215,8 @@ static void put_all(struct list_node *list)
         blk_put(list_entry(n, struct blkdev, node));
 }
 
+static void tell_listeners(const char *disk, bool added);
+
 void blk_unregister(struct blkdev *dev)
 {
     if (!dev)
@@ -229,8 +231,10 @@ void blk_unregister(struct blkdev *dev)
     detach_partitions_locked(dev, &out);
     spin_unlock_irqrestore(&reg_lock, f);
     klog(LOG_INFO, "blk: %s: gone\n", dev->name);
-    if (!dev->parent)
+    if (!dev->parent) {
         bcache__gone(dev); /* after `gone` is set: nothing is cached for it again */
+        tell_listeners(dev->name, false);
+    }
     /* Nobody enters submit any more (start() tests `gone` under reg_lock);
      * wait for those inside.  One CPU: with interrupts off, nothing can
      * change `active` between the test and the sleep. */
@@ -264,14 +268,38 @@ void blk_boot_waiter_add(struct blk_boot_waiter *w)
     spin_unlock_irqrestore(&reg_lock, f);
 }
 
+void blk_boot_wait_all(void)
+{
+    for (struct blk_boot_waiter *w = boot_waiters; w; w = w->next)
+        w->wait();
+}
+
 struct blkdev *blk_find_boot(const char *name)
 {
     struct blkdev *d = blk_find(name);
     if (d)
         return d;
-    for (struct blk_boot_waiter *w = boot_waiters; w; w = w->next)
-        w->wait();
+    blk_boot_wait_all();
     return blk_find(name);
+}
+
+static struct blk_listener *listeners;
+void blk_listener_add(struct blk_listener *l)
+{
+    irqflags_t f = spin_lock_irqsave(&reg_lock);
+    l->next = listeners;
+    listeners = l;
+    spin_unlock_irqrestore(&reg_lock, f);
+}
+
+/* Listeners are only ever added: the list can be walked without the lock. */
+static void tell_listeners(const char *disk, bool added)
+{
+    for (struct blk_listener *l = listeners; l; l = l->next) {
+        void (*fn)(const char *) = added ? l->added : l->removed;
+        if (fn)
+            fn(disk);
+    }
 }
 
 /* fn runs without the registry lock, on a snapshot of the list taken first,
@@ -428,6 +456,7 @@ int blk_scan_partitions(struct blkdev *dev)
     kfree(sc.buf);
     if (r < 0)
         klog(LOG_WARN, "blk: %s: cannot read the partition table: %d\n", dev->name, r);
+    tell_listeners(dev->name, true);
     return r < 0 ? r : sc.added;
 }
 

@@ -305,7 +305,11 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
         goto fail;
     }
     bool dev_ro = b->readonly;
-    r = blk_claim(b, BLK_CLAIM_MOUNT, blk_owner_rump, &rm->claim);
+    /* A read-write mount writes: claimed as a writer too, so a mount of the
+     * disk by AdrOS's ext2 (or one of its partitions) refuses it here with
+     * EBUSY, not NetBSD's open of the device later with a puzzling error. */
+    unsigned how = BLK_CLAIM_MOUNT | ((mp->flags & VFS_MNT_RDONLY) || dev_ro ? 0 : BLK_CLAIM_WRITE);
+    r = blk_claim(b, how, blk_owner_rump, &rm->claim);
     if (r < 0) {
         blk_put(b);
         klog(LOG_ERR, "rump: mount: %s is in use (%s)\n", dev, strerror(r));
@@ -422,6 +426,8 @@ static int r_unmount_body(struct mount *mp)
 static int r_mount(struct mount *mp, const char *source, struct vnode **rootp)
 {
     int r;
+    if (rump__crashed)
+        return -ENXIO; /* as when it is not running: `mount` falls back to AdrOS's ext2 */
     kmutex_lock(&rmount_lock);
     RUMP_SYSCALL(r, -EIO, r_mount_body(mp, source, rootp));
     kmutex_unlock(&rmount_lock);
@@ -437,11 +443,34 @@ static int r_unmount(struct mount *mp)
     return r;
 }
 
-/* For listings (mount, df): marks a mount whose device went away. */
+/* df: NetBSD's statvfs of the mount (f_blocks is what the file system
+ * offers, its own structures left out, as NetBSD's df shows it). */
+static void r_statfs_body(struct mount *mp, struct vfs_mountinfo *mi)
+{
+    struct rmount *rm = mp->data;
+    struct nb_statvfs *sv = kzalloc(sizeof(*sv));
+    if (!sv)
+        return;
+    if (rump___sysimpl_statvfs1(rm->rpath, sv, NB_ST_WAIT) == 0 && sv->f_frsize) {
+        mi->block_size = sv->f_frsize;
+        mi->total_blocks = sv->f_blocks;
+        mi->free_blocks = sv->f_bfree;
+        mi->total_inodes = sv->f_files;
+        mi->free_inodes = sv->f_ffree;
+    }
+    kfree(sv);
+}
+
+/* mount and df: a mount whose device went away is marked, not asked. */
 static void r_statfs(struct mount *mp, struct vfs_mountinfo *mi)
 {
-    if (rump__mount_gone(mp))
+    if (rump__mount_gone(mp)) {
         mi->flags |= VFS_MNT_GONE;
+        return;
+    }
+    int r;
+    RUMP_SYSCALL(r, -EIO, (r_statfs_body(mp, mi), 0));
+    (void)r;
 }
 
 const struct vfsops rump_vfsops = {

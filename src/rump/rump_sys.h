@@ -60,6 +60,22 @@ struct nb_timespec {
     int32_t tv_nsec;
 };
 
+/* <sys/statvfs.h>: struct statvfs (i386: longs of 4 bytes, 64-bit
+ * counts 4-aligned). */
+#define NB_ST_WAIT 1
+struct nb_statvfs {
+    uint32_t f_flag, f_bsize, f_frsize, f_iosize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_bresvd; /* in f_frsize units */
+    uint64_t f_files, f_ffree, f_favail, f_fresvd;
+    uint64_t f_syncreads, f_syncwrites, f_asyncreads, f_asyncwrites;
+    int32_t f_fsidx[2];
+    uint32_t f_fsid, f_namemax, f_owner;
+    uint32_t f_spare[4];
+    char f_fstypename[32], f_mntonname[1024], f_mntfromname[1024];
+};
+
+_Static_assert(sizeof(struct nb_statvfs) == 2228, "NetBSD i386's struct statvfs");
+
 struct nb_stat {
     uint64_t st_dev;
     uint32_t st_mode;
@@ -676,6 +692,7 @@ int rump___sysimpl_fcntl(int fd, int cmd, ...);
 int rump___sysimpl___sysctl(const int *name, uint32_t namelen, void *old, size_t *oldlenp, const void *new,
                             size_t newlen);
 int rump___sysimpl_mknod50(const char *path, uint32_t mode, uint64_t dev);
+int rump___sysimpl_statvfs1(const char *path, struct nb_statvfs *buf, int flags);
 
 int rump_pub_netconfig_ifup(const char *ifname);
 int rump_pub_netconfig_ifdown(const char *ifname);

@@ -65,6 +65,16 @@ static inline void mtx_unowned(struct rumpuser_mtx *m)
         m->owner = NULL;
 }
 
+/* NetBSD's code misusing a lock (an error path a hostile disk image
+ * reaches, tools/test/fsfuzz.py) is the rump kernel's failure, not
+ * AdrOS's: its panic, which AdrOS survives, instead of AdrOS's lock
+ * checks panicking AdrOS. */
+static void lock_misuse(const char *what, const void *lock)
+{
+    kprintf(KERN_ERR "rumpuser: the rump kernel %s %p\n", what, lock);
+    rumpuser_exit(RUMPUSER_PANIC);
+}
+
 static rumpuser_adros_spin_release_fn spin_release;
 static rumpuser_adros_spin_reacquire_fn spin_reacquire;
 void rumpuser_adros_set_spin_wait_hooks(rumpuser_adros_spin_release_fn release,
@@ -87,6 +97,8 @@ static inline bool is_kernel_spin(const struct rumpuser_mtx *m)
  * without its own CPU (see rumpuser_adros_set_spin_wait_hooks). */
 void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)
 {
+    if (kmutex_held(&m->km))
+        lock_misuse("takes again a mutex it holds:", m);
     if (!kmutex_trylock(&m->km)) {
         struct thread *owner = kmutex_owner(&m->km);
         if (is_kernel_spin(m) && spin_release && owner && spin_release(owner)) {
@@ -105,6 +117,8 @@ void rumpuser_mutex_enter(struct rumpuser_mtx *m)
         rumpuser_mutex_enter_nowrap(m);
         return;
     }
+    if (kmutex_held(&m->km))
+        lock_misuse("takes again a mutex it holds:", m);
     if (!kmutex_trylock(&m->km))
         RUMPUSER_BLOCKING(kmutex_lock(&m->km));
     mtx_owned(m);
@@ -121,6 +135,8 @@ int rumpuser_mutex_tryenter(struct rumpuser_mtx *m)
 
 void rumpuser_mutex_exit(struct rumpuser_mtx *m)
 {
+    if (!kmutex_held(&m->km))
+        lock_misuse("released a mutex it does not hold:", m);
     mtx_unowned(m);
     kmutex_unlock(&m->km);
 }
@@ -155,6 +171,8 @@ static enum krw_op rw_op(int enum_rumprwlock)
 void rumpuser_rw_enter(int enum_rumprwlock, struct rumpuser_rw *rw)
 {
     enum krw_op op = rw_op(enum_rumprwlock);
+    if (krw_write_held(&rw->kl))
+        lock_misuse("takes again an rwlock it holds as writer:", rw);
     if (!krw_tryenter(&rw->kl, op))
         RUMPUSER_BLOCKING(krw_enter(&rw->kl, op));
 }
@@ -171,7 +189,12 @@ int rumpuser_rw_tryupgrade(struct rumpuser_rw *rw) { return krw_tryupgrade(&rw->
 /* Writer to reader: never waits. */
 void rumpuser_rw_downgrade(struct rumpuser_rw *rw) { krw_downgrade(&rw->kl); }
 
-void rumpuser_rw_exit(struct rumpuser_rw *rw) { krw_exit(&rw->kl); }
+void rumpuser_rw_exit(struct rumpuser_rw *rw)
+{
+    if (!krw_write_held(&rw->kl) && !krw_read_held(&rw->kl))
+        lock_misuse("released an rwlock nobody holds:", rw);
+    krw_exit(&rw->kl);
+}
 
 void rumpuser_rw_destroy(struct rumpuser_rw *rw)
 {

@@ -1,6 +1,7 @@
 /* Mounting: the shell commands mount, umount and df, the boot option
  * mount=<dev>:<dir>[,...] (how `make run` puts the demo disk on /mnt), and
  * reading the init= script from a mounted disk. */
+#include <adros/blk.h>
 #include <adros/cmdline.h>
 #include <adros/errno.h>
 #include <adros/kprintf.h>
@@ -10,7 +11,8 @@
 #include <adros/vfs.h>
 #include "shell_internal.h"
 
-KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount ext2 file systems before the shell starts");
+KOPTION(mount, "mount", "mount=<dev>:<dir>[:ro][,...]: mount disks before the shell starts (NetBSD's file "
+                        "system when linked, read-write; else AdrOS's ext2, read-only)");
 
 #define MAX_MOUNTS 32
 #define SCRIPT_MAX (64u * 1024u)
@@ -52,9 +54,44 @@ static bool parse_options(char *opts, uint32_t *flags, const char **fs, const ch
     return true;
 }
 
+/* The device a mount's source names ("hda", "ext2fs:hda"). */
+static const char *source_dev(const struct vfs_mountinfo *m)
+{
+    const char *colon = strchr(m->source, ':');
+    return colon ? colon + 1 : m->source;
+}
+
+/* A mount refused with EBUSY or EACCES: says which mount holds the disk
+ * (a partition and its disk count as one), or the plain error. */
+static int busy_error(const char *cmd, const char *dev, const char *dir, int r)
+{
+    struct vfs_mountinfo *m = kmalloc(MAX_MOUNTS * sizeof(*m));
+    int n = m ? MIN(vfs_mount_list(m, MAX_MOUNTS), MAX_MOUNTS) : 0;
+    if (strchr(dev, ':'))
+        dev = strchr(dev, ':') + 1; /* "msdos:sd0" */
+    if (strncmp(dev, "/dev/", 5) == 0)
+        dev += 5;
+    for (int i = 0; i < n; i++) {
+        const char *d = source_dev(&m[i]);
+        size_t ld = strlen(d), lv = strlen(dev);
+        /* hda against hda, hda1 against hda, sd0 against sd0p1 */
+        const char *rest = ld < lv ? dev + ld : d + lv;
+        bool same = strncmp(d, dev, MIN(ld, lv)) == 0 &&
+                    (ld == lv || (*rest >= '0' && *rest <= '9') || (*rest == 'p' && rest[1] >= '0' && rest[1] <= '9'));
+        if (same && strcmp(m[i].fstype, "devfs") != 0 && strcmp(m[i].fstype, "ramfs") != 0) {
+            shell_error(cmd, "%s is in use: %s is mounted on %s (%s); umount %s first", dev, m[i].source,
+                        m[i].target, m[i].fstype, m[i].target);
+            kfree(m);
+            return SHELL_FAIL;
+        }
+    }
+    kfree(m);
+    return shell_error(cmd, "%s on %s: %s", dev, dir, shell_strerror(r));
+}
+
 static int cmd_mount(int argc, char **argv)
 {
-    const char *type = "ext2", *fs = NULL, *bad = NULL;
+    const char *type = NULL, *fs = NULL, *bad = NULL;
     uint32_t flags = 0;
     const char *args[2];
     int nargs = 0;
@@ -85,6 +122,27 @@ static int cmd_mount(int argc, char **argv)
         return shell_usage(argv[0]);
     const char *source = args[0];
     char named[64];
+    if (!type && fs)
+        type = "rump";
+    if (!type) {
+        /* The driver for what is on the disk: NetBSD's, read-write, when
+         * linked; else AdrOS's ext2, read-only. */
+        int r = vfs_mount_auto(source, args[1], flags);
+        if (r == -EFTYPE)
+            return shell_error(argv[0], "%s: no file system recognized (ext2, FFS, FAT, ISO 9660)", source);
+        struct blkdev *b = r == -ENXIO ? blk_find(source) : NULL;
+        blk_put(b);
+        if (r == -ENXIO && !b)
+            return shell_error(argv[0], "%s: no such block device (ls /dev lists them)", source);
+        if (r == -EBUSY || r == -EACCES)
+            return busy_error(argv[0], source, args[1], r);
+        if (r < 0)
+            return shell_error(argv[0], "%s on %s: %s", source, args[1], shell_strerror(r));
+        struct vfs_mountinfo mi;
+        if (vfs_statfs(args[1], &mi) == 0 && strcmp(mi.fstype, "ext2") == 0 && !(flags & VFS_MNT_RDONLY))
+            shell_printf("mount: %s: read-only, by AdrOS's ext2 (NetBSD's ext2fs is not available)\n", source);
+        return SHELL_OK;
+    }
     bool rump = strcmp(type, "rump") == 0;
     if (fs && !rump)
         return shell_error(argv[0], "-o fs= is for -t rump (NetBSD's file systems)");
@@ -98,13 +156,16 @@ static int cmd_mount(int argc, char **argv)
     int r = vfs_mount(type, source, args[1], flags);
     if (r == -EFTYPE && rump && !fs && !strchr(args[0], ':'))
         return shell_error(argv[0], "%s: no file system recognized", args[0]);
+    if (r == -EBUSY || r == -EACCES)
+        return busy_error(argv[0], args[0], args[1], r);
     if (r < 0)
         return shell_error(argv[0], "%s on %s (%s): %s", source, args[1], type, shell_strerror(r));
     return 0;
 }
 SHELL_CMD(mount, cmd_mount, "mount [[-t <type>] [-r] [-o ro,rw,fs=<fs>] <device> <dir>]",
-          "list mounts, or mount a file system (default type ext2; -r or -o ro read-only; -t rump: NetBSD's, "
-          "detected or -o fs=ext2fs|ffs|msdos|cd9660)");
+          "list mounts, or mount a file system (no -t: the driver for what is on the disk, NetBSD's read-write "
+          "when linked, else AdrOS's ext2 read-only; -t ext2: AdrOS's; -t rump: NetBSD's, detected or "
+          "-o fs=ext2fs|ffs|msdos|cd9660; -r or -o ro read-only)");
 
 static int cmd_umount(int argc, char **argv)
 {
@@ -123,12 +184,29 @@ SHELL_CMD_FLAGS(umount, cmd_umount, "umount <dir>", "unmount the file system mou
 
 static int cmd_df(int argc, char **argv)
 {
-    if (argc != 1)
-        return shell_usage(argv[0]);
+    const char *cmd = argv[0];
+    bool kib = argc > 1 && strcmp(argv[1], "-k") == 0;
+    if (kib) {
+        argv++;
+        argc--;
+    }
+    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+        return shell_usage(cmd);
     struct vfs_mountinfo *m = kmalloc(MAX_MOUNTS * sizeof(*m));
     if (!m)
-        return shell_error(argv[0], "out of memory");
-    int n = vfs_mount_list(m, MAX_MOUNTS);
+        return shell_error(cmd, "out of memory");
+    int n;
+    if (argc == 2) {
+        /* The file system holding the path. */
+        int r = vfs_statfs(argv[1], m);
+        if (r < 0) {
+            kfree(m);
+            return shell_error(cmd, "%s: %s", argv[1], shell_strerror(r));
+        }
+        n = 1;
+    } else {
+        n = vfs_mount_list(m, MAX_MOUNTS);
+    }
     shell_printf("%-10s %-6s %8s %8s %8s %4s %9s %9s  %s\n", "SOURCE", "TYPE", "SIZE", "USED", "AVAIL", "USE%",
                  "INODES", "IFREE", "MOUNTED ON");
     for (int i = 0; i < MIN(n, MAX_MOUNTS); i++) {
@@ -136,9 +214,15 @@ static int cmd_df(int argc, char **argv)
         if (m[i].block_size && m[i].total_blocks) {
             uint64_t total = m[i].total_blocks * m[i].block_size;
             uint64_t free = m[i].free_blocks * m[i].block_size;
-            shell_format_size(total, size, sizeof(size));
-            shell_format_size(total - free, used, sizeof(used));
-            shell_format_size(free, avail, sizeof(avail));
+            if (kib) {
+                ksnprintf(size, sizeof(size), "%llu", (unsigned long long)(total / 1024));
+                ksnprintf(used, sizeof(used), "%llu", (unsigned long long)((total - free) / 1024));
+                ksnprintf(avail, sizeof(avail), "%llu", (unsigned long long)(free / 1024));
+            } else {
+                shell_format_size(total, size, sizeof(size));
+                shell_format_size(total - free, used, sizeof(used));
+                shell_format_size(free, avail, sizeof(avail));
+            }
             ksnprintf(pct, sizeof(pct), "%u%%",
                       (unsigned)((m[i].total_blocks - m[i].free_blocks) * 100 / m[i].total_blocks));
         }
@@ -152,7 +236,9 @@ static int cmd_df(int argc, char **argv)
     kfree(m);
     return 0;
 }
-SHELL_CMD_FLAGS(df, cmd_df, "df", "mounted file systems: size, used, free blocks and inodes", SHELL_CMD_RESERVE);
+SHELL_CMD_FLAGS(df, cmd_df, "df [-k] [path]",
+                "mounted file systems (or the one holding path): size, used, free blocks and inodes (-k: in KiB)",
+                SHELL_CMD_RESERVE);
 
 /* --- boot --- */
 void sh_boot_mounts(void)
@@ -179,11 +265,19 @@ void sh_boot_mounts(void)
                 kprintf(KERN_ERR "shell: mount=: bad entry \"%s\" (want <dev>:<dir>[:ro])\n", item);
             } else {
                 uint32_t flags = opt ? VFS_MNT_RDONLY : 0;
-                int r = vfs_mount("ext2", dev, dir, flags);
+                struct blkdev *b = blk_find_boot(dev); /* a USB disk: once the rump kernel has it */
+                blk_put(b);
+                int r = vfs_mount_auto(dev, dir, flags);
+                struct vfs_mountinfo mi;
                 if (r < 0)
-                    kprintf(KERN_ERR "shell: cannot mount %s on %s: %s\n", dev, dir, shell_strerror(r));
+                    kprintf(KERN_ERR "shell: cannot mount %s on %s: %s\n", dev, dir,
+                            r == -EFTYPE ? "no file system recognized" : shell_strerror(r));
+                else if (vfs_statfs(dir, &mi) == 0 && strcmp(mi.fstype, "rump") == 0 && strchr(mi.source, ':'))
+                    kprintf("shell: mounted %s on %s (NetBSD's %.*s, %s)\n", dev, dir,
+                            (int)(strchr(mi.source, ':') - mi.source), mi.source,
+                            (mi.flags & VFS_MNT_RDONLY) ? "ro" : "rw");
                 else
-                    kprintf("shell: mounted %s on %s (ext2)\n", dev, dir);
+                    kprintf("shell: mounted %s on %s (ext2, ro)\n", dev, dir);
             }
         }
         spec += len + (e ? 1 : 0);

@@ -318,8 +318,8 @@ def _t_files(s):
     for cmd, pat in [("stat /mnt/docs", r"^  type: directory  mode: 0755 \(drwxr-xr-x\)"),
                      ("stat /mnt/readme-link", r"^  target: README\r?$"),
                      ("ls /mnt/docs", r"^notes.txt\r?$"),
-                     ("df", r"^hda\s+ext2\s+4\.0M\s.*/mnt\r?$"),
-                     ("mount", r"^hda on /mnt type ext2 \(ro\)\r?$"),
+                     ("df", r"^(hda\s+ext2\s+4\.0M|ext2fs:hda\s+rump\s+3\.\dM)\s.*/mnt\r?$"),
+                     ("mount", r"^hda on /mnt type (ext2 \(ro\)|rump \(ext2fs, rw\))\r?$"),
                      ("lsblk", r"^hda\s+disk\s+4\.0M\s+8192\s+512 "),
                      ("lsblk", r"^hdb\s+disk\s+16\.0M\s+32768\s+512 "),
                      ("lspci", r"^00:01\.1 8086:7010 0101 IDE controller .* ata\r?$"),
@@ -362,7 +362,7 @@ def _t_file_errors(s):
                          ("hexdump -n zz /mnt/hello.txt", r'^hexdump: bad length "zz"$', 1),
                          ("sha256sum /nope", r"^sha256sum: /nope: no such file", 1),
                          ("stat /nope", r"^stat: /nope: no such file", 1),
-                         ("mount nosuchdev /tmp", r"^mount: nosuchdev on /tmp \(ext2\): ", 1),
+                         ("mount nosuchdev /tmp", r"^mount: nosuchdev: no such block device", 1),
                          ("mount -t nofs none /tmp", r"^mount: none on /tmp \(nofs\): ", 1),
                          ("mount hda", r"^usage: mount ", 2),
                          ("umount /tmp", r"^umount: /tmp: ", 1),
@@ -768,7 +768,7 @@ def _check_init(b, res):
     ncmds = sum(1 for l in _read_demo("scripts/tour.sh").decode().splitlines()
                 if l.strip() and not l.strip().startswith("#"))
     want = [
-        (r"(?m)^shell: mounted hda on /mnt \(ext2\)$", "mount= mounts the disk before the script"),
+        (r"(?m)^shell: mounted hda on /mnt \((ext2, ro|NetBSD's ext2fs, rw)\)$", "mount= mounts the disk before the script"),
         (r"(?m)^script: running init=/mnt/scripts/tour.sh$", "announces the script"),
         (r"(?m)^adros# echo \"AdrOS tour\"\nAdrOS tour$", "runs its commands"),
         (rf"(?m)^{digest}  /mnt/hello.txt$", "sha256sum matches the host's"),
