@@ -36,7 +36,12 @@ paddr_t pmm_ram_top(void); /* end of the highest managed RAM page */
  * page that would dip into them fails (kmalloc returns NULL), so a consumer
  * that takes everything it can (memhog, a huge fetch, the RAM root) cannot
  * keep those from running.  Small kmallocs served from a slab's free slots
- * take no page and are not held back. */
+ * take no page and are not held back.  The reserve is kept in blocks of at
+ * least MM_RESERVE_BLOCK_ORDER (a thread's 64 KiB stack with its guard page
+ * needs such a block): an ordinary allocation may take any page except those
+ * that would leave fewer than the reserve's pages free in such blocks, so
+ * an exhausted and fragmented memory still starts a command. */
+#define MM_RESERVE_BLOCK_ORDER 5
 uint32_t pmm_reserve_pages(void);
 /* Whether the current thread may take the reserve. */
 bool mm_may_use_reserve(void);

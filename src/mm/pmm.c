@@ -91,9 +91,31 @@ bool mm_may_use_reserve(void)
     return !t || (t->flags & PROCESS_FLAG_MEMRESERVE);
 }
 
+/* Free pages in blocks of MM_RESERVE_BLOCK_ORDER or more.  pmm_lock. */
+static uint32_t reserve_block_pages(void)
+{
+    uint32_t n = 0;
+    for (unsigned o = MM_RESERVE_BLOCK_ORDER; o <= BUDDY_MAX_ORDER; o++)
+        n += phys.st.free_blocks[o] << o;
+    return n;
+}
+
+/* Whether an allocation of npages may proceed (pmm_lock held).  The
+ * buddy takes the smallest free block that fits: a block below the
+ * reserve's order leaves the reserve's blocks alone; a larger one costs
+ * them 2^max(order, MM_RESERVE_BLOCK_ORDER) pages (the rest of it stays
+ * free in blocks of the reserve's order or more). */
 bool pmm__may_take(uint32_t npages)
 {
-    if (phys.st.free_pages >= npages + reserve_pages || mm_may_use_reserve())
+    if (mm_may_use_reserve() || !reserve_pages)
+        return true;
+    unsigned order = buddy_order_for(npages), from = order;
+    while (from <= BUDDY_MAX_ORDER && !phys.st.free_blocks[from])
+        from++;
+    if (from > BUDDY_MAX_ORDER)
+        return true; /* nothing fits: the buddy says so */
+    uint32_t cost = from < MM_RESERVE_BLOCK_ORDER ? 0 : 1u << MAX(order, (unsigned)MM_RESERVE_BLOCK_ORDER);
+    if (reserve_block_pages() >= cost + reserve_pages)
         return true;
     reserve_refused++;
     phys.st.failures++;

@@ -58,6 +58,7 @@ Network safety: user networking with restrict=on (guestfwd to
 tools/qemu/httpserve.py, which opens no socket), and for the two guests UDP
 sockets bound to 127.0.0.1 talking only to the relay on 127.0.0.1.
 """
+import hashlib
 import os
 import re
 import shutil
