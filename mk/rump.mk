@@ -36,7 +36,10 @@ RUMP_STAGE_audio := librumpdev_pci librumpdev_pci_hdaudio librumpdev_hdaudio_hda
 # virtio 1.0); its drivers are the stage's extras, vioif only with the
 # network stage.
 RUMP_STAGE_virtio := librumpdev_pci librumpdev_pci_virtio
-RUMP_STAGES      := ext2 net usb audio virtio
+# zfs: NetBSD's ZFS (pool version 23) and the Solaris layer under it
+# (src/netbsd/zfs.c drives it; tools/rump-components.sh builds both).
+RUMP_STAGE_zfs   := librumpkern_solaris librumpfs_zfs
+RUMP_STAGES      := ext2 net usb audio virtio zfs
 # Linked when present (and, for the extras of a stage, when that stage is;
 # for those of "s+t", when both stages are).
 RUMP_EXTRA_net   := librumpnet_netinet6

@@ -157,6 +157,41 @@ static size_t nbfs_args(enum nbfs fs, char *key, union nbfs_args *a)
     }
 }
 
+#ifdef ADROS_RUMP_ZFS
+/* "zfs:<dataset>": a ZFS file system of an imported pool (src/netbsd/zfs.c
+ * imports pools and claims their disks); no device of its own. */
+static int r_mount_zfs(struct mount *mp, struct rmount *rm, const char *ds, struct vnode **rootp)
+{
+    struct nb_mounta *ma = kzalloc(sizeof(*ma));
+    if (!ma)
+        return -ENOMEM;
+    strlcpy(ma->fspec, ds, sizeof(ma->fspec));
+    strlcpy(rm->fstype, "zfs", sizeof(rm->fstype));
+    static uint32_t zseq;
+    ksnprintf(rm->rpath, sizeof(rm->rpath), "/adros/zfs%u", (unsigned)++zseq);
+    rump___sysimpl_mkdir("/adros", 0755);
+    int r = 0;
+    if (rump___sysimpl_mkdir(rm->rpath, 0755) < 0 && rump_sys_err() != -EEXIST) {
+        r = rump_sys_err();
+    } else if (rump___sysimpl_mount50("zfs", rm->rpath, (mp->flags & VFS_MNT_RDONLY) ? NB_MNT_RDONLY : 0, ma,
+                                      sizeof(*ma)) < 0) {
+        r = rump_sys_err();
+        klog(LOG_ERR, "rump: NetBSD's zfs refused to mount %s: %s\n", ds, strerror(r));
+        rump___sysimpl_rmdir(rm->rpath);
+    } else if ((r = rump__new_vnode(mp, rm->rpath, rootp)) < 0) {
+        rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE);
+        rump___sysimpl_rmdir(rm->rpath);
+    } else {
+        ksnprintf(mp->source, sizeof(mp->source), "zfs:%s", ds);
+        mp->data = rm;
+    }
+    kfree(ma);
+    if (r < 0)
+        kfree(rm);
+    return r;
+}
+#endif
+
 /* source: "<dev>" (detected) or "<fs>:<dev>" ("msdos:sd0", "ffs:hdb1"). */
 static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp)
 {
@@ -165,6 +200,10 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
     struct rmount *rm = kzalloc(sizeof(*rm));
     if (!rm)
         return -ENOMEM;
+#ifdef ADROS_RUMP_ZFS
+    if (strncmp(source, "zfs:", 4) == 0)
+        return r_mount_zfs(mp, rm, source + 4, rootp);
+#endif
     const char *colon = strchr(source, ':');
     const char *dev = colon ? colon + 1 : source;
     if (strncmp(dev, "/dev/", 5) == 0)
@@ -271,7 +310,8 @@ static int r_unmount_body(struct mount *mp)
             return rump_sys_err();
     }
     rump___sysimpl_rmdir(rm->rpath);
-    rump__etfs_put(rm->etfs_key);
+    if (rm->etfs_key[0]) /* not zfs: */
+        rump__etfs_put(rm->etfs_key);
     blk_unclaim(&rm->claim);
     kfree(rm);
     return 0;

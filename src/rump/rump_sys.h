@@ -610,6 +610,116 @@ _Static_assert(sizeof(struct nb_mixer_ctrl) == 20, "NetBSD mixer_ctrl is 20 byte
 #define NB_MIXER_SET 2
 #define NB_MIXER_VALUE 3
 
+/* ==== ZFS (pool version 23: librumpfs_zfs, librumpkern_solaris) ==== */
+
+/* /dev/zfs's ioctls are "UNIX-style" (sys/fs/zfs.h): no size or direction
+ * bits, the argument is the address of a struct zfs_cmd, which ZFS copies
+ * in and out itself. */
+#define NB_ZFS_IOC(n) (('Z' << 8) + (n))
+enum {
+    NB_ZFS_IOC_POOL_CREATE = NB_ZFS_IOC(0),
+    NB_ZFS_IOC_POOL_DESTROY = NB_ZFS_IOC(1),
+    NB_ZFS_IOC_POOL_IMPORT = NB_ZFS_IOC(2),
+    NB_ZFS_IOC_POOL_EXPORT = NB_ZFS_IOC(3),
+    NB_ZFS_IOC_POOL_CONFIGS = NB_ZFS_IOC(4),
+    NB_ZFS_IOC_POOL_STATS = NB_ZFS_IOC(5),
+    NB_ZFS_IOC_POOL_TRYIMPORT = NB_ZFS_IOC(6),
+    NB_ZFS_IOC_POOL_SCRUB = NB_ZFS_IOC(7),
+    NB_ZFS_IOC_OBJSET_STATS = NB_ZFS_IOC(18),
+    NB_ZFS_IOC_DATASET_LIST_NEXT = NB_ZFS_IOC(20),
+    NB_ZFS_IOC_SNAPSHOT_LIST_NEXT = NB_ZFS_IOC(21),
+    NB_ZFS_IOC_SET_PROP = NB_ZFS_IOC(22),
+    NB_ZFS_IOC_CREATE = NB_ZFS_IOC(23),
+    NB_ZFS_IOC_DESTROY = NB_ZFS_IOC(24),
+    NB_ZFS_IOC_ROLLBACK = NB_ZFS_IOC(25),
+    NB_ZFS_IOC_SNAPSHOT = NB_ZFS_IOC(36),
+};
+
+/* dmu_objset_stats_t */
+struct nb_dmu_objset_stats {
+    uint64_t dds_num_clones;
+    uint64_t dds_creation_txg;
+    uint64_t dds_guid;
+    int32_t dds_type;
+    uint8_t dds_is_snapshot;
+    uint8_t dds_inconsistent;
+    char dds_origin[256];
+};
+_Static_assert(sizeof(struct nb_dmu_objset_stats) == 288, "NetBSD/i386 dmu_objset_stats_t is 288 bytes");
+
+/* zfs_cmd_t (sys/fs/zfs/sys/zfs_ioctl.h); the nvlists are addresses of
+ * packed nvlists with their sizes.  What follows zc_objset_stats
+ * (zc_begin_record, zc_inject_record, two flags) is not used by AdrOS. */
+#define NB_ZFS_CMD_REST (304 + 336 + 8) /* struct drr_begin, zinject_record_t, two boolean_t */
+struct nb_zfs_cmd {
+    char zc_name[1024];
+    char zc_value[2048];
+    char zc_string[256];
+    char zc_top_ds[1024];
+    uint64_t zc_guid;
+    uint64_t zc_nvlist_conf;
+    uint64_t zc_nvlist_conf_size;
+    uint64_t zc_nvlist_src;
+    uint64_t zc_nvlist_src_size;
+    uint64_t zc_nvlist_dst;
+    uint64_t zc_nvlist_dst_size;
+    uint64_t zc_cookie;
+    uint64_t zc_objset_type;
+    uint64_t zc_perm_action;
+    uint64_t zc_history;
+    uint64_t zc_history_len;
+    uint64_t zc_history_offset;
+    uint64_t zc_obj;
+    uint64_t zc_iflags;
+    uint64_t zc_share[4];
+    struct nb_dmu_objset_stats zc_objset_stats;
+    uint8_t zc_rest[NB_ZFS_CMD_REST];
+};
+_Static_assert(sizeof(struct nb_zfs_cmd) == 5440, "NetBSD/i386 zfs_cmd_t is 5440 bytes");
+_Static_assert(NB_OFF(struct nb_zfs_cmd, zc_objset_stats) == 4504, "zc_objset_stats at 4504");
+#define NB_DMU_OST_ZFS 2
+#define NB_POOL_SCRUB_EVERYTHING 2
+
+/* struct mounta (the Solaris layer's sys/vfs.h): ZFS's mount(2) data; only
+ * fspec, the dataset, is read. */
+struct nb_mounta {
+    char fspec[255];
+    char dataptr[1024];
+    char optptr[1024];
+    char *fstype;
+    int32_t mflag;
+    int32_t datalen;
+    int32_t optlen;
+    int32_t flags;
+};
+_Static_assert(sizeof(struct nb_mounta) == 2324, "NetBSD/i386 struct mounta (Solaris layer) is 2324 bytes");
+
+/* The Solaris layer's nvlists (libnvpair), called on a rump CPU
+ * (rump_schedule).  KM_SLEEP is NetBSD's (sys/kmem.h). */
+typedef struct nb_nvlist nb_nvlist_t;
+typedef struct nb_nvpair nb_nvpair_t;
+#define NB_NV_UNIQUE_NAME 1
+#define NB_NV_ENCODE_NATIVE 0
+#define NB_KM_SLEEP 1
+int rumpns_nvlist_alloc(nb_nvlist_t **nvl, unsigned nvflag, int kmflag);
+void rumpns_nvlist_free(nb_nvlist_t *nvl);
+int rumpns_nvlist_add_string(nb_nvlist_t *nvl, const char *name, const char *val);
+int rumpns_nvlist_add_uint64(nb_nvlist_t *nvl, const char *name, uint64_t val);
+int rumpns_nvlist_add_nvlist(nb_nvlist_t *nvl, const char *name, nb_nvlist_t *val);
+int rumpns_nvlist_add_nvlist_array(nb_nvlist_t *nvl, const char *name, nb_nvlist_t **val, unsigned n);
+int rumpns_nvlist_size(nb_nvlist_t *nvl, size_t *size, int encoding);
+int rumpns_nvlist_pack(nb_nvlist_t *nvl, char **buf, size_t *len, int encoding, int kmflag);
+int rumpns_nvlist_unpack(char *buf, size_t len, nb_nvlist_t **nvl, int kmflag);
+int rumpns_nvlist_lookup_nvlist(nb_nvlist_t *nvl, const char *name, nb_nvlist_t **val);
+int rumpns_nvlist_lookup_string(nb_nvlist_t *nvl, const char *name, char **val);
+int rumpns_nvlist_lookup_uint64(nb_nvlist_t *nvl, const char *name, uint64_t *val);
+int rumpns_nvlist_lookup_nvlist_array(nb_nvlist_t *nvl, const char *name, nb_nvlist_t ***val, unsigned *n);
+int rumpns_nvlist_lookup_uint64_array(nb_nvlist_t *nvl, const char *name, uint64_t **val, unsigned *n);
+int rumpns_nvlist_remove_all(nb_nvlist_t *nvl, const char *name);
+nb_nvpair_t *rumpns_nvlist_next_nvpair(nb_nvlist_t *nvl, nb_nvpair_t *prev);
+char *rumpns_nvpair_name(nb_nvpair_t *p);
+int rumpns_nvpair_value_nvlist(nb_nvpair_t *p, nb_nvlist_t **val);
+
 /* ==== Entry points ==== */
 
 enum { NB_RUMP_ETFS_REG, NB_RUMP_ETFS_BLK, NB_RUMP_ETFS_CHR, NB_RUMP_ETFS_DIR, NB_RUMP_ETFS_DIR_SUBDIRS };
