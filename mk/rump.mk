@@ -94,8 +94,14 @@ RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
 # go to AdrOS first (src/rump/rump_viornd.c: the data feeds AdrOS's entropy
 # pool too).
 RUMP_VIORND_COPY := $(BUILD)/rump/librumpdev_virtio_viornd.a
+# librumpfs_zfs is linked from a copy in which the ARC's statistics (a
+# static arc_stats, where its size bounds are kept) are global, so AdrOS
+# bounds the ARC by RUMP_MEMLIMIT (src/netbsd/zfs.c): ZFS's own tunable is
+# ignored below 64 MiB.
+RUMP_ZFS_COPY := $(BUILD)/rump/librumpfs_zfs.a
 rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(if \
-                   $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(RUMP_DIR)/lib/$(1).a))
+                   $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(if \
+                   $(filter librumpfs_zfs,$(1)),$(RUMP_ZFS_COPY),$(RUMP_DIR)/lib/$(1).a)))
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 RUMP_LINK     := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
@@ -126,6 +132,10 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 $(RUMP_VIORND_COPY): $(RUMP_DIR)/lib/librumpdev_virtio_viornd.a mk/rump.mk
 	@mkdir -p $(dir $@)
 	@$(OBJCOPY) --redefine-sym rumpns_rnd_add_data=adros_viornd_rnd_add_data $< $@
+
+$(RUMP_ZFS_COPY): $(RUMP_DIR)/lib/librumpfs_zfs.a mk/rump.mk
+	@mkdir -p $(dir $@)
+	@$(OBJCOPY) --redefine-sym arc_stats=adros_zfs_arc_stats --globalize-symbol=adros_zfs_arc_stats $< $@
 
 # AdrOS's copies of NetBSD's structures (nb_<name> in src/rump/rump_sys.h,
 # each named by src/rump/rump_layouts.c under the stage that uses it) are

@@ -190,15 +190,6 @@ static int zioc_dst(unsigned long cmd, struct nb_zfs_cmd *zc, nb_nvlist_t **out)
     }
 }
 
-static void nv_free(nb_nvlist_t *nvl)
-{
-    if (!nvl)
-        return;
-    rump_schedule();
-    rumpns_nvlist_free(nvl);
-    rump_unschedule();
-}
-
 static struct nb_zfs_cmd *zc_new(const char *name)
 {
     struct nb_zfs_cmd *zc = kzalloc(sizeof(*zc));
@@ -1284,10 +1275,68 @@ int zfs_ds_set(const char *name, const char *prop, const char *value)
     return ZFS_CALL(ds_set_body(name, prop, value));
 }
 
+/* ---- the ARC ----
+ * ZFS sizes its cache from physmem, which the rump kernel fixes at 512 MiB
+ * whatever RUMP_MEMLIMIT says (ARC up to 384 MiB, at least 64 MiB; its
+ * tunable zfs_arc_max is ignored below 64 MiB).  Its bounds live in the
+ * statistics arc_stats (static in arc.c; mk/rump.mk links a copy of the
+ * archive where it is global, adros_zfs_arc_stats): right after the rump
+ * kernel starts, AdrOS sets them from RUMP_MEMLIMIT. */
+struct nb_kstat_named {
+    char name[31];
+    uint8_t data_type;
+    uint64_t ui64;
+};
+_Static_assert(sizeof(struct nb_kstat_named) == 40, "kstat_named_t is 40 bytes on i386");
+extern struct nb_kstat_named adros_zfs_arc_stats[];
+#define ARC_STATS_MAX 64 /* arc_stats_t has fewer; its first entry is "hits" */
+
+static volatile uint64_t *arc_stat(const char *name)
+{
+    for (int i = 0; i < ARC_STATS_MAX && adros_zfs_arc_stats[i].name[0]; i++)
+        if (strncmp(adros_zfs_arc_stats[i].name, name, sizeof(adros_zfs_arc_stats[i].name)) == 0)
+            return &adros_zfs_arc_stats[i].ui64;
+    return NULL;
+}
+
+/* A quarter of RUMP_MEMLIMIT, between 8 and 64 MiB (64 MiB without a limit). */
+static uint64_t arc_bound(void)
+{
+    uint64_t limit = rumpuser_adros_mem_limit();
+    uint64_t max = limit ? limit / 4 : 64ull << 20;
+    return MAX(MIN(max, 64ull << 20), 8ull << 20);
+}
+
+static void zfs_arc_limit(void)
+{
+    volatile uint64_t *c = arc_stat("c"), *p = arc_stat("p"), *cmin = arc_stat("c_min"), *cmax = arc_stat("c_max");
+    if (!c || !p || !cmin || !cmax) {
+        klog(LOG_ERR, "zfs: the ARC's statistics are not where AdrOS expects them: its size is not bounded\n");
+        return;
+    }
+    uint64_t max = arc_bound();
+    *cmax = max;
+    *cmin = max / 4;
+    *c = max;
+    *p = max / 2;
+    klog(LOG_INFO, "zfs: ARC bounded to %llu KiB (a quarter of RUMP_MEMLIMIT), at least %llu KiB\n",
+         (unsigned long long)(max >> 10), (unsigned long long)((max / 4) >> 10));
+}
+static struct rump_start_hook zfs_start_hook = { "zfs", zfs_arc_limit, NULL };
+
 int zfs_arc_get(struct zfs_arc_info *out)
 {
-    (void)out;
-    return -ENOSYS;
+    if (!zfs_available())
+        return -ENODEV;
+    volatile uint64_t *size = arc_stat("size"), *c = arc_stat("c"), *cmin = arc_stat("c_min"),
+                      *cmax = arc_stat("c_max");
+    if (!size || !c || !cmin || !cmax)
+        return -ENOENT;
+    out->size = *size;
+    out->target = *c;
+    out->min = *cmin;
+    out->max = *cmax;
+    return 0;
 }
 
 /* At poweroff (before the rump kernel's own hook unmounts what is left):
@@ -1309,7 +1358,14 @@ static void zfs_shutdown(void)
 }
 static struct shutdown_hook zfs_hook = { "zfs", zfs_shutdown, NULL };
 
-/* Registered after the rump kernel's hook, so it runs before it. */
+/* The start hook before the rump kernel starts (INIT_RUMP); the shutdown
+ * hook after the rump kernel's, so it runs before it. */
+static int zfs_early_init(void)
+{
+    rump_start_hook_add(&zfs_start_hook);
+    return 0;
+}
+INITCALL(INIT_FS, zfs_early_init);
 static int zfs_init(void)
 {
     shutdown_hook_add(&zfs_hook);
