@@ -1122,24 +1122,26 @@ static int ds_set_body(const char *name, const char *prop, const char *value)
             index = comp ? compress_names[i].index : checksum_names[i].index;
     if (!index)
         return -EINVAL;
-    rump_schedule();
-    nb_nvlist_t *nvl = nv_new();
-    size_t len = 0;
-    char *packed = nvl && rumpns_nvlist_add_uint64(nvl, prop, index) == 0 ? nv_pack(nvl, &len) : NULL;
-    if (nvl)
-        rumpns_nvlist_free(nvl);
-    rump_unschedule();
-    if (!packed)
+    /* Not through ZFS_IOC_SET_PROP: NetBSD's port answers every property
+     * set with ENOTSUP (zfs_check_settable ends in zfs_secpolicy_setprop,
+     * which is "return ENOTSUP" outside PORT_SOLARIS; ZFS_IOC_CREATE's
+     * properties go the same way).  What that ioctl does for these two
+     * properties after its checks (they are neither special nor
+     * inheritable-only): dsl_prop_set of the index, source "local", whose
+     * sync task notifies the mounted file system's callbacks. */
+    struct zfs_ds_info *cur = kmalloc(sizeof(*cur));
+    if (!cur)
         return -ENOMEM;
-    struct nb_zfs_cmd *zc = zc_new(name);
-    int r = -ENOMEM;
-    if (zc) {
-        zc->zc_nvlist_src = (uint32_t)packed;
-        zc->zc_nvlist_src_size = len;
-        r = zioc(NB_ZFS_IOC_SET_PROP, zc);
-        kfree(zc);
-    }
-    kfree(packed);
+    int r = ds_get_body(name, cur); /* it exists: a clear ENOENT first */
+    bool snap = cur->snapshot;
+    kfree(cur);
+    if (r < 0)
+        return r;
+    if (snap)
+        return -EINVAL;
+    rump_schedule();
+    r = -rumpns_dsl_prop_set(name, prop, NB_ZPROP_SRC_LOCAL, 8, 1, &index);
+    rump_unschedule();
     if (r < 0)
         klog(LOG_ERR, "zfs: ZFS refused %s=%s on %s: %s\n", prop, value, name, strerror(r));
     return r;

@@ -719,6 +719,10 @@ int rumpns_nvlist_remove_all(nb_nvlist_t *nvl, const char *name);
 nb_nvpair_t *rumpns_nvlist_next_nvpair(nb_nvlist_t *nvl, nb_nvpair_t *prev);
 char *rumpns_nvpair_name(nb_nvpair_t *p);
 int rumpns_nvpair_value_nvlist(nb_nvpair_t *p, nb_nvlist_t **val);
+/* ZFS's DSL: a property of a dataset (dsl_prop.c); a positive errno. */
+#define NB_ZPROP_SRC_LOCAL 0x8
+int rumpns_dsl_prop_set(const char *dsname, const char *propname, int source, int intsz, int numints,
+                        const void *buf);
 
 /* ==== Entry points ==== */
 
