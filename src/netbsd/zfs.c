@@ -1147,14 +1147,30 @@ static int ds_set_body(const char *name, const char *prop, const char *value)
     return r;
 }
 
+/* Not through ZFS_IOC_POOL_SCRUB: its spa_scrub() starts with
+ * dsl_pool_scrub_clean(), which reopens every vdev (vdev_reopen, to purge
+ * the vdev caches and probe the disks), and NetBSD's vdev_disk_open, on a
+ * reopen, jumps over the vn_open to "skip_open" and uses its vnode
+ * variable uninitialised (VOP_IOCTL(DIOCGPARTINFO) on it, then stores it
+ * as the vdev's vnode): the rump kernel takes a page fault in VOP_IOCTL.
+ * So AdrOS does what spa_scrub does for a scrub without the reopen: the
+ * scrub's setup on the pool's DSL pool (dsl_pool_scrub_setup, CLEAN), under
+ * a hold of the pool (spa_open/spa_close). */
+static const char scrub_tag[] = "adros-scrub";
 static int scrub_body(const char *pool)
 {
-    struct nb_zfs_cmd *zc = zc_new(pool);
-    if (!zc)
-        return -ENOMEM;
-    zc->zc_cookie = NB_POOL_SCRUB_EVERYTHING;
-    int r = zioc(NB_ZFS_IOC_POOL_SCRUB, zc);
-    kfree(zc);
+    if (!pool_imported(pool)) {
+        klog(LOG_ERR, "zfs: no pool \"%s\" is imported\n", pool);
+        return -ENOENT;
+    }
+    void *spa = NULL;
+    rump_schedule();
+    int r = -rumpns_spa_open(pool, &spa, scrub_tag);
+    if (r == 0) {
+        r = -rumpns_dsl_pool_scrub_setup(rumpns_spa_get_dsl(spa), NB_SCRUB_FUNC_CLEAN);
+        rumpns_spa_close(spa, scrub_tag);
+    }
+    rump_unschedule();
     if (r < 0)
         klog(LOG_ERR, "zfs: ZFS refused to scrub %s: %s\n", pool, strerror(r));
     return r;

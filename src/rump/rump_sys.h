@@ -624,7 +624,6 @@ enum {
     NB_ZFS_IOC_POOL_CONFIGS = NB_ZFS_IOC(4),
     NB_ZFS_IOC_POOL_STATS = NB_ZFS_IOC(5),
     NB_ZFS_IOC_POOL_TRYIMPORT = NB_ZFS_IOC(6),
-    NB_ZFS_IOC_POOL_SCRUB = NB_ZFS_IOC(7),
     NB_ZFS_IOC_OBJSET_STATS = NB_ZFS_IOC(18),
     NB_ZFS_IOC_DATASET_LIST_NEXT = NB_ZFS_IOC(20),
     NB_ZFS_IOC_SNAPSHOT_LIST_NEXT = NB_ZFS_IOC(21),
@@ -678,7 +677,6 @@ struct nb_zfs_cmd {
 _Static_assert(sizeof(struct nb_zfs_cmd) == 5440, "NetBSD/i386 zfs_cmd_t is 5440 bytes");
 _Static_assert(NB_OFF(struct nb_zfs_cmd, zc_objset_stats) == 4504, "zc_objset_stats at 4504");
 #define NB_DMU_OST_ZFS 2
-#define NB_POOL_SCRUB_EVERYTHING 2
 
 /* struct mounta (the Solaris layer's sys/vfs.h): ZFS's mount(2) data; only
  * fspec, the dataset, is read. */
@@ -721,6 +719,12 @@ char *rumpns_nvpair_name(nb_nvpair_t *p);
 int rumpns_nvpair_value_nvlist(nb_nvpair_t *p, nb_nvlist_t **val);
 /* ZFS's DSL: a property of a dataset (dsl_prop.c); a positive errno. */
 #define NB_ZPROP_SRC_LOCAL 0x8
+/* Pools (spa.c) and scrubs (dsl_scrub.c): positive errnos. */
+#define NB_SCRUB_FUNC_CLEAN 1
+int rumpns_spa_open(const char *pool, void **spa, const void *tag);
+void rumpns_spa_close(void *spa, const void *tag);
+void *rumpns_spa_get_dsl(void *spa);
+int rumpns_dsl_pool_scrub_setup(void *dp, int func);
 int rumpns_dsl_prop_set(const char *dsname, const char *propname, int source, int intsz, int numints,
                         const void *buf);
 
