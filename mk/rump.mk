@@ -153,6 +153,9 @@ endif
 ifneq ($(filter audio,$(RUMP_LINKED_STAGES)),)
 RUMP_LAYOUT_LIBS  += $(RUMP_DIR)/lib/librumpdev_audio.a
 endif
+ifneq ($(filter zfs,$(RUMP_LINKED_STAGES)),)
+RUMP_LAYOUT_LIBS  += $(RUMP_DIR)/lib/librumpfs_zfs.a
+endif
 ifneq ($(RUMP_LAYOUT_OBJS),)
 RUMP_LAYOUTS      := $(BUILD)/rump/layouts.json
 $(RUMP_LAYOUTS): $(RUMP_LAYOUT_LIBS) tools/build/layoutcheck.py

@@ -57,8 +57,9 @@ const char *zfs_state_name(uint64_t state);
 /* vdev_aux_t for people ("cannot open", "corrupted data", ...) or NULL. */
 const char *zfs_aux_name(uint64_t aux);
 
-/* zpool create [-f] <pool> [mirror] <disk>...: without force, a disk that
- * holds a file system or a ZFS label is refused (-EEXIST). */
+/* zpool create [-f] <pool> [mirror] <disk>...: -EEXIST when a pool of
+ * that name is imported; without force, a disk that holds a file system or
+ * a ZFS label is refused (-EBUSY); a disk under 64 MiB is -EINVAL. */
 int zfs_pool_create(const char *pool, bool mirror, const char *const *disks, int ndisks, bool force);
 int zfs_pool_destroy(const char *pool);
 int zfs_pool_export(const char *pool);

@@ -43,6 +43,7 @@
 #define LABEL_NVLIST_OFF (16u * 1024u)
 #define LABEL_NVLIST_SIZE (112u * 1024u)
 #define DST_INITIAL (64u * 1024u)
+#define ZFS_MIN_DEV (64ull << 20) /* SPA_MINDEVSIZE: ZFS refuses smaller disks (EOVERFLOW) */
 
 static kmutex_t zfs_lock = KMUTEX_INIT(zfs_lock, "zfs");
 static int zfs_fd = -1;
@@ -394,9 +395,9 @@ static int disk_in_use(const char *dev, const char **what)
     uint32_t ss = b->sector_size;
     int r = 0;
     uint8_t *buf = kmalloc(FSDETECT_BYTES > 1024 ? FSDETECT_BYTES : 1024);
-    if (!buf || ss == 0 || FSDETECT_BYTES % ss != 0 || b->nsectors * ss < 4 * LABEL_SIZE) {
+    if (!buf || ss == 0 || FSDETECT_BYTES % ss != 0 || b->nsectors * ss < ZFS_MIN_DEV) {
         r = buf ? -EINVAL : -ENOMEM;
-        *what = "too small for a pool (1 MiB at least)";
+        *what = "too small for a pool (64 MiB at least)";
         goto out;
     }
     if ((r = blk_read(b, 0, FSDETECT_BYTES / ss, buf)) < 0)
@@ -419,9 +420,18 @@ out:
     return r;
 }
 
+static bool pool_imported(const char *pool);
 static int pool_create_body(const char *pool, bool mirror, const char *const *disks, int ndisks, bool force)
 {
+    if (pool_imported(pool)) {
+        klog(LOG_ERR, "zfs: a pool named %s exists\n", pool);
+        return -EEXIST;
+    }
     for (int i = 0; i < ndisks; i++) {
+        if (zdisk_find(disks[i])) {
+            klog(LOG_ERR, "zfs: %s is already in pool %s\n", disks[i], zdisk_find(disks[i])->pool);
+            return -EBUSY;
+        }
         const char *what = NULL;
         int u = disk_in_use(disks[i], &what);
         if (u < 0 && what) {
@@ -432,7 +442,7 @@ static int pool_create_body(const char *pool, bool mirror, const char *const *di
             return u;
         if (u > 0 && !force) {
             klog(LOG_ERR, "zfs: %s holds %s (zpool create -f uses it anyway)\n", disks[i], what);
-            return -EEXIST;
+            return -EBUSY;
         }
     }
     int r = 0;
@@ -1340,7 +1350,47 @@ static void zfs_arc_limit(void)
     klog(LOG_INFO, "zfs: ARC bounded to %llu KiB (a quarter of RUMP_MEMLIMIT), at least %llu KiB\n",
          (unsigned long long)(max >> 10), (unsigned long long)((max / 4) >> 10));
 }
-static struct rump_start_hook zfs_start_hook = { "zfs", zfs_arc_limit, NULL };
+/* ---- disks that did not open ----
+ * A mirror half that is missing (or fails to open) keeps its vdev, with no
+ * private data (vdev_tsd NULL).  ZFS still sends it cache flushes
+ * (zio_ioctl goes to every leaf; only reads and writes are checked for an
+ * accessible vdev), and NetBSD's vdev_disk_io_start reads dvd->vd_vn before
+ * it checks anything: a NULL dereference in a zfs thread at the first
+ * flush.  AdrOS puts a check in front of it in the disk vdevs' operations
+ * table (vdev_disk_ops, writable data): an I/O to a disk vdev that is not
+ * open ends with ENXIO, as vdev_disk_io_start's own "not readable" branch
+ * does for an ioctl. */
+static int (*vdev_disk_io_start_orig)(struct nb_zio *zio);
+
+static int vdev_disk_io_start_checked(struct nb_zio *zio)
+{
+    if (zio->io_vd && !zio->io_vd->vdev_tsd) {
+        zio->io_error = 6; /* NetBSD's ENXIO */
+        return NB_ZIO_PIPELINE_CONTINUE;
+    }
+    return vdev_disk_io_start_orig(zio);
+}
+
+static void zfs_vdev_guard(void)
+{
+    struct nb_vdev_ops *ops = &rumpns_vdev_disk_ops;
+    if (strncmp(ops->vdev_op_type, "disk", sizeof(ops->vdev_op_type)) != 0 || !ops->vdev_op_leaf ||
+        !ops->vdev_op_io_start) {
+        klog(LOG_ERR, "zfs: vdev_disk_ops is not what AdrOS expects: a missing mirror half will crash ZFS\n");
+        return;
+    }
+    if (ops->vdev_op_io_start != vdev_disk_io_start_checked) {
+        vdev_disk_io_start_orig = ops->vdev_op_io_start;
+        ops->vdev_op_io_start = vdev_disk_io_start_checked;
+    }
+}
+
+static void zfs_started(void)
+{
+    zfs_vdev_guard();
+    zfs_arc_limit();
+}
+static struct rump_start_hook zfs_start_hook = { "zfs", zfs_started, NULL };
 
 int zfs_arc_get(struct zfs_arc_info *out)
 {

@@ -692,6 +692,36 @@ struct nb_mounta {
 };
 _Static_assert(sizeof(struct nb_mounta) == 2324, "NetBSD/i386 struct mounta (Solaris layer) is 2324 bytes");
 
+/* What AdrOS reads of zio_t and vdev_t (sys/zio.h, sys/vdev_impl.h): the
+ * vdev an I/O goes to, its error, and the vdev's private data (NULL when
+ * the vdev failed to open); the rest is opaque.  Checked against the
+ * archive's debug information like every nb_ structure. */
+struct nb_zio {
+    uint8_t _pad0[0x1ac];
+    struct nb_vdev *io_vd;
+    uint8_t _pad1[0x204 - 0x1b0];
+    int32_t io_error;
+    uint8_t _pad2[664 - 0x208];
+};
+_Static_assert(sizeof(struct nb_zio) == 664, "NetBSD/i386 zio_t is 664 bytes");
+struct nb_vdev {
+    uint8_t _pad0[0x50];
+    void *vdev_tsd;
+    uint8_t _pad1[1168 - 0x54];
+};
+_Static_assert(sizeof(struct nb_vdev) == 1168, "NetBSD/i386 vdev_t is 1168 bytes");
+/* vdev_ops_t: a vdev type's operations (vdev_disk_ops: disks). */
+struct nb_vdev_ops {
+    void *vdev_op_open, *vdev_op_close, *vdev_op_asize;
+    int (*vdev_op_io_start)(struct nb_zio *zio);
+    void *vdev_op_io_done, *vdev_op_state_change;
+    char vdev_op_type[16];
+    int32_t vdev_op_leaf;
+};
+_Static_assert(sizeof(struct nb_vdev_ops) == 44, "NetBSD/i386 vdev_ops_t is 44 bytes");
+extern struct nb_vdev_ops rumpns_vdev_disk_ops;
+#define NB_ZIO_PIPELINE_CONTINUE 0x100
+
 /* The Solaris layer's nvlists (libnvpair), called on a rump CPU
  * (rump_schedule).  KM_SLEEP is NetBSD's (sys/kmem.h). */
 typedef struct nb_nvlist nb_nvlist_t;

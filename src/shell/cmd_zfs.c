@@ -73,8 +73,13 @@ static int zpool_create(int argc, char **argv)
     if (i >= argc)
         return shell_usage(argv[0]);
     int r = zfs_pool_create(pool, mirror, (const char *const *)&argv[i], argc - i, force);
+    if (r == -EBUSY)
+        return shell_error(argv[0], "create %s: a disk holds a file system or a pool, or is in use (see dmesg); "
+                                    "-f overrides", pool);
     if (r == -EEXIST)
-        return shell_error(argv[0], "create %s: a disk holds a file system or a pool (see dmesg); -f overrides",
+        return shell_error(argv[0], "create %s: a pool of that name exists", pool);
+    if (r == -EINVAL)
+        return shell_error(argv[0], "create %s: a bad pool name, or a disk too small (64 MiB at least; see dmesg)",
                            pool);
     return r < 0 ? zfail(argv[0], "create", r) : SHELL_OK;
 }
