@@ -31,8 +31,8 @@
 # then the PCI components (PCI bus, wm, the PHYs, USB host controllers,
 # HD audio, AC'97, ES1370, virtio) with the PCI user features "I/O space"
 # and "DMA free", which AdrOS's hypercall layer provides; then ZFS and its
-# Solaris layer (RUMP_ZFS=no in the environment leaves them out).  USB is compiled
-# with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
+# Solaris layer (RUMP_ZFS=no in the environment leaves them out).  USB is
+# compiled with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
 # panics as soon as EHCI attaches).
 #
 # This file holds no NetBSD code and changes none of NetBSD's sources: only

@@ -264,3 +264,19 @@ def boots(build):
         return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
     return [{"name": "zfs-mirror", "run": _mirror}, {"name": "zfs-datasets", "run": _datasets},
             {"name": "zfs-bad", "run": _bad}]
+
+
+def _prepare_bench(build):
+    d = _dir(build)
+    _blank(os.path.join(d, "bench-zfs.img"), DISK_MB)
+    mkfs(os.path.join(d, "bench-ext2.img"), DISK_MB, block=4096)
+
+
+def benches(build):
+    """bench=zfs (tests/kernel/zfs_bench.c): 32 MiB written and read on a
+    ZFS pool (hda) and through NetBSD's ext2fs (hdb), two identical disks."""
+    if _why():
+        return []
+    d = _dir(build)
+    return [{"name": "zfs", "cmdline": "net=off bench=zfs", "timeout": 900, "prepare": _prepare_bench,
+             "disks": [_drive(os.path.join(d, "bench-zfs.img"), 0), _drive(os.path.join(d, "bench-ext2.img"), 1)]}]
