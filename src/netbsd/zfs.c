@@ -23,6 +23,7 @@
  * keeps its old path, fails to open, and the pool imports DEGRADED. */
 #include <adros/blk.h>
 #include <adros/errno.h>
+#include <adros/format.h>
 #include <adros/fsdetect.h>
 #include <adros/init.h>
 #include <adros/kprintf.h>
@@ -323,6 +324,23 @@ static int mount_ds(const char *ds)
     return 0;
 }
 
+/* Whether AdrOS still has m mounted (the user may have unmounted it with
+ * umount): its target in the mount list with its source. */
+static bool still_mounted(const struct zmount *m)
+{
+    struct vfs_mountinfo *mi = kmalloc(32 * sizeof(*mi));
+    if (!mi)
+        return true;
+    int n = MIN(vfs_mount_list(mi, 32), 32);
+    char src[ZFS_NAME_MAX + 8];
+    ksnprintf(src, sizeof(src), "zfs:%s", m->ds);
+    bool yes = false;
+    for (int i = 0; i < n && !yes; i++)
+        yes = strcmp(mi[i].target, m->path) == 0 && strcmp(mi[i].source, src) == 0;
+    kfree(mi);
+    return yes;
+}
+
 static bool ds_under(const char *ds, const char *top)
 {
     size_t n = strlen(top);
@@ -340,7 +358,7 @@ static int unmount_under(const char *top)
                 deepest = &zmounts[i];
         if (!deepest)
             return 0;
-        int r = vfs_umount(deepest->path);
+        int r = still_mounted(deepest) ? vfs_umount(deepest->path) : 0;
         if (r < 0 && r != -EINVAL && r != -ENOENT) {
             klog(LOG_ERR, "zfs: cannot unmount %s (%s): %s\n", deepest->ds, deepest->path, strerror(r));
             return r;
@@ -351,9 +369,13 @@ static int unmount_under(const char *top)
 
 static const char *mountpoint_of(const char *ds)
 {
-    for (int i = 0; i < ZMOUNT_MAX; i++)
-        if (zmounts[i].used && strcmp(zmounts[i].ds, ds) == 0)
+    for (int i = 0; i < ZMOUNT_MAX; i++) {
+        if (!zmounts[i].used || strcmp(zmounts[i].ds, ds) != 0)
+            continue;
+        if (still_mounted(&zmounts[i]))
             return zmounts[i].path;
+        zmounts[i].used = false; /* unmounted by umount */
+    }
     return NULL;
 }
 

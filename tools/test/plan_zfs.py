@@ -24,7 +24,7 @@ import re
 import shutil
 
 import qemu
-from common import check_patterns, linked_stages, mkfs, rump_present
+from common import check_patterns, linked_stages, mkfs, pattern, rump_present
 
 MIB = 1 << 20
 DISK_MB = 96
@@ -255,15 +255,69 @@ def _bad(res, build):
                                         (r"(?m)^ALIVE", "AdrOS keeps running")], "zfs-bad: ", b3.tail(40))
 
 
+# The Stage 1 write workload (tests/kernel/rump_stage1.c, ktest=rumpwrite)
+# on a ZFS dataset, then read back after a reboot.
+STAGE1_SAMPLE = list(range(0, 1000, 111))
+
+
+def _stage1(res, build):
+    d = _dir(build)
+    disk = os.path.join(d, "stage1.img")
+    _blank(disk, DISK_MB)
+    kernel = os.path.join(build, "adros.elf")
+    logdir = os.path.join(build, "test-logs")
+    os.makedirs(logdir, exist_ok=True)
+    b1 = qemu.boot(kernel, 'net=off rumpwrite.dev=zfs:tank/w run="zpool create tank hda; zfs create tank/w; '
+                   'umount /tank/w; ktest rumpwrite"', [_drive(disk, 0)], 900,
+                   log=os.path.join(logdir, "zfs-stage1-1.log"))
+    if not _boot_ok(res, b1, "zfs-stage1: the rumpwrite workload runs on tank/w"):
+        return
+    cases = re.findall(r"(?m)^\s*(ok|not ok) \d+ (\w+)", b1.output)
+    bad = [c for c in cases if c[0] != "ok"]
+    if len(cases) >= 5 and not bad:
+        res.ok(f"zfs-stage1: rumpwrite's {len(cases)} cases pass on ZFS")
+    else:
+        res.fail("zfs-stage1: rumpwrite's cases pass on ZFS", f"{cases}\n" + b1.tail(40))
+    files = {"created.txt": pattern(1, 5000), "appended.txt": pattern(2, 10000),
+             "after-rename.txt": pattern(3, 1234), "big.bin": pattern(7, 32 << 20)}
+    for k in STAGE1_SAMPLE:
+        files[f"small/f{k:04d}"] = pattern(100 + k, k * 37 % 3000 + 1)
+    paths = " ".join(f"/tank/w/{p}" for p in files)
+    b2 = _boot(build, "zfs-stage1-2", f"zpool import tank; sha256sum {paths}; ls /tank/w/small; ls /tank/w; "
+               "ls -l /tank/w/dir", [_drive(disk, 0)])
+    if not _boot_ok(res, b2, "zfs-stage1: the next boot imports the pool"):
+        return
+    got = _sha_lines(b2.output)
+    wrong = [p for p, data in files.items() if got.get(f"/tank/w/{p}") != hashlib.sha256(data).hexdigest()]
+    if wrong:
+        res.fail("zfs-stage1: after the reboot every file checked has its content", f"{wrong}\n" + b2.tail(40))
+    else:
+        res.ok(f"zfs-stage1: after the reboot every file checked has its content ({len(files)} files, "
+               "the 32 MiB one among them)")
+    names = set(re.findall(r"\bf(\d{4})\b", b2.output))
+    if len(names) == 1000:
+        res.ok("zfs-stage1: the 1000 small files are all there")
+    else:
+        res.fail("zfs-stage1: the 1000 small files are all there", f"{len(names)} listed")
+    check_patterns(res, b2.output, [(r"link -> \.\./created\.txt", "the symbolic link keeps its target")],
+                   "zfs-stage1: ", b2.tail(40))
+    listing = b2.output.split("adros# ls /tank/w\n", 1)[-1].split("adros#", 1)[0]
+    if "after-rename.txt" in listing and "before-rename.txt" not in listing and "deleted.txt" not in listing:
+        res.ok("zfs-stage1: the renamed file has its new name, the deleted one stays deleted")
+    else:
+        res.fail("zfs-stage1: the renamed file has its new name, the deleted one stays deleted", listing[:1500])
+
+
 def boots(build):
     names = {"zfs-mirror": ["zfs-mirror: damaged mirror half repaired by scrub, every file equal"],
              "zfs-datasets": ["zfs-datasets: snapshot, rollback, compression, checksum"],
-             "zfs-bad": ["zfs-bad: bad input fails clearly, AdrOS keeps running"]}
+             "zfs-bad": ["zfs-bad: bad input fails clearly, AdrOS keeps running"],
+             "zfs-stage1": ["zfs-stage1: the Stage 1 write workload on a dataset, checked after a reboot"]}
     why = _why()
     if why:
         return [{"name": n, "cmdline": "", "skip": why, "tests": t} for n, t in names.items()]
     return [{"name": "zfs-mirror", "run": _mirror}, {"name": "zfs-datasets", "run": _datasets},
-            {"name": "zfs-bad", "run": _bad}]
+            {"name": "zfs-bad", "run": _bad}, {"name": "zfs-stage1", "run": _stage1}]
 
 
 def _prepare_bench(build):
