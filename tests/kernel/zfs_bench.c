@@ -48,7 +48,8 @@ static uint64_t seq_io(const char *path, bool write)
 static void rate(const char *metric, uint64_t ns)
 {
     char note[64];
-    ksnprintf(note, sizeof(note), "%llu MB/s over 32 MiB", (unsigned long long)(ns ? (uint64_t)BENCH_BYTES * 1000 / ns : 0));
+    uint64_t mbs = ns ? (uint64_t)BENCH_BYTES * 1000 / ns : 0;
+    ksnprintf(note, sizeof(note), "%llu MB/s over 32 MiB", (unsigned long long)mbs);
     kbench_result("zfs", metric, 0, ns, note);
 }
 
