@@ -164,7 +164,7 @@ DATASETS = [
     "zfs create tank/plain", "zfs create tank/comp", "zfs set compression=on tank/comp",
     "zfs get compression tank/comp", "zfs get compression tank/plain",
     "cp /src/zeros.bin /tank/plain/z", "cp /src/zeros.bin /tank/comp/z", "sync",
-    "zfs get used tank/plain", "zfs get used tank/comp", "zfs get compressratio tank/comp",
+    "zfs get used tank/plain", "zfs get used tank/comp", "zfs get compressratio tank/comp", "zpool list", "vitals",
     "zfs set checksum=sha256 tank/plain", "zfs get checksum tank/plain",
     "zfs set compression=bogus tank/plain",
     "zfs destroy tank/fs@s1", "zfs destroy tank/plain", "zfs list", "zpool destroy tank", "zpool list",
@@ -202,6 +202,8 @@ def _datasets(res, build):
                               (r"(?m)^tank/plain checksum sha256$", "zfs set checksum=sha256"),
                               (r"zfs: set: compression=bogus: compression=", "a bad value is refused clearly"),
                               (r"no pools available", "zpool destroy leaves no pool"),
+                              (r"arc: size=\d+ target=\d+ min=\d+ max=(\d+)", "zpool list shows the ARC"),
+                              (r"vitals: .* arc=\d+", "vitals shows the ARC's size"),
                               (r"script: \d+ commands, 1 failed", "only the bad value failed")],
                    "zfs-datasets: ", b.tail(40))
 
@@ -284,7 +286,7 @@ def _stage1(res, build):
         files[f"small/f{k:04d}"] = pattern(100 + k, k * 37 % 3000 + 1)
     paths = " ".join(f"/tank/w/{p}" for p in files)
     b2 = _boot(build, "zfs-stage1-2", f"zpool import tank; sha256sum {paths}; ls /tank/w/small; ls /tank/w; "
-               "ls -l /tank/w/dir", [_drive(disk, 0)])
+               "ls -l /tank/w/dir; zpool list", [_drive(disk, 0)])
     if not _boot_ok(res, b2, "zfs-stage1: the next boot imports the pool"):
         return
     got = _sha_lines(b2.output)
@@ -294,6 +296,15 @@ def _stage1(res, build):
     else:
         res.ok(f"zfs-stage1: after the reboot every file checked has its content ({len(files)} files, "
                "the 32 MiB one among them)")
+    # The ARC after 33 MiB read at -m 256: within a quarter of RUMP_MEMLIMIT.
+    lim = re.search(r"rump kernel memory limited to (\d+) KiB", b2.output)
+    arc = re.search(r"arc: size=(\d+) target=\d+ min=\d+ max=(\d+)", b2.output)
+    if lim and arc and int(arc.group(2)) <= int(lim.group(1)) * 1024 // 4 and int(arc.group(1)) <= int(arc.group(2)):
+        res.ok(f"zfs-stage1: the ARC stays within a quarter of RUMP_MEMLIMIT ({int(arc.group(1)) >> 10} KiB, "
+               f"bound {int(arc.group(2)) >> 10} KiB of {lim.group(1)} KiB)")
+    else:
+        res.fail("zfs-stage1: the ARC stays within a quarter of RUMP_MEMLIMIT",
+                 f"limit {lim.group(0) if lim else None}, {arc.group(0) if arc else 'no arc line'}")
     names = set(re.findall(r"\bf(\d{4})\b", b2.output))
     if len(names) == 1000:
         res.ok("zfs-stage1: the 1000 small files are all there")
