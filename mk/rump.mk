@@ -36,7 +36,10 @@ RUMP_STAGE_audio := librumpdev_pci librumpdev_pci_hdaudio librumpdev_hdaudio_hda
 # virtio 1.0); its drivers are the stage's extras, vioif only with the
 # network stage.
 RUMP_STAGE_virtio := librumpdev_pci librumpdev_pci_virtio
-RUMP_STAGES      := ext2 net usb audio virtio
+# zfs: NetBSD's ZFS (pool version 23) and the Solaris layer under it
+# (src/netbsd/zfs.c drives it; tools/rump-components.sh builds both).
+RUMP_STAGE_zfs   := librumpkern_solaris librumpfs_zfs
+RUMP_STAGES      := ext2 net usb audio virtio zfs
 # Linked when present (and, for the extras of a stage, when that stage is;
 # for those of "s+t", when both stages are).
 RUMP_EXTRA_net   := librumpnet_netinet6
@@ -91,8 +94,14 @@ RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
 # go to AdrOS first (src/rump/rump_viornd.c: the data feeds AdrOS's entropy
 # pool too).
 RUMP_VIORND_COPY := $(BUILD)/rump/librumpdev_virtio_viornd.a
+# librumpfs_zfs is linked from a copy in which the ARC's statistics (a
+# static arc_stats, where its size bounds are kept) are global, so AdrOS
+# bounds the ARC by RUMP_MEMLIMIT (src/netbsd/zfs.c): ZFS's own tunable is
+# ignored below 64 MiB.
+RUMP_ZFS_COPY := $(BUILD)/rump/librumpfs_zfs.a
 rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(if \
-                   $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(RUMP_DIR)/lib/$(1).a))
+                   $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(if \
+                   $(filter librumpfs_zfs,$(1)),$(RUMP_ZFS_COPY),$(RUMP_DIR)/lib/$(1).a)))
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 RUMP_LINK     := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
@@ -124,6 +133,10 @@ $(RUMP_VIORND_COPY): $(RUMP_DIR)/lib/librumpdev_virtio_viornd.a mk/rump.mk
 	@mkdir -p $(dir $@)
 	@$(OBJCOPY) --redefine-sym rumpns_rnd_add_data=adros_viornd_rnd_add_data $< $@
 
+$(RUMP_ZFS_COPY): $(RUMP_DIR)/lib/librumpfs_zfs.a mk/rump.mk
+	@mkdir -p $(dir $@)
+	@$(OBJCOPY) --redefine-sym arc_stats=adros_zfs_arc_stats --globalize-symbol=adros_zfs_arc_stats $< $@
+
 # AdrOS's copies of NetBSD's structures (nb_<name> in src/rump/rump_sys.h,
 # each named by src/rump/rump_layouts.c under the stage that uses it) are
 # compared with the archives' debug information after the first link.
@@ -139,6 +152,9 @@ RUMP_LAYOUT_LIBS  += $(foreach a,librumpdev_usb librumpdev_scsipi,$(RUMP_DIR)/li
 endif
 ifneq ($(filter audio,$(RUMP_LINKED_STAGES)),)
 RUMP_LAYOUT_LIBS  += $(RUMP_DIR)/lib/librumpdev_audio.a
+endif
+ifneq ($(filter zfs,$(RUMP_LINKED_STAGES)),)
+RUMP_LAYOUT_LIBS  += $(RUMP_DIR)/lib/librumpfs_zfs.a
 endif
 ifneq ($(RUMP_LAYOUT_OBJS),)
 RUMP_LAYOUTS      := $(BUILD)/rump/layouts.json

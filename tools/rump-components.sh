@@ -30,8 +30,9 @@
 # including the file systems, the network stack and librumpnet_config;
 # then the PCI components (PCI bus, wm, the PHYs, USB host controllers,
 # HD audio, AC'97, ES1370, virtio) with the PCI user features "I/O space"
-# and "DMA free", which AdrOS's hypercall layer provides.  USB is compiled
-# with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
+# and "DMA free", which AdrOS's hypercall layer provides; then ZFS and its
+# Solaris layer (RUMP_ZFS=no in the environment leaves them out).  USB is
+# compiled with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
 # panics as soon as EHCI attaches).
 #
 # This file holds no NetBSD code and changes none of NetBSD's sources: only
@@ -253,6 +254,26 @@ for c in $PCI_COMPONENTS; do
         die "PCI component $c failed; the whole log is $WORK/pci-$CURLWP.log"
     }
 done
+
+# ZFS (issue 23): the Solaris compatibility layer (which carries libnvpair)
+# and ZFS itself, pool version 23.  buildrump.sh leaves them out (MKZFS=no);
+# rumpmake builds them with MKZFS=yes.  RUMP_ZFS=no skips them.
+ZFS_COMPONENTS="kern/lib/libsolaris fs/lib/libzfs"
+if [ "${RUMP_ZFS:-yes}" != no ]; then
+    for c in $ZFS_COMPONENTS; do
+        d=$SRC/sys/rump/$c
+        [ -d "$d" ] || die "$d is missing: not the $BRANCH branch?"
+        say "building ZFS component ${c##*/}"
+        (
+            cd "$d"
+            "$RUMPMAKE" MKZFS=yes -j "$JOBS" obj && "$RUMPMAKE" MKZFS=yes -j "$JOBS" dependall \
+                && "$RUMPMAKE" MKZFS=yes install
+        ) >> "$WORK/zfs-$CURLWP.log" 2>&1 || {
+            tail -30 "$WORK/zfs-$CURLWP.log" >&2
+            die "ZFS component ${c##*/} failed; the whole log is $WORK/zfs-$CURLWP.log"
+        }
+    done
+fi
 
 # The PCI hypercall interface header, beside the rest.
 mkdir -p "$STAGE/include/rumpcomp"

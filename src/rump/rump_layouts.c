@@ -41,6 +41,14 @@ KEEP(usb_device_info);
 KEEP(usb_event);
 KEEP(scsireq);
 #endif
+#ifdef ADROS_RUMP_ZFS
+KEEP(zfs_cmd);
+KEEP(dmu_objset_stats);
+KEEP(mounta);
+KEEP(zio);
+KEEP(vdev);
+KEEP(vdev_ops);
+#endif
 #ifdef ADROS_RUMP_AUDIO
 KEEP(audio_prinfo);
 KEEP(audio_info);

@@ -198,6 +198,8 @@ static int sync_rmount(struct rmount *rm)
     /* And out of the disk's write cache (NetBSD's fsync asks for that only
      * with FDISKSYNC): SYNCHRONIZE CACHE for a USB stick.  The disk is then
      * clean, so a stick pulled now leaves nothing behind. */
+    if (!rm->claim.dev)
+        return (rm->synced = changes), 0; /* zfs: its pool's disks are ZFS's, flushed by it */
     int r = rm->readonly ? 0 : blk_flush(rm->claim.dev);
     /* A write NetBSD issued and the disk failed (the rump kernel's VM may
      * mark such pages clean all the same, so the next sync would find
@@ -219,7 +221,7 @@ static int sync_rmount(struct rmount *rm)
 bool rump__mount_gone(struct mount *mp)
 {
     struct rmount *rm = mp->data;
-    return rm && blk_gone(rm->claim.dev);
+    return rm && rm->claim.dev && blk_gone(rm->claim.dev);
 }
 
 void rump__mount_changed(struct mount *mp)
@@ -262,7 +264,7 @@ int rump__sync_mounts(void)
         if (rm->readonly)
             continue;
         int r;
-        if (blk_gone(rm->claim.dev))
+        if (rm->claim.dev && blk_gone(rm->claim.dev))
             r = rm->changes != rm->synced ? -EIO : 0; /* nothing to write, or nowhere to */
         else
             RUMP_SYSCALL(r, -EIO, sync_rmount(rm));
@@ -276,6 +278,44 @@ int rump__sync_mounts(void)
     return first;
 }
 
+#ifdef ADROS_RUMP_ZFS
+/* "zfs:<dataset>": a ZFS file system of an imported pool (src/netbsd/zfs.c
+ * imports pools and claims their disks); no device of its own. */
+static int r_mount_zfs(struct mount *mp, struct rmount *rm, const char *ds, struct vnode **rootp)
+{
+    struct nb_mounta *ma = kzalloc(sizeof(*ma));
+    if (!ma)
+        return -ENOMEM;
+    strlcpy(ma->fspec, ds, sizeof(ma->fspec));
+    strlcpy(rm->fstype, "zfs", sizeof(rm->fstype));
+    static uint32_t zseq;
+    ksnprintf(rm->rpath, sizeof(rm->rpath), "/adros/zfs%u", (unsigned)++zseq);
+    rump___sysimpl_mkdir("/adros", 0755);
+    int r = 0;
+    if (rump___sysimpl_mkdir(rm->rpath, 0755) < 0 && rump_sys_err() != -EEXIST) {
+        r = rump_sys_err();
+    } else if (rump___sysimpl_mount50("zfs", rm->rpath, (mp->flags & VFS_MNT_RDONLY) ? NB_MNT_RDONLY : 0, ma,
+                                      sizeof(*ma)) < 0) {
+        r = rump_sys_err();
+        klog(LOG_ERR, "rump: NetBSD's zfs refused to mount %s: %s\n", ds, strerror(r));
+        rump___sysimpl_rmdir(rm->rpath);
+    } else if ((r = rump__new_vnode(mp, rm->rpath, rootp)) < 0) {
+        rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE);
+        rump___sysimpl_rmdir(rm->rpath);
+    } else {
+        ksnprintf(mp->source, sizeof(mp->source), "zfs:%s", ds);
+        strlcpy(rm->dev, ds, sizeof(rm->dev));
+        rm->readonly = mp->flags & VFS_MNT_RDONLY;
+        mp->data = rm;
+        list_push_back(&rmounts, &rm->node); /* sync covers it */
+    }
+    kfree(ma);
+    if (r < 0)
+        kfree(rm);
+    return r;
+}
+#endif
+
 /* source: "<dev>" (detected) or "<fs>:<dev>" ("msdos:sd0", "ffs:hdb1"). */
 static int r_mount_body(struct mount *mp, const char *source, struct vnode **rootp)
 {
@@ -284,6 +324,10 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
     struct rmount *rm = kzalloc(sizeof(*rm));
     if (!rm)
         return -ENOMEM;
+#ifdef ADROS_RUMP_ZFS
+    if (strncmp(source, "zfs:", 4) == 0)
+        return r_mount_zfs(mp, rm, source + 4, rootp);
+#endif
     const char *colon = strchr(source, ':');
     const char *dev = colon ? colon + 1 : source;
     if (strncmp(dev, "/dev/", 5) == 0)
@@ -389,7 +433,7 @@ fail:
 static int r_unmount_body(struct mount *mp)
 {
     struct rmount *rm = mp->data;
-    if (blk_gone(rm->claim.dev)) {
+    if (rm->claim.dev && blk_gone(rm->claim.dev)) {
         /* Nothing can be written: NetBSD forgets what it held. */
         report_gone(rm, mp->target);
         if (rump___sysimpl_unmount(rm->rpath, NB_MNT_FORCE) < 0)
@@ -408,16 +452,18 @@ static int r_unmount_body(struct mount *mp)
     /* NetBSD's unmount writes everything back but ignores some failures
      * (ext2fs its superblock's): the disk's own count says. */
     int r = 0;
-    struct blk_stats st;
-    blk_get_stats(rm->claim.dev, &st);
-    if (st.write_errors != rm->werr_seen && !blk_gone(rm->claim.dev)) {
+    struct blk_stats st = { 0 };
+    if (rm->claim.dev)
+        blk_get_stats(rm->claim.dev, &st);
+    if (rm->claim.dev && st.write_errors != rm->werr_seen && !blk_gone(rm->claim.dev)) {
         kprintf(KERN_WARN "rump: %s (%s on %s): %llu write%s to the disk failed since the last sync: what was "
                 "written since may not be on it\n", rm->dev, rm->fstype, mp->target,
                 (unsigned long long)(st.write_errors - rm->werr_seen), st.write_errors - rm->werr_seen == 1 ? "" : "s");
         r = -EIO;
     }
     rump___sysimpl_rmdir(rm->rpath);
-    rump__etfs_put(rm->etfs_key);
+    if (rm->etfs_key[0]) /* not zfs: */
+        rump__etfs_put(rm->etfs_key);
     blk_unclaim(&rm->claim);
     kfree(rm);
     return r;

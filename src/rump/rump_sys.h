@@ -633,6 +633,154 @@ struct nb_audio_offset {
 #define NB_MIXER_SET 2
 #define NB_MIXER_VALUE 3
 
+/* ==== ZFS (pool version 23: librumpfs_zfs, librumpkern_solaris) ==== */
+
+/* /dev/zfs's ioctls are "UNIX-style" (sys/fs/zfs.h): no size or direction
+ * bits, the argument is the address of a struct zfs_cmd, which ZFS copies
+ * in and out itself. */
+#define NB_ZFS_IOC(n) (('Z' << 8) + (n))
+enum {
+    NB_ZFS_IOC_POOL_CREATE = NB_ZFS_IOC(0),
+    NB_ZFS_IOC_POOL_DESTROY = NB_ZFS_IOC(1),
+    NB_ZFS_IOC_POOL_IMPORT = NB_ZFS_IOC(2),
+    NB_ZFS_IOC_POOL_EXPORT = NB_ZFS_IOC(3),
+    NB_ZFS_IOC_POOL_CONFIGS = NB_ZFS_IOC(4),
+    NB_ZFS_IOC_POOL_STATS = NB_ZFS_IOC(5),
+    NB_ZFS_IOC_POOL_TRYIMPORT = NB_ZFS_IOC(6),
+    NB_ZFS_IOC_OBJSET_STATS = NB_ZFS_IOC(18),
+    NB_ZFS_IOC_DATASET_LIST_NEXT = NB_ZFS_IOC(20),
+    NB_ZFS_IOC_SNAPSHOT_LIST_NEXT = NB_ZFS_IOC(21),
+    NB_ZFS_IOC_SET_PROP = NB_ZFS_IOC(22),
+    NB_ZFS_IOC_CREATE = NB_ZFS_IOC(23),
+    NB_ZFS_IOC_DESTROY = NB_ZFS_IOC(24),
+    NB_ZFS_IOC_ROLLBACK = NB_ZFS_IOC(25),
+    NB_ZFS_IOC_SNAPSHOT = NB_ZFS_IOC(36),
+};
+
+/* dmu_objset_stats_t */
+struct nb_dmu_objset_stats {
+    uint64_t dds_num_clones;
+    uint64_t dds_creation_txg;
+    uint64_t dds_guid;
+    int32_t dds_type;
+    uint8_t dds_is_snapshot;
+    uint8_t dds_inconsistent;
+    char dds_origin[256];
+};
+_Static_assert(sizeof(struct nb_dmu_objset_stats) == 288, "NetBSD/i386 dmu_objset_stats_t is 288 bytes");
+
+/* zfs_cmd_t (sys/fs/zfs/sys/zfs_ioctl.h); the nvlists are addresses of
+ * packed nvlists with their sizes.  What follows zc_objset_stats
+ * (zc_begin_record, zc_inject_record, two flags) is not used by AdrOS. */
+#define NB_ZFS_CMD_REST (304 + 336 + 8) /* struct drr_begin, zinject_record_t, two boolean_t */
+struct nb_zfs_cmd {
+    char zc_name[1024];
+    char zc_value[2048];
+    char zc_string[256];
+    char zc_top_ds[1024];
+    uint64_t zc_guid;
+    uint64_t zc_nvlist_conf;
+    uint64_t zc_nvlist_conf_size;
+    uint64_t zc_nvlist_src;
+    uint64_t zc_nvlist_src_size;
+    uint64_t zc_nvlist_dst;
+    uint64_t zc_nvlist_dst_size;
+    uint64_t zc_cookie;
+    uint64_t zc_objset_type;
+    uint64_t zc_perm_action;
+    uint64_t zc_history;
+    uint64_t zc_history_len;
+    uint64_t zc_history_offset;
+    uint64_t zc_obj;
+    uint64_t zc_iflags;
+    uint64_t zc_share[4];
+    struct nb_dmu_objset_stats zc_objset_stats;
+    uint8_t zc_rest[NB_ZFS_CMD_REST];
+};
+_Static_assert(sizeof(struct nb_zfs_cmd) == 5440, "NetBSD/i386 zfs_cmd_t is 5440 bytes");
+_Static_assert(NB_OFF(struct nb_zfs_cmd, zc_objset_stats) == 4504, "zc_objset_stats at 4504");
+#define NB_DMU_OST_ZFS 2
+
+/* struct mounta (the Solaris layer's sys/vfs.h): ZFS's mount(2) data; only
+ * fspec, the dataset, is read. */
+struct nb_mounta {
+    char fspec[255];
+    char dataptr[1024];
+    char optptr[1024];
+    char *fstype;
+    int32_t mflag;
+    int32_t datalen;
+    int32_t optlen;
+    int32_t flags;
+};
+_Static_assert(sizeof(struct nb_mounta) == 2324, "NetBSD/i386 struct mounta (Solaris layer) is 2324 bytes");
+
+/* What AdrOS reads of zio_t and vdev_t (sys/zio.h, sys/vdev_impl.h): the
+ * vdev an I/O goes to, its error, and the vdev's private data (NULL when
+ * the vdev failed to open); the rest is opaque.  Checked against the
+ * archive's debug information like every nb_ structure. */
+struct nb_zio {
+    uint8_t _pad0[0x1ac];
+    struct nb_vdev *io_vd;
+    uint8_t _pad1[0x204 - 0x1b0];
+    int32_t io_error;
+    uint8_t _pad2[664 - 0x208];
+};
+_Static_assert(sizeof(struct nb_zio) == 664, "NetBSD/i386 zio_t is 664 bytes");
+struct nb_vdev {
+    uint8_t _pad0[0x50];
+    void *vdev_tsd;
+    uint8_t _pad1[1168 - 0x54];
+};
+_Static_assert(sizeof(struct nb_vdev) == 1168, "NetBSD/i386 vdev_t is 1168 bytes");
+/* vdev_ops_t: a vdev type's operations (vdev_disk_ops: disks). */
+struct nb_vdev_ops {
+    void *vdev_op_open, *vdev_op_close, *vdev_op_asize;
+    int (*vdev_op_io_start)(struct nb_zio *zio);
+    void *vdev_op_io_done, *vdev_op_state_change;
+    char vdev_op_type[16];
+    int32_t vdev_op_leaf;
+};
+_Static_assert(sizeof(struct nb_vdev_ops) == 44, "NetBSD/i386 vdev_ops_t is 44 bytes");
+extern struct nb_vdev_ops rumpns_vdev_disk_ops;
+#define NB_ZIO_PIPELINE_CONTINUE 0x100
+
+/* The Solaris layer's nvlists (libnvpair), called on a rump CPU
+ * (rump_schedule).  KM_SLEEP is NetBSD's (sys/kmem.h). */
+typedef struct nb_nvlist nb_nvlist_t;
+typedef struct nb_nvpair nb_nvpair_t;
+#define NB_NV_UNIQUE_NAME 1
+#define NB_NV_ENCODE_NATIVE 0
+#define NB_KM_SLEEP 1
+int rumpns_nvlist_alloc(nb_nvlist_t **nvl, unsigned nvflag, int kmflag);
+void rumpns_nvlist_free(nb_nvlist_t *nvl);
+int rumpns_nvlist_add_string(nb_nvlist_t *nvl, const char *name, const char *val);
+int rumpns_nvlist_add_uint64(nb_nvlist_t *nvl, const char *name, uint64_t val);
+int rumpns_nvlist_add_nvlist(nb_nvlist_t *nvl, const char *name, nb_nvlist_t *val);
+int rumpns_nvlist_add_nvlist_array(nb_nvlist_t *nvl, const char *name, nb_nvlist_t **val, unsigned n);
+int rumpns_nvlist_size(nb_nvlist_t *nvl, size_t *size, int encoding);
+int rumpns_nvlist_pack(nb_nvlist_t *nvl, char **buf, size_t *len, int encoding, int kmflag);
+int rumpns_nvlist_unpack(char *buf, size_t len, nb_nvlist_t **nvl, int kmflag);
+int rumpns_nvlist_lookup_nvlist(nb_nvlist_t *nvl, const char *name, nb_nvlist_t **val);
+int rumpns_nvlist_lookup_string(nb_nvlist_t *nvl, const char *name, char **val);
+int rumpns_nvlist_lookup_uint64(nb_nvlist_t *nvl, const char *name, uint64_t *val);
+int rumpns_nvlist_lookup_nvlist_array(nb_nvlist_t *nvl, const char *name, nb_nvlist_t ***val, unsigned *n);
+int rumpns_nvlist_lookup_uint64_array(nb_nvlist_t *nvl, const char *name, uint64_t **val, unsigned *n);
+int rumpns_nvlist_remove_all(nb_nvlist_t *nvl, const char *name);
+nb_nvpair_t *rumpns_nvlist_next_nvpair(nb_nvlist_t *nvl, nb_nvpair_t *prev);
+char *rumpns_nvpair_name(nb_nvpair_t *p);
+int rumpns_nvpair_value_nvlist(nb_nvpair_t *p, nb_nvlist_t **val);
+/* ZFS's DSL: a property of a dataset (dsl_prop.c); a positive errno. */
+#define NB_ZPROP_SRC_LOCAL 0x8
+/* Pools (spa.c) and scrubs (dsl_scrub.c): positive errnos. */
+#define NB_SCRUB_FUNC_CLEAN 1
+int rumpns_spa_open(const char *pool, void **spa, const void *tag);
+void rumpns_spa_close(void *spa, const void *tag);
+void *rumpns_spa_get_dsl(void *spa);
+int rumpns_dsl_pool_scrub_setup(void *dp, int func);
+int rumpns_dsl_prop_set(const char *dsname, const char *propname, int source, int intsz, int numints,
+                        const void *buf);
+
 /* ==== Entry points ==== */
 
 enum { NB_RUMP_ETFS_REG, NB_RUMP_ETFS_BLK, NB_RUMP_ETFS_CHR, NB_RUMP_ETFS_DIR, NB_RUMP_ETFS_DIR_SUBDIRS };

@@ -6,11 +6,13 @@
  *           struct files> socks=<TCP+UDP sockets, -1 without a network>
  *           rump=<bytes the rump kernel holds> pages=<free page frames>
  *           kfail=<kmalloc failures so far>
+ *           [arc=<bytes in ZFS's ARC, with ZFS running: docs/ZFS.md>]
  *
  * Nothing here allocates, so it answers under memory pressure too (the
  * socket count asks the rump kernel, which may allocate on its side; it is
  * left out with -q). */
 #include <adros/clock.h>
+#include <adros/format.h>
 #include <adros/mm.h>
 #include <adros/net.h>
 #include <adros/rump.h>
@@ -18,6 +20,7 @@
 #include <adros/shell.h>
 #include <adros/string.h>
 #include <adros/vfs.h>
+#include <adros/zfs.h>
 
 static int cmd_vitals(int argc, char **argv)
 {
@@ -29,10 +32,15 @@ static int cmd_vitals(int argc, char **argv)
     kmalloc_get_stats(&k);
     pmm_get_stats(&p);
     int socks = quick || !net_available() ? -1 : net_sock_list(NULL, 0);
-    shell_printf("vitals: t=%llu heap=%zu threads=%d files=%d socks=%d rump=%zu pages=%u kfail=%llu\n",
+    /* With ZFS: its ARC's size (part of rump=). */
+    struct zfs_arc_info arc;
+    char arcs[32] = "";
+    if (zfs_arc_get(&arc) == 0)
+        ksnprintf(arcs, sizeof(arcs), " arc=%llu", (unsigned long long)arc.size);
+    shell_printf("vitals: t=%llu heap=%zu threads=%d files=%d socks=%d rump=%zu pages=%u kfail=%llu%s\n",
                  (unsigned long long)(clock_gettime_ns() / NSEC_PER_MSEC), k.bytes_in_use, thread_count(),
                  vfs_open_files(), socks < 0 ? -1 : socks, rump_mem_in_use(), p.free_pages,
-                 (unsigned long long)k.failures);
+                 (unsigned long long)k.failures, arcs);
     return 0;
 }
 SHELL_CMD_FLAGS(vitals, cmd_vitals, "vitals [-q]",

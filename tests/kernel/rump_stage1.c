@@ -6,6 +6,7 @@
  * host afterwards (e2fsck -fn, debugfs).  Without the rump components every
  * case reports SKIP. */
 #include <adros/clock.h>
+#include <adros/cmdline.h>
 #include <adros/errno.h>
 #include <adros/format.h>
 #include <adros/ktest.h>
@@ -186,10 +187,14 @@ static int write_file(const char *path, uint32_t seed, uint64_t size, int flags)
     return r < 0 ? r : c;
 }
 
+KOPTION(rumpwrite_dev, "rumpwrite.dev",
+        "rumpwrite.dev=<source>: what the rumpwrite suite mounts on /w (default hda; zfs:<dataset> for ZFS)");
+
 static void mount_readwrite(struct ktest *t)
 {
     NEED_RUMP(t);
-    KT_ASSERT_EQ(t, rump_mount("hda", "/w", false), 0);
+    const char *dev = cmdline_get("rumpwrite.dev");
+    KT_ASSERT_EQ(t, rump_mount(dev ? dev : "hda", "/w", false), 0);
 }
 
 static void create_append_rename_delete(struct ktest *t)

@@ -61,7 +61,7 @@ HEADERS = {
     "block": "blk mbr",
     "fs": "vfs vnode ext2_parse manifest fsdetect",
     "rump": "rump",
-    "netbsd": "audio usb net",
+    "netbsd": "audio usb net zfs",
     "apps": "cmd netcmd",
     "shell": "shell",
 }
