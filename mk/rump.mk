@@ -36,7 +36,13 @@ RUMP_STAGE_audio := librumpdev_pci librumpdev_pci_hdaudio librumpdev_hdaudio_hda
 # virtio 1.0); its drivers are the stage's extras, vioif only with the
 # network stage.
 RUMP_STAGE_virtio := librumpdev_pci librumpdev_pci_virtio
-RUMP_STAGES      := ext2 net usb audio virtio
+# AdrOS-defined components (tools/rumpcomp/, issue 21): AHCI with atabus
+# and wd; NVMe, whose namespaces are ld disks (ld.c, its driver and devsw
+# are NetBSD's virtio_ld component's); xHCI, an extra of the usb stage.
+RUMP_STAGE_ahci  := librumpdev_pci librumpdev_pci_ahcisata librumpdev_disk
+RUMP_STAGE_nvme  := librumpdev_pci librumpdev_pci_nvme librumpdev_pci_virtio librumpdev_virtio_ld librumpdev_disk
+RUMP_EXTRA_usb   := librumpdev_pci_xhci
+RUMP_STAGES      := ext2 net usb audio virtio ahci nvme
 # Linked when present (and, for the extras of a stage, when that stage is;
 # for those of "s+t", when both stages are).
 RUMP_EXTRA_net   := librumpnet_netinet6
@@ -101,6 +107,7 @@ RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/includ
                  $(foreach s,$(RUMP_LINKED_STAGES),-DADROS_RUMP_$(shell echo $(s) | tr a-z A-Z)=1) \
                  $(foreach f,$(RUMP_FSES),-DADROS_RUMP_FS_$(shell echo $(f) | tr a-z A-Z)=1) \
                  $(if $(RUMP_PCI),-DADROS_RUMP_PCI=1) \
+                 $(if $(filter librumpdev_pci_xhci,$(RUMP_LIBS)),-DADROS_RUMP_XHCI=1) \
                  $(foreach v,ld vioscsi viornd if_vioif,$(if $(filter librumpdev_virtio_$(v),$(RUMP_LIBS)),-DADROS_RUMP_VIRTIO_$(shell echo $(v) | tr a-z A-Z)=1)) \
                  -DADROS_RUMP_STAGES='"$(strip $(RUMP_LINKED_STAGES))"'
 RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked$(call rump_say_extras,$(s)),not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \

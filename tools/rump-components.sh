@@ -254,6 +254,30 @@ for c in $PCI_COMPONENTS; do
     }
 done
 
+# --- AdrOS's component definitions (issue 21) ----------------------------------
+# Components NetBSD's rump build has none for, defined by AdrOS in
+# tools/rumpcomp/ (a Makefile and an ioconf each, naming NetBSD's unmodified
+# sources, and the glue registering them): ahcisata (+ atabus, wd), nvme
+# (+ ld_nvme; ld itself is virtio_ld's) and xhci.  Built with the same
+# rumpmake, in a copy under the work directory (rumpmake puts the objects of
+# a directory outside NetBSD's tree beside its sources).
+ADROS_COMPONENTS="pci_ahcisata pci_nvme pci_xhci"
+ADROSCOMP=$WORK/adroscomp
+mkdir -p "$ADROSCOMP"
+cp -R "$ROOT/tools/rumpcomp/." "$ADROSCOMP/"
+for c in $ADROS_COMPONENTS; do
+    say "building AdrOS-defined component $c"
+    (
+        cd "$ADROSCOMP/$c"
+        "$RUMPMAKE" -j "$JOBS" obj && "$RUMPMAKE" -j "$JOBS" dependall
+    ) >> "$WORK/adroscomp-$CURLWP.log" 2>&1 || {
+        tail -30 "$WORK/adroscomp-$CURLWP.log" >&2
+        die "component $c failed; the whole log is $WORK/adroscomp-$CURLWP.log"
+    }
+    mkdir -p "$STAGE/lib"
+    cp "$ADROSCOMP/$c/librumpdev_$c.a" "$STAGE/lib/"
+done
+
 # The PCI hypercall interface header, beside the rest.
 mkdir -p "$STAGE/include/rumpcomp"
 cp "$SRC/sys/rump/dev/lib/libpci/pci_user.h" "$STAGE/include/rumpcomp/pci_user.h"
