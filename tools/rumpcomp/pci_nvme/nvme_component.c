@@ -4,7 +4,13 @@
  * attachment and the "ld at nvme" configuration entry are registered once
  * every component's DEV phase has run: in POSTINIT.  The nvme driver is
  * registered then too, after them; config_init_component rescans the PCI
- * bus, so nvme attaches with its ld children there and then. */
+ * bus, so nvme attaches with its ld children there and then.
+ *
+ * NetBSD 7.99's nvme offers every namespace id up to the controller's
+ * count (QEMU's nvme says 256) to ld_nvme, which attaches an empty ld for
+ * each inactive one.  AdrOS's attachment is ld_nvme's with a match that
+ * first asks the controller whether the namespace is active (Identify
+ * Namespace: a size of 0 means not). */
 #include <sys/param.h>
 #include <sys/conf.h>
 #include <sys/device.h>
@@ -12,14 +18,42 @@
 
 #include <rump-sys/kern.h>
 
+#include <sys/kmem.h>
+
+#include <dev/ic/nvmereg.h>
+#include <dev/ic/nvmevar.h>
+
 #include "ioconf.c"
 
 extern struct cfattach ld_nvme_ca;
+static struct cfattach ld_nvme_active_ca;
+
+static int
+ld_nvme_active_match(device_t parent, cfdata_t cf, void *aux)
+{
+	struct nvme_softc *sc = device_private(parent);
+	struct nvme_attach_args *naa = aux;
+	struct nvme_namespace *ns;
+	uint64_t nsze = 0;
+
+	if (naa->naa_nsid == 0 || nvme_ns_identify(sc, naa->naa_nsid) != 0)
+		return 0;
+	ns = nvme_ns_get(sc, naa->naa_nsid);
+	if (ns != NULL && ns->ident != NULL) {
+		nsze = lemtoh64(&ns->ident->nsze);
+		/* ld_nvme_attach identifies it again. */
+		kmem_free(ns->ident, sizeof(*ns->ident));
+		ns->ident = NULL;
+	}
+	if (nsze == 0)
+		return 0;
+	return ld_nvme_ca.ca_match(parent, cf, aux);
+}
 
 static const struct cfparent ld_nvme_pspec = { "nvme", "nvme", DVUNIT_ANY };
 static int ld_nvme_loc[] = { -1 }; /* nsid: any */
 static struct cfdata ld_nvme_cfdata[] = {
-	{ .cf_name = "ld", .cf_atname = "ld_nvme", .cf_unit = 0, .cf_fstate = FSTATE_STAR,
+	{ .cf_name = "ld", .cf_atname = "ld_nvme_active", .cf_unit = 0, .cf_fstate = FSTATE_STAR,
 	  .cf_loc = ld_nvme_loc, .cf_flags = 0, .cf_pspec = &ld_nvme_pspec },
 	{ .cf_name = NULL },
 };
@@ -28,7 +62,10 @@ RUMP_COMPONENT(RUMP_COMPONENT_POSTINIT)
 {
 	int error;
 
-	if ((error = config_cfattach_attach("ld", &ld_nvme_ca)) != 0) {
+	ld_nvme_active_ca = ld_nvme_ca;
+	ld_nvme_active_ca.ca_name = "ld_nvme_active";
+	ld_nvme_active_ca.ca_match = ld_nvme_active_match;
+	if ((error = config_cfattach_attach("ld", &ld_nvme_active_ca)) != 0) {
 		printf("nvme component: cannot attach ld_nvme (is virtio_ld linked?): %d\n", error);
 		return;
 	}
