@@ -32,6 +32,7 @@
 #if defined(ADROS_RUMP_USB) || defined(ADROS_RUMP_VIRTIO_LD) || defined(ADROS_RUMP_VIRTIO_VIOSCSI) || \
     defined(ADROS_RUMP_AHCI) || defined(ADROS_RUMP_NVME)
 #include "disk_int.h"
+#include "nbdev.h"
 
 /* NetBSD's disk drivers AdrOS takes disks from, by the prefix of their
  * names in hw.disknames. */
@@ -386,6 +387,14 @@ static void disk_attach(int drv, int unit)
         return;
     }
     ud_model(d);
+    /* The controller, and for ld, whose the disk is. */
+    if (nbdev__controller(name, d->blk.driver, sizeof(d->blk.driver)) == 0 && drv == 1) {
+        const char *at = strchr(d->blk.driver, '@');
+        if (at && strncmp(at + 1, "nvme", 4) == 0)
+            strlcpy(d->blk.model, "NVMe namespace", sizeof(d->blk.model));
+        else if (at && strncmp(at + 1, "virtio", 6) == 0)
+            strlcpy(d->blk.model, "virtio disk", sizeof(d->blk.model));
+    }
     strlcpy(d->blk.name, name, sizeof(d->blk.name));
     d->blk.sector_size = ssize;
     d->blk.nsectors = (uint64_t)bytes / ssize;

@@ -12,6 +12,8 @@
 #include <adros/rump.h>
 #include <adros/string.h>
 
+#include "nbdev.h"
+
 #ifdef ADROS_RUMP_PCI
 #include "../rump/rump_sys.h"
 
@@ -20,6 +22,7 @@ void *rumpns_device_parent(void *dev);
 int rumpns_device_locator(void *dev, unsigned int i);
 bool rumpns_device_is_a(void *dev, const char *name);
 int rumpns_device_unit(void *dev);
+const char *rumpns_device_xname(void *dev);
 
 /* NetBSD's PCI drivers AdrOS links (mk/rump.mk's stages) and their units
  * looked at; pcilocs' order: dev, function. */
@@ -60,6 +63,40 @@ static int lookup(struct owner_q *q)
     }
     rump_unschedule();
     return found;
+}
+
+struct ctrl_q {
+    const char *xname;
+    char *out;
+    size_t size;
+};
+
+static int controller(struct ctrl_q *q)
+{
+    int r = -ENOENT;
+    rump_schedule();
+    void *d = rumpns_device_find_by_xname(q->xname);
+    /* Up from the disk to the device on the PCI bus (at most 8 levels:
+     * sd0 < scsibus0 < umass0 < uhub0 < usb0 < xhci0). */
+    for (int depth = 0; d && depth < 8; depth++) {
+        void *p = rumpns_device_parent(d);
+        if (p && rumpns_device_is_a(p, "pci")) {
+            ksnprintf(q->out, q->size, "netbsd:%s@%s", q->xname, rumpns_device_xname(d));
+            r = 0;
+            break;
+        }
+        d = p;
+    }
+    rump_unschedule();
+    return r;
+}
+
+int nbdev__controller(const char *xname, char *out, size_t size)
+{
+    struct ctrl_q q = { xname, out, size };
+    int r;
+    RUMP_SYSCALL(r, -EIO, controller(&q));
+    return r;
 }
 
 int rump_pci_owner(unsigned bus, unsigned dev, unsigned func, char *name, size_t size)

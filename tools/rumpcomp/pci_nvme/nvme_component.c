@@ -10,7 +10,10 @@
  * count (QEMU's nvme says 256) to ld_nvme, which attaches an empty ld for
  * each inactive one.  AdrOS's attachment is ld_nvme's with a match that
  * first asks the controller whether the namespace is active (Identify
- * Namespace: a size of 0 means not). */
+ * Namespace: a size of 0 means not).  Past INACTIVE_RUN inactive ids in a
+ * row after the last active one it stops asking (namespaces are numbered
+ * from 1 up; QEMU's 256 identify commands in a row also stopped its admin
+ * queue at the 253rd). */
 #include <sys/param.h>
 #include <sys/conf.h>
 #include <sys/device.h>
@@ -28,6 +31,13 @@
 extern struct cfattach ld_nvme_ca;
 static struct cfattach ld_nvme_active_ca;
 
+#define INACTIVE_RUN 16
+#define MAX_CTRL 4
+static struct {
+	device_t dev;
+	uint32_t last_active;
+} ctrls[MAX_CTRL];
+
 static int
 ld_nvme_active_match(device_t parent, cfdata_t cf, void *aux)
 {
@@ -35,7 +45,15 @@ ld_nvme_active_match(device_t parent, cfdata_t cf, void *aux)
 	struct nvme_attach_args *naa = aux;
 	struct nvme_namespace *ns;
 	uint64_t nsze = 0;
+	int c;
 
+	for (c = 0; c < MAX_CTRL; c++)
+		if (ctrls[c].dev == parent || ctrls[c].dev == NULL)
+			break;
+	if (c < MAX_CTRL && ctrls[c].dev == NULL)
+		ctrls[c].dev = parent;
+	if (c < MAX_CTRL && naa->naa_nsid > ctrls[c].last_active + INACTIVE_RUN)
+		return 0;
 	if (naa->naa_nsid == 0 || nvme_ns_identify(sc, naa->naa_nsid) != 0)
 		return 0;
 	ns = nvme_ns_get(sc, naa->naa_nsid);
@@ -47,6 +65,8 @@ ld_nvme_active_match(device_t parent, cfdata_t cf, void *aux)
 	}
 	if (nsze == 0)
 		return 0;
+	if (c < MAX_CTRL)
+		ctrls[c].last_active = naa->naa_nsid;
 	return ld_nvme_ca.ca_match(parent, cf, aux);
 }
 
