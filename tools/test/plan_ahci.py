@@ -67,7 +67,9 @@ def _why(*kinds):
 
 # --- two disks on two controllers ------------------------------------------------
 
-APART_SCRIPT = ("lspci; lsblk; mkdir /a; mkdir /b; mount -t rump -o rw wd0 /a; mount -t rump -o rw ld0 /b; "
+# "rump" first: it waits for the rump kernel's start (the disks are there
+# by then).
+APART_SCRIPT = ("rump; lspci; lsblk; mkdir /a; mkdir /b; mount -t rump -o rw wd0 /a; mount -t rump -o rw ld0 /b; "
                 "cp /a/big.bin /a/copy.bin; cp /b/big.bin /b/copy.bin; sync; "
                 "sha256sum /a/copy.bin /b/copy.bin; umount /a; umount /b")
 
@@ -97,7 +99,7 @@ def _check_apart(build):
             (r"\nwd0 +disk .*ahcisata0", "lsblk: wd0, its driver's controller"),
             (r"\nld0 +disk .*nvme0", "lsblk: ld0, its driver's controller"),
             (rf"{sha[0]}  /a/copy\.bin\n{sha[1]}  /b/copy\.bin", "each copy in the guest is its own disk's"),
-            (r"script: 12 commands, 0 failed", "every command succeeded"),
+            (r"script: 13 commands, 0 failed", "every command succeeded"),
         ], f"{name}: ", b.tail(40))
         d = _dir(build)
         for n, dev in ((0, "wd0"), (1, "ld0")):
@@ -115,7 +117,7 @@ def _check_apart(build):
 
 # --- read errors ------------------------------------------------------------------
 
-BLKDEBUG_SCRIPT = ("mkdir /n; mkdir /r; mount -r {dev} /n; sha256sum /n/good.bin; sha256sum /n/bad.bin; "
+BLKDEBUG_SCRIPT = ("rump; mkdir /n; mkdir /r; mount -r {dev} /n; sha256sum /n/good.bin; sha256sum /n/bad.bin; "
                    "umount /n; mount -t rump -r {dev} /r; sha256sum /r/good.bin; sha256sum /r/bad.bin; "
                    "sha256sum /r/good.bin; umount /r; echo still-alive")
 
@@ -139,8 +141,10 @@ def _prepare_blkdebug(build):
 
 
 def _check_blkdebug(b, res):
+    # The script's failing reads make its exit status a failure: only a
+    # hang or a panic ends the check here.
     name = res.group
-    if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
+    if b.timed_out or "PANIC" in b.output:
         res.fail(name, b.describe() + "\n" + b.tail(30))
         return
     good = hashlib.sha256(pattern(1, 256 << 10)).hexdigest()
@@ -152,6 +156,7 @@ def _check_blkdebug(b, res):
         (rf"adros# sha256sum /r/good.bin\n{good}  /r/good.bin\nadros# umount /r\n",
          "rump: reads still work after the error"),
         (r"adros# echo still-alive\nstill-alive", "AdrOS goes on"),
+        (r"script: 13 commands, 2 failed", "only the two reads of the bad file failed"),
     ], f"{name}: ", b.tail(30))
 
 
