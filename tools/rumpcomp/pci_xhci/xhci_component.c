@@ -1,10 +1,13 @@
 /* AdrOS's component glue for NetBSD's xhci.
  *
- * usb's cfdriver and its attachment are the usb component's (registered in
- * the DEV phase); the "usb at xhci" configuration entry is added once every
- * component's DEV phase has run, in POSTINIT, and the xhci driver after it:
- * config_init_component rescans the PCI bus, so xhci attaches there and
- * then, with its usb bus. */
+ * usb's cfdriver and its attachment are the usb component's; the "usb at
+ * xhci" configuration entry is added here beside xhci's own (a cfdata entry
+ * names its driver, which is looked up only when a parent searches for
+ * children: the order of the components' DEV phases does not matter).  All
+ * in the DEV phase, before the PCI bus attaches: xhci and its usb bus
+ * attach with the other controllers, and rump_init waits for the first
+ * exploration of its ports (config_finalize), so sticks present at boot
+ * are there when it returns. */
 #include <sys/param.h>
 #include <sys/conf.h>
 #include <sys/device.h>
@@ -21,7 +24,7 @@ static struct cfdata usb_xhci_cfdata[] = {
 	{ .cf_name = NULL },
 };
 
-RUMP_COMPONENT(RUMP_COMPONENT_POSTINIT)
+RUMP_COMPONENT(RUMP_COMPONENT_DEV)
 {
 	int error;
 
