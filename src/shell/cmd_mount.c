@@ -1,6 +1,7 @@
 /* Mounting: the shell commands mount, umount and df, the boot option
  * mount=<dev>:<dir>[,...] (how `make run` puts the demo disk on /mnt), and
  * reading the init= script from a mounted disk. */
+#include <adros/blk.h>
 #include <adros/cmdline.h>
 #include <adros/errno.h>
 #include <adros/kprintf.h>
@@ -176,6 +177,9 @@ void sh_boot_mounts(void)
                 kprintf(KERN_ERR "shell: mount=: bad entry \"%s\" (want <dev>:<dir>[:ro])\n", item);
             } else {
                 uint32_t flags = opt ? VFS_MNT_RDONLY : 0;
+                /* A disk of a service that starts later (wd0 on AHCI through
+                 * the rump kernel) exists once it has: wait for it. */
+                blk_put(blk_find_boot(dev));
                 int r = vfs_mount("ext2", dev, dir, flags);
                 if (r < 0)
                     kprintf(KERN_ERR "shell: cannot mount %s on %s: %s\n", dev, dir, shell_strerror(r));
