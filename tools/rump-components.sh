@@ -32,10 +32,13 @@
 # HD audio, AC'97, ES1370, virtio) with the PCI user features "I/O space"
 # and "DMA free", which AdrOS's hypercall layer provides.  USB is compiled
 # with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
-# panics as soon as EHCI attaches).
+# panics as soon as EHCI attaches).  Then the components AdrOS defines in
+# tools/rumpcomp/ (AHCI with atabus and wd, NVMe with ld_nvme, xHCI), with
+# the same rumpmake.
 #
 # This file holds no NetBSD code and changes none of NetBSD's sources: only
-# the options and commands that drive NetBSD's tool.
+# the options and commands that drive NetBSD's tool (and tools/rumpcomp/,
+# component definitions that name NetBSD's files).
 set -eu
 
 die() { echo "rump-components: $*" >&2; exit 1; }
