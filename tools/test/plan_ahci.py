@@ -12,10 +12,12 @@ when they are absent (CI's shared set has none of them).
   <kind>-write  a write workload through NetBSD's ext2fs (disks.WRITE_SCRIPT):
         e2fsck -fn clean on the host, every file read back equal
   nec-xhci-native  the same read on QEMU's other xHCI (nec-usb-xhci)
-  ahci-nvme-apart  an AHCI and an NVMe disk mounted through NetBSD's ext2fs,
-        each given its own 3 MiB of data written back in one sync (both
-        disks' workers busy at once): each image holds its own data only,
-        e2fsck -fn clean; lspci names NetBSD's drivers, lsblk the disks
+  ahci-nvme-apart  an AHCI disk, an NVMe disk and a stick on xHCI mounted
+        through NetBSD's ext2fs, each given its own 3 MiB of data written
+        back in one sync (the three disks' workers busy at once): each
+        image holds its own data only, e2fsck -fn clean; lspci names
+        NetBSD's drivers, lsblk the disks' controllers, lsusb -t the xHCI
+        root hub and the stick's speed
   <ahci|nvme>-blkdebug  QEMU's blkdebug fails every read of one sector of a
         file: reading it gives EIO natively and through NetBSD's ext2fs, the
         other file reads, AdrOS goes on
@@ -69,14 +71,17 @@ def _why(*kinds):
 
 # "rump" first: it waits for the rump kernel's start (the disks are there
 # by then).
-APART_SCRIPT = ("rump; lspci; lsblk; mkdir /a; mkdir /b; mount -t rump -o rw wd0 /a; mount -t rump -o rw ld0 /b; "
-                "cp /a/big.bin /a/copy.bin; cp /b/big.bin /b/copy.bin; sync; "
-                "sha256sum /a/copy.bin /b/copy.bin; umount /a; umount /b")
+APART = (("wd0", "/a"), ("ld0", "/b"), ("sd0", "/c"))
+APART_SCRIPT = ("rump; lspci; lsblk; lsusb -t; " +
+                "".join(f"mkdir {m}; mount -t rump -o rw {dev} {m}; " for dev, m in APART) +
+                "".join(f"cp {m}/big.bin {m}/copy.bin; " for _, m in APART) + "sync; " +
+                "sha256sum " + " ".join(f"{m}/copy.bin" for _, m in APART) + "; " +
+                "; ".join(f"umount {m}" for _, m in APART))
 
 
 def _prepare_apart(build):
     d = _dir(build)
-    for n in (0, 1):
+    for n in range(len(APART)):
         tree = os.path.join(d, f"apart-{n}-tree")
         shutil.rmtree(tree, ignore_errors=True)
         os.makedirs(tree)
@@ -91,18 +96,23 @@ def _check_apart(build):
         if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
             res.fail(name, b.describe() + "\n" + b.tail(30))
             return
-        data = [pattern(10 + n, 3 << 20) for n in (0, 1)]
+        data = [pattern(10 + n, 3 << 20) for n in range(len(APART))]
         sha = [hashlib.sha256(x).hexdigest() for x in data]
+        copies = "".join(rf"{sha[n]}  {m}/copy\.bin\n" for n, (_, m) in enumerate(APART))
         check_patterns(res, b.output, [
             (r"00:0\w\.\d 8086:2922 .* netbsd:ahcisata0", "lspci: NetBSD's ahcisata drives the AHCI controller"),
             (r"00:0\w\.\d 1b36:0010 .* netbsd:nvme0", "lspci: NetBSD's nvme drives the NVMe controller"),
             (r"\nwd0 +disk .*ahcisata0", "lsblk: wd0, its driver's controller"),
             (r"\nld0 +disk .*nvme0", "lsblk: ld0, its driver's controller"),
-            (rf"{sha[0]}  /a/copy\.bin\n{sha[1]}  /b/copy\.bin", "each copy in the guest is its own disk's"),
-            (r"script: 13 commands, 0 failed", "every command succeeded"),
+            (r"\nsd0 +disk .*xhci0", "lsblk: sd0, its driver's controller"),
+            (r"/:  Bus \d+\. Dev 0, .*xHCI Root Hub, class hub, driver uhub\d, super\n"
+             r"    \|__ Port \d+: Dev 1, QEMU QEMU USB HARDDRIVE, .*driver umass\d, super",
+             "lsusb -t: the xHCI root hub, the stick on a super-speed port"),
+            (copies, "each copy in the guest is its own disk's"),
+            (r"script: 18 commands, 0 failed", "every command succeeded"),
         ], f"{name}: ", b.tail(40))
         d = _dir(build)
-        for n, dev in ((0, "wd0"), (1, "ld0")):
+        for n, (dev, _) in enumerate(APART):
             img = os.path.join(d, f"apart-{n}.img")
             e2fsck_clean(res, f"{name}: {dev}", img)
             got = debugfs_dump(img, "/copy.bin", os.path.join(d, f"apart-{n}-dump.bin"))
@@ -111,7 +121,7 @@ def _check_apart(build):
                 res.ok(what)
             else:
                 res.fail(what, "no copy" if got is None else
-                         f"{len(got)} bytes, equal to the other disk's: {got == data[1 - n]}")
+                         f"{len(got)} bytes, equal to another disk's: {got in data}")
     return check
 
 
@@ -195,13 +205,19 @@ def boots(build):
             plan.append({"name": f"{kind}-blkdebug", "cmdline": f'net=off run="{BLKDEBUG_SCRIPT.format(dev=dev)}"',
                          "timeout": 300, "prepare": _prepare_blkdebug, "extra": err + devs(0),
                          "check": _check_blkdebug})
-    names = ["wd0 on AHCI and ld0 on NVMe written in one sync stay apart; lspci and lsblk name NetBSD's drivers"]
-    why = _why("ahci", "nvme")
+    names = ["wd0 on AHCI, ld0 on NVMe and sd0 on xHCI written in one sync stay apart; lspci, lsblk and lsusb -t "
+             "name NetBSD's drivers"]
+    why = _why("ahci", "nvme", "xhci")
     if why:
         plan.append({"name": "ahci-nvme-apart", "cmdline": "", "skip": why, "tests": names})
     else:
-        extra = (_drive(os.path.join(d, "apart-0.img"), 0, False) + KINDS["ahci"][1](0) +
-                 _drive(os.path.join(d, "apart-1.img"), 1, False) + KINDS["nvme"][1](1))
+        # xHCI in the first slot: attached after both AHCI and NVMe (slots
+        # 3, 4, then 5), NetBSD 7.99's usb_mem trips its KASSERT "dm_segs[0].ds_len
+        # > offset" while xhci explores its ports (a known open bug, issue 21's
+        # report); in any other order all three attach.
+        extra = []
+        for n, kind in ((2, "xhci"), (0, "ahci"), (1, "nvme")):
+            extra += _drive(os.path.join(d, f"apart-{n}.img"), n, False) + KINDS[kind][1](n)
         plan.append({"name": "ahci-nvme-apart", "cmdline": f'net=off run="{APART_SCRIPT}"', "timeout": 300,
                      "prepare": _prepare_apart, "extra": extra, "check": _check_apart(build)})
     return plan
