@@ -126,7 +126,8 @@ static inline void quirk_pre(uintptr_t a, uint32_t v)
 #define XHCI_TRB_TYPE(c) (((c) >> 10) & 0x3f)
 #define XHCI_TRB_LINK 6
 #define XHCI_TRB_CONFIGURE_EP 12
-#define XHCI_RING_MAX 1024 /* TRBs looked at, at most (NetBSD's command ring: 256) */
+#define XHCI_TRB_NONE 0
+#define XHCI_RING_MAX 256 /* NetBSD's command ring: XHCI_COMMAND_RING_TRBS */
 #define XHCI_MAX 2
 
 static struct xhci_q {
@@ -150,10 +151,14 @@ static void xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
     }
     if (off == op + XHCI_OP_CRCR_HI || off != db || !x->ring)
         return; /* not the command ring's doorbell (doorbell 0) */
+    /* Up to the ring's Link TRB, which NetBSD writes when the ring first
+     * wraps; before that, up to the first TRB never written (the ring's
+     * memory starts zeroed: type 0 is reserved).  Never past the ring's
+     * 256 TRBs (what follows is another allocation, or a guard page). */
     volatile uint32_t *trb = (volatile uint32_t *)(uintptr_t)x->ring;
     for (unsigned i = 0; i < XHCI_RING_MAX; i++, trb += 4) {
         uint32_t type = XHCI_TRB_TYPE(trb[3]);
-        if (type == XHCI_TRB_LINK)
+        if (type == XHCI_TRB_LINK || type == XHCI_TRB_NONE)
             break;
         if (type == XHCI_TRB_CONFIGURE_EP && trb[0] && !trb[1]) {
             volatile uint32_t *ictl = (volatile uint32_t *)(uintptr_t)trb[0];

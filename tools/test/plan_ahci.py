@@ -211,12 +211,8 @@ def boots(build):
     if why:
         plan.append({"name": "ahci-nvme-apart", "cmdline": "", "skip": why, "tests": names})
     else:
-        # xHCI in the first slot: attached after both AHCI and NVMe (slots
-        # 3, 4, then 5), NetBSD 7.99's usb_mem trips its KASSERT "dm_segs[0].ds_len
-        # > offset" while xhci explores its ports (a known open bug, issue 21's
-        # report); in any other order all three attach.
         extra = []
-        for n, kind in ((2, "xhci"), (0, "ahci"), (1, "nvme")):
+        for n, kind in enumerate(("ahci", "nvme", "xhci")):
             extra += _drive(os.path.join(d, f"apart-{n}.img"), n, False) + KINDS[kind][1](n)
         plan.append({"name": "ahci-nvme-apart", "cmdline": f'net=off run="{APART_SCRIPT}"', "timeout": 300,
                      "prepare": _prepare_apart, "extra": extra, "check": _check_apart(build)})
