@@ -34,10 +34,9 @@
  * default control endpoint, and QEMU (hw/usb/hcd-xhci.c) fails every other
  * Configure Endpoint with a TRB error, so no bulk pipe opens (umass:
  * "cannot open 2-out pipe").  Before each write of the command ring's
- * doorbell we set A0 in the input context of every Configure Endpoint
- * command on the ring (the ring's address is what NetBSD wrote to CRCR;
- * DMA memory is identity-mapped).  A0 set where it already was, or on a
- * command already done, changes nothing.
+ * doorbell we set A0 in the input context of each Configure Endpoint
+ * command queued since the last one (the ring's address is what NetBSD
+ * wrote to CRCR; DMA memory is identity-mapped).
  *
  * Writes come from rump kernel threads holding a rump CPU; registration
  * (bus_space_mapped) from rumpcomp_pci_map, before the driver uses the
@@ -127,12 +126,14 @@ static inline void quirk_pre(uintptr_t a, uint32_t v)
 #define XHCI_TRB_LINK 6
 #define XHCI_TRB_CONFIGURE_EP 12
 #define XHCI_TRB_NONE 0
-#define XHCI_RING_MAX 256 /* NetBSD's command ring: XHCI_COMMAND_RING_TRBS */
+#define XHCI_RING_MAX 256 /* NetBSD's command ring: XHCI_COMMAND_RING_TRBS (its Link TRB the last) */
 #define XHCI_MAX 2
 
 static struct xhci_q {
     uintptr_t base;
-    uint32_t ring; /* physical, from CRCR */
+    uint32_t ring;  /* physical, from CRCR */
+    unsigned next;  /* the next TRB not looked at */
+    uint32_t cycle; /* the producer's cycle bit for it */
 } xhcis[XHCI_MAX];
 
 static void xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
@@ -146,24 +147,41 @@ static void xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
     uintptr_t op = *reg8(base, XHCI_CAPLENGTH);
     uintptr_t db = *(volatile uint32_t *)(base + XHCI_DBOFF) & ~(uintptr_t)3;
     if (off == op + XHCI_OP_CRCR_LO) {
-        x->ring = v & ~0x3fu;
+        if (v & ~0x3fu) { /* a (new) ring; not an abort or stop */
+            x->ring = v & ~0x3fu;
+            x->next = 0;
+            x->cycle = v & 1u; /* RCS */
+        }
         return;
     }
     if (off == op + XHCI_OP_CRCR_HI || off != db || !x->ring)
         return; /* not the command ring's doorbell (doorbell 0) */
-    /* Up to the ring's Link TRB, which NetBSD writes when the ring first
-     * wraps; before that, up to the first TRB never written (the ring's
-     * memory starts zeroed: type 0 is reserved).  Never past the ring's
-     * 256 TRBs (what follows is another allocation, or a guard page). */
-    volatile uint32_t *trb = (volatile uint32_t *)(uintptr_t)x->ring;
-    for (unsigned i = 0; i < XHCI_RING_MAX; i++, trb += 4) {
-        uint32_t type = XHCI_TRB_TYPE(trb[3]);
-        if (type == XHCI_TRB_LINK || type == XHCI_TRB_NONE)
+    /* The TRBs NetBSD queued since the last doorbell: from x->next while
+     * their cycle bit is the producer's (one not yet written this pass has
+     * the other, or is still zero); a Link TRB sends us back to the start
+     * with the cycle toggled.  Never past the ring's 256 TRBs (what follows
+     * is another allocation, or a guard page), and never an old command,
+     * whose input context may have been freed with its slot. */
+    for (unsigned n = 0; n < XHCI_RING_MAX; n++) {
+        if (x->next >= XHCI_RING_MAX) {
+            x->next = 0;
+            continue;
+        }
+        volatile uint32_t *trb = (volatile uint32_t *)(uintptr_t)x->ring + 4 * x->next;
+        uint32_t c = trb[3], type = XHCI_TRB_TYPE(c);
+        if (type == XHCI_TRB_NONE || (c & 1u) != x->cycle)
             break;
+        if (type == XHCI_TRB_LINK) {
+            if (c & 2u) /* Toggle Cycle */
+                x->cycle ^= 1u;
+            x->next = 0;
+            continue;
+        }
         if (type == XHCI_TRB_CONFIGURE_EP && trb[0] && !trb[1]) {
             volatile uint32_t *ictl = (volatile uint32_t *)(uintptr_t)trb[0];
             ictl[1] |= 1u; /* A0 */
         }
+        x->next++;
     }
 }
 
