@@ -21,14 +21,23 @@ when they are absent (CI's shared set has none of them).
   <ahci|nvme>-blkdebug  QEMU's blkdebug fails every read of one sector of a
         file: reading it gives EIO natively and through NetBSD's ext2fs, the
         other file reads, AdrOS goes on
+  xhci-hotplug  an interactive session with QEMU's monitor (QMP): a stick
+        device_add'ed on xHCI appears as an sd disk and reads whole; pulled
+        while idle it leaves lsblk; plugged again, then pulled while a reader
+        is in the middle of a 24 MiB file, the reader gets EIO (within
+        usb.timeout) and AdrOS goes on
 """
 import hashlib
 import os
+import re
 import shutil
+import time
 
 import mkimages
 import qemu
-from common import check_patterns, linked_archives, linked_stages, mkfs, pattern, rump_present
+import qemu_interactive as qi
+import qmp
+from common import Steps, check_patterns, linked_archives, linked_stages, mkfs, pattern, rump_present
 from disks import (WRITE_SCRIPT, debugfs_dump, e2fsck_clean, fs_img, fs_manifest_check, fs_prepare, write_check,
                    write_prepare)
 
@@ -170,6 +179,120 @@ def _check_blkdebug(b, res):
     ], f"{name}: ", b.tail(30))
 
 
+# --- hot-plug and removal under a reader on xHCI ------------------------------------
+
+HOT_TIMEOUT = 5  # usb.timeout: a transfer QEMU never answers after the pull fails then
+
+
+def _prepare_hot(build):
+    d = _dir(build)
+    tree = os.path.join(d, "hot-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    with open(os.path.join(tree, "big.bin"), "wb") as f:
+        f.write(pattern(5, 24 << 20))
+    mkfs(os.path.join(d, "hot.img"), 40, tree, block=4096)
+
+
+def _hotplug(build):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK:
+            res.fail(f"{name}: the boot without a stick", b.describe() + "\n" + b.tail(20))
+            return
+        img = os.path.join(_dir(build), "hot.img")
+        sock = qmp.socket_path(build, "xhci-hotplug")
+        log = os.path.join(build, "test-logs", "xhci-hotplug-session.log")
+        extra = ["-device", "qemu-xhci,id=xhci0"] + qmp.args(sock)
+        s = qi.Session(os.path.join(build, "adros.elf"), f"net=off usb.timeout={HOT_TIMEOUT}", [], limit=400,
+                       extra=extra, log=log)
+        st = Steps(s, res, name)
+        want = hashlib.sha256(pattern(5, 24 << 20)).hexdigest()
+        q = {"n": 0}
+
+        def plug():
+            q["n"] += 1
+            q["drive"] = f"hot{q['n']}"
+            q["c"].hmp(f"drive_add 0 if=none,id={q['drive']},file={img},format=raw,snapshot=on")
+            start = s.mark()
+            q["c"].cmd("device_add", driver="usb-storage", bus="xhci0.0", drive=q["drive"], id=f"stick{q['n']}")
+            m = s.expect(r"disk: (sd\d+): QEMU QEMU HARDDISK, 40960 KiB", 60, start=start)
+            g = m.group(1)
+            q["dev"] = g.decode() if isinstance(g, bytes) else g
+
+        def guarded(fn):
+            def step(s):
+                try:
+                    return fn(s)
+                except qmp.QMPError as e:
+                    return f"QMP: {e}"
+            return step
+
+        def boot(s):
+            s.wait_prompt(60)
+            s.command("rump", 120)
+            q["c"] = qmp.Client(sock)
+            return None
+
+        def add_read(s):
+            plug()
+            out = "".join(s.command(c, 300) for c in ("mkdir /h", f"mount -t rump -r {q['dev']} /h",
+                                                      "sha256sum /h/big.bin", "umount /h"))
+            return None if want in out else f"the plugged stick: {out[-400:]!r}"
+
+        def pull_reading(s):
+            # Mounted afresh (nothing of the file in NetBSD's caches) and
+            # nothing in AdrOS's block cache: the reader reads the stick.
+            s.command(f"mount -t rump -r {q['dev']} /h", 60)
+            s.command("bcache drop", 30)
+
+            def served():
+                return sum(b["stats"]["rd_bytes"] for b in q["c"].cmd("query-blockstats")
+                           if b.get("device") == q["drive"])
+            base = served()
+            start = s.mark()
+            s.send("sha256sum /h/big.bin\r")
+            deadline = time.monotonic() + 60
+            while served() < base + (2 << 20):  # a reader in the middle of the file
+                if time.monotonic() > deadline:
+                    return "sha256sum read nothing from the stick within 60 s"
+                time.sleep(0.05)
+            q["c"].cmd("device_del", id=f"stick{q['n']}")
+            m = s.expect(qi.PROMPT_RX, 120, start=start)
+            out = s.text(start, m.start())
+            if not re.search(r"sha256sum: /h/big.bin: .*\(EIO\)", out):
+                return f"the reader did not get EIO: {out[-500:]!r}"
+            # (NetBSD's umass then resets a device QEMU no longer answers,
+            # 5 s timeouts per step: the detach itself comes minutes later.)
+            out = s.command("echo still-here", 30)
+            return None if "still-here" in out else f"after the removal: {out!r}"
+
+        def pull_idle(s):
+            start = s.mark()
+            q["c"].cmd("device_del", id=f"stick{q['n']}")
+            s.expect(rf"disk: {q['dev']}: removed", 60, start=start)
+            out = s.command("lsblk")
+            return f"{q['dev']} still listed: {out!r}" if re.search(rf"\n{q['dev']} ", "\n" + out) else None
+
+        def again(s):
+            plug()
+            return None
+
+        st.run("boots with xHCI and no stick", guarded(boot))
+        st.run("device_add: the stick is an sd disk and reads whole", guarded(add_read))
+        st.run("device_del, idle: the disk leaves lsblk", guarded(pull_idle))
+        st.run("device_add again: the stick is back", guarded(again))
+        st.run("device_del while a reader runs: the reader gets EIO, AdrOS goes on", guarded(pull_reading))
+        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
+        if "c" in q:
+            q["c"].close()
+        if s.alive():
+            s.close(1)
+        if "KERNEL PANIC" in s.text():
+            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+    return check
+
+
 def boots(build):
     plan = []
     d = os.path.join(build, "ahci")
@@ -180,6 +303,8 @@ def boots(build):
                  f"{kind}-write": [f"{dev} on {kind}: a write through NetBSD's ext2fs, e2fsck -fn clean"]}
         if kind == "xhci":
             names["nec-xhci-native"] = [f"{dev} on nec-usb-xhci: AdrOS's ext2 manifest equals the host's"]
+        if kind == "xhci":
+            names["xhci-hotplug"] = ["xHCI: a stick plugged, pulled, plugged again, pulled under a reader (EIO)"]
         if kind in ("ahci", "nvme"):
             names[f"{kind}-blkdebug"] = [f"{dev} on {kind}: blkdebug's read errors give EIO through both drivers"]
         why = _why(kind)
@@ -192,6 +317,9 @@ def boots(build):
                          "prepare": fs_prepare, "extra": _drive(std) + devs(0),
                          "check": fs_manifest_check("std4k", tree)})
         if kind == "xhci":
+            plan.append({"name": "xhci-hotplug", "cmdline": 'net=off run="rump"', "timeout": 120,
+                         "prepare": _prepare_hot, "extra": ["-device", "qemu-xhci,id=xhci0"],
+                         "check": _hotplug(build)})
             plan.append({"name": "nec-xhci-native", "cmdline": f"net=off manifest={dev}", "timeout": 400,
                          "prepare": fs_prepare, "extra": _drive(std) + NEC_XHCI,
                          "check": fs_manifest_check("std4k", tree)})
