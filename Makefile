@@ -47,7 +47,8 @@ include mk/rump.mk
 # The targets a person types first make sure NetBSD's components are there
 # (built once into third_party/rump; see mk/rump.mk), then build in a second
 # make that sees them.
-RUMP_ENSURE := $(if $(RUMP_AUTO),tools/rump-components.sh --auto --dest $(RUMP_DIR) --work $(BUILD)/rumpbuild,:)
+# (Without make's MACHINE, the q35 switch below: NetBSD's build reads MACHINE.)
+RUMP_ENSURE := $(if $(RUMP_AUTO),env -u MACHINE tools/rump-components.sh --auto --dest $(RUMP_DIR) --work $(BUILD)/rumpbuild,:)
 all:
 	@$(RUMP_ENSURE)
 	@$(MAKE) --no-print-directory kernel
@@ -98,7 +99,18 @@ CMDLINE ?=
 # make run/debug: tools/qemu/run.sh adds isa-debug-exit and turns QEMU's
 # status into the kernel's (a failing script makes `make run` fail); a
 # reboot reboots (the test runner's boots use -no-reboot instead).
-QEMU_COMMON := -M pc -m $(MEM)
+# MACHINE=q35: QEMU's q35 (ICH9, PCI Express), a PC of today: the demo disk
+# is on its built-in AHCI controller (if=ide there), which NetBSD's
+# ahcisata drives: wd0, mounted natively on /mnt once the rump kernel has
+# started.  Needs the ahci stage's components (tools/rump-components.sh).
+ifneq ($(origin MACHINE),command line)
+MACHINE := pc
+endif
+ifeq ($(filter pc q35,$(MACHINE)),)
+$(error MACHINE=$(MACHINE): pc or q35)
+endif
+QEMU_COMMON := -M $(MACHINE) -m $(MEM)
+BOOT_DISK := $(if $(filter q35,$(MACHINE)),wd0,hda)
 # make run's network: QEMU's e1000 on user-mode networking that reaches
 # nothing outside QEMU (restrict=on), the guest's port 80 on 127.0.0.1:HTTP_PORT
 # of the host.  NET=off: no NIC.  NIC=e1000 (NetBSD's wm, i82540EM), e1000e
@@ -106,7 +118,7 @@ QEMU_COMMON := -M pc -m $(MEM)
 # no virtio 1.0).
 # The kernel command line goes through the environment, so CMDLINE may hold
 # any quoting (run="cmd; cmd").
-# DISK_IF=ide (the default: hda, mounted by AdrOS's ext2 at boot),
+# DISK_IF=ide (the default: hda, or wd0 on q35, mounted at boot),
 # virtio-blk (NetBSD's ld: ld0) or virtio-scsi (vioscsi, scsibus and sd:
 # sd0) puts DISK on that interface, QEMU's legacy virtio (NetBSD 7.99 has
 # no virtio 1.0); those disks appear when the rump kernel has started, so
@@ -117,7 +129,7 @@ QEMU_DISK_virtio-blk  := -drive file=$(DISK),format=raw,if=none,id=disk0 \
                          -device virtio-blk-pci,drive=disk0,disable-modern=on
 QEMU_DISK_virtio-scsi := -drive file=$(DISK),format=raw,if=none,id=disk0 \
                          -device virtio-scsi-pci,id=vscsi0,disable-modern=on -device scsi-hd,bus=vscsi0.0,drive=disk0
-DISK_MOUNT_ide         := mount=hda:/mnt
+DISK_MOUNT_ide         := mount=$(BOOT_DISK):/mnt
 DISK_MOUNT_virtio-blk  := rumpmount=ld0:/mnt
 DISK_MOUNT_virtio-scsi := rumpmount=sd0:/mnt
 ifeq ($(DISK_MOUNT_$(DISK_IF)),)
@@ -141,7 +153,7 @@ QEMU_USB := -device usb-ehci,id=usbhc -drive if=none,id=usbstick,file=$(USB),for
 ifneq ($(DISK_IF),ide)
 $(error USB= mounts the stick with rumpmount=, which DISK_IF=$(DISK_IF) uses for the disk: use one of them)
 endif
-export ADROS_APPEND = mount=hda:/mnt rumpmount=sd0:/usb $(CMDLINE)
+export ADROS_APPEND = mount=$(BOOT_DISK):/mnt rumpmount=sd0:/usb $(CMDLINE)
 endif
 ifeq ($(NET),off)
 QEMU_NET := -nic none

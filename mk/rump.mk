@@ -39,7 +39,13 @@ RUMP_STAGE_virtio := librumpdev_pci librumpdev_pci_virtio
 # zfs: NetBSD's ZFS (pool version 23) and the Solaris layer under it
 # (src/netbsd/zfs.c drives it; tools/rump-components.sh builds both).
 RUMP_STAGE_zfs   := librumpkern_solaris librumpfs_zfs
-RUMP_STAGES      := ext2 net usb audio virtio zfs
+# AdrOS-defined components (tools/rumpcomp/, issue 21): AHCI with atabus
+# and wd; NVMe, whose namespaces are ld disks (ld.c, its driver and devsw
+# are NetBSD's virtio_ld component's); xHCI, an extra of the usb stage.
+RUMP_STAGE_ahci  := librumpdev_pci librumpdev_pci_ahcisata librumpdev_disk
+RUMP_STAGE_nvme  := librumpdev_pci librumpdev_pci_nvme librumpdev_pci_virtio librumpdev_virtio_ld librumpdev_disk
+RUMP_EXTRA_usb   := librumpdev_pci_xhci
+RUMP_STAGES      := ext2 net usb audio virtio ahci nvme zfs
 # Linked when present (and, for the extras of a stage, when that stage is;
 # for those of "s+t", when both stages are).
 RUMP_EXTRA_net   := librumpnet_netinet6
@@ -110,6 +116,7 @@ RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/includ
                  $(foreach s,$(RUMP_LINKED_STAGES),-DADROS_RUMP_$(shell echo $(s) | tr a-z A-Z)=1) \
                  $(foreach f,$(RUMP_FSES),-DADROS_RUMP_FS_$(shell echo $(f) | tr a-z A-Z)=1) \
                  $(if $(RUMP_PCI),-DADROS_RUMP_PCI=1) \
+                 $(if $(filter librumpdev_pci_xhci,$(RUMP_LIBS)),-DADROS_RUMP_XHCI=1) \
                  $(foreach v,ld vioscsi viornd if_vioif,$(if $(filter librumpdev_virtio_$(v),$(RUMP_LIBS)),-DADROS_RUMP_VIRTIO_$(shell echo $(v) | tr a-z A-Z)=1)) \
                  -DADROS_RUMP_STAGES='"$(strip $(RUMP_LINKED_STAGES))"'
 RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked$(call rump_say_extras,$(s)),not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \

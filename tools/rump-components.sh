@@ -32,11 +32,14 @@
 # HD audio, AC'97, ES1370, virtio) with the PCI user features "I/O space"
 # and "DMA free", which AdrOS's hypercall layer provides; then ZFS and its
 # Solaris layer (RUMP_ZFS=no in the environment leaves them out).  USB is
-# compiled with NUSB_DMA=1 (host controllers doing DMA; without it usbd_alloc_buffer
-# panics as soon as EHCI attaches).
+# compiled with NUSB_DMA=1 (host controllers doing DMA; without it
+# usbd_alloc_buffer panics as soon as EHCI attaches).  Then the components
+# AdrOS defines in tools/rumpcomp/ (AHCI with atabus and wd, NVMe with
+# ld_nvme, xHCI), with the same rumpmake.
 #
 # This file holds no NetBSD code and changes none of NetBSD's sources: only
-# the options and commands that drive NetBSD's tool.
+# the options and commands that drive NetBSD's tool (and tools/rumpcomp/,
+# component definitions that name NetBSD's files).
 set -eu
 
 die() { echo "rump-components: $*" >&2; exit 1; }
@@ -274,6 +277,30 @@ if [ "${RUMP_ZFS:-yes}" != no ]; then
         }
     done
 fi
+
+# --- AdrOS's component definitions (issue 21) ----------------------------------
+# Components NetBSD's rump build has none for, defined by AdrOS in
+# tools/rumpcomp/ (a Makefile and an ioconf each, naming NetBSD's unmodified
+# sources, and the glue registering them): ahcisata (+ atabus, wd), nvme
+# (+ ld_nvme; ld itself is virtio_ld's) and xhci.  Built with the same
+# rumpmake, in a copy under the work directory (rumpmake puts the objects of
+# a directory outside NetBSD's tree beside its sources).
+ADROS_COMPONENTS="pci_ahcisata pci_nvme pci_xhci"
+ADROSCOMP=$WORK/adroscomp
+mkdir -p "$ADROSCOMP"
+cp -R "$ROOT/tools/rumpcomp/." "$ADROSCOMP/"
+for c in $ADROS_COMPONENTS; do
+    say "building AdrOS-defined component $c"
+    (
+        cd "$ADROSCOMP/$c"
+        "$RUMPMAKE" -j "$JOBS" obj && "$RUMPMAKE" -j "$JOBS" dependall
+    ) >> "$WORK/adroscomp-$CURLWP.log" 2>&1 || {
+        tail -30 "$WORK/adroscomp-$CURLWP.log" >&2
+        die "component $c failed; the whole log is $WORK/adroscomp-$CURLWP.log"
+    }
+    mkdir -p "$STAGE/lib"
+    cp "$ADROSCOMP/$c/librumpdev_$c.a" "$STAGE/lib/"
+done
 
 # The PCI hypercall interface header, beside the rest.
 mkdir -p "$STAGE/include/rumpcomp"

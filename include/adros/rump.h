@@ -76,6 +76,10 @@ struct rump_start_hook {
     struct rump_start_hook *next;
 };
 void rump_start_hook_add(struct rump_start_hook *h);
+/* The name of NetBSD's device ("ahcisata0") that drives PCI function
+ * bus:dev.func in the rump kernel: 0, -ENOENT (none), -ENODEV (the rump
+ * kernel's PCI bus is not linked or not running). */
+int rump_pci_owner(unsigned bus, unsigned dev, unsigned func, char *name, size_t size);
 /* Syncs every rump file system. */
 int rump_sync(void);
 /* Whether fsync and sync on a rump mount also write and wait for the whole

@@ -481,6 +481,7 @@ static void probe_drive(struct ata_channel *ch, int slave, bool dma_allowed)
     d->dma_capable = dma_allowed && ch->bm && (id[49] & (1u << 8));
     strlcpy(d->dev.name, names[ch->index][slave], sizeof(d->dev.name));
     ident_string(d->dev.model, id, 27, 20);
+    strlcpy(d->dev.driver, "ata", sizeof(d->dev.driver));
     kfree(id);
     d->dev.sector_size = SECTOR;
     d->dev.nsectors = d->lba48 && n48 ? n48 : n28;

@@ -1,14 +1,17 @@
-/* Legacy PCI interrupt routing on the PC (8259 PICs, PIIX south bridge).
+/* Legacy PCI interrupt routing on the PC (8259 PICs; PIIX or ICH9 south
+ * bridge).
  *
- * A PCI device's INTx pin reaches the PICs through the PIIX's PIRQ router
- * (config registers 0x60-0x63 of the ISA bridge), which the firmware sets
- * up and mirrors into each device's interrupt-line register.  PCI
- * interrupts are level-triggered and shareable; the 8259 learns that a line
- * is level-sensitive from the ELCR (ports 0x4d0/0x4d1).  A level line stays
+ * A PCI device's INTx pin reaches the PICs through the south bridge's PIRQ
+ * router (config registers 0x60-0x63 of the ISA bridge, PIRQA-D, and on
+ * ICH9 0x68-0x6b, PIRQE-H), which the firmware sets up and mirrors into
+ * each device's interrupt-line register.  PCI interrupts are
+ * level-triggered and shareable; the 8259 learns that a line is
+ * level-sensitive from the ELCR (ports 0x4d0/0x4d1).  A level line stays
  * asserted until every device on it is quiet, so the irq layer's order --
  * run every handler on the chain, then EOI -- is what a shared level line
  * needs: a handler that does not silence its device gets the interrupt
- * again right after the EOI.
+ * again right after the EOI.  (With the I/O APIC, the ISA pin of the line
+ * carries the same PIRQ: QEMU's PIIX and ICH9 drive both.)
  *
  * Here we check what the firmware left: each device's line against the
  * PIRQ router, and that every line carrying PCI interrupts is marked level
@@ -37,36 +40,69 @@ void pci_irq_set_level(unsigned line)
     irq_restore(f);
 }
 
-static struct pci_dev *find_router(void)
-{
-    static const uint16_t ids[] = { 0x7000 /* PIIX3 */, 0x7110 /* PIIX4 */, 0x122e /* PIIX */ };
-    for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-        struct pci_dev *d = pci_find_device(0x8086, ids[i], NULL);
-        if (d && d->bus == 0)
-            return d;
-    }
-    return NULL;
-}
+/* The routers AdrOS knows, with the wiring of QEMU's boards around them. */
+enum { ROUTER_PIIX, ROUTER_ICH9 };
+static const struct {
+    uint16_t id;
+    uint8_t kind;
+} routers[] = {
+    { 0x7000, ROUTER_PIIX }, /* PIIX3 (QEMU's pc) */
+    { 0x7110, ROUTER_PIIX }, /* PIIX4 */
+    { 0x122e, ROUTER_PIIX }, /* PIIX */
+    { 0x2918, ROUTER_ICH9 }, /* ICH9 LPC (QEMU's q35) */
+};
 
 struct route_ctx {
     struct pci_dev *router;
-    uint8_t pirq[4];
+    int kind;
+    unsigned npirq;  /* 4 (PIIX) or 8 (ICH9) */
+    uint8_t pirq[8];
     uint16_t lines; /* lines with PCI devices on them */
 };
+
+static void find_router(struct route_ctx *c)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(routers); i++) {
+        struct pci_dev *d = pci_find_device(0x8086, routers[i].id, NULL);
+        if (d && d->bus == 0) {
+            c->router = d;
+            c->kind = routers[i].kind;
+            c->npirq = routers[i].kind == ROUTER_ICH9 ? 8 : 4;
+            return;
+        }
+    }
+}
+
+/* The PIRQ (0-7 for A-H) the board wires bus 0's slot dev, pin (1-based)
+ * to, or -1 when only the firmware's tables know. */
+static int board_pirq(int kind, unsigned dev, unsigned pin)
+{
+    if (pin < 1 || pin > 4)
+        return -1;
+    if (kind == ROUTER_PIIX)
+        /* The PIIX board: slot s, pin p is on PIRQ[(s + p - 2) mod 4]. */
+        return (int)((dev + pin - 2u) & 3);
+    /* ICH9 as QEMU's q35 wires it (and its ACPI _PRT says): slots 0-24
+     * rotate over PIRQE-H, INTA of slot s on PIRQ[E + s mod 4]; slots 25-31
+     * are the chipset's own functions, routed by its D25IR-D31IR registers
+     * (reset: INTA-D on PIRQA-D; D30IR is fixed to the rotation). */
+    if (dev <= 24 || dev == 30)
+        return (int)(4 + ((dev + pin - 1u) & 3));
+    return (int)(pin - 1);
+}
 
 static void route_one(struct pci_dev *d, void *arg)
 {
     struct route_ctx *c = arg;
     if (!d->irq_pin)
         return;
-    /* The south bridge's own functions (ACPI's SCI, USB) are wired inside
-     * the chip, not through the PIRQ router, and not always level. */
-    if (c->router && d->bus == c->router->bus && d->dev == c->router->dev)
+    /* The PIIX's own functions (ACPI's SCI, USB) are wired inside the
+     * chip, not through the PIRQ router, and not always level. */
+    if (c->router && c->kind == ROUTER_PIIX && d->bus == c->router->bus && d->dev == c->router->dev)
         return;
-    if (c->router && d->bus == 0) {
-        /* The PIIX wiring on the PC board: slot s, pin p (1-based) is on
-         * PIRQ[(s + p - 2) mod 4]. */
-        unsigned idx = (d->dev + d->irq_pin - 2u) & 3;
+    int pirq = c->router && d->bus == 0 ? board_pirq(c->kind, d->dev, d->irq_pin) : -1;
+    if (pirq >= 0) {
+        unsigned idx = (unsigned)pirq;
         uint8_t r = c->pirq[idx];
         if (r & 0x80) {
             klog(LOG_WARN, "pci: %02x:%02x.%u INT%c: PIRQ%c not routed\n", d->bus, d->dev, d->func,
@@ -83,17 +119,20 @@ static void route_one(struct pci_dev *d, void *arg)
 
 void pci_irq_route_init(void)
 {
-    struct route_ctx c = { find_router(), { 0x80, 0x80, 0x80, 0x80 }, 0 };
+    struct route_ctx c = { NULL, ROUTER_PIIX, 4, { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80 }, 0 };
+    find_router(&c);
     if (c.router)
-        for (int i = 0; i < 4; i++)
-            c.pirq[i] = pci_conf_read8(c.router->bus, c.router->dev, c.router->func, 0x60 + (unsigned)i);
+        for (unsigned i = 0; i < c.npirq; i++)
+            c.pirq[i] = pci_conf_read8(c.router->bus, c.router->dev, c.router->func, i < 4 ? 0x60 + i : 0x64 + i);
     pci_foreach(route_one, &c);
     uint16_t before = elcr_read();
     for (unsigned l = 0; l < 16; l++)
         if ((c.lines >> l) & 1)
             pci_irq_set_level(l);
-    kprintf("pci: PIRQ A-D -> %d %d %d %d; PCI lines %04x; ELCR %04x -> %04x (1 = level)\n",
-            c.pirq[0] & 0x80 ? -1 : c.pirq[0] & 15, c.pirq[1] & 0x80 ? -1 : c.pirq[1] & 15,
-            c.pirq[2] & 0x80 ? -1 : c.pirq[2] & 15, c.pirq[3] & 0x80 ? -1 : c.pirq[3] & 15, c.lines, before,
-            elcr_read());
+    char routes[40] = "";
+    size_t o = 0;
+    for (unsigned i = 0; i < c.npirq; i++)
+        o += (size_t)ksnprintf(routes + o, sizeof(routes) - o, " %d", c.pirq[i] & 0x80 ? -1 : c.pirq[i] & 15);
+    kprintf("pci: PIRQ A-%c ->%s%s; PCI lines %04x; ELCR %04x -> %04x (1 = level)\n", 'A' + c.npirq - 1, routes,
+            c.router ? (c.kind == ROUTER_ICH9 ? " (ICH9)" : " (PIIX)") : " (no router)", c.lines, before, elcr_read());
 }

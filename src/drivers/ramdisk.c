@@ -93,6 +93,7 @@ int ramdisk_create(uint64_t nsectors, uint32_t sector_size, struct blkdev **out)
     rd->dev.priv = rd;
     rd->dev.release = rd_release;
     strlcpy(rd->dev.model, "AdrOS RAM disk", sizeof(rd->dev.model));
+    strlcpy(rd->dev.driver, "ramdisk", sizeof(rd->dev.driver));
     int err = -EEXIST;
     kmutex_lock(&create_lock);
     for (int i = 0; i < 64 && err == -EEXIST; i++) {

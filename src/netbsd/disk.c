@@ -28,15 +28,17 @@
 #include <adros/usb.h>
 
 /* Built when a component with NetBSD disks is linked: sd through umass
- * (USB) or vioscsi, ld through virtio. */
-#if defined(ADROS_RUMP_USB) || defined(ADROS_RUMP_VIRTIO_LD) || defined(ADROS_RUMP_VIRTIO_VIOSCSI)
+ * (USB) or vioscsi, ld through virtio or nvme, wd through ahcisata. */
+#if defined(ADROS_RUMP_USB) || defined(ADROS_RUMP_VIRTIO_LD) || defined(ADROS_RUMP_VIRTIO_VIOSCSI) || \
+    defined(ADROS_RUMP_AHCI) || defined(ADROS_RUMP_NVME)
 #include "disk_int.h"
+#include "nbdev.h"
 
 /* NetBSD's disk drivers AdrOS takes disks from, by the prefix of their
  * names in hw.disknames. */
-static const char *const drv_names[NBDISK__DRIVERS] = { "sd", "ld" };
-/* Without a SCSI identity (ld has no INQUIRY). */
-static const char *const drv_models[NBDISK__DRIVERS] = { "SCSI disk", "virtio disk" };
+static const char *const drv_names[NBDISK__DRIVERS] = { "sd", "ld", "wd" };
+/* Without an identity of their own (ld has no INQUIRY). */
+static const char *const drv_models[NBDISK__DRIVERS] = { "SCSI disk", "ld disk", "ATA disk" };
 
 volatile bool nbdisk__up;
 #define DISKCALL(ret, call) RUMP_SERVICE_CALL(ret, nbdisk__up, -ENODEV, call)
@@ -62,8 +64,12 @@ struct nbdisk {
 static kmutex_t disks_lock = KMUTEX_INIT(disks_lock, "nbdisks"); /* disks[], stats */
 static struct nbdisk *disks[NBDISK__DRIVERS][NBDISK__MAX_UNITS];
 static struct usb_disk_stats dstats;
-/* The drivers' character majors, from their unit 0 nodes (-1: unknown). */
-static int32_t drv_cmajor[NBDISK__DRIVERS] = { -1, -1 };
+/* The drivers' character majors, from their unit 0 nodes; until one is
+ * seen, those of the rump kernel's table of majors (sys/rump/librump/
+ * rumpkern/devsw.c), which devsw_attach gives these names: a unit 0 whose
+ * node was not made (ld_nvme attaching after virtio_ld made its nodes)
+ * then still gets one. */
+static int32_t drv_cmajor[NBDISK__DRIVERS] = { 13, 69, 3 };
 
 KOPTION(usb_timeout, "usb.timeout", "usb.timeout=<s>: a transfer NetBSD has not finished on one of its disks (USB, virtio) after this long fails with EIO (default 30)");
 static uint64_t io_timeout_ns;
@@ -386,6 +392,14 @@ static void disk_attach(int drv, int unit)
         return;
     }
     ud_model(d);
+    /* The controller, and for ld, whose the disk is. */
+    if (nbdev__controller(name, d->blk.driver, sizeof(d->blk.driver)) == 0 && drv == 1) {
+        const char *at = strchr(d->blk.driver, '@');
+        if (at && strncmp(at + 1, "nvme", 4) == 0)
+            strlcpy(d->blk.model, "NVMe namespace", sizeof(d->blk.model));
+        else if (at && strncmp(at + 1, "virtio", 6) == 0)
+            strlcpy(d->blk.model, "virtio disk", sizeof(d->blk.model));
+    }
     strlcpy(d->blk.name, name, sizeof(d->blk.name));
     d->blk.sector_size = ssize;
     d->blk.nsectors = (uint64_t)bytes / ssize;

@@ -8,7 +8,7 @@
 
 #include "../rump/rump_sys.h"
 
-#define NBDISK__DRIVERS 2 /* sd, ld */
+#define NBDISK__DRIVERS 3 /* sd, ld, wd */
 #define NBDISK__MAX_UNITS 16
 #define NBDISK__POLL_MS USB_POLL_MS
 

@@ -208,7 +208,8 @@ static int devices(struct usb_devinfo *out, int max)
         USBCALL(fd, rump___sysimpl_open(path, NB_O_RDONLY));
         if (fd < 0)
             continue; /* no such bus */
-        for (int a = 1; a < 128; a++) {
+        /* From 0: xHCI's root hub has address 0 (EHCI's, UHCI's, OHCI's 1). */
+        for (int a = 0; a < 128; a++) {
             memset(di, 0, sizeof(*di));
             di->udi_addr = (uint8_t)a;
             int r;

@@ -26,9 +26,9 @@ static void lsblk_one(struct blkdev *d, void *arg)
         shell_printf("\n");
         return;
     }
-    shell_printf("%-8s %-4s %7s %12llu %5u %-2s %-8s %s\n", d->name, d->parent ? "part" : "disk", size,
+    shell_printf("%-8s %-4s %7s %12llu %5u %-2s %-8s %-24s %s\n", d->name, d->parent ? "part" : "disk", size,
                  (unsigned long long)d->nsectors, d->sector_size, d->readonly ? "ro" : "rw",
-                 d->parent ? d->parent->name : "-", d->model[0] ? d->model : "-");
+                 d->parent ? d->parent->name : "-", d->model[0] ? d->model : "-", d->driver[0] ? d->driver : "-");
 }
 
 static int cmd_lsblk(int argc, char **argv)
@@ -39,11 +39,11 @@ static int cmd_lsblk(int argc, char **argv)
     else if (argc != 1)
         return shell_usage(argv[0]);
     if (!c.stats)
-        shell_printf("%-8s %-4s %7s %12s %5s %-2s %-8s %s\n", "NAME", "TYPE", "SIZE", "SECTORS", "SECT", "RO",
-                     "PARENT", "MODEL");
+        shell_printf("%-8s %-4s %7s %12s %5s %-2s %-8s %-24s %s\n", "NAME", "TYPE", "SIZE", "SECTORS", "SECT", "RO",
+                     "PARENT", "MODEL", "DRIVER");
     blk_foreach(lsblk_one, &c);
     if (c.n == 0)
         shell_printf("no block devices\n");
     return 0;
 }
-SHELL_CMD(lsblk, cmd_lsblk, "lsblk [-s]", "list block devices and partitions; -s shows I/O counters");
+SHELL_CMD(lsblk, cmd_lsblk, "lsblk [-s]", "list block devices and partitions (model, driver); -s shows I/O counters");

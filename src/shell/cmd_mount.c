@@ -265,8 +265,9 @@ void sh_boot_mounts(void)
                 kprintf(KERN_ERR "shell: mount=: bad entry \"%s\" (want <dev>:<dir>[:ro])\n", item);
             } else {
                 uint32_t flags = opt ? VFS_MNT_RDONLY : 0;
-                struct blkdev *b = blk_find_boot(dev); /* a USB disk: once the rump kernel has it */
-                blk_put(b);
+                /* A disk of a service that starts later (a USB stick, wd0 on
+                 * AHCI through the rump kernel) exists once it has: wait for it. */
+                blk_put(blk_find_boot(dev));
                 int r = vfs_mount_auto(dev, dir, flags);
                 struct vfs_mountinfo mi;
                 if (r < 0)

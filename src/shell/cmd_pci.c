@@ -2,6 +2,7 @@
  * driver attached, and with -v their BARs and interrupt line. */
 #include <adros/format.h>
 #include <adros/pci.h>
+#include <adros/rump.h>
 #include <adros/shell.h>
 #include <adros/string.h>
 
@@ -12,9 +13,15 @@ static void lspci_one(struct pci_dev *d, void *arg)
     char irqs[8] = "-";
     if (irq >= 0)
         ksnprintf(irqs, sizeof(irqs), "%d", irq);
+    /* AdrOS's driver, else NetBSD's in the rump kernel ("netbsd:wm0"). */
+    char drv[32] = "-";
+    char nb[24];
+    if (d->driver)
+        strlcpy(drv, d->driver->name, sizeof(drv));
+    else if (rump_pci_owner(d->bus, d->dev, d->func, nb, sizeof(nb)) == 0)
+        ksnprintf(drv, sizeof(drv), "netbsd:%s", nb);
     shell_printf("%02x:%02x.%x %04x:%04x %02x%02x %-22s %02x  %-4s %s\n", d->bus, d->dev, d->func, d->vendor,
-                 d->device, d->class, d->subclass, pci_class_name(d->class, d->subclass), d->revision, irqs,
-                 d->driver ? d->driver->name : "-");
+                 d->device, d->class, d->subclass, pci_class_name(d->class, d->subclass), d->revision, irqs, drv);
     if (!verbose)
         return;
     for (int i = 0; i < PCI_NUM_BARS; i++) {
@@ -50,4 +57,4 @@ static int cmd_lspci(int argc, char **argv)
     pci_foreach(lspci_one, &verbose);
     return 0;
 }
-SHELL_CMD(lspci, cmd_lspci, "lspci [-v]", "PCI devices: address, vendor:device, class, driver; -v adds BARs");
+SHELL_CMD(lspci, cmd_lspci, "lspci [-v]", "PCI devices: address, vendor:device, class, driver (AdrOS's, or netbsd:<device>); -v adds BARs");

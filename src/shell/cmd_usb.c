@@ -84,6 +84,20 @@ static void print_tree(const struct usb_devinfo *v, int n, const struct usb_devi
     }
 }
 
+/* The root hub of its bus: on no other device's port (its address is 1
+ * on EHCI, UHCI and OHCI, 0 on xHCI). */
+static bool is_root(const struct usb_devinfo *v, int n, const struct usb_devinfo *d)
+{
+    for (int i = 0; i < n; i++) {
+        if (&v[i] == d || v[i].bus != d->bus)
+            continue;
+        for (int p = 0; p < v[i].nports && p < 16; p++)
+            if (v[i].ports[p] == d->addr)
+                return false;
+    }
+    return true;
+}
+
 static int cmd_lsusb(int argc, char **argv)
 {
     bool tree = false, stats = false;
@@ -116,7 +130,7 @@ static int cmd_lsusb(int argc, char **argv)
     for (int i = 0; i < n; i++) {
         if (!tree)
             print_dev(&v[i]);
-        else if (v[i].addr == 1) /* the root hub of its bus */
+        else if (is_root(v, n, &v[i]))
             print_tree(v, n, &v[i], 0, 0);
     }
     kfree(v);

@@ -39,8 +39,8 @@ class Boot:
         return f"QEMU exited with status {self.status} (triple fault / reset?)"
 
 
-def qemu_cmd(kernel, cmdline, disks=(), mem=256, extra=()):
-    cmd = ["qemu-system-i386", "-M", "pc", "-cpu", "max", "-m", str(mem), "-no-reboot",
+def qemu_cmd(kernel, cmdline, disks=(), mem=256, extra=(), machine="pc"):
+    cmd = ["qemu-system-i386", "-M", machine, "-cpu", "max", "-m", str(mem), "-no-reboot",
            "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
            "-kernel", kernel, "-append", cmdline]
@@ -55,12 +55,12 @@ def qemu_cmd(kernel, cmdline, disks=(), mem=256, extra=()):
 
 
 def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=None, log=None,
-         prefix="panic=poweroff vga=off", marker=b"AdrOS ready"):
+         prefix="panic=poweroff vga=off", marker=b"AdrOS ready", machine="pc"):
     """Boot once; returns a Boot.  cmdline gets prefix (AdrOS's panic=poweroff
     vga=off by default; "" for another kernel), and Boot.ready_s is the time
     the console first shows marker."""
     full = f"{prefix} {cmdline}".strip()
-    return run(qemu_cmd(kernel, full, disks, mem, extra), timeout, stdin_data, log, marker)
+    return run(qemu_cmd(kernel, full, disks, mem, extra, machine), timeout, stdin_data, log, marker)
 
 
 def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_output=None):

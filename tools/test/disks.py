@@ -13,6 +13,7 @@
 A prepare function given to several boots runs once per run (runtests.py
 keys on the function), so each is one object here.
 """
+import hashlib
 import math
 import os
 import re
@@ -149,6 +150,73 @@ def fs_manifest_check(img, tree):
             res.fail(res.group, f"{b.describe()}\n" + b.tail(20))
             return
         common.compare_manifest(b, res, tree)
+    return check
+
+
+# --- a write workload through NetBSD's ext2fs ------------------------------------
+
+# On an ext2 image holding big.bin (write_prepare): files, a directory, a
+# 3 MiB copy, sync, and a file left for the poweroff's writeback.
+WRITE_SCRIPT = ("mkdir /w; mount -t rump -o rw {dev} /w; mkdir /w/dir; write /w/dir/a {hello}; "
+                "cp /w/big.bin /w/dir/copy.bin; sha256sum /w/big.bin /w/dir/copy.bin; sync; "
+                "write /w/at-poweroff kept; ls /w/dir")
+
+
+def write_prepare(subdir, tag):
+    """A prepare function making <build>/<subdir>/write-<tag>.img: 32 MiB of
+    ext2 holding big.bin, 3 MiB of random bytes."""
+    def prepare(build):
+        d = os.path.join(build, subdir)
+        tree = os.path.join(d, f"write-{tag}-tree")
+        os.makedirs(tree, exist_ok=True)
+        with open(os.path.join(tree, "big.bin"), "wb") as f:
+            f.write(os.urandom(3 << 20))
+        common.mkfs(os.path.join(d, f"write-{tag}.img"), 32, tree=tree, block=4096)
+    return prepare
+
+
+def debugfs_dump(img, path, out):
+    """The bytes of path on ext2 image img (through debugfs), or None."""
+    if os.path.exists(out):
+        os.remove(out)
+    subprocess.run(["debugfs", "-R", f"dump {path} {out}", img], capture_output=True)
+    return open(out, "rb").read() if os.path.exists(out) else None
+
+
+def e2fsck_clean(res, what, img):
+    p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
+    if p.returncode == 0:
+        res.ok(f"{what}: e2fsck -fn clean")
+    else:
+        res.fail(f"{what}: e2fsck -fn clean", p.stdout[-1500:])
+
+
+def write_check(build, subdir, tag, hello):
+    """The check of a WRITE_SCRIPT boot on write_prepare's image: every
+    command succeeded, the copy's sha256 in the guest, e2fsck -fn clean on
+    the host, and debugfs reads every file back as written."""
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
+            res.fail(name, b.describe() + "\n" + b.tail(30))
+            return
+        d = os.path.join(build, subdir)
+        img = os.path.join(d, f"write-{tag}.img")
+        big = open(os.path.join(d, f"write-{tag}-tree", "big.bin"), "rb").read()
+        sha = hashlib.sha256(big).hexdigest()
+        common.check_patterns(res, b.output,
+                              [(rf"{sha}  /w/big\.bin\n{sha}  /w/dir/copy\.bin", "sha256 of the copy in the guest"),
+                               (r"script: 9 commands, 0 failed", "every command succeeded")],
+                              f"{name}: ", b.tail(30))
+        e2fsck_clean(res, name, img)
+        want = {"/dir/a": hello.encode() + b"\n", "/dir/copy.bin": big, "/at-poweroff": b"kept\n"}
+        for path, data in want.items():
+            got = debugfs_dump(img, path, os.path.join(d, f"write-{tag}-dump.bin"))
+            what = f"{name}: {path} on the image (debugfs) as written"
+            if got == data:
+                res.ok(what)
+            else:
+                res.fail(what, f"{len(got) if got is not None else 'no'} bytes, want {len(data)}")
     return check
 
 

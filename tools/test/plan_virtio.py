@@ -22,22 +22,17 @@ Benchmark (`make bench`):
         each, 64 KiB and 1 MiB requests; tools/bench/linuxref.py mirrors
         it (Linux's virtio_blk and virtio_scsi, O_DIRECT).
 """
-import hashlib
 import os
-import subprocess
 
 import mkimages
 import qemu
-from common import check_patterns, linked_archives, linked_stages, mkfs, rump_present
-from disks import fs_img, fs_manifest_check, fs_prepare
+from common import check_patterns, linked_archives, linked_stages, rump_present
+from disks import WRITE_SCRIPT, fs_img, fs_manifest_check, fs_prepare, write_check, write_prepare
 
 # kind: (the archive, QEMU's device arguments for a drive id d0, AdrOS's name)
 KINDS = {"ld": ("librumpdev_virtio_ld", ["-device", "virtio-blk-pci,drive=d0,disable-modern=on"], "ld0"),
          "sd": ("librumpdev_virtio_vioscsi", ["-device", "virtio-scsi-pci,id=vs,disable-modern=on",
                                               "-device", "scsi-hd,bus=vs.0,drive=d0"], "sd0")}
-WRITE_SCRIPT = ("mkdir /w; mount -t rump -o rw {dev} /w; mkdir /w/dir; write /w/dir/a hello-virtio; "
-                "cp /w/big.bin /w/dir/copy.bin; sha256sum /w/big.bin /w/dir/copy.bin; sync; "
-                "write /w/at-poweroff kept; ls /w/dir")
 
 
 def _dir(build):
@@ -58,50 +53,6 @@ def _why(kind):
     if kind and KINDS[kind][0] not in linked_archives():
         return f"{KINDS[kind][0]}.a absent from the rump components"
     return None
-
-
-def _prepare_write(kind):
-    def prepare(build):
-        d = _dir(build)
-        tree = os.path.join(d, f"write-{kind}-tree")
-        os.makedirs(tree, exist_ok=True)
-        with open(os.path.join(tree, "big.bin"), "wb") as f:
-            f.write(os.urandom(3 << 20))
-        mkfs(os.path.join(d, f"write-{kind}.img"), 32, tree=tree, block=4096)
-    return prepare
-
-
-def _check_write(build, kind):
-    def check(b, res):
-        name = res.group
-        if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
-            res.fail(name, b.describe() + "\n" + b.tail(30))
-            return
-        d = _dir(build)
-        img = os.path.join(d, f"write-{kind}.img")
-        big = open(os.path.join(d, f"write-{kind}-tree", "big.bin"), "rb").read()
-        sha = hashlib.sha256(big).hexdigest()
-        check_patterns(res, b.output, [(rf"{sha}  /w/big\.bin\n{sha}  /w/dir/copy\.bin", "sha256 of the copy in the guest"),
-                                       (r"script: 9 commands, 0 failed", "every command succeeded")],
-                       f"{name}: ", b.tail(30))
-        p = subprocess.run(["e2fsck", "-fn", img], capture_output=True, text=True)
-        if p.returncode == 0:
-            res.ok(f"{name}: e2fsck -fn clean")
-        else:
-            res.fail(f"{name}: e2fsck -fn clean", p.stdout[-1500:])
-        want = {"/dir/a": b"hello-virtio\n", "/dir/copy.bin": big, "/at-poweroff": b"kept\n"}
-        for path, data in want.items():
-            out = os.path.join(d, f"write-{kind}-dump.bin")
-            if os.path.exists(out):
-                os.remove(out)
-            subprocess.run(["debugfs", "-R", f"dump {path} {out}", img], capture_output=True)
-            got = open(out, "rb").read() if os.path.exists(out) else None
-            what = f"{name}: {path} on the image (debugfs) as written"
-            if got == data:
-                res.ok(what)
-            else:
-                res.fail(what, f"{len(got) if got is not None else 'no'} bytes, want {len(data)}")
-    return check
 
 
 def _check_rnd(b, res):
@@ -165,7 +116,8 @@ def boots(build):
                          "prepare": fs_prepare, "extra": _drive(fs_img(build, "std4k"), True) + devs,
                          "check": fs_manifest_check("std4k", tree)})
         img = os.path.join(_dir(build), f"write-{kind}.img")
-        plan.append({"name": f"virtio-{kind}-write", "cmdline": f'net=off run="{WRITE_SCRIPT.format(dev=dev)}"',
-                     "timeout": 300, "prepare": _prepare_write(kind), "extra": _drive(img, False) + devs,
-                     "check": _check_write(build, kind)})
+        plan.append({"name": f"virtio-{kind}-write",
+                     "cmdline": f'net=off run="{WRITE_SCRIPT.format(dev=dev, hello="hello-virtio")}"',
+                     "timeout": 300, "prepare": write_prepare("virtio", kind), "extra": _drive(img, False) + devs,
+                     "check": write_check(build, "virtio", kind, "hello-virtio")})
     return plan + _rnd_boot()

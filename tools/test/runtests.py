@@ -189,7 +189,7 @@ def _run_boot(spec, build, res):
     os.makedirs(logdir, exist_ok=True)
     b = qemu.boot(kernel, spec["cmdline"], spec.get("disks", ()), spec.get("timeout", 180),
                   spec.get("mem", 256), spec.get("extra", ()), spec.get("stdin"),
-                  log=os.path.join(logdir, spec["name"] + ".log"))
+                  log=os.path.join(logdir, spec["name"] + ".log"), machine=spec.get("machine", "pc"))
     res.boot = b
     if spec.get("check"):
         spec["check"](b, res)

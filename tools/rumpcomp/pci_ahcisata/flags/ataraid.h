@@ -1,0 +1,2 @@
+/* AdrOS: no ATA RAID. */
+#define NATARAID 0

@@ -1,0 +1,1 @@
+/* AdrOS: default ATA options. */

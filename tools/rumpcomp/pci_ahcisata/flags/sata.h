@@ -1,0 +1,2 @@
+/* AdrOS: SATA. */
+#define NSATA 1

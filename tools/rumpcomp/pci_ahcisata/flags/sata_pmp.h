@@ -1,0 +1,2 @@
+/* AdrOS: SATA port multipliers. */
+#define NSATA_PMP 1

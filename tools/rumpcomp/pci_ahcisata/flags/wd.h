@@ -1,0 +1,2 @@
+/* AdrOS: wd disks. */
+#define NWD 1

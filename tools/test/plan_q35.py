@@ -1,0 +1,78 @@
+"""AdrOS on QEMU's q35 machine (ICH9 chipset, PCI Express; issue 21): one
+boot running a smoke test of each stage on q35's own devices.  Skipped with
+the reason when the components of a stage it needs are absent.
+
+  q35-stages  PIRQA-H read from the ICH9 and every device's line as q35
+        wires it; stage 1: AdrOS's ext2 reads a file from the disk on the
+        built-in AHCI controller (NetBSD's ahcisata, wd0); stage 3: NetBSD's
+        ext2fs reads one from a USB stick on ICH9's EHCI with its UHCI
+        companion (sd0); stage 2: e1000e (NetBSD's wm) gets its address by
+        DHCP and pings the gateway (user-mode networking, restrict=on);
+        stage 4: HD audio (hdaudio, hdafg) plays a tone; lspci names the
+        NetBSD driver of each device
+"""
+import hashlib
+import os
+
+import qemu
+from common import check_patterns, linked_stages, pattern, rump_present
+from disks import stage1_read_images
+
+STAGES = ("ext2", "ahci", "usb", "net", "audio")
+SCRIPT = ("rump; lspci; lsblk; mkdir /n; mount -r wd0 /n; sha256sum /n/files/f0; mkdir /u; "
+          "mount -t rump -r sd0 /u; sha256sum /u/files/f1; sleep 8; ping -c 3 10.0.2.2; audio; tone -f 440 -t 300")
+
+
+def _prepare(build):
+    stage1_read_images(build)
+
+
+def _check(b, res):
+    name = res.group
+    if b.timed_out or "PANIC" in b.output:
+        res.fail(name, b.describe() + "\n" + b.tail(30))
+        return
+    f0 = hashlib.sha256(pattern(0, 1 << 20)).hexdigest()
+    f1 = hashlib.sha256(pattern(1, 1 << 20)).hexdigest()
+    check_patterns(res, b.output, [
+        (r"pci: PIRQ A-H -> (?:1?\d ){7}1?\d \(ICH9\)", "the ICH9's PIRQA-H routing is read"),
+        (r"^(?![\s\S]*(?:PIRQ. not routed|but PIRQ. goes to))", "every device's line is as q35 wires it"),
+        (r"00:1f\.2 8086:2922 .* netbsd:ahcisata0", "lspci: NetBSD's ahcisata drives ICH9's AHCI"),
+        (r"8086:10d3 .* netbsd:wm0", "lspci: NetBSD's wm drives the e1000e"),
+        (r"8086:293a .* netbsd:ehci0", "lspci: NetBSD's ehci drives ICH9's EHCI"),
+        (r"8086:2934 .* netbsd:uhci0", "lspci: NetBSD's uhci drives its companion"),
+        (r"8086:293e .* netbsd:hdaudio0", "lspci: NetBSD's hdaudio drives ICH9's HD audio"),
+        (rf"adros# sha256sum /n/files/f0\n{f0}  /n/files/f0", "stage 1: AdrOS's ext2 reads wd0 on AHCI"),
+        (rf"adros# sha256sum /u/files/f1\n{f1}  /u/files/f1", "stage 3: NetBSD's ext2fs reads the USB stick"),
+        (r"net: wm0: 10\.0\.2\.15/24 by DHCP in \d+ ms", "stage 2: DHCP on e1000e"),
+        (r"3 packets transmitted, 3 packets received", "stage 2: the gateway answers pings"),
+        (r"audio0: .*\n  encodings: ", "stage 4: audio0 on HD audio"),
+        (r"script: 13 commands, 0 failed", "every command succeeded"),
+    ], f"{name}: ", b.tail(40))
+
+
+def boots(build):
+    tests = ["q35: ICH9 PIRQ routing, stages 1-4 on q35's devices (AHCI, ICH9 EHCI/UHCI, e1000e, HD audio)"]
+    why = None
+    if not rump_present():
+        why = "NetBSD rump components absent (tools/rump-components.sh builds them, see README)"
+    else:
+        missing = [s for s in STAGES if s not in linked_stages()]
+        if missing:
+            why = f"the components of stage(s) {' '.join(missing)} absent (tools/rump-components.sh builds them)"
+    if why:
+        return [{"name": "q35-stages", "cmdline": "", "skip": why, "tests": tests}]
+    img = os.path.join(build, "stage1", "read.img")
+    extra = ["-drive", f"if=none,id=d0,file={img},format=raw,snapshot=on", "-device", "ide-hd,drive=d0,bus=ide.0",
+             "-device", "ich9-usb-ehci1,id=ehci,addr=1d.7,multifunction=on",
+             "-device", "ich9-usb-uhci1,masterbus=ehci.0,firstport=0,addr=1d.0,multifunction=on",
+             "-drive", f"if=none,id=u0,file={img},format=raw,snapshot=on",
+             "-device", "usb-storage,bus=ehci.0,drive=u0",
+             "-netdev", "user,id=n0,restrict=on", "-device", "e1000e,netdev=n0",
+             "-audiodev", "none,id=snd0", "-device", "ich9-intel-hda", "-device", "hda-output,audiodev=snd0"]
+    return [{"name": "q35-stages", "cmdline": f'run="{SCRIPT}"', "timeout": 300, "machine": "q35",
+             "prepare": _prepare, "extra": extra, "check": _check}]
+
+
+def cross_checks():
+    return []
