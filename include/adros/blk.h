@@ -147,6 +147,7 @@ struct blkdev {
     uint64_t start;         /* partitions: first sector on the parent */
     char model[41];         /* for lsblk */
     char driver[32];        /* for lsblk: who drives it ("ata", "netbsd:wd0@ahcisata0"), or "" */
+    bool removable;         /* plugged in and pulled while running (a USB stick): automounted */
     /* Called once, in thread context, when the last reference is dropped
      * (after blk_unregister); frees the device.  It may run on the block
      * layer's completion thread, so it must not wait for block I/O.  NULL:

@@ -2,7 +2,7 @@
  * (vfs_mount_auto, what `mount` without -t and mount= use), and the
  * automounter, which mounts the disks plugged in after boot (USB sticks) on
  * /usb1, /usb2... and unmounts them when they are pulled, with a line on
- * the console each time.
+ * the console each time (removable media only: blkdev.removable).
  *
  * The driver: NetBSD's file system through the rump kernel (the "rump" VFS
  * type, src/rump/rump_mount.c), read-write, when it is linked and running;
@@ -197,8 +197,20 @@ static void collect(struct blkdev *dev, void *ctx)
         strlcpy(p->names[p->n++], dev->name, sizeof(p->names[0]));
 }
 
+/* Only removable media (USB sticks): a disk that comes later for another
+ * reason (a RAM disk of a test, a service's disk) is the user's to mount. */
+static bool removable(const char *disk)
+{
+    struct blkdev *b = blk_find(disk);
+    bool r = b && b->removable;
+    blk_put(b);
+    return r;
+}
+
 static void disk_added(const char *disk)
 {
+    if (!removable(disk))
+        return;
     struct parts *p = kzalloc(sizeof(*p));
     if (!p)
         return;

@@ -381,6 +381,7 @@ struct blkdev *blk_add_partition(struct blkdev *disk, int num, uint64_t start, u
     p->release = part_release;
     strlcpy(p->model, disk->model, sizeof(p->model));
     strlcpy(p->driver, disk->driver, sizeof(p->driver));
+    p->removable = disk->removable;
     list_init(&p->node);
     /* The partition's reference on its disk, dropped by part_release;
      * blk_register checks, under its lock, that the disk is still there. */

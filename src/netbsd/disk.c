@@ -393,7 +393,15 @@ static void disk_attach(int drv, int unit)
     }
     ud_model(d);
     /* The controller, and for ld, whose the disk is. */
-    if (nbdev__controller(name, d->blk.driver, sizeof(d->blk.driver)) == 0 && drv == 1) {
+    if (nbdev__controller(name, d->blk.driver, sizeof(d->blk.driver)) == 0) {
+        /* On a USB host controller: a stick, plugged in and pulled. */
+        const char *at = strchr(d->blk.driver, '@');
+        static const char *const usbhc[] = { "ehci", "uhci", "ohci", "xhci" };
+        for (size_t i = 0; at && i < ARRAY_SIZE(usbhc); i++)
+            if (strncmp(at + 1, usbhc[i], 4) == 0)
+                d->blk.removable = true;
+    }
+    if (drv == 1 && d->blk.driver[0]) {
         const char *at = strchr(d->blk.driver, '@');
         if (at && strncmp(at + 1, "nvme", 4) == 0)
             strlcpy(d->blk.model, "NVMe namespace", sizeof(d->blk.model));
