@@ -7,6 +7,7 @@
 #include <adros/rump.h>
 #include <adros/shell.h>
 #include <adros/string.h>
+#include <adros/zfs.h>
 
 static void sort_by_bytes(struct rump_pool_info *p, int n)
 {
@@ -76,6 +77,10 @@ static int cmd_rump_pools(int argc, char **argv)
     shell_printf("rumpmem: total=%llu pools=%llu vmpages=%llu other=%llu npools=%d\n",
                  (unsigned long long)s.total, (unsigned long long)s.pool_bytes,
                  (unsigned long long)s.vm_page_bytes, (unsigned long long)s.other_bytes, n);
+    struct zfs_arc_info arc; /* ZFS's cache, when ZFS is running (docs/ZFS.md) */
+    if (zfs_arc_get(&arc) == 0)
+        shell_printf("zfs arc: size=%llu target=%llu min=%llu max=%llu\n", (unsigned long long)arc.size,
+                     (unsigned long long)arc.target, (unsigned long long)arc.min, (unsigned long long)arc.max);
     kfree(p);
     return SHELL_OK;
 }

@@ -164,7 +164,7 @@ DATASETS = [
     "zfs create tank/plain", "zfs create tank/comp", "zfs set compression=on tank/comp",
     "zfs get compression tank/comp", "zfs get compression tank/plain",
     "cp /src/zeros.bin /tank/plain/z", "cp /src/zeros.bin /tank/comp/z", "sync",
-    "zfs get used tank/plain", "zfs get used tank/comp", "zfs get compressratio tank/comp", "zpool list", "vitals",
+    "zfs get used tank/plain", "zfs get used tank/comp", "zfs get compressratio tank/comp", "zpool list", "vitals", "rump pools",
     "zfs set checksum=sha256 tank/plain", "zfs get checksum tank/plain",
     "zfs set compression=bogus tank/plain",
     "zfs destroy tank/fs@s1", "zfs destroy tank/plain", "zfs list", "zpool destroy tank", "zpool list",
@@ -204,6 +204,7 @@ def _datasets(res, build):
                               (r"no pools available", "zpool destroy leaves no pool"),
                               (r"arc: size=\d+ target=\d+ min=\d+ max=(\d+)", "zpool list shows the ARC"),
                               (r"vitals: .* arc=\d+", "vitals shows the ARC's size"),
+                              (r"rumpmem: .*\nzfs arc: size=\d+ target=\d+", "rump pools shows the ARC"),
                               (r"script: \d+ commands, 1 failed", "only the bad value failed")],
                    "zfs-datasets: ", b.tail(40))
 
