@@ -120,13 +120,22 @@ def main():
     return 0
 
 
+def changed_disks(spec):
+    """The AdrOS boot spec (or one of the boots it mirrors) wrote to its
+    disk images: a drive without snapshot=on (rump_ext2's write workload
+    deletes /big.bin), so they are prepared again for the Linux boot."""
+    specs = [s for s, _ in spec.get("mirrors", [(spec, None)])]
+    drives = [d if isinstance(d, str) else ",".join(d) for s in specs for d in s.get("disks", ())]
+    return any("snapshot=on" not in d.split(",") for d in drives)
+
+
 def linux_reference(build, area, prepared, ran):
     """The Linux reference boot on the machine of the area boots that ran
     (ran: their names, None for all; linuxref.mirror() chooses):
     (results, info, skip reason, failure); the last two are None or a string."""
     try:
         spec, path = linuxref.mirror(area, ran)
-        if spec.get("prepare") and spec["name"] not in prepared:
+        if spec.get("prepare") and (spec["name"] not in prepared or changed_disks(spec)):
             spec["prepare"](build)
         print(f"# linux reference boot: Debian's i386 kernel on the machine of {spec['name']}", flush=True)
         results, info = linuxref.run(build, spec, path)
