@@ -49,7 +49,7 @@ if [ ! -f "$src/lib/librumpuser/rumpuser.c" ]; then
     rm -rf "$src"
     if [ -d "$SRC_URL" ]; then shallow=""; else shallow="--depth 1 --filter=blob:none"; fi
     # shellcheck disable=SC2086
-    GIT_TERMINAL_PROMPT=0 timeout 300 git clone -q $shallow --single-branch --no-checkout --branch "$BRANCH" \
+    GIT_TERMINAL_PROMPT=0 timeout 120 git clone -q $shallow --single-branch --no-checkout --branch "$BRANCH" \
         "$SRC_URL" "$src" 2>"$WORK/clone.log" \
         || die "cannot clone $SRC_URL ($BRANCH): $(grep -v '^\s*$' "$WORK/clone.log" | head -1)"
     git -C "$src" config core.sparseCheckout true

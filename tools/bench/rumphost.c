@@ -13,7 +13,10 @@
  *   FILE deleted, then 32 MiB written to a new file with 4 KiB, 64 KiB and
  *   1 MiB writes, timed from open to the end of fsync, the file deleted.
  *
- *   rumphost DEVICE FILE      e.g. rumphost /dev/sda /big.bin
+ *   rumphost [-n] DEVICE FILE   e.g. rumphost /dev/sda /big.bin
+ *
+ *   -n   leave Linux's caches alone (the host test, tools/test/plan_rumphost.py,
+ *        on a machine shared with others): the reads are then not cold
  *
  * The disk is registered with rump_pub_etfs_register() as a block device
  * and mounted as NetBSD's ext2fs.  Prints AdrOS's BENCH format (bench
@@ -182,8 +185,12 @@ static int die(const char *what, int err)
 /* Linux's page cache and its dentries and inodes dropped, as the Linux
  * workloads do before each cold run (the POSIX host's disk reads go
  * through it). */
+static int keep_host_caches;
+
 static int drop_host_caches(void)
 {
+    if (keep_host_caches)
+        return 0;
     sync();
     int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
     if (fd < 0)
@@ -296,8 +303,13 @@ int main(int argc, char **argv)
     static const size_t sizes[] = { 4096, 65536, 1 << 20 };
     static const char *const names[] = { "4KiB", "64KiB", "1MiB" };
     int e;
+    if (argc == 4 && strcmp(argv[1], "-n") == 0) {
+        keep_host_caches = 1;
+        argc--;
+        argv++;
+    }
     if (argc != 3 || argv[2][0] != '/') {
-        fprintf(stderr, "usage: rumphost DEVICE /FILE\n");
+        fprintf(stderr, "usage: rumphost [-n] DEVICE /FILE\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
