@@ -22,7 +22,8 @@
 # of) with gcc -m32.  Nothing of NetBSD's is changed or committed.
 #
 # The rumpuser_* calls that matter for I/O are wrapped with the linker's
-# --wrap (counted by rumphost.c, then passed to NetBSD's functions).
+# --wrap (counted by rumphost.c, then passed to NetBSD's functions), and
+# librumpuser's pread64/pwrite64/fsync (timed).
 #
 # Exit 0 and OUT built, or exit 1 with one line on stderr saying why not.
 set -eu
@@ -97,6 +98,7 @@ for s in bio malloc free mutex_enter mutex_enter_nowrap mutex_tryenter cv_wait c
     cv_signal cv_broadcast clock_gettime clock_sleep; do
     wrap="$wrap -Wl,--wrap=rumpuser_$s"
 done
+wrap="$wrap -Wl,--wrap=pread64 -Wl,--wrap=pwrite64 -Wl,--wrap=fsync"
 L=$RUMP_DIR/lib
 # shellcheck disable=SC2086
 $CC -m32 -static -O2 -fno-pie -no-pie -Wall -Wextra -Werror -I"$RUMP_DIR/include" -o "$OUT" "$HERE/rumphost.c" \
