@@ -19,6 +19,10 @@ Everything lives in <build>/linuxref; nothing is installed on the machine:
                need (the .ko's `depends=` and `softdep=pre:` fields) in load
                order, tools/bench/linuxref-init.sh as /init with the network
                workloads' functions (NET_INIT) added; `cpio -o -H newc`.
+               With the rump_host workload also /bin/rumphost, NetBSD's
+               rump kernel on its POSIX hypercalls (tools/bench/rumphost.c,
+               build_rumphost(); when it cannot be built the boot runs
+               without it and the comparison says why).
   run()        boots it with qemu.qemu_cmd(), the definition AdrOS's boots
                use, with the memory, disks and extra arguments of the AdrOS
                boot it mirrors (MIRRORS); the disks are copies of that boot's
