@@ -25,6 +25,12 @@ uint64_t rump_init_ns(void);
 int64_t rump_heap_delta(void);
 /* Bytes the rump kernel holds through rumpuser_malloc/anonmmap now. */
 size_t rump_mem_in_use(void);
+/* The hypercalls the rump kernel has made so far (src/rumpuser's counters,
+ * for profiles): fills out[0..max) and returns how many counters there are;
+ * rump_hypercall_name(i) names counter i ("bio", "mutex_enter", ...,
+ * "bio_sectors": 512-byte units).  32 bits: differences are taken modulo 2^32. */
+int rump_hypercall_counts(uint32_t *out, int max);
+const char *rump_hypercall_name(int i);
 /* NetBSD's pool statistics from the rump kernel (kern.pool, what NetBSD's
  * `vmstat -m` shows; src/rump/rump_memory.c). */
 struct rump_pool_info {

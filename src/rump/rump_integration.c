@@ -84,6 +84,17 @@ int64_t rump_heap_delta(void)
 
 size_t rump_mem_in_use(void) { return rumpuser_adros_mem_in_use(); }
 
+int rump_hypercall_counts(uint32_t *out, int max)
+{
+    uint32_t all[RUMPUSER_ADROS_NCOUNTS];
+    rumpuser_adros_hypercall_counts(all);
+    for (int i = 0; i < max && i < RUMPUSER_ADROS_NCOUNTS; i++)
+        out[i] = all[i];
+    return RUMPUSER_ADROS_NCOUNTS;
+}
+
+const char *rump_hypercall_name(int i) { return rumpuser_adros_count_name(i); }
+
 int rump_mount(const char *dev, const char *target, bool readonly)
 {
     if (!rump_running())

@@ -9,6 +9,24 @@
 #include "rumpuser_int.h"
 
 struct rumpuser_hyperup rumpuser__hyp;
+uint32_t rumpuser__counts[RUMPUSER_ADROS_NCOUNTS];
+
+/* The names are those tools/bench/rumphost.c prints for the POSIX host. */
+static const char *const count_names[RUMPUSER_ADROS_NCOUNTS] = {
+    "bio", "bio_inline", "bio_sectors", "malloc", "free", "mutex_enter", "mutex_blocked", "mutex_tryenter",
+    "cv_wait", "cv_timedwait", "cv_signal", "cv_broadcast", "clock_gettime", "clock_sleep",
+};
+
+void rumpuser_adros_hypercall_counts(uint32_t *out)
+{
+    for (int i = 0; i < RUMPUSER_ADROS_NCOUNTS; i++)
+        out[i] = __atomic_load_n(&rumpuser__counts[i], __ATOMIC_RELAXED);
+}
+
+const char *rumpuser_adros_count_name(int i)
+{
+    return i >= 0 && i < RUMPUSER_ADROS_NCOUNTS ? count_names[i] : "?";
+}
 int rumpuser__verbose;
 static bool rumpuser_inited;
 static volatile int rumpuser_exit_value = -2; /* -2: still running */

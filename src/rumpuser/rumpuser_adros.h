@@ -226,6 +226,22 @@ typedef void (*rumpuser_adros_spin_reacquire_fn)(void);
 void rumpuser_adros_set_spin_wait_hooks(rumpuser_adros_spin_release_fn release,
                                         rumpuser_adros_spin_reacquire_fn reacquire);
 size_t rumpuser_adros_mem_in_use(void);
+/* Hypercalls made so far, for profiles (make bench's rump_ext2 prints them
+ * per workload next to the POSIX host's, tools/bench/rumphost.c): the
+ * counters' values into out[0..RUMPUSER_ADROS_NCOUNTS), their names from
+ * rumpuser_adros_count_name().  BIO_INLINE: rumpuser_bio requests the
+ * block cache completed in the caller; BIO_SECTORS: 512-byte units asked
+ * of rumpuser_bio; the counters are 32 bits and wrap; MUTEX_BLOCKED: rumpuser_mutex_enter calls that waited
+ * (the rump CPU given up). */
+enum {
+    RUMPUSER_ADROS_C_BIO, RUMPUSER_ADROS_C_BIO_INLINE, RUMPUSER_ADROS_C_BIO_SECTORS, RUMPUSER_ADROS_C_MALLOC,
+    RUMPUSER_ADROS_C_FREE, RUMPUSER_ADROS_C_MUTEX_ENTER, RUMPUSER_ADROS_C_MUTEX_BLOCKED,
+    RUMPUSER_ADROS_C_MUTEX_TRYENTER, RUMPUSER_ADROS_C_CV_WAIT, RUMPUSER_ADROS_C_CV_TIMEDWAIT,
+    RUMPUSER_ADROS_C_CV_SIGNAL, RUMPUSER_ADROS_C_CV_BROADCAST, RUMPUSER_ADROS_C_CLOCK_GETTIME,
+    RUMPUSER_ADROS_C_CLOCK_SLEEP, RUMPUSER_ADROS_NCOUNTS
+};
+void rumpuser_adros_hypercall_counts(uint32_t *out);
+const char *rumpuser_adros_count_name(int i);
 size_t rumpuser_adros_mem_limit(void);   /* RUMP_MEMLIMIT (the rump kernel enforces it) */
 /* RUMP_MEMLIMIT when the command line sets none: half of RAM, at least 8 MiB. */
 size_t rumpuser_adros_default_memlimit(void);

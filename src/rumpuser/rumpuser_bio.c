@@ -160,6 +160,8 @@ static void complete_inline(rump_biodone_fn biodone, void *donearg, size_t done,
 void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_biodone_fn biodone, void *donearg)
 {
     struct rumpuser_file *rf = rumpuser__file(fd);
+    rumpuser__count(RUMPUSER_ADROS_C_BIO);
+    rumpuser__count_add(RUMPUSER_ADROS_C_BIO_SECTORS, (uint32_t)(dlen >> 9));
     int err = start_thread();
     struct rbio *b = kzalloc(sizeof(*b));
     if (err || !b) {
@@ -205,6 +207,7 @@ void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_bio
     if (!write && blk_read_cached(rf->blk, (uint64_t)off / ss, (uint32_t)(dlen / ss), data) == 0) {
         /* Every block was in the block cache: complete here, no thread
          * hop. */
+        rumpuser__count(RUMPUSER_ADROS_C_BIO_INLINE);
         kfree(b);
         complete_inline(biodone, donearg, dlen, 0);
         file_done(rf);

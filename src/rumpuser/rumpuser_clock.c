@@ -14,6 +14,7 @@
 /* 0, or EINVAL for an unknown clock. */
 int rumpuser_clock_gettime(int enum_rumpclock, int64_t *sec, long *nsec)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_CLOCK_GETTIME);
     uint64_t ns;
     switch (enum_rumpclock) {
     case RUMPUSER_CLOCK_RELWALL:
@@ -45,6 +46,7 @@ static uint64_t to_ns(int64_t sec, long nsec)
 int rumpuser_clock_sleep(int enum_rumpclock, int64_t sec, long nsec)
 {
     int r = 0;
+    rumpuser__count(RUMPUSER_ADROS_C_CLOCK_SLEEP);
     if (nsec < 0 || nsec >= (long)NSEC_PER_SEC)
         return EINVAL;
     uint64_t ns = to_ns(sec, nsec);

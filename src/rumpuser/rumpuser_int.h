@@ -38,6 +38,13 @@ static inline void rumpuser__sched(int nlocks, void *interlock)
         rumpuser__sched(nlocks__, NULL); \
     } while (0)
 
+/* Hypercall counters, for profiles (rumpuser_adros_hypercall_counts()):
+ * one relaxed atomic add per counted call (32 bits: i386 has no cheap
+ * 64-bit one; they wrap, differences taken modulo 2^32 stay right). */
+extern uint32_t rumpuser__counts[RUMPUSER_ADROS_NCOUNTS];
+static inline void rumpuser__count(int c) { __atomic_fetch_add(&rumpuser__counts[c], 1, __ATOMIC_RELAXED); }
+static inline void rumpuser__count_add(int c, uint32_t n) { __atomic_fetch_add(&rumpuser__counts[c], n, __ATOMIC_RELAXED); }
+
 /* Kernel errors are negative NetBSD errno values; hypercalls return them
  * positive.  Our errno.h uses NetBSD's numbering, so this is a negation. */
 static inline int rumpuser__err(int kerr) { return kerr < 0 ? -kerr : kerr; }

@@ -99,6 +99,7 @@ static int alloc(size_t len, size_t align, void **memp)
 /* alignment 0 means "anything suitable"; otherwise a power of two. */
 int rumpuser_malloc(size_t len, int alignment, void **memp)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_MALLOC);
     if (alignment < 0)
         return EINVAL;
     return alloc(len, (size_t)alignment, memp);
@@ -107,6 +108,7 @@ int rumpuser_malloc(size_t len, int alignment, void **memp)
 /* len is what the rump kernel asked rumpuser_malloc for. */
 void rumpuser_free(void *mem, size_t len)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_FREE);
     if (!mem)
         return;
     kfree(mem);

@@ -97,6 +97,7 @@ static inline bool is_kernel_spin(const struct rumpuser_mtx *m)
  * without its own CPU (see rumpuser_adros_set_spin_wait_hooks). */
 void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_MUTEX_ENTER);
     if (kmutex_held(&m->km))
         lock_misuse("takes again a mutex it holds:", m);
     if (!kmutex_trylock(&m->km)) {
@@ -117,16 +118,20 @@ void rumpuser_mutex_enter(struct rumpuser_mtx *m)
         rumpuser_mutex_enter_nowrap(m);
         return;
     }
+    rumpuser__count(RUMPUSER_ADROS_C_MUTEX_ENTER);
     if (kmutex_held(&m->km))
         lock_misuse("takes again a mutex it holds:", m);
-    if (!kmutex_trylock(&m->km))
+    if (!kmutex_trylock(&m->km)) {
+        rumpuser__count(RUMPUSER_ADROS_C_MUTEX_BLOCKED);
         RUMPUSER_BLOCKING(kmutex_lock(&m->km));
+    }
     mtx_owned(m);
 }
 
 /* 0, or EBUSY when someone holds it. */
 int rumpuser_mutex_tryenter(struct rumpuser_mtx *m)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_MUTEX_TRYENTER);
     if (!kmutex_trylock(&m->km))
         return EBUSY;
     mtx_owned(m);
@@ -265,10 +270,15 @@ static int cv_wait_wrapped(struct rumpuser_cv *cv, struct rumpuser_mtx *m, uint6
     return r;
 }
 
-void rumpuser_cv_wait(struct rumpuser_cv *cv, struct rumpuser_mtx *m) { (void)cv_wait_wrapped(cv, m, 0); }
+void rumpuser_cv_wait(struct rumpuser_cv *cv, struct rumpuser_mtx *m)
+{
+    rumpuser__count(RUMPUSER_ADROS_C_CV_WAIT);
+    (void)cv_wait_wrapped(cv, m, 0);
+}
 
 void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *m)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_CV_WAIT);
     __atomic_add_fetch(&cv->nwaiters, 1, __ATOMIC_RELAXED);
     (void)cv_sleep(cv, m, 0);
     rumpuser_mutex_enter_nowrap(m);
@@ -280,6 +290,7 @@ void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *m)
  * again either way. */
 int rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *m, int64_t sec, int64_t nsec)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_CV_TIMEDWAIT);
     uint64_t now = clock_gettime_ns();
     uint64_t deadline = now;
     if (sec > 0 || (sec == 0 && nsec > 0)) {
@@ -295,12 +306,14 @@ int rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *m, int64_
 
 void rumpuser_cv_signal(struct rumpuser_cv *cv)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_CV_SIGNAL);
     waitq_wake_one(&cv->wq);
     sched_preempt_check();
 }
 
 void rumpuser_cv_broadcast(struct rumpuser_cv *cv)
 {
+    rumpuser__count(RUMPUSER_ADROS_C_CV_BROADCAST);
     waitq_wake_all(&cv->wq);
     sched_preempt_check();
 }

@@ -12,6 +12,7 @@
 #include <adros/ktest.h>
 #include <adros/mm.h>
 #include <adros/rump.h>
+#include <adros/string.h>
 #include <adros/vfs.h>
 
 /* Reads path sequentially with reqsize reads; returns ns, 0 on error. */
@@ -37,6 +38,33 @@ static uint64_t read_all(const char *path, size_t reqsize, uint64_t *bytes)
     vfs_close(f);
     *bytes = total;
     return ns;
+}
+
+/* The hypercalls the rump kernel made since snap (per MiB of bytes), as
+ * tools/bench/rumphost.c prints the POSIX host's: the profile of
+ * docs/PERFORMANCE.md ("the rump-host reference"). */
+#define NHC 16
+static void hypercalls(const char *what, const uint32_t *snap, uint64_t bytes)
+{
+    uint32_t now[NHC];
+    int n = rump_hypercall_counts(now, NHC);
+    char line[512];
+    size_t len = ksnprintf(line, sizeof(line), "# rump_ext2 hypercalls %s:", what);
+    uint64_t mib = bytes >> 20, nbio = 0, bio_bytes = 0;
+    for (int i = 0; i < n && i < NHC && len < sizeof(line); i++) {
+        uint64_t d = (uint32_t)(now[i] - snap[i]);
+        const char *name = rump_hypercall_name(i);
+        if (!strcmp(name, "bio"))
+            nbio = d;
+        if (!strcmp(name, "bio_sectors")) {
+            bio_bytes = d * 512;
+            continue;
+        }
+        if (d)
+            len += ksnprintf(line + len, sizeof(line) - len, " %s %llu (%llu/MiB)", name, (unsigned long long)d,
+                             (unsigned long long)(mib ? d / mib : 0));
+    }
+    kprintf("%s; bio average %llu KiB\n", line, (unsigned long long)(nbio ? bio_bytes / nbio / 1024 : 0));
 }
 
 static void report_rate(const char *metric, uint64_t bytes, uint64_t ns)
@@ -68,8 +96,15 @@ static uint64_t seq_read(bool rump, bool cold, size_t reqsize, uint64_t *bytes, 
     struct blkdev *dev = blk_find("hda");
     struct blk_stats s0, s1;
     blk_get_stats(dev, &s0);
+    uint32_t hc[NHC];
+    rump_hypercall_counts(hc, NHC);
     uint64_t ns = read_all(path, reqsize, bytes);
     blk_get_stats(dev, &s1);
+    if (rump) {
+        char what[32];
+        ksnprintf(what, sizeof(what), "%s read %uKiB", cold ? "cold" : "warm", (unsigned)(reqsize >> 10));
+        hypercalls(what, hc, *bytes);
+    }
     blk_put(dev);
     uint64_t nreq = s1.reads - s0.reads, nbytes = s1.read_bytes - s0.read_bytes;
     uint64_t dreq = s1.disk_reads - s0.disk_reads, dbytes = s1.disk_read_bytes - s0.disk_read_bytes;
@@ -123,7 +158,12 @@ static void bench_write(void)
         struct blk_stats s0 = { 0 }, s1 = { 0 };
         if (hda)
             blk_get_stats(hda, &s0);
+        uint32_t hc[NHC];
+        rump_hypercall_counts(hc, NHC);
         uint64_t ns = write_32m(sizes[i]);
+        char what[32];
+        ksnprintf(what, sizeof(what), "write %s", sn[i]);
+        hypercalls(what, hc, 32u << 20);
         if (hda) {
             blk_get_stats(hda, &s1);
             uint64_t w = s1.writes - s0.writes;

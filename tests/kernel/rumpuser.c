@@ -408,4 +408,4 @@ KTEST_SUITE(rumpuser, KTEST_CASE(init_version_and_upcalls),
             KTEST_CASE(cv_has_waiters), KTEST_CASE(stress_16_threads), KTEST_CASE(clock_gettime_ids),
             KTEST_CASE(clock_sleep_relwall), KTEST_CASE(clock_sleep_absmono), KTEST_CASE(files_and_info),
             KTEST_CASE(bio_blockdev), KTEST_CASE(bio_errors), KTEST_CASE(iov_and_syncfd), KTEST_CASE(bio_vfs_file),
-            KTEST_CASE(pci_hypercalls));
+            KTEST_CASE(pci_hypercalls), KTEST_CASE(hypercall_counts));

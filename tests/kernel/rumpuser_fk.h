@@ -97,6 +97,7 @@ void clock_sleep_relwall(struct ktest *t);
 void clock_sleep_absmono(struct ktest *t);
 void files_and_info(struct ktest *t);
 void bio_blockdev(struct ktest *t);
+void hypercall_counts(struct ktest *t);
 void bio_errors(struct ktest *t);
 void iov_and_syncfd(struct ktest *t);
 void bio_vfs_file(struct ktest *t);

@@ -516,3 +516,62 @@ void pci_hypercalls(struct ktest *t)
     fk_unbind();
     KT_EXPECT_EQ(t, fk_violations(), 0);
 }
+
+/* The profile counters (rumpuser_adros_hypercall_counts, make bench's
+ * rump_ext2 hypercall lines): one count per call of each counted
+ * hypercall, a cached read counted as completed inline, its sectors. */
+void hypercall_counts(struct ktest *t)
+{
+    FK_START(t, 1);
+    fk_bind();
+    KT_ASSERT_NOT_NULL(t, rumpuser_test_disk());
+    struct rumpuser_mtx *m;
+    struct rumpuser_cv *cv;
+    rumpuser_mutex_init(&m, RUMPUSER_MTX_KMUTEX);
+    rumpuser_cv_init(&cv);
+    int fd = -1;
+    KT_ASSERT_EQ(t, rumpuser_open("rutest0", RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_BIO, &fd), 0);
+    uint8_t *buf = kzalloc(4096);
+    KT_ASSERT_NOT_NULL(t, buf);
+    static struct biorec rec;
+    rec_init(&rec);
+    rumpuser_bio(fd, RUMPUSER_BIO_WRITE, buf, 4096, 0, biodone, &rec); /* leaves the blocks cached */
+    bio_wait(t, &rec);
+    uint32_t c0[RUMPUSER_ADROS_NCOUNTS], c1[RUMPUSER_ADROS_NCOUNTS];
+    rumpuser_adros_hypercall_counts(c0);
+    void *p = NULL;
+    KT_EXPECT_EQ(t, rumpuser_malloc(64, 0, &p), 0);
+    rumpuser_free(p, 64);
+    rumpuser_mutex_enter(m);
+    rumpuser_mutex_exit(m);
+    KT_EXPECT_EQ(t, rumpuser_mutex_tryenter(m), 0);
+    rumpuser_mutex_exit(m);
+    rumpuser_cv_signal(cv);
+    rumpuser_cv_broadcast(cv);
+    int64_t s;
+    long ns;
+    KT_EXPECT_EQ(t, rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &s, &ns), 0);
+    rec_init(&rec);
+    rumpuser_bio(fd, RUMPUSER_BIO_READ, buf, 4096, 0, biodone, &rec);
+    bio_wait(t, &rec);
+    rumpuser_adros_hypercall_counts(c1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_MALLOC] - c0[RUMPUSER_ADROS_C_MALLOC], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_FREE] - c0[RUMPUSER_ADROS_C_FREE], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_MUTEX_ENTER] - c0[RUMPUSER_ADROS_C_MUTEX_ENTER], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_MUTEX_BLOCKED] - c0[RUMPUSER_ADROS_C_MUTEX_BLOCKED], 0);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_MUTEX_TRYENTER] - c0[RUMPUSER_ADROS_C_MUTEX_TRYENTER], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_CV_SIGNAL] - c0[RUMPUSER_ADROS_C_CV_SIGNAL], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_CV_BROADCAST] - c0[RUMPUSER_ADROS_C_CV_BROADCAST], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_CLOCK_GETTIME] - c0[RUMPUSER_ADROS_C_CLOCK_GETTIME], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_BIO] - c0[RUMPUSER_ADROS_C_BIO], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_BIO_INLINE] - c0[RUMPUSER_ADROS_C_BIO_INLINE], 1);
+    KT_EXPECT_EQ(t, c1[RUMPUSER_ADROS_C_BIO_SECTORS] - c0[RUMPUSER_ADROS_C_BIO_SECTORS], 8);
+    KT_EXPECT_STREQ(t, rumpuser_adros_count_name(RUMPUSER_ADROS_C_BIO_SECTORS), "bio_sectors");
+    KT_EXPECT_EQ(t, rumpuser_close(fd), 0);
+    kfree(buf);
+    rumpuser_cv_destroy(cv);
+    rumpuser_mutex_destroy(m);
+    FK_EXPECT_HOLDS(t);
+    fk_unbind();
+    KT_EXPECT_EQ(t, fk_violations(), 0);
+}

@@ -105,6 +105,24 @@ wl_ext2_write() {
     done
 }
 
+# The rump-host reference (tools/bench/rumphost.c): NetBSD's ext2fs in a
+# rump kernel on NetBSD's POSIX hypercalls, a Linux process on /dev/sda
+# (unmounted meanwhile): cold reads of the file, then it is deleted and
+# 32 MiB written three times, as AdrOS's rump_ext2 boot does.  Its BENCH
+# lines are bench linux_rumphost.  Without /bin/rumphost (it could not be
+# built; the runner says why) nothing runs.
+wl_rump_host() {
+    if [ ! -x /bin/rumphost ]; then
+        echo "# rump_host: no /bin/rumphost in the initramfs"
+        return
+    fi
+    umount /mnt || { failed "rump_host: umount /mnt"; return; }
+    s0=$(sda_stat)
+    rumphost /dev/sda "$linuxref_file" || failed "rump_host: rumphost /dev/sda $linuxref_file"
+    requests "rumphost (all of it)" $s0 $(sda_stat)
+    mount -t ext2 /dev/sda /mnt || { failed "rump_host: mount -t ext2 /dev/sda again"; finish; }
+}
+
 # disk_on KIND: the sdX whose sysfs device path goes through KIND: "usb"
 # (usb-storage's SCSI host sits under the EHCI controller's USB port),
 # "ata" (libata's host) or "virtio" (virtio_scsi's host under virtioN);

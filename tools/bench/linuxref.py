@@ -19,6 +19,10 @@ Everything lives in <build>/linuxref; nothing is installed on the machine:
                need (the .ko's `depends=` and `softdep=pre:` fields) in load
                order, tools/bench/linuxref-init.sh as /init with the network
                workloads' functions (NET_INIT) added; `cpio -o -H newc`.
+               With the rump_host workload also /bin/rumphost, NetBSD's
+               rump kernel on its POSIX hypercalls (tools/bench/rumphost.c,
+               build_rumphost(); when it cannot be built the boot runs
+               without it and the comparison says why).
   run()        boots it with qemu.qemu_cmd(), the definition AdrOS's boots
                use, with the memory, disks and extra arguments of the AdrOS
                boot it mirrors (MIRRORS); the disks are copies of that boot's
@@ -88,7 +92,10 @@ NIC_MODULES = {"e1000": ["e1000"], "e1000e": ["e1000e"], "virtio": ["virtio_pci"
 NIC_IRQ = {"e1000": "eth0", "e1000e": "eth0", "virtio": "virtio"}
 
 # Workloads of tools/bench/linuxref-init.sh (its wl_<name> functions), in order.
-DISK_WORKLOADS = ["ext2_read", "ext2_write"]
+# rump_host: NetBSD's ext2fs in a rump kernel on NetBSD's POSIX hypercalls
+# (tools/bench/rumphost.c; RUMPHOST below), between the two: it reads the
+# file before ext2_write removes it.
+DISK_WORKLOADS = ["ext2_read", "rump_host", "ext2_write"]
 # The network workloads (NET_INIT below, host side in tools/bench/netbench.py).
 NET_WORKLOADS = ["ping", "tcp_tx", "tcp_rx"]
 WORKLOADS = DISK_WORKLOADS + NET_WORKLOADS
@@ -131,6 +138,20 @@ PAIRS = [
      [("ext2_seq_read", "read-1024k", "native ext2 (fs-bench)"),
       ("rump_ext2", "cold seq read 1MiB native", "native ext2 (rump_ext2)"),
       ("rump_ext2", "cold seq read 1MiB rump", "NetBSD ext2fs via rump")]),
+    # The rump-host reference: the same NetBSD ext2fs on Linux's POSIX
+    # hypercalls (bench linux_rumphost) next to it on AdrOS's.
+    ("linux_rumphost", "cold seq read 4KiB", "NetBSD ext2fs cold read, 4 KiB",
+     [("rump_ext2", "cold seq read 4KiB rump", "hosted by AdrOS")]),
+    ("linux_rumphost", "cold seq read 64KiB", "NetBSD ext2fs cold read, 64 KiB",
+     [("rump_ext2", "cold seq read 64KiB rump", "hosted by AdrOS")]),
+    ("linux_rumphost", "cold seq read 1MiB", "NetBSD ext2fs cold read, 1 MiB",
+     [("rump_ext2", "cold seq read 1MiB rump", "hosted by AdrOS")]),
+    ("linux_rumphost", "seq write 32MiB 4KiB fsync", "NetBSD ext2fs write 32 MiB+fsync, 4 KiB",
+     [("rump_ext2", "seq write 32MiB 4KiB fsync rump", "hosted by AdrOS")]),
+    ("linux_rumphost", "seq write 32MiB 64KiB fsync", "NetBSD ext2fs write 32 MiB+fsync, 64 KiB",
+     [("rump_ext2", "seq write 32MiB 64KiB fsync rump", "hosted by AdrOS")]),
+    ("linux_rumphost", "seq write 32MiB 1MiB fsync", "NetBSD ext2fs write 32 MiB+fsync, 1 MiB",
+     [("rump_ext2", "seq write 32MiB 1MiB fsync rump", "hosted by AdrOS")]),
     ("linux_ext2", "seq write 32MiB 4KiB fsync", "ext2 write 32 MiB + fsync, 4 KiB",
      [("rump_ext2", "seq write 32MiB 4KiB fsync rump", "NetBSD ext2fs via rump")]),
     ("linux_ext2", "seq write 32MiB 64KiB fsync", "ext2 write 32 MiB + fsync, 64 KiB",
@@ -469,9 +490,33 @@ def _build_lrio(out):
         raise Skip(f"building the timing helper failed: {p.stderr.strip()[-300:]}")
 
 
-def initramfs(build, fetched, modules=MODULES):
+def build_rumphost(build, out):
+    """The rump-host reference program (tools/bench/rumphost-build.sh) as
+    out: None when built, else why not (one line).  The kernel side is the
+    rump components AdrOS links (common.RUMP_DIR); NetBSD's librumpuser
+    comes from RUMP_SRC_URL, else the checkout of make's component build
+    (<build>/rumpbuild/src-netbsd) when there is one, else GitHub."""
+    if not common.rump_present():
+        return f"no rump components in {common.RUMP_DIR} (or RUMP=off)"
+    env = dict(os.environ)
+    local = os.path.join(build, "rumpbuild", "src-netbsd")
+    if "RUMP_SRC_URL" not in env and os.path.isdir(os.path.join(local, ".git")):
+        env["RUMP_SRC_URL"] = local
+    cmd = [os.path.join(HERE, "rumphost-build.sh"), common.RUMP_DIR, os.path.join(build, "rumphost"), out]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
+    except subprocess.TimeoutExpired:
+        return "rumphost-build.sh took over 900 s"
+    if p.returncode:
+        return (p.stderr.strip().splitlines() or [f"rumphost-build.sh exited {p.returncode}"])[-1]
+    return None
+
+
+def initramfs(build, fetched, modules=MODULES, rumphost=False):
     """Builds <build>/linuxref/initramfs.cpio with modules (names) and
-    their dependencies; returns (path, module names in load order)."""
+    their dependencies; returns (path, module names in load order, why
+    /bin/rumphost is missing or None).  rumphost: put the rump-host
+    reference program in (build_rumphost())."""
     if not shutil.which("cpio"):
         raise Skip("cpio not found (tools/deps.sh installs it)")
     d = _dir(build)
@@ -481,6 +526,7 @@ def initramfs(build, fetched, modules=MODULES):
     os.makedirs(os.path.join(tree, "lib", "modules"))
     shutil.copy2(os.path.join(fetched["root"], "bin", "busybox"), os.path.join(tree, "bin", "busybox"))
     _build_lrio(os.path.join(tree, "bin", "lrio"))
+    no_rumphost = build_rumphost(build, os.path.join(tree, "bin", "rumphost")) if rumphost else None
     with open(os.path.join(HERE, "linuxref-init.sh")) as f:
         first, rest = f.read().split("\n", 1)
     with open(os.path.join(tree, "init"), "w") as f:
@@ -502,7 +548,7 @@ def initramfs(build, fetched, modules=MODULES):
                            input=("\n".join(sorted(names)) + "\n").encode(), stdout=f, stderr=subprocess.PIPE)
     if p.returncode:
         raise Skip(f"cpio failed: {p.stderr.decode(errors='replace').strip()}")
-    return out, [n for n, _ in mods]
+    return out, [n for n, _ in mods], no_rumphost
 
 
 # ---------------------------------------------------------------- the boot
@@ -706,7 +752,7 @@ def run_nic(build, nic, timeout=600):
 
 def _run_locked(build, spec, path, workloads, timeout, modules):
     fetched = fetch(build)
-    initrd, mods = initramfs(build, fetched, modules)
+    initrd, mods, no_rumphost = initramfs(build, fetched, modules, "rump_host" in workloads)
     nethost = network_workloads(workloads, spec.get("nic", "e1000"))
     extra, net = _net_args(list(spec.get("extra", ())), nethost.nic_options() if nethost else [])
     qargs = ["-initrd", initrd] + net + extra
@@ -757,10 +803,23 @@ def _run_locked(build, spec, path, workloads, timeout, modules):
                     "ns": int(b.elapsed * 1e9), "note": f"QEMU start to exit, mirrors {spec['name']}"})
     info = {"kver": fetched["kver"], "packages": fetched["packages"], "modules": mods, "mirror": spec["name"],
             "boot_s": b.ready_s, "elapsed_s": b.elapsed}
+    if "rump_host" in workloads:
+        info["rumphost"] = rumphost_info(b.output, no_rumphost)
     return results, info
 
 
 # ---------------------------------------------------------------- comparison
+
+def rumphost_info(text, not_built):
+    """What the rump-host reference boot said: {"skipped": why or None,
+    "lines": its "# rumphost" lines (rump_init, the hypercalls counted per
+    workload)}."""
+    lines = [l.strip() for l in text.splitlines() if l.lstrip().startswith("# rumphost")]
+    skipped = f"not built: {not_built}" if not_built else None
+    if not skipped and not any(l.startswith("BENCH") and '"linux_rumphost"' in l for l in text.splitlines()):
+        skipped = "it ran and reported no figure (see the console log)"
+    return {"skipped": skipped, "lines": lines}
+
 
 def rate(r):
     """MB/s (10^6 bytes/s) of a throughput BENCH result, None if it has none."""
@@ -808,6 +867,13 @@ def format_comparison(adros, linux, info):
         lines.append(f"{workload if workload != last else '':<38} {label:<28} {f(ar, '10.2f'):>10} "
                      f"{f(lr, '10.2f') if workload != last else '':>10} {f(ratio, '11.2f'):>11}")
         last = workload
+    for b in info.get("boots", [info]):
+        rh = b.get("rumphost")
+        if rh and rh["skipped"]:
+            lines.append(f"NetBSD ext2fs hosted by Linux (rump-host reference): skipped, {rh['skipped']}")
+        elif rh:
+            lines.append("NetBSD ext2fs hosted by Linux (tools/bench/rumphost.c, NetBSD's POSIX hypercalls):")
+            lines += ["  " + l for l in rh["lines"]]
     if any(r["bench"].startswith("linux_net") for r in linux):
         lines.append("")
         lines += netbench.format_compare(adros, linux)

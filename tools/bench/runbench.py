@@ -53,6 +53,7 @@ def main():
     area = common.area_benches(args.build) if not args.no_extra and args.benches == "all" else []
     boots += area
     results = []
+    profiles = []
     prepared = set()
     for spec in boots:
         if not wanted(spec["name"]):
@@ -68,6 +69,7 @@ def main():
             b = qemu.boot(kernel, spec["cmdline"], spec.get("disks", ()), spec.get("timeout", 600),
                           spec.get("mem", 256), spec.get("extra", ()))
             figures = [json.loads(line[6:]) for line in b.lines() if line.startswith("BENCH ")]
+            profiles += profile_lines(b.lines())
         if b.timed_out or b.status != qemu.EXIT_OK or (spec.get("run") and not figures):
             print(f"bench boot {spec['name']} failed: {b.describe()}\n{b.tail(20)}", file=sys.stderr)
             return 1
@@ -106,6 +108,9 @@ def main():
         if r.get("unit") and r.get("value") is not None and r["unit"] != "MB/s":
             note = f"{r['value']:.3f} {r['unit']}" + (f"; {note}" if note else "")
         print(f"{r['bench']:<12} {r['metric']:<46} {r['cycles']:>12} {r['ns']:>14}  {note}")
+    if profiles:
+        print()
+        print("\n".join(profiles))
     if linux_info:
         print()
         print("\n".join(linuxref.format_comparison(results, linux, linux_info)))
@@ -120,13 +125,29 @@ def main():
     return 0
 
 
+def profile_lines(lines):
+    """A boot's profile lines worth keeping with the figures: the hypercalls
+    the rump kernel made per workload (tests/kernel/rump_bench.c), shown
+    above the POSIX host's (tools/bench/rumphost.c)."""
+    return [l.strip() for l in lines if l.startswith("# rump_ext2 hypercalls")]
+
+
+def changed_disks(spec):
+    """The AdrOS boot spec (or one of the boots it mirrors) wrote to its
+    disk images: a drive without snapshot=on (rump_ext2's write workload
+    deletes /big.bin), so they are prepared again for the Linux boot."""
+    specs = [s for s, _ in spec.get("mirrors", [(spec, None)])]
+    drives = [d if isinstance(d, str) else ",".join(d) for s in specs for d in s.get("disks", ())]
+    return any("snapshot=on" not in d.split(",") for d in drives)
+
+
 def linux_reference(build, area, prepared, ran):
     """The Linux reference boot on the machine of the area boots that ran
     (ran: their names, None for all; linuxref.mirror() chooses):
     (results, info, skip reason, failure); the last two are None or a string."""
     try:
         spec, path = linuxref.mirror(area, ran)
-        if spec.get("prepare") and spec["name"] not in prepared:
+        if spec.get("prepare") and (spec["name"] not in prepared or changed_disks(spec)):
             spec["prepare"](build)
         print(f"# linux reference boot: Debian's i386 kernel on the machine of {spec['name']}", flush=True)
         results, info = linuxref.run(build, spec, path)
