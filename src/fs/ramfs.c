@@ -43,11 +43,16 @@ static uint64_t ramfs_limit(void)
     if (!opt)
         return def;
     long mib = cmdline_get_int("ramfs.size", -1);
-    if (mib <= 0 || (uint64_t)mib > ram >> 20) {
-        klog(LOG_WARN, "ramfs: ramfs.size=%s is not a size in MiB between 1 and %llu; using %llu MiB\n", opt,
-             (unsigned long long)(ram >> 20), (unsigned long long)(def >> 20));
+    if (mib <= 0) {
+        klog(LOG_WARN, "ramfs: ramfs.size=%s is not a size in MiB; using %llu MiB\n", opt,
+             (unsigned long long)(def >> 20));
         return def;
     }
+    /* A limit, not a reservation (as tmpfs's size=): above RAM, memory
+     * runs out first, and the writer gets ENOSPC all the same. */
+    if ((uint64_t)mib > ram >> 20)
+        klog(LOG_INFO, "ramfs: ramfs.size=%ld MiB is more than the RAM (%llu MiB): the memory is the limit\n", mib,
+             (unsigned long long)(ram >> 20));
     return (uint64_t)mib << 20;
 }
 

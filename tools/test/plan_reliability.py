@@ -25,8 +25,8 @@ reported as skipped with the reason.
                  starts commands, rm removes a file (ls no longer shows it), df,
                  sync and free run, a file written before reads back, and
                  poweroff powers off (the memory reserve, mm.reserve=).
-  rel-reserve-ramfs -m 48 with ramfs.size=44 (the RAM root allowed more than
-                 is free, with or without the rump kernel): cp /dev/zero
+  rel-reserve-ramfs -m 48 with ramfs.size=64 (the RAM root allowed more than
+                 the RAM: memory runs out first): cp /dev/zero
                  /big fills it until the heap stops at the reserve
                  (ENOSPC), then rm /big, df and poweroff work.
   rel-reserve-off the same with mm.reserve=0: the shell cannot start rm
@@ -734,7 +734,7 @@ def boots(build):
         {"name": "rel-reserve", "cmdline": f'net=off run="{RESERVE_SCRIPT}"', "mem": 48, "timeout": 180,
          "check": _check_reserve,
          "tests": ["memory exhausted by memhog: commands start, rm, df, sync, poweroff work (the reserve)"]},
-        {"name": "rel-reserve-ramfs", "cmdline": f'ramfs.size=44 net=off run="{RAMFS_SCRIPT}"', "mem": 48,
+        {"name": "rel-reserve-ramfs", "cmdline": f'ramfs.size=64 net=off run="{RAMFS_SCRIPT}"', "mem": 48,
          "timeout": 180, "check": _check_reserve_ramfs,
          "tests": ["the RAM root filled by cp /dev/zero: ENOSPC at the reserve, then rm, df, poweroff work"]},
         {"name": "rel-reserve-off", "cmdline": f'mm.reserve=0 net=off run="{RESERVE_SCRIPT}"', "mem": 48,
