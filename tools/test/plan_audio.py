@@ -46,6 +46,12 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     must last 2000 ms within 1%, without a gap > 10 ms (a
                     replay of the ring makes it longer), and a replay must
                     be reported as an underrun
+  audio-hda-devnode /dev/audio0 on intel-hda: `ls /dev` lists it; `cp
+                    s440.wav /dev/audio0`, `cat s1k.wav > /dev/audio0` and
+                    `cat m8k.wav > /dev/audio0` are recorded as the three
+                    tones (the WAV header parsed, the device set to each
+                    file's format); an absurd rate is refused by cp with the
+                    reason; reading the node is "not supported"
   rump-time         KTAP suite rumptime (tests/kernel/rump_time.c): rump time
                     advances while an lwp spins on the rump CPU, the fix that
                     lets auich attach, tested without the AC'97 archives
@@ -466,6 +472,33 @@ RUN = ('rump.RUMP_VERBOSE=1 mount=hda:/mnt run="audio; mixer; play /mnt/s440.wav
        'tone -b -f 440 -t 8000; sleep 1; audio stop; sleep 1; audio"')
 
 
+DEVNODE_RUN = ('mount=hda:/mnt run="ls /dev; cp /mnt/s440.wav /dev/audio0; cat /mnt/s1k.wav > /dev/audio0; '
+               'cat /mnt/m8k.wav > /dev/audio0; cp /mnt/rate.wav /dev/audio0; cat /dev/audio0; echo still-here"')
+
+
+def _devnode_check(wavpath):
+    def check(b, res):
+        name = res.group
+        if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL):
+            res.fail(name, b.describe() + "\n" + b.tail(30))
+            return
+        want = [(r"adros# ls /dev\n[\s\S]*\baudio0\b[\s\S]*adros# cp /mnt/s440", "ls /dev lists audio0"),
+                (r"adros# cp /mnt/s440\.wav /dev/audio0\n352844 bytes copied\n",
+                 "cp of a WAV file to /dev/audio0 completes"),
+                (r"cp: writing /dev/audio0: .*not supported",
+                 "cp of a WAV file with an absurd rate is refused with the reason"),
+                (r"audio0: unsupported WAV format: sample rate", "the kernel log says why"),
+                (r"cat: /dev/audio0: .*not supported", "reading /dev/audio0 is not supported"),
+                (r"adros# echo still-here\nstill-here\n", "AdrOS goes on"),
+                (r"script: \d+ commands, 2 failed", "only the refused file and the read failed")]
+        check_patterns(res, b.output, want, f"{name}: ", b.tail(40))
+        if "PANIC" in b.output:
+            res.fail(f"{name}: no panic", b.tail(25))
+        analyse(res, f"{name}: ", wavpath, expect=[(440, 2000), (1000, 2000), (440, 2000)],
+                names=["cp s440.wav /dev/audio0", "cat s1k.wav > /dev/audio0", "cat m8k.wav > /dev/audio0 (8 kHz 8-bit mono)"])
+    return check
+
+
 def boots(build):
     cards = {"audio-hda": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "",
                            r"hdafg0 at hdaudio0[\s\S]*audio0 at hdafg0"),
@@ -477,6 +510,7 @@ def boots(build):
              "audio-hda-duplex": (["-device", "intel-hda", "-device", "hda-duplex,audiodev=snd0"], "",
                                   r"hdafg0 at hdaudio0[\s\S]*audio0 at hdafg0"),
              "audio-es1370": (["-device", "ES1370,audiodev=snd0"], "", r"eap0 at pci0[\s\S]*audio0 at eap0"),
+             "audio-hda-devnode": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None),
              "audio-hda-ctrlc": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None),
              "audio-hda-busy": (["-device", "intel-hda", "-device", "hda-output,audiodev=snd0"], "", None)}
     need = {"audio-ac97": ["librumpdev_pci_auich", "librumpdev_audio_ac97"], "audio-es1370": ["librumpdev_pci_eap"]}
@@ -507,6 +541,11 @@ def boots(build):
                          "check": _busy_check(os.path.abspath(build), wav, disks, extra),
                          "tests": ["play recorded clean (1%, no gap, no replay) as the first command during DHCP "
                                    "and during a USB hot-plug"]})
+            continue
+        if name == "audio-hda-devnode":
+            plan.append({"name": name, "cmdline": DEVNODE_RUN, "prepare": _fresh(wav), "disks": disks,
+                         "extra": extra, "timeout": 240, "check": _devnode_check(wav),
+                         "tests": ["WAV files copied or redirected to /dev/audio0 are recorded; bad ones refused"]})
             continue
         if name == "audio-hda-ctrlc":
             # The runner's boot only lists the device; the check drives an
