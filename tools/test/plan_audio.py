@@ -62,7 +62,6 @@ import math
 import os
 import re
 import struct
-import subprocess
 import time
 
 import bench_audio
@@ -70,7 +69,7 @@ import qemu
 import qemu_interactive as qi
 import qmp
 from common import RUMP_DIR, check_patterns, linked_stages, rump_present
-from disks import HCS, tones_image
+from disks import HCS, copy_image, tones_image
 
 # (expected frequency, expected ms or None for "stopped early"), in play order.
 SEGMENTS = [(440, 2000), (1000, 2000), (440, 2000), (1000, 2000), (440, None)]
@@ -316,24 +315,6 @@ BUSY_NAMES = ["play s440.wav as the first command (DHCP starting)", "play s1k.wa
               "play -b s440.wav during a 64 MiB copy through NetBSD's ext2fs"]
 
 
-def _copy_image(build):
-    """<build>/audio/copy.img: ext2 holding big.bin, 64 MiB of random
-    bytes (made once), with room for its copy."""
-    d = os.path.join(build, "audio")
-    img = os.path.join(d, "copy.img")
-    if os.path.exists(img):
-        return img
-    tree = os.path.join(d, "copytree")
-    os.makedirs(tree, exist_ok=True)
-    with open(os.path.join(tree, "big.bin"), "wb") as f:
-        f.write(os.urandom(64 << 20))
-    tmp = f"{img}.{os.getpid()}"
-    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, tmp, "160M"], check=True, capture_output=True)
-    os.remove(os.path.join(tree, "big.bin"))
-    os.replace(tmp, img)
-    return img
-
-
 def _t_play(s, path, res_out):
     """play path to its end; res_out gets (reported ms, underruns)."""
     out = s.command(f"play {path}", 60)
@@ -360,7 +341,7 @@ def _busy_check(build, wavpath, disks, extra_base):
         extra = extra_base + ["-nic", "user,model=e1000,restrict=on"] + list(HCS["ehci"][0]) + \
             ["-drive", f"if=none,id=u1,file={stick_img},format=raw,snapshot=on"] + qmp.args(sock)
         log = os.path.join(build, "test-logs", name + "-session.log")
-        both = disks + [f"file={_copy_image(build)},format=raw,if=ide,index=1,snapshot=on"]
+        both = disks + [f"file={copy_image(build)},format=raw,if=ide,index=1,snapshot=on"]
         sess = qi.Session(os.path.join(build, "adros.elf"), "mount=hda:/mnt", both, limit=400, extra=extra, log=log)
         st = _Steps(sess, res, name)
         took = []
