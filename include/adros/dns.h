@@ -48,5 +48,9 @@ int dns_parse_reply(const uint8_t *buf, size_t n, uint16_t id, const char *name,
  * case-insensitively: 0 with the first IPv4 or IPv6 address in *out, or
  * -ENOENT. */
 int dns_hosts_lookup(const char *text, size_t n, const char *name, struct net_addr *out);
+/* The other way: the first name given to address a (family and address
+ * compared, the port ignored) in name[0..size), or -ENOENT (also when that
+ * name does not fit). */
+int dns_hosts_reverse(const char *text, size_t n, const struct net_addr *a, char *name, size_t size);
 
 #endif

@@ -75,6 +75,9 @@ const char *net_resolve_error(int r);
 /* The name servers net_resolve asks, in order (port set); how many. */
 int net_resolv_servers(struct net_addr *srv, int max);
 void net_resolve_flush(void);
+/* The name the hosts file gives address a (the first on its line), in
+ * name[0..size); -ENOENT when it names none.  No query is sent (no PTR). */
+int net_name_of(const struct net_addr *a, char *name, size_t size);
 
 /* ---- interfaces and routes (src/netbsd/netif.c) ---- */
 struct net_ifinfo {

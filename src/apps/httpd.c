@@ -16,6 +16,12 @@
  * refused (403) and the object opened is named by a path with no link left
  * (opened O_NOFOLLOW).  Only regular files and directories are served.
  *
+ * Log: each request answered is one line of the kernel log (dmesg; at
+ * LOG_DEBUG, so a busy server does not flood the console): "httpd:
+ * <client> <method> <path> <status> <bytes sent>", the client named by the
+ * hosts file when it names its address ("gw (10.0.2.2)"; no PTR query, so
+ * logging never waits on the network).
+ *
  * Memory: the workers' buffers are allocated when the server starts and
  * freed when it stops; a connection allocates nothing of its own. */
 #include <adros/clock.h>
@@ -43,6 +49,7 @@ struct worker {
     int id;
     struct thread *thread;
     int fd;               /* the connection being served, -1 when idle; lock */
+    struct net_addr peer; /* its client */
     char *head;           /* HTTP_HEAD_MAX + 1 */
     char *chunk;          /* HTTPD_CHUNK */
     char path[VFS_PATH_MAX], rel[VFS_PATH_MAX];
@@ -57,7 +64,7 @@ static struct {
     int lsock;
     uint16_t port;
     char root[VFS_PATH_MAX];
-    int queue[HTTPD_QUEUE];
+    struct { int fd; struct net_addr peer; } queue[HTTPD_QUEUE];
     unsigned qhead, qtail;
     struct thread *acceptor;
     struct worker w[HTTPD_WORKERS];
@@ -214,6 +221,19 @@ static int open_resolved(struct worker *w, const char *rel, struct file **f, str
     return r == -ENOENT || r == -ENOTDIR ? 404 : r == -ENAMETOOLONG ? 414 : 403;
 }
 
+/* The log line of a request answered with status. */
+static void log_request(struct worker *w, const struct http_request *req, int status)
+{
+    char addr[NET_ADDRSTRLEN], name[64];
+    struct net_addr host = w->peer;
+    host.port = 0; /* the address names the client, not the connection */
+    net_format_addr(&host, addr, sizeof(addr));
+    bool named = net_name_of(&w->peer, name, sizeof(name)) == 0;
+    klog(LOG_DEBUG, "httpd: %s%s%s%s %s %s %d %llu\n", named ? name : "", named ? " (" : "", addr, named ? ")" : "",
+         req->method_name[0] ? req->method_name : "-", req->target[0] ? req->target : "-", status,
+         (unsigned long long)w->sent);
+}
+
 /* One request on w->fd; what happens is counted in hd. */
 static void serve(struct worker *w)
 {
@@ -279,6 +299,7 @@ static void serve(struct worker *w)
     }
     if (f)
         vfs_close(f);
+    log_request(w, &req, status);
     kmutex_lock(&hd.lock);
     hd.requests++;
     kmutex_unlock(&hd.lock);
@@ -294,7 +315,8 @@ static void *worker_main(void *arg)
             kcond_wait(&hd.work, &hd.lock);
         if (hd.stopping)
             break;
-        w->fd = hd.queue[hd.qtail++ % HTTPD_QUEUE];
+        w->fd = hd.queue[hd.qtail % HTTPD_QUEUE].fd;
+        w->peer = hd.queue[hd.qtail++ % HTTPD_QUEUE].peer;
         kcond_signal(&hd.space);
         kmutex_unlock(&hd.lock);
         serve(w);
@@ -314,7 +336,8 @@ static void *accept_main(void *arg)
 {
     static const char busy[] = "HTTP/1.0 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
     while (!stopping()) {
-        int c = net_accept(hd.lsock, NULL, HTTPD_SLICE_MS);
+        struct net_addr peer = { 0 };
+        int c = net_accept(hd.lsock, &peer, HTTPD_SLICE_MS);
         if (c == -ETIMEDOUT)
             continue;
         if (c < 0) {
@@ -330,7 +353,8 @@ static void *accept_main(void *arg)
             ;
         bool full = hd.qhead - hd.qtail >= HTTPD_QUEUE;
         if (!full) {
-            hd.queue[hd.qhead++ % HTTPD_QUEUE] = c;
+            hd.queue[hd.qhead % HTTPD_QUEUE].fd = c;
+            hd.queue[hd.qhead++ % HTTPD_QUEUE].peer = peer;
             hd.conns++;
             kcond_signal(&hd.work);
         } else {
@@ -403,7 +427,7 @@ static int httpd_stop(const char *argv0)
     kmutex_unlock(&hd.lock);
     join_all();
     while (hd.qhead != hd.qtail)
-        net_close(hd.queue[hd.qtail++ % HTTPD_QUEUE]);
+        net_close(hd.queue[hd.qtail++ % HTTPD_QUEUE].fd);
     print_status("httpd: stopped; ");
     cleanup();
     kmutex_lock(&hd.lock);

@@ -186,7 +186,9 @@ int dns_parse_reply(const uint8_t *m, size_t n, uint16_t id, const char *name, s
 
 static bool space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-int dns_hosts_lookup(const char *text, size_t n, const char *name, struct net_addr *out)
+/* Calls fn(addr text, name, ctx) for each name of each line of a hosts
+ * file until fn returns true; true then. */
+static bool hosts_each(const char *text, size_t n, bool (*fn)(const char *addr, const char *name, void *ctx), void *ctx)
 {
     size_t i = 0;
     while (i < n) {
@@ -198,7 +200,7 @@ int dns_hosts_lookup(const char *text, size_t n, const char *name, struct net_ad
             lim++;
         /* Fields of [i, lim): the address, then names. */
         char addr[NET_ADDRSTRLEN] = "";
-        bool first = true, got = false;
+        bool first = true;
         size_t p = i;
         while (p < lim) {
             while (p < lim && space(text[p]))
@@ -219,15 +221,55 @@ int dns_hosts_lookup(const char *text, size_t n, const char *name, struct net_ad
                 char f[DNS_NAME_MAX + 1];
                 memcpy(f, text + s, l);
                 f[l] = '\0';
-                if (name_eq(f, name)) {
-                    got = true;
-                    break;
-                }
+                if (fn(addr, f, ctx))
+                    return true;
             }
         }
-        if (got && net_parse_addr(addr, out) == 0 && out->port == 0)
-            return 0;
         i = end + 1;
     }
-    return -ENOENT;
+    return false;
+}
+
+struct by_name {
+    const char *name;
+    struct net_addr *out;
+};
+
+static bool match_name(const char *addr, const char *name, void *ctx)
+{
+    struct by_name *b = ctx;
+    struct net_addr x;
+    if (!name_eq(name, b->name) || net_parse_addr(addr, &x) != 0 || x.port != 0)
+        return false;
+    *b->out = x;
+    return true;
+}
+
+int dns_hosts_lookup(const char *text, size_t n, const char *name, struct net_addr *out)
+{
+    struct by_name b = { name, out };
+    return hosts_each(text, n, match_name, &b) ? 0 : -ENOENT;
+}
+
+struct by_addr {
+    const struct net_addr *a;
+    char *name;
+    size_t size;
+};
+
+static bool match_addr(const char *addr, const char *name, void *ctx)
+{
+    struct by_addr *b = ctx;
+    struct net_addr x;
+    if (net_parse_addr(addr, &x) != 0 || x.port != 0 || x.family != b->a->family ||
+        memcmp(x.addr, b->a->addr, x.family == NET_AF_INET ? 4 : 16) != 0 || strlen(name) >= b->size)
+        return false;
+    strlcpy(b->name, name, b->size);
+    return true;
+}
+
+int dns_hosts_reverse(const char *text, size_t n, const struct net_addr *a, char *name, size_t size)
+{
+    struct by_addr b = { a, name, size };
+    return hosts_each(text, n, match_addr, &b) ? 0 : -ENOENT;
 }

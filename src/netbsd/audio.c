@@ -30,7 +30,10 @@
 #include <adros/sync.h>
 
 #ifdef ADROS_RUMP_AUDIO
+#include <adros/devfs.h>
 #include <adros/format.h>
+#include <adros/init.h>
+#include <adros/wav.h>
 
 #include "../rump/rump_sys.h"
 
@@ -556,6 +559,167 @@ out:
     dev_close(fd);
     return r;
 }
+
+/* ---- /dev/audioN: the device node (<adros/devfs.h>) ----
+ *
+ * What is written to /dev/audioN is played on unit N, by the writer: a
+ * write returns once audio(4) has taken the bytes, fsync and the last
+ * close wait for them to be played (AUDIO_DRAIN), so `cp x.wav
+ * /dev/audio0` ends with the sound.  A stream that starts with a RIFF/WAVE
+ * header is parsed as `play` does (wav_parse): the device is set to its
+ * format and only the data chunk's samples are played; anything else is
+ * raw PCM in the device's format as audio(4) sets it on open.  The header
+ * is gathered over several writes when they are small (up to
+ * WAV_HEADER_MAX bytes).  A refused header fails that write and every
+ * later one with the reason (-EINVAL malformed, -EOPNOTSUPP a format the
+ * device does not take); reading is -EOPNOTSUPP. */
+
+struct node {
+    int unit;
+    int fd;          /* the rump kernel's, -1 until the format is known */
+    int err;         /* sticky: the first failure */
+    uint64_t left;   /* bytes still to play (the WAV data chunk), or UINT64_MAX */
+    size_t hlen;     /* bytes in hdr, while the start is gathered */
+    uint8_t *hdr;    /* WAV_HEADER_MAX, freed once playing */
+};
+
+static const char riff[4] = { 'R', 'I', 'F', 'F' };
+
+static uint32_t node_units(void)
+{
+    /* Audio devices attach when the rump kernel boots and stay: asked
+     * once the rump kernel runs, then remembered. */
+    static volatile uint32_t known; /* bit 31: asked */
+    uint32_t k = __atomic_load_n(&known, __ATOMIC_ACQUIRE);
+    if (k & 0x80000000u)
+        return k & 0x7fffffffu;
+    if (!rump_running())
+        return 0;
+    struct audio_devinfo d[AUDIO_MAX_DEVS];
+    int n = audio_devices(d, AUDIO_MAX_DEVS);
+    k = 0;
+    for (int i = 0; i < n; i++)
+        k |= 1u << d[i].unit;
+    __atomic_store_n(&known, k | 0x80000000u, __ATOMIC_RELEASE);
+    return k;
+}
+
+static int node_open(int unit, void **state)
+{
+    struct node *nd = kzalloc(sizeof(*nd));
+    if (!nd)
+        return -ENOMEM;
+    nd->unit = unit;
+    nd->fd = -1;
+    nd->left = UINT64_MAX;
+    *state = nd;
+    return 0;
+}
+
+/* Plays buf[0..len) (cut to what the data chunk has left). */
+static int node_play(struct node *nd, const uint8_t *buf, size_t len)
+{
+    if (len > nd->left)
+        len = (size_t)nd->left;
+    if (nd->left != UINT64_MAX)
+        nd->left -= len;
+    return len ? write_all(nd->fd, buf, len) : 0;
+}
+
+/* Decides what the gathered start is, once enough of it is known (or at
+ * the end, final): opens the device and plays the samples gathered.
+ * 0 with nd->fd still -1 means "need more". */
+static int node_start(struct node *nd, bool final)
+{
+    size_t cmp = MIN(nd->hlen, sizeof(riff));
+    bool wav = memcmp(nd->hdr, riff, cmp) == 0;
+    struct wav_info w;
+    const char *why = NULL;
+    int r = 0;
+    if (wav) {
+        if (nd->hlen == 0)
+            return 0;
+        r = wav_parse(nd->hdr, nd->hlen, UINT64_MAX, &w, &why);
+        if (r == -EINVAL && !final && nd->hlen < WAV_HEADER_MAX)
+            return 0; /* the header may go on in the next write */
+        if (r < 0) {
+            kprintf("audio%d: %s: %s\n", nd->unit, r == -EOPNOTSUPP ? "unsupported WAV format" : "not a valid WAV file",
+                    why ? why : "?");
+            return r;
+        }
+    }
+    int fd = dev_open("audio", nd->unit, NB_O_WRONLY);
+    if (fd < 0)
+        return fd;
+    nd->fd = fd;
+    size_t from = 0;
+    if (wav) {
+        struct audio_format f = { w.rate, w.channels, w.bits };
+        r = set_format(fd, &f);
+        if (r < 0)
+            return r;
+        nd->left = w.data_len;
+        from = (size_t)MIN((uint64_t)nd->hlen, w.data_off);
+    }
+    r = node_play(nd, nd->hdr + from, nd->hlen - from);
+    kfree(nd->hdr);
+    nd->hdr = NULL;
+    nd->hlen = 0;
+    return r;
+}
+
+static ssize_t node_write(void *state, const void *buf, size_t len, uint64_t off)
+{
+    struct node *nd = state;
+    const uint8_t *p = buf;
+    size_t used = 0;
+    if (nd->err)
+        return nd->err;
+    if (nd->fd < 0) {
+        if (!nd->hdr && !(nd->hdr = kmalloc(WAV_HEADER_MAX)))
+            return -ENOMEM;
+        used = MIN(len, WAV_HEADER_MAX - nd->hlen);
+        memcpy(nd->hdr + nd->hlen, p, used);
+        nd->hlen += used;
+        nd->err = node_start(nd, false);
+    }
+    if (!nd->err && nd->fd >= 0)
+        nd->err = node_play(nd, p + used, len - used);
+    return nd->err ? nd->err : (ssize_t)len;
+}
+
+/* Plays what was gathered and waits until the device has played it all. */
+static int node_fsync(void *state)
+{
+    struct node *nd = state;
+    if (!nd->err && nd->fd < 0 && nd->hlen)
+        nd->err = node_start(nd, true);
+    if (nd->err || nd->fd < 0)
+        return nd->err;
+    return dev_ioctl(nd->fd, NB_AUDIO_DRAIN, NULL);
+}
+
+static void node_close(void *state)
+{
+    struct node *nd = state;
+    node_fsync(nd);
+    if (nd->fd >= 0)
+        dev_close(nd->fd);
+    kfree(nd->hdr);
+    kfree(nd);
+}
+
+static const struct devfs_chr audio_node = {
+    .prefix = "audio",
+    .units = node_units,
+    .open = node_open,
+    .write = node_write,
+    .fsync = node_fsync,
+    .close = node_close,
+};
+
+static int audio_node_init(void) { return devfs_register_chr(&audio_node); }
+INITCALL(INIT_FS, audio_node_init);
 
 #else /* no audio components */
 

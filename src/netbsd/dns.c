@@ -111,16 +111,37 @@ void net_resolve_flush(void)
     kmutex_unlock(&cache_lock);
 }
 
-static int hosts_lookup(const char *name, struct net_addr *out)
+/* The hosts file's text (kfree it), its length in *n; NULL if none. */
+static char *hosts_text(ssize_t *n)
 {
     const char *path = cmdline_get("hosts");
     struct file *f;
     if (vfs_open(path ? path : "/etc/hosts", O_RDONLY, 0, &f) < 0)
-        return -ENOENT;
+        return NULL;
     char *buf = kmalloc(HOSTS_MAX);
-    ssize_t n = buf ? vfs_read(f, buf, HOSTS_MAX) : -ENOMEM;
+    *n = buf ? vfs_read(f, buf, HOSTS_MAX) : -ENOMEM;
     vfs_close(f);
-    int r = n > 0 ? dns_hosts_lookup(buf, (size_t)n, name, out) : -ENOENT;
+    if (*n <= 0) {
+        kfree(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int hosts_lookup(const char *name, struct net_addr *out)
+{
+    ssize_t n;
+    char *buf = hosts_text(&n);
+    int r = buf ? dns_hosts_lookup(buf, (size_t)n, name, out) : -ENOENT;
+    kfree(buf);
+    return r;
+}
+
+int net_name_of(const struct net_addr *a, char *name, size_t size)
+{
+    ssize_t n;
+    char *buf = hosts_text(&n);
+    int r = buf ? dns_hosts_reverse(buf, (size_t)n, a, name, size) : -ENOENT;
     kfree(buf);
     return r;
 }
@@ -309,6 +330,7 @@ int net_resolve(const char *name, struct net_addr *out)
 }
 int net_resolv_servers(struct net_addr *srv, int max) { return 0; }
 void net_resolve_flush(void) {}
+int net_name_of(const struct net_addr *a, char *name, size_t size) { return -ENOENT; }
 #endif
 
 const char *net_resolve_error(int r)

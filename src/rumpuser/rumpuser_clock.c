@@ -7,9 +7,22 @@
  * gettime, and an absolute deadline on that clock for sleep: the rump
  * kernel's clock thread sleeps until its next tick with it, so a late
  * wakeup must not push the following ticks later.  Sleeping gives up the
- * rump CPU. */
+ * rump CPU.
+ *
+ * A relative sleep shorter than YIELD_NS lasts YIELD_NS: the rump kernel
+ * sleeps "for the smallest possible time" to let a lock holder run (its
+ * page daemon, finding a page's object locked by a running thread, sleeps
+ * 1 ns and scans again).  On a host with several CPUs the holder runs
+ * meanwhile; on AdrOS's one CPU with strict priorities, the page daemon
+ * (a higher priority than a command's thread) is back before the holder
+ * got anywhere, and scans again: measured, a 64 MiB cp through NetBSD's
+ * ext2fs past the rump kernel's memory limit stalled every thread at the
+ * normal priority (the shell's sleep 30, ping) for over 9 minutes
+ * (tools/bench/pingcopy.py).  YIELD_NS is one scheduler slice. */
 
 #include "rumpuser_int.h"
+
+#define YIELD_NS (10 * NSEC_PER_MSEC)
 
 /* 0, or EINVAL for an unknown clock. */
 int rumpuser_clock_gettime(int enum_rumpclock, int64_t *sec, long *nsec)
@@ -52,7 +65,7 @@ int rumpuser_clock_sleep(int enum_rumpclock, int64_t sec, long nsec)
     uint64_t ns = to_ns(sec, nsec);
     switch (enum_rumpclock) {
     case RUMPUSER_CLOCK_RELWALL:
-        RUMPUSER_BLOCKING(r = process_sleep(ns));
+        RUMPUSER_BLOCKING(r = process_sleep(ns < YIELD_NS ? YIELD_NS : ns));
         break;
     case RUMPUSER_CLOCK_ABSMONO:
         /* A deadline already past returns at once (after letting others

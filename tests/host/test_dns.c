@@ -112,7 +112,7 @@ static void test_hosts(void **st)
 {
     const char *h = "# static names\n127.0.0.1 localhost\n\n10.0.2.2\tgateway gw  # the router\n"
                     "::1 localhost6\n192.0.2.9 Files.Example.test files\n  #10.9.9.9 commented\nbad-line\n";
-    struct net_addr a;
+    struct net_addr a = { 0 };
     size_t n = strlen(h);
     assert_int_equal(dns_hosts_lookup(h, n, "gw", &a), 0);
     assert_memory_equal(a.addr, "\x0a\x00\x02\x02", 4);
@@ -126,11 +126,32 @@ static void test_hosts(void **st)
     assert_int_equal(dns_hosts_lookup(h, 20, "gateway", &a), -ENOENT); /* beyond n */
 }
 
+static void test_hosts_reverse(void **st)
+{
+    const char *h = "127.0.0.1 localhost\n#10.0.2.9 commented\n10.0.2.2\tgateway gw  # the router\n"
+                    "::1 localhost6\n10.0.2.2 second-line\n";
+    size_t n = strlen(h);
+    struct net_addr a = { 0 };
+    char name[16];
+    assert_int_equal(net_parse_addr("10.0.2.2:80", &a), 0); /* the port does not matter */
+    assert_int_equal(dns_hosts_reverse(h, n, &a, name, sizeof(name)), 0);
+    assert_string_equal(name, "gateway");
+    assert_int_equal(net_parse_addr("::1", &a), 0);
+    assert_int_equal(dns_hosts_reverse(h, n, &a, name, sizeof(name)), 0);
+    assert_string_equal(name, "localhost6");
+    assert_int_equal(net_parse_addr("10.0.2.9", &a), 0);
+    assert_int_equal(dns_hosts_reverse(h, n, &a, name, sizeof(name)), -ENOENT);
+    assert_int_equal(net_parse_addr("127.0.0.1", &a), 0);
+    assert_int_equal(dns_hosts_reverse(h, n, &a, name, 9), -ENOENT); /* "localhost" does not fit */
+    assert_int_equal(dns_hosts_reverse(h, n, &a, name, 10), 0);
+    assert_string_equal(name, "localhost");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),         cmocka_unit_test(test_query), cmocka_unit_test(test_answers),
-        cmocka_unit_test(test_nxdomain_tc_loop), cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_nxdomain_tc_loop), cmocka_unit_test(test_hosts), cmocka_unit_test(test_hosts_reverse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,7 +59,7 @@ HEADERS = {
               "platform multiboot ktest",
     "drivers": "pci ata prd ramdisk",
     "block": "blk mbr",
-    "fs": "vfs vnode ext2_parse manifest fsdetect",
+    "fs": "vfs vnode devfs ext2_parse manifest fsdetect",
     "rump": "rump",
     "netbsd": "audio usb net zfs",
     "apps": "cmd netcmd",

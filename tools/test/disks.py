@@ -326,3 +326,22 @@ def tones_image(build):
     tmp = f"{img}.{os.getpid()}.{id(files)}"
     subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, tmp, "8M"], check=True, capture_output=True)
     os.replace(tmp, img)  # boots running in parallel never see a half-made image
+
+
+def copy_image(build):
+    """<build>/audio/copy.img: ext2 holding big.bin, 64 MiB of random
+    bytes (made once), with room for its copy (plan_audio's busy
+    session, tools/bench/pingcopy.py)."""
+    d = os.path.join(build, "audio")
+    img = os.path.join(d, "copy.img")
+    if os.path.exists(img):
+        return img
+    tree = os.path.join(d, "copytree")
+    os.makedirs(tree, exist_ok=True)
+    with open(os.path.join(tree, "big.bin"), "wb") as f:
+        f.write(os.urandom(64 << 20))
+    tmp = f"{img}.{os.getpid()}"
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-d", tree, tmp, "160M"], check=True, capture_output=True)
+    os.remove(os.path.join(tree, "big.bin"))
+    os.replace(tmp, img)
+    return img

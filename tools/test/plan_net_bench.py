@@ -36,6 +36,10 @@ Benchmarks (`make bench`, tools/bench/runbench.py):
   net-rump-init  rump_init with the network components linked, RUMP_SAMPLES
                  boots with the e1000 and as many without a NIC (net=off,
                  run="rump"): the fastest and the median.
+  ping-copy-bench  ping the gateway idle, then while a 64 MiB cp runs in
+                 the background through NetBSD's ext2fs (a shell job):
+                 both medians and the ratio, during / idle (target <= 2;
+                 tools/bench/pingcopy.py).
 """
 import os
 import re
@@ -43,6 +47,7 @@ import statistics
 import time
 
 import netbench as nb
+import pingcopy
 import qemu
 import qemu_interactive as qi
 from common import Steps, check_patterns, linked_archives, linked_stages, rump_present, safe
@@ -316,4 +321,9 @@ def benches(build):
             continue
         out.append({"name": "net-bench" if nic == "e1000" else f"net-bench-{nic}", "nic": nic, "run": _run_bench,
                     "timeout": 600})
-    return out + [{"name": "net-rump-init", "run": _run_rump_init, "timeout": 600}]
+    out.append({"name": "net-rump-init", "run": _run_rump_init, "timeout": 600})
+    if "ext2" in linked_stages():
+        out.append({"name": "ping-copy-bench", "run": pingcopy.run, "timeout": 600})
+    else:
+        print("# ping during a copy skipped: NetBSD's ext2 components are not linked", flush=True)
+    return out

@@ -34,6 +34,13 @@ free at run time; every QEMU run has a time limit.
                  closed; httpd still serves and the heap returns to its
                  baseline.  -ioapic: ioapic=on, the
                  download and refusal steps.
+  net-http-log  run= script: httpd serving a ramfs directory, fetched by the
+                 guest itself (its own address 10.0.2.15): each request is a
+                 line of the kernel log with the client named by the hosts
+                 file ("me.test (10.0.2.15)"), method, path, status and the
+                 bytes sent (body plus head, compared with the head's
+                 Content-Length); after the hosts file is removed the client
+                 is the bare address
   net-http-two-guests  two AdrOS guests on one socket network (10.0.9.1
                  and 10.0.9.2, static): each serves, each fetches from the
                  other at the same time (sha256 equal), nc both ways
@@ -99,6 +106,40 @@ def _prepare_fetch(tag):
         mkfs(os.path.join(d, f"{tag}.img"), 32, block=4096)
         open(os.path.join(d, f"{tag}-requests.log"), "w").close()
     return prepare
+
+
+LOG_SCRIPT = ("mkdir /etc; write /etc/hosts 10.0.2.15 me.test guest; mkdir /www; write /www/a.txt hello-log; "
+              "httpd -p 8080 /www; fetch http://10.0.2.15:8080/a.txt /a.txt; fetch http://10.0.2.15:8080/nope /b; "
+              "rm /etc/hosts; fetch http://10.0.2.15:8080/a.txt /c.txt; httpd stop; dmesg | grep httpd:")
+
+
+def _check_log(b, res):
+    name = res.group
+    if b.timed_out or b.status not in (qemu.EXIT_OK, qemu.EXIT_FAIL) or "KERNEL PANIC" in b.output:
+        res.fail(name, b.describe() + "\n" + b.tail(30))
+        return
+    out = b.output[b.output.find("adros# dmesg"):]
+    lines = re.findall(r"httpd: (.+?) (\S+) (\S+) (\d+) (\d+)\n", out)
+    want = [("me.test (10.0.2.15)", "GET", "/a.txt", 200), ("me.test (10.0.2.15)", "GET", "/nope", 404),
+            ("10.0.2.15", "GET", "/a.txt", 200)]
+    got = [(c, m, p, int(st)) for c, m, p, st, _ in lines]
+    if got == want:
+        res.ok(f"{name}: three requests logged: client named by the hosts file, then the bare address; method, "
+               "path, status")
+    else:
+        res.fail(f"{name}: three requests logged with client, method, path, status", f"{got!r}\n" + b.tail(30))
+    if len(lines) == 3:
+        # A 200's bytes: its head (ending in a blank line) and the 10-byte
+        # body; the head is at least the status line and Content-Length.
+        sent = int(lines[0][4])
+        head_min = len("HTTP/1.0 200 OK\r\nContent-Length: 10\r\n\r\n")
+        if head_min + 10 <= sent <= 400 and sent == int(lines[2][4]):
+            res.ok(f"{name}: bytes sent logged ({sent}, the same for the same file)")
+        else:
+            res.fail(f"{name}: bytes sent logged", f"{lines!r}")
+    check_patterns(res, b.output, [(r"fetch: 10 bytes in [\d.]+ s", "the fetches worked"),
+                                   (r"script: \d+ commands, 1 failed", "only the 404 fetch failed")],
+                   f"{name}: ", b.tail(30))
 
 
 def _fetch_boot(build, tag, ioapic):
@@ -764,6 +805,7 @@ def boots(build):
         "net-http-fetch-ioapic": ["the same with ioapic=on"],
         "net-http-serve": ["httpd: 3,000 files and 32 MiB to four clients, refusals, bad input, heap; nc; fetch ^C"],
         "net-http-serve-ioapic": ["httpd downloads and refusals with ioapic=on"],
+        "net-http-log": ["httpd logs client (named by the hosts file), method, path, status, bytes"],
         "net-http-two-guests": ["two guests on a socket network: fetch both ways, nc"],
     }
     if not rump_present() or "net" not in linked_stages():
@@ -773,6 +815,8 @@ def boots(build):
     for tag, ioapic, full in (("net-http-serve", False, True), ("net-http-serve-ioapic", True, False)):
         plan.append({"name": tag, "cmdline": off, "timeout": 60, "prepare": _prepare_serve(tag),
                      "check": _serve_session(build, tag, ioapic, full)})
+    plan.append({"name": "net-http-log", "cmdline": f'{STATIC} run="{LOG_SCRIPT}"', "timeout": 180,
+                 "extra": ["-nic", "user,model=e1000,restrict=on"], "check": _check_log})
     plan.append({"name": "net-http-two-guests", "cmdline": 'run="help fetch; help httpd; help nc"', "timeout": 60,
                  "prepare": _prepare_two, "check": _check_two(build)})
     return plan

@@ -32,6 +32,12 @@ reported as skipped with the reason.
   rel-reserve-off the same with mm.reserve=0: the shell cannot start rm
                  ("cannot start rm: ENOMEM"), so the script fails: what the
                  reserve prevents, and proof that memhog really exhausts memory.
+  rel-reserve-dhcp -m 48, a DHCP server of our own (tools/test/fakelan.py)
+                 giving a 30 s lease renewed every 3 s; once bound, memhog
+                 -a takes every page it can and keeps it: the renewals go
+                 on (the renewal thread runs on the reserve): `dhcp`, 15 s
+                 later, counts at least 3 more; every command starts.
+                 Fails with the thread off the reserve.
   rel-usb-pull   interactive, QMP: a FAT32 and an ext2 stick on EHCI, mounted
                  through NetBSD's msdosfs and ext2fs; `write` on each (synced)
                  and both pulled (device_del) right after it returns; on the
@@ -72,6 +78,7 @@ import qmp
 import qemu_interactive as qi
 from common import Steps, check_patterns, linked_stages, rump_present, sha256_file
 from disks import HCS, stick, usb_missing
+from fakelan import FakeLan
 from lossylink import LOSSY_MIB, check_lossy
 
 ROOT = common.ROOT
@@ -232,6 +239,41 @@ def _check_reserve(b, res):
         res.ok(f"{name}: QEMU exited with poweroff's status 0")
     else:
         res.fail(f"{name}: QEMU exited with poweroff's status 0", b.describe())
+
+
+DHCP_SCRIPT = "sleep 10; dhcp; memhog -a; sleep 15; dhcp; free; memhog free; poweroff"
+
+
+def _check_reserve_dhcp(lan):
+    def check(b, res):
+        name = res.group
+        lan.finish()
+        if not _no_panic(b, res):
+            return
+        renewed = [int(x) for x in re.findall(r"expires in \d+ s; renewed (\d+) times\)", b.output)]
+        took = re.search(r"memhog: took (\d+) KiB\n", b.output)
+        refused = [int(x) for x in re.findall(r"reserve: \d+ KiB .*?; (\d+) allocations refused", b.output)]
+        if took and int(took.group(1)) > 30 * 1024 and refused and refused[-1] > 0:
+            res.ok(f"{name}: memhog took the heap ({took.group(1)} KiB; {refused[-1]} allocations refused)")
+        else:
+            res.fail(f"{name}: memhog took the heap and was refused the reserve", b.tail(40))
+        if len(renewed) == 2 and renewed[1] - renewed[0] >= 3:
+            res.ok(f"{name}: the lease was renewed {renewed[1] - renewed[0]} times in 15 s while memory was "
+                   f"exhausted (renewed {renewed[0]} -> {renewed[1]})")
+        else:
+            res.fail(f"{name}: the lease is renewed while memory is exhausted (3 or more in 15 s)",
+                     f"renewal counts shown by dhcp: {renewed}\n" + b.tail(40) + "\n" + lan.describe())
+        after = b.output[b.output.find("memhog: took"):]
+        m = re.search(r".*cannot start.*", after)
+        if m:
+            res.fail(f"{name}: every command started", m.group(0))
+        else:
+            res.ok(f"{name}: every command started")
+        for what, ok, detail in lan.verdicts():
+            (res.ok(f"{name}: {what}") if ok else res.fail(f"{name}: {what}", detail + "\n" + lan.describe()))
+        if b.status != qemu.EXIT_OK:
+            res.fail(f"{name}: QEMU exited with poweroff's status 0", b.describe())
+    return check
 
 
 RAMFS_SCRIPT = "rump status; cp /dev/zero /big; free; ls -l /; rm /big; echo LS; ls /; df; poweroff"
@@ -742,6 +784,15 @@ def boots(build):
          "tests": ["mm.reserve=0: the same exhaustion keeps rm from starting"]},
     ]
     stages = linked_stages() if rump_present() else []
+    dhcp_tests = ["memory exhausted by memhog: the DHCP lease is still renewed (the renewal thread's reserve)"]
+    if "net" not in stages:
+        reserve.append({"name": "rel-reserve-dhcp", "cmdline": "", "tests": dhcp_tests,
+                        "skip": "NetBSD's network components absent"})
+    else:
+        lan = FakeLan("rel-reserve-dhcp", "plain", lease=30, t1=3, t2=20)
+        reserve.append({"name": "rel-reserve-dhcp", "cmdline": f'run="{DHCP_SCRIPT}"', "mem": 48, "timeout": 180,
+                        "extra": lan.extra, "prepare": lan.prepare, "check": _check_reserve_dhcp(lan),
+                        "tests": dhcp_tests})
     pull_tests = ["FAT32 and ext2 sticks pulled right after a synced write: fsck clean, content there",
                   "a pulled stick's mounts: EIO, marked (gone), umount reports"]
     if "usb" not in stages or "ext2" not in stages:
