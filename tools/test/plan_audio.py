@@ -43,9 +43,10 @@ zero crossing) longer than 10 ms inside it, RMS level above 3000.
                     64 MiB `cp` on a disk mounted through NetBSD's ext2fs
                     (stopped by Ctrl-C once the tone is recorded: the whole
                     copy takes minutes under TCG); each recorded tone
-                    must last 2000 ms within 1%, without a gap > 10 ms (a
-                    replay of the ring makes it longer), and a replay must
-                    be reported as an underrun
+                    must last 2000 ms, at most 1% longer (a replay of the
+                    ring makes it longer) and 5% shorter (QEMU's audio
+                    under host load), without a gap > 10 ms, and a replay
+                    must be reported as an underrun
   audio-hda-devnode /dev/audio0 on intel-hda: `ls /dev` lists it; `cp
                     s440.wav /dev/audio0`, `cat s1k.wav > /dev/audio0` and
                     `cat m8k.wav > /dev/audio0` are recorded as the three
@@ -174,12 +175,19 @@ def analyse(res, prefix, path, expect=None, names=None, stopped_ms=(300, 2500), 
     res.ok(f"{prefix}{len(expect)} tones recorded")
     for want, s, n, check_gap in zip(expect, segs, names, gap_ok):
         want_f, want_ms = want[:2]
+        # A tolerance, or (shorter, longer) ones: a replay of the ring makes
+        # a recording longer, while QEMU's audio clock falling behind under
+        # host load makes it shorter (seen: 1951 ms for 2000 at load 4-10,
+        # no gap).
         tol = want[2] if len(want) > 2 else 0.05
+        under, over = tol if isinstance(tol, tuple) else (tol, tol)
         got = f"{s['freq']:.2f} Hz, {s['ms']:.0f} ms, longest gap {s['gap_ms']:.2f} ms, rms {s['rms']:.0f}"
         ok_f = abs(s["freq"] - want_f) <= want_f * 0.01
-        ok_ms = (abs(s["ms"] - want_ms) <= want_ms * tol) if want_ms else stopped_ms[0] <= s["ms"] <= stopped_ms[1]
+        ok_ms = (-want_ms * under <= s["ms"] - want_ms <= want_ms * over) if want_ms else \
+            stopped_ms[0] <= s["ms"] <= stopped_ms[1]
+        span = f"within {under:.0%}" if under == over else f"{under:.0%} shorter to {over:.0%} longer"
         what = f"{prefix}{n}: frequency within 1%, " + \
-            (f"duration within {tol:.0%}" if want_ms else f"stopped early ({stopped_ms[0]}..{stopped_ms[1]} ms)") + \
+            (f"duration {span}" if want_ms else f"stopped early ({stopped_ms[0]}..{stopped_ms[1]} ms)") + \
             ", no gap > 10 ms, level"
         if not check_gap:
             ok_ms, what = True, f"{prefix}{n}: frequency within 1%, level"
@@ -311,6 +319,9 @@ def _ctrl_c_check(build, wavpath, disks, extra):
     return check
 
 
+# No replay (at most 1 % longer: a replay adds a block, 46 ms or more); up to
+# 5 % shorter, as every recording check here (QEMU under host load).
+BUSY_TOL = (0.05, 0.01)
 BUSY_NAMES = ["play s440.wav as the first command (DHCP starting)", "play s1k.wav during a USB hot-plug",
               "play -b s440.wav during a 64 MiB copy through NetBSD's ext2fs"]
 
@@ -399,7 +410,7 @@ def _busy_check(build, wavpath, disks, extra_base):
             sess.close(1)
         if "PANIC" in sess.text():
             res.fail(f"{name}: no panic", "the session panicked; see " + log)
-        segs = analyse(res, f"{name}: ", wavpath, expect=[(440, 2000, 0.01), (1000, 2000, 0.01), (440, 2000, 0.01)],
+        segs = analyse(res, f"{name}: ", wavpath, expect=[(440, 2000, BUSY_TOL), (1000, 2000, BUSY_TOL), (440, 2000, BUSY_TOL)],
                        names=BUSY_NAMES)
         # The underrun counter counts what the listener hears: a recording
         # longer than the sound by more than a block (46 ms: the card
