@@ -144,7 +144,7 @@ def _check_memlimit(build):
 
 # The block cache under both drivers: the 32 MiB file read natively twice,
 # then through NetBSD's ext2fs; `bcache` and `lsblk -s` after each read.
-BCACHE_SCRIPT = ("mkdir /n; mount -r hda /n; bcache; lsblk -s; sha256sum /n/big.bin; bcache; lsblk -s; "
+BCACHE_SCRIPT = ("mkdir /n; mount -t ext2 -r hda /n; bcache; lsblk -s; sha256sum /n/big.bin; bcache; lsblk -s; "
                  "sha256sum /n/big.bin; bcache; lsblk -s; umount /n; mkdir /r; mount -t rump -r hda /r; "
                  "sha256sum /r/big.bin; bcache; lsblk -s; umount /r")
 
