@@ -20,6 +20,7 @@
  * mirrors it (linux_pc). */
 #include <adros/blk.h>
 #include <adros/clock.h>
+#include <adros/irq.h>
 #include <adros/kprintf.h>
 #include <adros/ktest.h>
 #include <adros/mm.h>
@@ -29,18 +30,33 @@
 
 #define REGION (32u << 20)
 
+/* Interrupts taken on every line but the timer's (0) so far: the disks'
+ * controllers, for the interrupts per MiB of a transfer. */
+static uint64_t device_irqs(void)
+{
+    uint64_t n = 0;
+    for (unsigned l = 1; l < IRQ_LINES; l++) {
+        struct irq_stats st;
+        irq_get_stats(l, &st);
+        n += st.count;
+    }
+    return n;
+}
+
 static void one(const char *bench, struct blkdev *d, const char *what, bool write, uint32_t req, uint64_t first, uint8_t *buf)
 {
     uint32_t n = req / d->sector_size;
     uint64_t s = first / d->sector_size, reqs = REGION / req, errs = 0;
-    uint64_t t0 = clock_gettime_ns(), c0 = clock_cycles();
+    uint64_t t0 = clock_gettime_ns(), c0 = clock_cycles(), irq0 = device_irqs();
     for (uint64_t i = 0; i < reqs; i++, s += n)
         if ((write ? blk_write(d, s, n, buf) : blk_read(d, s, n, buf)) != 0)
             errs++;
     if (write && blk_flush(d) != 0)
         errs++;
-    uint64_t ns = clock_gettime_ns() - t0, cyc = clock_cycles() - c0;
+    uint64_t ns = clock_gettime_ns() - t0, cyc = clock_cycles() - c0, irqs = device_irqs() - irq0;
     uint64_t kbps = (uint64_t)REGION * 1000000ull / (ns ? ns : 1);
+    kprintf("# %s: %s %s %u KiB: %llu device interrupts, %llu per MiB\n", bench, d->name, what, req / 1024,
+            (unsigned long long)irqs, (unsigned long long)(irqs / (REGION >> 20)));
     char metric[40], note[96];
     ksnprintf(metric, sizeof(metric), "%s-%s-%uk", d->name, what, req / 1024);
     ksnprintf(note, sizeof(note), "%llu.%02llu MB/s, %llu requests, %llu errors", (unsigned long long)(kbps / 1000),

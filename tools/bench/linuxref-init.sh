@@ -190,6 +190,20 @@ wl_pc_raw() {
     raw_set ahci "$ahci" linux_pc reads
     raw_set nvme nvme0n1 linux_pc reads
     raw_set xhci "$usb" linux_pc reads
+    # The 1 MiB reads again (the next 32 MiB) with Linux's transfers cut
+    # to NetBSD's MAXPHYS (max_sectors_kb 64), as AdrOS's go to the disk.
+    for pair in "ahci $ahci" "nvme nvme0n1" "xhci $usb"; do
+        set -- $pair
+        label=$1 dev=$2
+        old=$(cat /sys/block/$dev/queue/max_sectors_kb)
+        echo 64 >/sys/block/$dev/queue/max_sectors_kb || { failed "max_sectors_kb 64 on $dev"; continue; }
+        s0=$(disk_stat "$dev")
+        r=$(lrio rawread "/dev/$dev" 1048576 67108864 33554432) || failed "lrio rawread /dev/$dev, 64 KiB transfers"
+        requests "$label ($dev) 1048576-byte reads, max_sectors_kb 64" $s0 $(disk_stat "$dev")
+        echo "$old" >/sys/block/$dev/queue/max_sectors_kb
+        set -- $r
+        [ -n "$2" ] && emit linux_pc "$label-read-1024k-xfer64k" "$1" "$2"
+    done
     for pair in "ahci $ahci" "nvme nvme0n1" "xhci $usb"; do
         set -- $pair
         label=$1 dev=$2

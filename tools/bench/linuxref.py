@@ -189,6 +189,9 @@ def _pc_pairs():
                 side = f"{dev} ({label})" if what == "read" else f"{dev}, AdrOS's ext2"
                 pairs.append(("linux_pc", f"{ctl}-{what}-{k}", f"{name} {text}, {size}",
                               [(PC_MIRROR, f"{dev}-{what}-{k}", side)]))
+        # Linux's transfers cut to 64 KiB (NetBSD's MAXPHYS), AdrOS's 1 MiB reads.
+        pairs.append(("linux_pc", f"{ctl}-read-1024k-xfer64k", f"{name} raw 1 MiB, Linux at 64 KiB xfers",
+                      [(PC_MIRROR, f"{dev}-read-1024k", f"{dev} ({label})")]))
     return pairs
 
 
