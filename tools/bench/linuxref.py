@@ -40,7 +40,10 @@ runs on each, O_DIRECT through lrio rawread/rawwrite, the requests of
 tests/kernel/usb_bench.c: 32 MiB read with 64 KiB requests from byte 0,
 the next 32 MiB with 1 MiB requests, the next 32 MiB written with 1 MiB
 requests and fsync() (a cache flush), timed with it.  Linux's figures are
-bench linux_usb, metrics usb-read-64k ... ata-write-1024k.
+bench linux_usb, metrics usb-read-64k ... ata-write-1024k.  The virtio_seq
+and pc_seq mirrors are raw mirrors of the same kind (RAW_MIRRORS): pc_seq's
+has the AHCI, NVMe and qemu-xhci devices of plan_ahci.py's bench boot, each
+with its ext2 image; its figures are bench linux_pc (PC_MODULES, wl_pc_raw).
 
 The network workloads (ping, tcp_tx, tcp_rx) give the guest the NIC of
 AdrOS's net-bench boot (tools/test/plan_net_bench.py): QEMU's e1000 on user-mode
