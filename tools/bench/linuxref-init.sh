@@ -9,6 +9,7 @@
 #                                             (usb_raw: the usb_seq mirror's)
 #   linuxref_disks=none                       no disk: the NIC mirrors
 #   linuxref_disks=virtio                     vda and a virtio-scsi disk
+#   linuxref_disks=pc                         AHCI, NVMe, xHCI stick (pc_raw)
 #   linuxref_file=/bench.bin                  the 32 MiB file on /dev/sda
 #                                             (none: nothing is mounted, the
 #                                             raw workloads of the usb_seq
@@ -190,6 +191,53 @@ wl_virtio_raw() {
     raw_set vscsi "$scsi" linux_virtio reads
 }
 
+# The pc_seq mirror: the AHCI disk (ahci: libata, under ataN), the NVMe
+# namespace (nvme0n1) and the USB stick on xHCI (usb-storage, under usbN),
+# each the same ext2 image: raw reads as virtio_raw's, then /bench.bin read
+# cold through ext2 with 64 KiB and 1 MiB reads.
+wl_pc_raw() {
+    ahci=$(disk_on ata)
+    usb=$(disk_on usb)
+    [ -n "$ahci" ] && [ -b /dev/nvme0n1 ] && [ -n "$usb" ] ||
+        { failed "pc_raw: AHCI disk '$ahci', nvme0n1, USB disk '$usb'"; cat /proc/partitions; return; }
+    for d in "$ahci" nvme0n1 "$usb"; do
+        echo "# linux pc: /dev/$d max_sectors_kb $(cat /sys/block/$d/queue/max_sectors_kb)," \
+            "max_hw_sectors_kb $(cat /sys/block/$d/queue/max_hw_sectors_kb)," \
+            "scheduler $(cat /sys/block/$d/queue/scheduler), nr_requests $(cat /sys/block/$d/queue/nr_requests)"
+    done
+    raw_set ahci "$ahci" linux_pc reads
+    raw_set nvme nvme0n1 linux_pc reads
+    raw_set xhci "$usb" linux_pc reads
+    # The 1 MiB reads again (the next 32 MiB) with Linux's transfers cut
+    # to NetBSD's MAXPHYS (max_sectors_kb 64), as AdrOS's go to the disk.
+    for pair in "ahci $ahci" "nvme nvme0n1" "xhci $usb"; do
+        set -- $pair
+        label=$1 dev=$2
+        old=$(cat /sys/block/$dev/queue/max_sectors_kb)
+        echo 64 >/sys/block/$dev/queue/max_sectors_kb || { failed "max_sectors_kb 64 on $dev"; continue; }
+        s0=$(disk_stat "$dev")
+        r=$(lrio rawread "/dev/$dev" 1048576 67108864 33554432) || failed "lrio rawread /dev/$dev, 64 KiB transfers"
+        requests "$label ($dev) 1048576-byte reads, max_sectors_kb 64" $s0 $(disk_stat "$dev")
+        echo "$old" >/sys/block/$dev/queue/max_sectors_kb
+        set -- $r
+        [ -n "$2" ] && emit linux_pc "$label-read-1024k-xfer64k" "$1" "$2"
+    done
+    for pair in "ahci $ahci" "nvme nvme0n1" "xhci $usb"; do
+        set -- $pair
+        label=$1 dev=$2
+        mount -t ext2 -o ro "/dev/$dev" /mnt || { failed "mount -t ext2 /dev/$dev"; continue; }
+        for bs in 65536 1048576; do
+            drop_caches
+            s0=$(disk_stat "$dev")
+            r=$(lrio read /mnt/bench.bin $bs) || { failed "read /bench.bin on $dev, $bs"; break; }
+            requests "$label ($dev) ext2 $bs-byte reads" $s0 $(disk_stat "$dev")
+            set -- $r
+            emit linux_pc "$label-ext2-read-$((bs / 1024))k" "$1" "$2"
+        done
+        umount /mnt || failed "umount /dev/$dev"
+    done
+}
+
 # The whole kernel log (tools/bench/linuxref.py -w dmesg, when looking into a figure).
 wl_dmesg() {
     dmesg
@@ -211,6 +259,9 @@ if [ "$linuxref_disks" = none ]; then
 elif [ "$linuxref_disks" = virtio ]; then
     found() { [ -b /dev/vda ] && [ -n "$(disk_on virtio)" ]; }
     what="the virtio disks"
+elif [ "$linuxref_disks" = pc ]; then
+    found() { [ -n "$(disk_on ata)" ] && [ -b /dev/nvme0n1 ] && [ -n "$(disk_on usb)" ]; }
+    what="the AHCI, NVMe and xHCI disks"
 elif [ -n "$linuxref_file" ]; then
     found() { [ -b /dev/sda ]; }
     what=sda
@@ -225,7 +276,7 @@ while ! found && [ $i -lt 400 ]; do
 done
 echo "LINUXREF modules loaded and $what found in $(awk -v a="$t0" '{ printf "%.2f", $1 - a }' /proc/uptime) s"
 # What the figures depend on: the disk's transfer mode, the clock.
-dmesg | grep -E 'ata1: PATA|Switched to clocksource|\[sd[a-z]\] [0-9]+ 512-byte|new high-speed USB device|usb-storage [0-9]' | sed 's/^/# dmesg: /'
+dmesg | grep -E 'ata1: PATA|ata[0-9]+: SATA link up|nvme nvme0: |Switched to clocksource|\[sd[a-z]\] [0-9]+ 512-byte|new [a-z]+-speed USB device|usb-storage [0-9]' | sed 's/^/# dmesg: /'
 mounted=
 if [ -n "$linuxref_file" ]; then
     if ! mount -t ext2 /dev/sda /mnt; then

@@ -44,7 +44,10 @@ runs on each, O_DIRECT through lrio rawread/rawwrite, the requests of
 tests/kernel/usb_bench.c: 32 MiB read with 64 KiB requests from byte 0,
 the next 32 MiB with 1 MiB requests, the next 32 MiB written with 1 MiB
 requests and fsync() (a cache flush), timed with it.  Linux's figures are
-bench linux_usb, metrics usb-read-64k ... ata-write-1024k.
+bench linux_usb, metrics usb-read-64k ... ata-write-1024k.  The virtio_seq
+and pc_seq mirrors are raw mirrors of the same kind (RAW_MIRRORS): pc_seq's
+has the AHCI, NVMe and qemu-xhci devices of plan_ahci.py's bench boot, each
+with its ext2 image; its figures are bench linux_pc (PC_MODULES, wl_pc_raw).
 
 The network workloads (ping, tcp_tx, tcp_rx) give the guest the NIC of
 AdrOS's net-bench boot (tools/test/plan_net_bench.py): QEMU's e1000 on user-mode
@@ -107,6 +110,13 @@ USB_WORKLOADS = ["usb_raw"]
 # (vda) and virtio_scsi with sd (sda), O_DIRECT reads of the same regions.
 VIRTIO_MODULES = ["virtio_pci", "virtio_blk", "virtio_scsi", "sd_mod"]
 VIRTIO_WORKLOADS = ["virtio_raw"]
+# The pc_seq mirror (tests/kernel/usb_bench.c's pc_seq, plan_ahci.py): the
+# same AHCI, NVMe and qemu-xhci devices with the same image on each, Linux's
+# ahci (sdX under ataN), nvme (nvme0n1), xhci_pci + usb_storage (sdX under
+# usbN); O_DIRECT reads of the same regions, then /bench.bin read cold
+# through Linux's ext2 (ext4 module) with 64 KiB and 1 MiB reads.
+PC_MODULES = ["ahci", "nvme", "xhci_pci", "usb_storage", "sd_mod", "ext4"]
+PC_WORKLOADS = ["pc_raw"]
 # Not in the benchmark: prints the guest's kernel log (tools/bench/linuxref.py -w dmesg).
 DEBUG_WORKLOADS = ["dmesg"]
 
@@ -117,8 +127,10 @@ MIRRORS = [("fs-bench", "/bench.bin"), ("rump_ext2", "/big.bin")]
 # MIRRORS, with USB_MODULES and USB_WORKLOADS, no file (path None).
 USB_MIRROR = "usb_seq"
 VIRTIO_MIRROR = "virtio_seq"
+PC_MIRROR = "pc_seq"
 # The raw-disk mirrors: (modules, workloads, linuxref_disks= for /init).
-RAW_MIRRORS = {USB_MIRROR: (USB_MODULES, USB_WORKLOADS, "usb"), VIRTIO_MIRROR: (VIRTIO_MODULES, VIRTIO_WORKLOADS, "virtio")}
+RAW_MIRRORS = {USB_MIRROR: (USB_MODULES, USB_WORKLOADS, "usb"), VIRTIO_MIRROR: (VIRTIO_MODULES, VIRTIO_WORKLOADS, "virtio"),
+               PC_MIRROR: (PC_MODULES, PC_WORKLOADS, "pc")}
 
 # Each Linux figure (bench, metric) and the AdrOS figures of the same
 # workload: (bench, metric, label).  An empty list: AdrOS has no such
@@ -186,6 +198,28 @@ PAIRS = [
     ("linux_virtio", "vscsi-read-1024k", "virtio-scsi raw read 32 MiB, 1 MiB",
      [("virtio_seq", "sd0-read-1024k", "sd0 (NetBSD sd via rump)")]),
 ]
+
+
+def _pc_pairs():
+    """The pc_seq mirror's pairs: on each disk raw reads (O_DIRECT on Linux,
+    blk_read with the block cache off on AdrOS) and cold ext2 reads of the
+    32 MiB /bench.bin, 64 KiB and 1 MiB requests; Linux's metrics are
+    AdrOS's with the device named by its controller."""
+    pairs = []
+    for dev, ctl, name, label in (("wd0", "ahci", "AHCI", "ahcisata+wd, rump"), ("ld0", "nvme", "NVMe", "nvme+ld, rump"),
+                                  ("sd0", "xhci", "xHCI stick", "xhci+umass, rump")):
+        for what, text in (("read", "raw read 32 MiB"), ("ext2-read", "ext2 cold read 32 MiB")):
+            for k, size in (("64k", "64 KiB"), ("1024k", "1 MiB")):
+                side = f"{dev} ({label})" if what == "read" else f"{dev}, AdrOS's ext2"
+                pairs.append(("linux_pc", f"{ctl}-{what}-{k}", f"{name} {text}, {size}",
+                              [(PC_MIRROR, f"{dev}-{what}-{k}", side)]))
+        # Linux's transfers cut to 64 KiB (NetBSD's MAXPHYS), AdrOS's 1 MiB reads.
+        pairs.append(("linux_pc", f"{ctl}-read-1024k-xfer64k", f"{name} raw 1 MiB, Linux at 64 KiB xfers",
+                      [(PC_MIRROR, f"{dev}-read-1024k", f"{dev} ({label})")]))
+    return pairs
+
+
+PAIRS += _pc_pairs()
 
 CMDLINE = "console=ttyS0 quiet panic=-1"
 
@@ -613,7 +647,8 @@ class NetHost:
 def network_workloads(workloads, nic="e1000"):
     """The host side of the network workloads among workloads (a NetHost),
     None when there are none."""
-    assert all(w in WORKLOADS + USB_WORKLOADS + VIRTIO_WORKLOADS + DEBUG_WORKLOADS for w in workloads), workloads
+    every = WORKLOADS + USB_WORKLOADS + VIRTIO_WORKLOADS + PC_WORKLOADS + DEBUG_WORKLOADS
+    assert all(w in every for w in workloads), workloads
     net = [w for w in workloads if w in NET_WORKLOADS]
     return NetHost(net, nic) if net else None
 
@@ -890,7 +925,7 @@ def main():
                          f"{', '.join(n for n, _ in MIRRORS)} that exists)")
     args = ap.parse_args()
     workloads = [w for w in args.workloads.split(",") if w] or None
-    every = WORKLOADS + USB_WORKLOADS + VIRTIO_WORKLOADS + DEBUG_WORKLOADS
+    every = WORKLOADS + USB_WORKLOADS + VIRTIO_WORKLOADS + PC_WORKLOADS + DEBUG_WORKLOADS
     unknown = [w for w in workloads or [] if w not in every]
     if unknown:
         ap.error(f"no workload {', '.join(unknown)} (there are {', '.join(every)})")

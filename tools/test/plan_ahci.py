@@ -26,6 +26,10 @@ when they are absent (CI's shared set has none of them).
         while idle it leaves lsblk; plugged again, then pulled while a reader
         is in the middle of a 24 MiB file, the reader gets EIO (within
         usb.timeout) and AdrOS goes on
+
+Bench boot pc_seq (tests/kernel/usb_bench.c, tools/bench/linuxref.py mirrors
+it): wd0 on AHCI, ld0 on NVMe and sd0 on qemu-xhci, each an ext2 image
+with a 32 MiB /bench.bin: raw and ext2 sequential reads.
 """
 import hashlib
 import os
@@ -345,6 +349,37 @@ def boots(build):
         plan.append({"name": "ahci-nvme-apart", "cmdline": f'net=off run="{APART_SCRIPT}"', "timeout": 300,
                      "prepare": _prepare_apart, "extra": extra, "check": _check_apart(build)})
     return plan
+
+
+BENCH_MIB = 128  # each pc_seq disk: 64 MiB of raw reads, a 32 MiB file and a 40 MiB one
+
+
+def _prepare_bench(build):
+    """The pc_seq image: ext2 (4 KiB blocks) with /bench.bin (32 MiB, the
+    ext2 reads) and /fill.bin (40 MiB) of random data, so that the raw reads
+    (the first 64 MiB) read data, not only the zeros of free blocks."""
+    tree = os.path.join(_dir(build), "bench-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    for name, mib in (("bench.bin", 32), ("fill.bin", 40)):
+        with open(os.path.join(tree, name), "wb") as f:
+            for _ in range(mib):
+                f.write(os.urandom(1 << 20))
+    mkfs(os.path.join(_dir(build), "bench.img"), BENCH_MIB, tree, block=4096)
+    shutil.rmtree(tree)
+
+
+def benches(build):
+    """pc_seq: the three disks in one boot, each a snapshot=on view of the
+    same image (nothing is written)."""
+    why = _why("ahci", "nvme", "xhci")
+    if why:
+        print(f"# pc_seq skipped: {why}", flush=True)
+        return []
+    img = os.path.join(_dir(build), "bench.img")
+    disks = [_drive(img, n) + KINDS[kind][1](n) for n, kind in enumerate(("ahci", "nvme", "xhci"))]
+    return [{"name": "pc_seq", "cmdline": "net=off bench=pc_seq", "timeout": 600, "disks": disks,
+             "prepare": _prepare_bench}]
 
 
 def cross_checks():
