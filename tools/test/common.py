@@ -285,6 +285,18 @@ def end_two_guests(steps, sessions, res, name, logs):
             res.fail(f"{name}: no panic", "a guest panicked; see " + str(logs))
 
 
+def end_session(st, s, res, name, log, qmp_client=None):
+    """Powers off one guest (its Steps and qi.Session), closes its QMP
+    client, and fails "<name>: no panic" if it panicked."""
+    st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
+    if qmp_client:
+        qmp_client.close()
+    if s.alive():
+        s.close(1)
+    if "KERNEL PANIC" in s.text():
+        res.fail(f"{name}: no panic", "the session panicked; see " + log)
+
+
 def lines(text):
     return [l.rstrip() for l in text.replace("\r", "").split("\n")]
 

@@ -41,7 +41,8 @@ import mkimages
 import qemu
 import qemu_interactive as qi
 import qmp
-from common import Steps, check_patterns, linked_archives, linked_stages, mkfs, pattern, rump_present
+from common import (Steps, check_patterns, end_session, linked_archives, linked_stages, mkfs, pattern,
+                    rump_present)
 from disks import (WRITE_SCRIPT, debugfs_dump, e2fsck_clean, fs_img, fs_manifest_check, fs_prepare, write_check,
                    write_prepare)
 
@@ -287,13 +288,7 @@ def _hotplug(build):
         st.run("device_del, idle: the disk leaves lsblk", guarded(pull_idle))
         st.run("device_add again: the stick is back", guarded(again))
         st.run("device_del while a reader runs: the reader gets EIO, AdrOS goes on", guarded(pull_reading))
-        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
-        if "c" in q:
-            q["c"].close()
-        if s.alive():
-            s.close(1)
-        if "KERNEL PANIC" in s.text():
-            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+        end_session(st, s, res, name, log, q.get("c"))
     return check
 
 

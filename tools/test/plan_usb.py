@@ -52,7 +52,7 @@ import mkimages
 import qemu
 import qemu_interactive as qi
 import qmp
-from common import Steps, check_patterns, mkfs, pattern
+from common import Steps, check_patterns, end_session, mkfs, pattern
 from disks import HCS, fs_img, fs_manifest_check, fs_prepare, hda_tables, make_disk, stick, usb_boot, usb_missing
 from fsdetect import boots_for
 
@@ -345,13 +345,7 @@ def _hotplug(build):
         st.run("the stick added again reads whole", guarded(again))
         st.run("written, unmounted and pulled: gone at once", guarded(pull_written))
         st.run("device_del while a reader runs: the reader gets EIO, AdrOS goes on", guarded(pull_reading))
-        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
-        if "c" in q:
-            q["c"].close()
-        if s.alive():
-            s.close(1)
-        if "KERNEL PANIC" in s.text():
-            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+        end_session(st, s, res, name, log, q.get("c"))
     return check
 
 
@@ -463,13 +457,7 @@ def _automount(build):
         st.run("an ext2 stick plugged in is mounted on /usb1 read-write", guarded(add_ext2))
         st.run("a FAT partition of a second stick is mounted on /usb2", guarded(add_fat))
         st.run("pulled sticks are unmounted with a line each", guarded(pull))
-        st.run("poweroff exits QEMU cleanly", qi.poweroff_step)
-        if "c" in q:
-            q["c"].close()
-        if s.alive():
-            s.close(1)
-        if "KERNEL PANIC" in s.text():
-            res.fail(f"{name}: no panic", "the session panicked; see " + log)
+        end_session(st, s, res, name, log, q.get("c"))
         p = subprocess.run(["debugfs", "-R", "cat /written.txt", ext2], capture_output=True, text=True)
         if p.stdout.strip() == "written-before-the-pull":
             res.ok(f"{name}: the file written before the pull is on the stick")
