@@ -209,8 +209,9 @@ def _hotplug(build):
         sock = qmp.socket_path(build, "xhci-hotplug")
         log = os.path.join(build, "test-logs", "xhci-hotplug-session.log")
         extra = ["-device", "qemu-xhci,id=xhci0"] + qmp.args(sock)
-        s = qi.Session(os.path.join(build, "adros.elf"), f"net=off usb.timeout={HOT_TIMEOUT}", [], limit=400,
-                       extra=extra, log=log)
+        # automount=off: the test reads and pulls the raw disk itself.
+        s = qi.Session(os.path.join(build, "adros.elf"), f"net=off automount=off usb.timeout={HOT_TIMEOUT}", [],
+                       limit=400, extra=extra, log=log)
         st = Steps(s, res, name)
         want = hashlib.sha256(pattern(5, 24 << 20)).hexdigest()
         q = {"n": 0}
