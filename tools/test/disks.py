@@ -345,3 +345,22 @@ def copy_image(build):
     os.remove(os.path.join(tree, "big.bin"))
     os.replace(tmp, img)
     return img
+
+
+def blkdebug_read_image(d):
+    """d/err.img: a 4 MiB ext2 image holding good.bin and bad.bin (256 KiB
+    of pattern each), and d/blkdebug.conf: QEMU's blkdebug failing every
+    read of one sector in the middle of bad.bin with EIO."""
+    tree = os.path.join(d, "err-tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    os.makedirs(tree)
+    with open(os.path.join(tree, "good.bin"), "wb") as f:
+        f.write(common.pattern(1, 256 << 10))
+    with open(os.path.join(tree, "bad.bin"), "wb") as f:
+        f.write(common.pattern(2, 256 << 10))
+    img = os.path.join(d, "err.img")
+    common.mkfs(img, 4, tree, block=1024)
+    blocks = mkimages._blocks_of(img, "/bad.bin")
+    sector = blocks[len(blocks) // 2] * 2
+    with open(os.path.join(d, "blkdebug.conf"), "w") as f:
+        f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{sector}"\nonce = "off"\n')

@@ -43,6 +43,7 @@ import qemu_interactive as qi
 import qmp
 from common import (Steps, check_patterns, end_session, linked_archives, linked_stages, mkfs, pattern,
                     rump_present)
+import disks
 from disks import (WRITE_SCRIPT, debugfs_dump, e2fsck_clean, fs_img, fs_manifest_check, fs_prepare, write_check,
                    write_prepare)
 
@@ -148,20 +149,7 @@ BLKDEBUG_SCRIPT = ("rump; mkdir /n; mkdir /r; mount -r {dev} /n; sha256sum /n/go
 
 def _prepare_blkdebug(build):
     d = _dir(build)
-    tree = os.path.join(d, "err-tree")
-    shutil.rmtree(tree, ignore_errors=True)
-    os.makedirs(tree)
-    with open(os.path.join(tree, "good.bin"), "wb") as f:
-        f.write(pattern(1, 256 << 10))
-    with open(os.path.join(tree, "bad.bin"), "wb") as f:
-        f.write(pattern(2, 256 << 10))
-    img = os.path.join(d, "err.img")
-    mkfs(img, 4, tree, block=1024)
-    blocks = mkimages._blocks_of(img, "/bad.bin")
-    # An error on one sector in the middle of bad.bin, on every read.
-    sector = blocks[len(blocks) // 2] * 2
-    with open(os.path.join(d, "blkdebug.conf"), "w") as f:
-        f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{sector}"\nonce = "off"\n')
+    disks.blkdebug_read_image(d)
 
 
 def _check_blkdebug(b, res):

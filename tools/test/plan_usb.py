@@ -142,20 +142,7 @@ def _check_disks(build):
 
 def _prepare_blkdebug(build):
     d = os.path.join(build, "usb")
-    tree = os.path.join(d, "err-tree")
-    shutil.rmtree(tree, ignore_errors=True)
-    os.makedirs(tree)
-    with open(os.path.join(tree, "good.bin"), "wb") as f:
-        f.write(pattern(1, 256 << 10))
-    with open(os.path.join(tree, "bad.bin"), "wb") as f:
-        f.write(pattern(2, 256 << 10))
-    img = os.path.join(d, "err.img")
-    mkfs(img, 4, tree, block=1024)
-    blocks = mkimages._blocks_of(img, "/bad.bin")
-    # An error on one sector in the middle of bad.bin, on every read.
-    sector = blocks[len(blocks) // 2] * 2
-    with open(os.path.join(d, "blkdebug.conf"), "w") as f:
-        f.write(f'[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "{sector}"\nonce = "off"\n')
+    disks.blkdebug_read_image(d)
 
 
 BLKDEBUG_SCRIPT = ("lsusb -s; mkdir /n; mkdir /r; mount -r sd0 /n; sha256sum /n/good.bin; sha256sum /n/bad.bin; "
