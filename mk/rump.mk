@@ -109,7 +109,10 @@ rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(if \
                    $(filter librumpdev_virtio_viornd,$(1)),$(RUMP_VIORND_COPY),$(if \
                    $(filter librumpfs_zfs,$(1)),$(RUMP_ZFS_COPY),$(RUMP_DIR)/lib/$(1).a)))
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
-RUMP_LINK     := --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
+# --wrap: the calls into NetBSD's uvm_page_unbusy go through AdrOS's shim
+# first (src/rump/rump_uvm_unbusy.c: a DIAGNOSTIC assertion of NetBSD 7.99
+# that a read-ahead breaks).
+RUMP_LINK     := --wrap=rumpns_uvm_page_unbusy --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
 RUMP_FSES     := $(patsubst librumpfs_%,%,$(filter librumpfs_%,$(RUMP_LIBS)))
 RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include \

@@ -68,6 +68,9 @@ uintptr_t ksym_address(const char *name);
 /* Prints a backtrace starting at the given frame pointer. */
 void backtrace_from(uintptr_t ebp, uintptr_t eip);
 void backtrace(void);
+/* Prints the words on the stack from sp up that look like return
+ * addresses (for code without frame pointers). */
+void backtrace_scan(uintptr_t sp);
 
 /* How a panic ends: halt (default), or power off with a failure status
  * (kernel option panic=poweroff, used by the test runner). */

@@ -82,4 +82,14 @@ struct kmalloc_stats {
 };
 void kmalloc_get_stats(struct kmalloc_stats *st);
 
+/* The callers (return addresses) of refused kmalloc/kzalloc/kcalloc/
+ * kmalloc_aligned calls, with their counts: up to max of the first
+ * KMALLOC_FAIL_SITES distinct ones; *other counts refusals elsewhere. */
+#define KMALLOC_FAIL_SITES 8
+struct kmalloc_fail_site {
+    uintptr_t site;
+    uint64_t count;
+};
+int kmalloc_get_fail_sites(struct kmalloc_fail_site *out, int max, uint64_t *other);
+
 #endif

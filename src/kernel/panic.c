@@ -47,6 +47,42 @@ void backtrace_from(uintptr_t ebp, uintptr_t eip)
     }
 }
 
+/* Is addr a return address: in the kernel's text, just after a call
+ * instruction (E8 rel32, or FF /2 through a register or memory operand)? */
+static bool after_call(uintptr_t addr)
+{
+    if (!ksym_lookup(addr, NULL) || !mm_kernel_readable(addr - 7, 7))
+        return false;
+    const uint8_t *p = (const uint8_t *)addr;
+    if (p[-5] == 0xe8)
+        return true;
+    for (int len = 2; len <= 7; len++)
+        if (p[-len] == 0xff && ((p[-len + 1] >> 3) & 7) == 2)
+            return true;
+    return false;
+}
+
+/* Code compiled without frame pointers (NetBSD's, in the rump kernel)
+ * leaves the frame chain empty: the words on the stack from sp up that look
+ * like return addresses name the callers, most of them truly (stale ones
+ * are possible: "?" says so, as Linux's oops does). */
+void backtrace_scan(uintptr_t sp)
+{
+    kprintf("Stack scan (return addresses, may include stale ones):\n");
+    int shown = 0;
+    for (int i = 0; i < 4096 && shown < 24; i++, sp += 4) {
+        if ((sp & (PAGE_SIZE - 1)) == 0 || i == 0)
+            if (!mm_kernel_readable(sp & ~(uintptr_t)3, 4))
+                break;
+        uintptr_t w = *(const uintptr_t *)(sp & ~(uintptr_t)3);
+        if (!after_call(w))
+            continue;
+        kprintf(" ?");
+        print_sym(w, w - 1);
+        shown++;
+    }
+}
+
 void backtrace(void) { backtrace_from((uintptr_t)__builtin_frame_address(0), 0); }
 
 static __noreturn void finish(void)

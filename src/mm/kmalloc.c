@@ -175,35 +175,76 @@ static void *alloc_large(size_t size, size_t align)
     return (void *)pa;
 }
 
-void *kmalloc(size_t size)
+/* Where refused allocations were asked for: the callers' return addresses
+ * with their counts (the first KMALLOC_FAIL_SITES distinct callers; later
+ * ones are counted in the last slot's "other"), so that a consumer retrying
+ * in a loop under memory pressure can be named (`free`). */
+static struct kmalloc_fail_site fail_sites[KMALLOC_FAIL_SITES];
+static uint64_t fail_other;
+
+static void *note_fail(void *p, uintptr_t site)
+{
+    if (p)
+        return p;
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    int i = 0;
+    while (i < KMALLOC_FAIL_SITES && fail_sites[i].site && fail_sites[i].site != site)
+        i++;
+    if (i < KMALLOC_FAIL_SITES) {
+        fail_sites[i].site = site;
+        fail_sites[i].count++;
+    } else {
+        fail_other++;
+    }
+    spin_unlock_irqrestore(&heap_lock, f);
+    return NULL;
+}
+
+static void *kmalloc_at(size_t size, uintptr_t site)
 {
     if (size == 0)
         return NULL;
     int ci = kmalloc_class(size, 0);
-    return ci >= 0 ? alloc_small(ci) : alloc_large(size, PAGE_SIZE);
+    return note_fail(ci >= 0 ? alloc_small(ci) : alloc_large(size, PAGE_SIZE), site);
 }
+
+void *kmalloc(size_t size) { return kmalloc_at(size, (uintptr_t)__builtin_return_address(0)); }
 
 void *kmalloc_aligned(size_t size, size_t align)
 {
     if (size == 0 || !IS_POW2(align))
         return NULL;
     int ci = kmalloc_class(size, align);
-    if (ci >= 0)
-        return alloc_small(ci); /* objects are aligned to their class size */
-    return alloc_large(size, align);
+    /* objects are aligned to their class size */
+    return note_fail(ci >= 0 ? alloc_small(ci) : alloc_large(size, align),
+                     (uintptr_t)__builtin_return_address(0));
 }
 
-void *kcalloc(size_t n, size_t size)
+static void *kcalloc_at(size_t n, size_t size, uintptr_t site)
 {
     if (size && n > SIZE_MAX / size)
         return NULL;
-    void *p = kmalloc(n * size);
+    void *p = kmalloc_at(n * size, site);
     if (p)
         memset(p, 0, n * size);
     return p;
 }
 
-void *kzalloc(size_t size) { return kcalloc(1, size); }
+void *kcalloc(size_t n, size_t size) { return kcalloc_at(n, size, (uintptr_t)__builtin_return_address(0)); }
+
+int kmalloc_get_fail_sites(struct kmalloc_fail_site *out, int max, uint64_t *other)
+{
+    irqflags_t f = spin_lock_irqsave(&heap_lock);
+    int n = 0;
+    for (; n < KMALLOC_FAIL_SITES && n < max && fail_sites[n].site; n++)
+        out[n] = fail_sites[n];
+    if (other)
+        *other = fail_other;
+    spin_unlock_irqrestore(&heap_lock, f);
+    return n;
+}
+
+void *kzalloc(size_t size) { return kcalloc_at(1, size, (uintptr_t)__builtin_return_address(0)); }
 
 /* Classifies p; panics when it is not a live allocation.  Heap lock held. */
 static struct slab *lookup(const void *p, unsigned *idx, uint32_t *large_pages)

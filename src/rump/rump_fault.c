@@ -56,6 +56,9 @@ static bool rump_fault(struct trapframe *tf)
     kprintf(KERN_ERR "\n*** RUMP KERNEL FAULT (thread %s): %s in NetBSD's %s+0x%x%s ***\n",
             thread_name(thread_current()), exception_name(tf->vector), fn, (unsigned)off, where);
     backtrace_from(tf->ebp, tf->eip);
+    /* A trap in kernel mode pushes no stack pointer: the faulting code's
+     * stack starts where the frame ends. */
+    backtrace_scan((uintptr_t)(&tf->eflags + 1));
     tf->eip = (uint32_t)(uintptr_t)fault_trampoline;
     return true;
 }

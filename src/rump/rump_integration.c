@@ -29,6 +29,7 @@
 #include <adros/vfs.h>
 
 #include "rump_int.h"
+#include "rump_unbusy.h"
 #include "../rumpuser/rumpuser_adros.h"
 
 KOPTION(rump, "rump", "rump=on|off: start the rump kernel at boot (default on when linked)");
@@ -333,6 +334,11 @@ void rump_print_status(void)
     rump__delay_stats(&slept, &spun, &waits);
     kprintf("  NetBSD's DELAY: %llu ms slept without a CPU, %llu ms spun; %llu spin mutex waits without a CPU\n",
             (unsigned long long)(slept / 1000000), (unsigned long long)(spun / 1000000), (unsigned long long)waits);
+#ifdef ADROS_HAVE_RUMP
+    if (rump_unbusy_null_first())
+        kprintf("  NetBSD's uvm_page_unbusy: %lu calls with a leading NULL page (its DIAGNOSTIC assertion "
+                "would have faulted: src/rump/rump_uvm_unbusy.c)\n", rump_unbusy_null_first());
+#endif
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));
     struct kmalloc_stats now;
@@ -344,6 +350,9 @@ void rump_print_status(void)
         kprintf("  rump kernel memory: %zu KiB of its %zu KiB limit\n", rump_mem_in_use() / 1024, limit / 1024);
     else
         kprintf("  rump kernel memory: %zu KiB, no limit\n", rump_mem_in_use() / 1024);
+    if (rumpuser_adros_mem_refusals_slowed())
+        kprintf("  allocations refused in a row (the heap exhausted), each slowed by 1 ms: %u\n",
+                (unsigned)rumpuser_adros_mem_refusals_slowed());
     struct rump_bufcache bc;
     if (rump_bufcache_get(&bc) == 0)
         kprintf("  NetBSD's buffer cache: %u KiB (trimmed between %u and %u KiB)\n", bc.bytes / 1024,

@@ -246,5 +246,8 @@ size_t rumpuser_adros_mem_limit(void);   /* RUMP_MEMLIMIT (the rump kernel enfor
 /* RUMP_MEMLIMIT when the command line sets none: half of RAM, at least 8 MiB. */
 size_t rumpuser_adros_default_memlimit(void);
 size_t rumpuser_adros_mem_ceiling(void); /* the host's safety ceiling above it, 0 for none */
+/* Allocations refused close after another, and so slowed by 1 ms
+ * (rumpuser_mem.c: NetBSD retries a refusal at once). */
+uint32_t rumpuser_adros_mem_refusals_slowed(void);
 
 #endif

@@ -5,7 +5,8 @@
  * kmalloc_aligned.  Running out of memory, or over the limit RUMP_MEMLIMIT
  * (rump.RUMP_MEMLIMIT=<bytes>[k|m|g] on the command line, half of RAM by
  * default: rumpuser_param.c), answers ENOMEM:
- * the rump kernel then reclaims memory itself.  None of these block. */
+ * the rump kernel then reclaims memory itself.  None of these block, but a
+ * refusal that follows another closely sleeps 1 ms first (see refused()). */
 
 #include "rumpuser_int.h"
 
@@ -76,6 +77,40 @@ static void uncharge(size_t len)
     irq_restore(f);
 }
 
+/* Refusals in a row are slowed down.  NetBSD answers a refused allocation
+ * that may wait with uvm_wait: it wakes its pagedaemon and retries when
+ * that has run.  When the rump kernel is below its own limit and the heap
+ * was exhausted by someone else (memhog, a command, the RAM root), its
+ * pagedaemon has nothing to do and returns at once, and the two threads
+ * ping-pong: 3.1 million refusals in 30 s of rel-pressure-ram.  Both run
+ * above the shell's priority (pdaemon 17, the bio and interrupt threads 20
+ * and 24), so the one that would give memory back (memhog, priority 16)
+ * could be starved for good: the test's rare hang.  A refusal within
+ * REFUSAL_GAP_NS of the previous one first sleeps REFUSAL_SLEEP_NS (the
+ * rump CPU kept: the caller may hold NetBSD's spin locks), which leaves the
+ * CPU to everyone else; the first refusal after a quiet spell answers at
+ * once. */
+#define REFUSAL_GAP_NS   (10 * NSEC_PER_MSEC)
+#define REFUSAL_SLEEP_NS (1 * NSEC_PER_MSEC)
+static uint64_t last_refusal_ns;
+static uint32_t refusals_slowed;
+
+uint32_t rumpuser_adros_mem_refusals_slowed(void) { return refusals_slowed; }
+
+static void refused(void)
+{
+    uint64_t now = clock_gettime_ns();
+    irqflags_t f = irq_save();
+    uint64_t last = last_refusal_ns;
+    last_refusal_ns = now;
+    bool slow = last && now - last < REFUSAL_GAP_NS;
+    if (slow)
+        refusals_slowed++;
+    irq_restore(f);
+    if (slow)
+        process_sleep(REFUSAL_SLEEP_NS);
+}
+
 static int alloc(size_t len, size_t align, void **memp)
 {
     *memp = NULL;
@@ -85,11 +120,14 @@ static int alloc(size_t len, size_t align, void **memp)
         align = 16;
     if (!IS_POW2(align))
         return EINVAL;
-    if (!charge(len))
+    if (!charge(len)) {
+        refused();
         return ENOMEM;
+    }
     void *p = align <= 16 ? kmalloc(len) : kmalloc_aligned(len, align);
     if (!p) {
         uncharge(len);
+        refused();
         return ENOMEM;
     }
     *memp = p;

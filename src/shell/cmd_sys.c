@@ -90,6 +90,17 @@ static int cmd_free(int argc, char **argv)
                  (unsigned long long)p.allocs, (unsigned long long)p.frees, (unsigned long long)p.failures,
                  (unsigned long long)k.total_allocs, (unsigned long long)k.total_frees,
                  (unsigned long long)k.failures);
+    struct kmalloc_fail_site fs[KMALLOC_FAIL_SITES];
+    uint64_t other;
+    int n = kmalloc_get_fail_sites(fs, KMALLOC_FAIL_SITES, &other);
+    for (int i = 0; i < n; i++) {
+        uintptr_t off;
+        const char *fn = ksym_lookup(fs[i].site - 1, &off);
+        shell_printf("refused: %llu kmallocs from %s+0x%x\n", (unsigned long long)fs[i].count, fn ? fn : "?",
+                     (unsigned)(off + 1));
+    }
+    if (other)
+        shell_printf("refused: %llu kmallocs from other callers\n", (unsigned long long)other);
     return 0;
 }
 SHELL_CMD_FLAGS(free, cmd_free, "free", "memory: page frames and the kernel heap", SHELL_CMD_RESERVE);

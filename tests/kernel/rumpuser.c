@@ -125,6 +125,34 @@ static void malloc_memlimit(struct ktest *t)
     KT_EXPECT_EQ(t, fk_violations(), 0);
 }
 
+/* Refusals in a row are slowed (rumpuser_mem.c: NetBSD retries a refused
+ * allocation at once, and its retry loop starved lower-priority threads):
+ * each refusal within 10 ms of the previous one sleeps 1 ms first; the
+ * first one after a quiet spell answers at once.  Counted, so no timing
+ * is asserted beyond the sleeps' own lower bound. */
+static void malloc_refusals_slowed(struct ktest *t)
+{
+    FK_START(t, 1);
+    fk_bind();
+    enum { N = 20 };
+    const size_t huge = 200u * 1024 * 1024; /* more than the machine has */
+    void *p;
+    process_sleep(20 * NSEC_PER_MSEC); /* a quiet spell */
+    uint32_t before = rumpuser_adros_mem_refusals_slowed();
+    uint64_t t0 = clock_gettime_ns();
+    for (int i = 0; i < N; i++)
+        KT_EXPECT_EQ(t, rumpuser_malloc(huge, 0, &p), ENOMEM);
+    uint64_t took = clock_gettime_ns() - t0;
+    KT_EXPECT_EQ(t, rumpuser_adros_mem_refusals_slowed() - before, (uint32_t)(N - 1));
+    KT_EXPECT_GE(t, took, (uint64_t)(N - 1) * NSEC_PER_MSEC);
+    process_sleep(20 * NSEC_PER_MSEC);
+    before = rumpuser_adros_mem_refusals_slowed();
+    KT_EXPECT_EQ(t, rumpuser_malloc(huge, 0, &p), ENOMEM);
+    KT_EXPECT_EQ(t, rumpuser_adros_mem_refusals_slowed(), before); /* after a quiet spell: at once */
+    fk_unbind();
+    KT_EXPECT_EQ(t, fk_violations(), 0);
+}
+
 /* ---- parameters ---- */
 
 static void expect_param(struct ktest *t, const char *name, const char *def)
@@ -398,7 +426,8 @@ static void misc_calls(struct ktest *t)
 }
 
 KTEST_SUITE(rumpuser, KTEST_CASE(init_version_and_upcalls),
-            KTEST_CASE(malloc_alignments), KTEST_CASE(malloc_memlimit), KTEST_CASE(getparam_edges),
+            KTEST_CASE(malloc_alignments), KTEST_CASE(malloc_memlimit), KTEST_CASE(malloc_refusals_slowed),
+            KTEST_CASE(getparam_edges),
             KTEST_CASE(getparam_checked),
             KTEST_CASE(thread_create_join), KTEST_CASE(curlwp_rules), KTEST_CASE(misc_calls),
             KTEST_CASE(mutex_uncontended), KTEST_CASE(mutex_contended_releases), KTEST_CASE(mutex_spin_keeps_context),
