@@ -26,6 +26,23 @@ static int map_priority(int pri)
     return PRIO_NORMAL - 2 + pri * 6 / 223;
 }
 
+/* NetBSD runs its soft interrupts (the network stack's input, block I/O
+ * completion, callouts) above every thread, at the top of its priority
+ * range; the rump kernel creates their threads, "rsi<cpu>/<level>"
+ * (rumpkern/intr.c), with PRI_NONE, since a POSIX host has no priorities
+ * to give.  On AdrOS's strict priorities that put them level with the
+ * commands: an ICMP echo waited behind a copy's thread for a scheduler
+ * slice (ping during a 64 MiB cp, tools/bench/pingcopy.py).  They get
+ * NetBSD's softint rank here. */
+#define NETBSD_PRI_SOFTINT 223
+
+static int thread_priority(const char *name, int pri)
+{
+    if (pri < 0 && name && strncmp(name, "rsi", 3) == 0 && name[3] >= '0' && name[3] <= '9')
+        pri = NETBSD_PRI_SOFTINT;
+    return map_priority(pri);
+}
+
 /* Returns 0 (and *cookie for a joinable thread) or ENOMEM/EINVAL.  cpuidx
  * is advisory: AdrOS has one CPU.  Does not block. */
 int rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname, int mustjoin, int priority,
@@ -33,7 +50,7 @@ int rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname,
 {
     struct thread_attr attr = {
         .name = thrname ? thrname : "rumpthread",
-        .prio = map_priority(priority),
+        .prio = thread_priority(thrname, priority),
         .stack_size = RUMP_THREAD_STACK,
         .flags = PROCESS_FLAG_THREAD | (mustjoin ? PROCESS_FLAG_JOINABLE : 0),
     };

@@ -261,33 +261,40 @@ static void thread_create_join(struct ktest *t)
     FK_START(t, 1);
     struct lwp *me = fk_bind();
     rumpuser_seterrno(22);
-    static struct child c1, c2, c3, c4;
+    static struct child c1, c2, c3, c4, c5;
     memset(&c1, 0, sizeof(c1));
     memset(&c2, 0, sizeof(c2));
     memset(&c3, 0, sizeof(c3));
     memset(&c4, 0, sizeof(c4));
+    memset(&c5, 0, sizeof(c5));
     ksem_init(&c1.sem, 0);
     ksem_init(&c2.sem, 0);
     ksem_init(&c3.sem, 0);
     ksem_init(&c4.sem, 0);
-    void *k1 = NULL, *k2 = NULL, *k3 = NULL;
+    ksem_init(&c5.sem, 0);
+    void *k1 = NULL, *k2 = NULL, *k3 = NULL, *k5 = NULL;
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c1, "rt-high", 1, 220, 0, &k1), 0);
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c2, "rt-low", 1, 10, -1, &k2), 0);
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c3, "rt-none", 1, -1, 3, &k3), 0);
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c4, "rt-detached", 0, 100, -1, NULL), 0);
+    /* a soft interrupt thread, as rumpkern/intr.c names it (PRI_NONE) */
+    KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c5, "rsi0/2", 1, -1, 0, &k5), 0);
     KT_ASSERT_NOT_NULL(t, k1);
     uint64_t u0 = me->unsched;
     KT_EXPECT_EQ(t, rumpuser_thread_join(k1), 0);
     KT_EXPECT_EQ(t, rumpuser_thread_join(k2), 0);
     KT_EXPECT_EQ(t, rumpuser_thread_join(k3), 0);
+    KT_EXPECT_EQ(t, rumpuser_thread_join(k5), 0);
     KT_EXPECT_GE(t, me->unsched, u0 + 1); /* joining gave the CPU up */
     fk_wait_sem(&c4.sem);
     FK_EXPECT_HOLDS(t);
-    KT_EXPECT_EQ(t, c1.done + c2.done + c3.done + c4.done, 4);
+    KT_EXPECT_EQ(t, c1.done + c2.done + c3.done + c4.done + c5.done, 5);
     KT_EXPECT_STREQ(t, c1.name, "rt-high");
     KT_EXPECT_STREQ(t, c4.name, "rt-detached");
     KT_EXPECT_GT(t, c1.prio, c2.prio); /* NetBSD's order kept */
     KT_EXPECT_EQ(t, c3.prio, PRIO_NORMAL);
+    KT_EXPECT_GE(t, c5.prio, c1.prio); /* softints at NetBSD's top rank */
+    KT_EXPECT_GT(t, c5.prio, PRIO_NORMAL);
     KT_EXPECT_NULL(t, c1.lwp_at_start); /* a new host thread has no curlwp */
     KT_EXPECT_EQ(t, c1.errno_seen, 11);
     KT_EXPECT_EQ(t, rumpuser_adros_errno(), 22); /* errno is per thread */
