@@ -100,7 +100,7 @@ NIC_IRQ = {"e1000": "eth0", "e1000e": "eth0", "virtio": "virtio"}
 # file before ext2_write removes it.
 DISK_WORKLOADS = ["ext2_read", "rump_host", "ext2_write"]
 # The network workloads (NET_INIT below, host side in tools/bench/netbench.py).
-NET_WORKLOADS = ["ping", "tcp_tx", "tcp_rx"]
+NET_WORKLOADS = ["dhcp", "ping", "tcp_tx", "tcp_rx"]
 WORKLOADS = DISK_WORKLOADS + NET_WORKLOADS
 # The raw block device workloads of the usb_seq mirror (wl_usb_raw: the
 # requests of tests/kernel/usb_bench.c on the USB and on the ATA disk).
@@ -257,6 +257,24 @@ nic_irqs() {
 
 uptime_cs() {
     awk '{ printf "%d", $1 * 100 + 0.5 }' /proc/uptime
+}
+
+# A DHCP lease from QEMU's user network, as AdrOS's dhcp bench boot takes
+# one: the time from bringing eth0 up (link negotiation included) to the
+# address applied, by busybox's udhcpc (its script adds the address); then
+# the address is removed again for net_up's static one.
+wl_dhcp() {
+    ip link set lo up
+    printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"\nexit 0\n' >/tmp/udhcpc.sh
+    chmod +x /tmp/udhcpc.sh
+    set -- $(lrio now)
+    t0=$2
+    ip link set eth0 up || { failed "dhcp: eth0 up"; return; }
+    udhcpc -i eth0 -f -q -n -t 20 -T 1 -s /tmp/udhcpc.sh >/tmp/dhcp.out 2>&1 || { failed "dhcp: udhcpc"; cat /tmp/dhcp.out; return; }
+    set -- $(lrio now)
+    echo "LINUXREF dhcp lease in $(awk -v a="$t0" -v b="$2" 'BEGIN { printf "%d", (b - a) / 1e6 }') ms:" \
+        "$(ip -4 addr show eth0 | awk '/inet / { print $2 }')"
+    ip addr flush dev eth0
 }
 
 # A warm-up ping resolves the gateway's address; its reply is not counted.
@@ -630,6 +648,9 @@ class NetHost:
             if m:
                 d[f"{key}_guest"] = (int(m.group(1)), int(m.group(2)))
                 d[f"irq_{key}"] = int(m.group(3))
+        m = re.search(r"LINUXREF dhcp lease in (\d+) ms", text)
+        if m:
+            d["dhcp_ms"] = int(m.group(1))
         m = re.search(r"LINUXREF ping begin\n([\s\S]*?)LINUXREF ping end", text)
         if m:
             d["rtts"] = netbench.rtts_ms(m.group(1))

@@ -295,6 +295,7 @@ M_PING_MED = "ping 10.0.2.2 median"
 M_PING_P99 = "ping 10.0.2.2 p99"
 M_IRQ_TX = "NIC interrupts per MB, guest->host"
 M_IRQ_RX = "NIC interrupts per MB, host->guest"
+M_DHCP = "DHCP lease, from bringing the NIC up"
 SMALL = " (1 KiB I/O)"  # AdrOS's ttcp -l 1024: small writes, for comparison with its own 64 KiB
 
 
@@ -313,6 +314,7 @@ COMPARED = [("TCP guest->host, host-timed", M_TX_HOST, M_TX_HOST, "MB/s", "highe
             ("  AdrOS with 1 KiB sends", _k(M_TX_GUEST), M_TX_GUEST, "MB/s", "higher"),
             ("TCP host->guest, guest-timed", M_RX_GUEST, M_RX_GUEST, "MB/s", "higher"),
             ("  AdrOS with 1 KiB receives", _k(M_RX_GUEST), M_RX_GUEST, "MB/s", "higher"),
+            ("DHCP lease from bringing the NIC up", M_DHCP, M_DHCP, "ms", "lower"),
             ("ping gateway, median", M_PING_MED, M_PING_MED, "ms", "lower"),
             ("ping gateway, p99", M_PING_P99, M_PING_P99, "ms", "lower"),
             ("NIC interrupts/MB, guest->host", M_IRQ_TX, M_IRQ_TX, "irq/MB", "lower"),
@@ -325,7 +327,7 @@ def results(bench, d, note=""):
     """BENCH dicts from one guest's measurements d: tx_host, rx_host,
     tx_guest, rx_guest ((bytes, ns) or None), irq_tx, irq_rx (interrupt
     counts), the same keys ending in "_1k" for 1 KiB I/O, rtts (ms, the
-    warm-up ping excluded) and mib."""
+    warm-up ping excluded), dhcp_ms (a DHCP lease, ms) and mib."""
     out = []
 
     def add(metric, ns, value, unit, extra):
@@ -342,6 +344,8 @@ def results(bench, d, note=""):
             if d.get(key + suffix) is not None:
                 add(metric + msuffix, 0, d[key + suffix] / (mib * 1048576 / 1e6), "irq/MB",
                     f"{d[key + suffix]} interrupts over {mib} MiB")
+    if d.get("dhcp_ms") is not None:
+        add(M_DHCP, d["dhcp_ms"] * 1e6, d["dhcp_ms"], "ms", d.get("dhcp_note", "QEMU's user network (restrict=on)"))
     med, p99 = ping_stats(d.get("rtts") or [])
     if med is not None:
         n = len(d["rtts"])

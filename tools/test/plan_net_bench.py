@@ -289,6 +289,28 @@ def _run_bench(kernel, build, spec):
     return b, results
 
 
+def _run_dhcp(kernel, build, spec):
+    """Time to a DHCP lease on the e1000 (QEMU's user network, restrict=on,
+    whose DHCP server answers at once): the boot's own line "net: wm0: ...
+    by DHCP in N ms", from the DHCP thread's start (wm0 brought up, link
+    negotiation, the exchange, AdrOS's two ARP probes) to the address
+    usable; the Linux mirror times busybox's udhcpc from `ip link set eth0
+    up` to its address (tools/bench/linuxref.py, wl_dhcp).  The median of
+    RUMP_SAMPLES boots."""
+    took, last = [], None
+    for _ in range(RUMP_SAMPLES):
+        last = qemu.boot(kernel, 'run="ping -c 1 10.0.2.2"', timeout=120,
+                         extra=["-nic", "user,model=e1000,restrict=on"])
+        m = re.search(r"net: wm0: \S+ by DHCP in (\d+) ms", last.output)
+        if last.timed_out or last.status != qemu.EXIT_OK or not m:
+            return last, []
+        took.append(int(m.group(1)))
+    med = statistics.median(took)
+    return last, nb.results(nb.bench_name("net", "e1000"), {
+        "dhcp_ms": med, "dhcp_note": f"median of {len(took)} boots: " + ", ".join(map(str, took)) + " ms; "
+                                     "QEMU's user network (restrict=on)"})
+
+
 def _run_rump_init(kernel, build, spec):
     """rump_init with the network components, with and without the e1000."""
     results, last = [], None
@@ -322,6 +344,7 @@ def benches(build):
         out.append({"name": "net-bench" if nic == "e1000" else f"net-bench-{nic}", "nic": nic, "run": _run_bench,
                     "timeout": 600})
     out.append({"name": "net-rump-init", "run": _run_rump_init, "timeout": 600})
+    out.append({"name": "net-dhcp", "run": _run_dhcp, "timeout": 600})
     if "ext2" in linked_stages():
         out.append({"name": "ping-copy-bench", "run": pingcopy.run, "timeout": 600})
     else:
