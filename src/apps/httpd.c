@@ -221,17 +221,27 @@ static int open_resolved(struct worker *w, const char *rel, struct file **f, str
     return r == -ENOENT || r == -ENOTDIR ? 404 : r == -ENAMETOOLONG ? 414 : 403;
 }
 
-/* The log line of a request answered with status. */
-static void log_request(struct worker *w, const struct http_request *req, int status)
+/* The client as the log names it: "name (address)" when the hosts file
+ * names its address, else the address.  Taken when the request has
+ * arrived, before it is answered: the log says who asked as known then
+ * (a client that has its answer may already have changed the hosts file). */
+static void client_name(struct worker *w, char *who, size_t size)
 {
     char addr[NET_ADDRSTRLEN], name[64];
     struct net_addr host = w->peer;
     host.port = 0; /* the address names the client, not the connection */
     net_format_addr(&host, addr, sizeof(addr));
-    bool named = net_name_of(&w->peer, name, sizeof(name)) == 0;
-    klog(LOG_DEBUG, "httpd: %s%s%s%s %s %s %d %llu\n", named ? name : "", named ? " (" : "", addr, named ? ")" : "",
-         req->method_name[0] ? req->method_name : "-", req->target[0] ? req->target : "-", status,
-         (unsigned long long)w->sent);
+    if (net_name_of(&w->peer, name, sizeof(name)) == 0)
+        ksnprintf(who, size, "%s (%s)", name, addr);
+    else
+        strlcpy(who, addr, size);
+}
+
+/* The log line of a request from who answered with status. */
+static void log_request(struct worker *w, const char *who, const struct http_request *req, int status)
+{
+    klog(LOG_DEBUG, "httpd: %s %s %s %d %llu\n", who, req->method_name[0] ? req->method_name : "-",
+         req->target[0] ? req->target : "-", status, (unsigned long long)w->sent);
 }
 
 /* One request on w->fd; what happens is counted in hd. */
@@ -259,6 +269,8 @@ static void serve(struct worker *w)
             return; /* gone before asking anything */
         len += (size_t)r;
     }
+    char who[NET_ADDRSTRLEN + 72];
+    client_name(w, who, sizeof(who));
     struct http_request req = { .method = HTTP_M_OTHER };
     int status = head < 0 ? -head : http_parse_request(w->head, (size_t)head, &req);
     bool head_only = status == 0 && req.method == HTTP_M_HEAD;
@@ -299,7 +311,7 @@ static void serve(struct worker *w)
     }
     if (f)
         vfs_close(f);
-    log_request(w, &req, status);
+    log_request(w, who, &req, status);
     kmutex_lock(&hd.lock);
     hd.requests++;
     kmutex_unlock(&hd.lock);
