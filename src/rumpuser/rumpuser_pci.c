@@ -261,7 +261,7 @@ static bool group_start(struct irq_line *l, int g)
     struct irq_group *gr = &l->grp[g];
     if (gr->thread)
         return true;
-    struct thread_attr a = { .name = g == GROUP_MP ? "rump-intr-mp" : "rump-intr", .prio = PRIO_HIGH,
+    struct thread_attr a = { .name = g == GROUP_MP ? "rump-intr-mp" : "rump-intr", .prio = RUMPUSER_INTR_PRIO,
                              .stack_size = 64 * 1024 };
     return thread_create(&a, group_thread, gr, &gr->thread) >= 0;
 }
