@@ -60,7 +60,9 @@ void console_input_byte(uint8_t c)
      * shell included (issue 21's NVMe hang: a rump interrupt thread
      * busy at PRIO_HIGH).  Never queued as input. */
     if (c == 0x1c) {
+        klog_irq_foreground(true); /* shown even while a command holds the log */
         thread_dump();
+        klog_irq_foreground(false);
         return;
     }
     irqflags_t f = irq_save();
