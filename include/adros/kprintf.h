@@ -42,6 +42,10 @@ void klog_set_console_level(int level);
 enum { KLOG_FG_SHELL, KLOG_FG_INPUT, KLOG_FG_JOB, KLOG_FG_N };
 struct thread;
 void klog_set_foreground(unsigned slot, struct thread *t);
+/* While on, what interrupt handlers log counts as foreground too: the
+ * console's Ctrl-\ thread dump, printed from its interrupt because no
+ * thread may run (src/kernel/console.c). */
+void klog_irq_foreground(bool on);
 void klog_hold(void);
 void klog_release(void);
 void klog_prompt(void (*redraw)(void));

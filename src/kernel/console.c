@@ -5,6 +5,7 @@
 #include <adros/errno.h>
 #include <adros/kprintf.h>
 #include <adros/spinlock.h>
+#include <adros/sched.h>
 #include <adros/sync.h>
 
 static spinlock_t out_lock = SPINLOCK_INIT("console");
@@ -54,6 +55,16 @@ void console_enable_input(void)
 
 void console_input_byte(uint8_t c)
 {
+    /* Ctrl-\ prints the thread dump (Ctrl-T's) from the interrupt itself:
+     * for a hang where no thread below the console's priority runs, the
+     * shell included (issue 21's NVMe hang: a rump interrupt thread
+     * busy at PRIO_HIGH).  Never queued as input. */
+    if (c == 0x1c) {
+        klog_irq_foreground(true); /* shown even while a command holds the log */
+        thread_dump();
+        klog_irq_foreground(false);
+        return;
+    }
     irqflags_t f = irq_save();
     if (in_head - in_tail >= INBUF) {
         in_dropped++;

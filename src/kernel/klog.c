@@ -9,6 +9,7 @@
  * typed and then has the shell redraw it below, so the two never mix. */
 #include <adros/clock.h>
 #include <adros/console.h>
+#include <adros/irq.h>
 #include <adros/kprintf.h>
 #include <adros/sched.h>
 #include <adros/spinlock.h>
@@ -74,8 +75,13 @@ void klog_set_foreground(unsigned slot, struct thread *t)
     fg[slot] = t;
 }
 
+static volatile bool irq_fg;
+void klog_irq_foreground(bool on) { irq_fg = on; }
+
 static bool is_foreground(void)
 {
+    if (irq_fg && in_interrupt())
+        return true;
     struct thread *me = thread_current();
     for (unsigned i = 0; i < KLOG_FG_N; i++)
         if (fg[i] == me)

@@ -225,6 +225,10 @@ typedef bool (*rumpuser_adros_spin_release_fn)(struct thread *owner);
 typedef void (*rumpuser_adros_spin_reacquire_fn)(void);
 void rumpuser_adros_set_spin_wait_hooks(rumpuser_adros_spin_release_fn release,
                                         rumpuser_adros_spin_reacquire_fn reacquire);
+/* How many of NetBSD's spin mutexes the calling thread holds: while any,
+ * it runs at the rump interrupt threads' priority (rumpuser_sync.c, the
+ * priority ceiling).  For tests. */
+int rumpuser_adros_spin_ceiling_depth(void);
 size_t rumpuser_adros_mem_in_use(void);
 /* Hypercalls made so far, for profiles (make bench's rump_ext2 prints them
  * per workload next to the POSIX host's, tools/bench/rumphost.c): the

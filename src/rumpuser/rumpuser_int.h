@@ -38,6 +38,12 @@ static inline void rumpuser__sched(int nlocks, void *interlock)
         rumpuser__sched(nlocks__, NULL); \
     } while (0)
 
+/* The priority of the threads that run the rump kernel's device interrupt
+ * handlers (rumpuser_pci.c), and the one a thread holding any of NetBSD's
+ * spin mutexes runs at (rumpuser_sync.c: the priority ceiling that stands
+ * for NetBSD's splraise to the mutex's IPL). */
+#define RUMPUSER_INTR_PRIO PRIO_HIGH
+
 /* Hypercall counters, for profiles (rumpuser_adros_hypercall_counts()):
  * one relaxed atomic add per counted call (32 bits: i386 has no cheap
  * 64-bit one; they wrap, differences taken modulo 2^32 stay right). */

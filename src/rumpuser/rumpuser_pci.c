@@ -10,7 +10,10 @@
  *   interrupt threads (one for handlers that need the big lock, one for
  *   those that do not); each, bound to the rump kernel once, runs its
  *   rump handlers holding a rump CPU, then unmasks the line.  No rump
- *   code ever runs in an interrupt handler;
+ *   code ever runs in an interrupt handler.  The threads run at
+ *   RUMPUSER_INTR_PRIO, and so does any thread while it holds one of
+ *   NetBSD's spin mutexes (rumpuser_sync.c, the priority ceiling): a
+ *   handler never preempts the holder of a lock it needs;
  * - DMA memory: RAM is identity mapped below 4 GiB, so a kmalloc_aligned
  *   block is physically contiguous and its address is its bus address. */
 
@@ -261,7 +264,7 @@ static bool group_start(struct irq_line *l, int g)
     struct irq_group *gr = &l->grp[g];
     if (gr->thread)
         return true;
-    struct thread_attr a = { .name = g == GROUP_MP ? "rump-intr-mp" : "rump-intr", .prio = PRIO_HIGH,
+    struct thread_attr a = { .name = g == GROUP_MP ? "rump-intr-mp" : "rump-intr", .prio = RUMPUSER_INTR_PRIO,
                              .stack_size = 64 * 1024 };
     return thread_create(&a, group_thread, gr, &gr->thread) >= 0;
 }

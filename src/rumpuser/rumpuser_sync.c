@@ -13,7 +13,9 @@
  *    rump scheduler's own lock gets taken there, see cv_enter_sleep), and
  *    on waking takes back, for a SPIN|KMUTEX interlock, the CPU first and
  *    then the mutex; for every other interlock (pure SPIN included) the
- *    mutex first and then the CPU.  The _nowrap variants keep the CPU.
+ *    mutex first and then the CPU.  The _nowrap variants keep the CPU;
+ *  - a thread holding one of NetBSD's spin mutexes runs at the priority of
+ *    the rump kernel's interrupt threads (see ceiling_enter).
  *
  * Lock memory comes from kmalloc; these routines return void and may not
  * fail, so running out of memory here is fatal (panic). */
@@ -92,6 +94,50 @@ static inline bool is_kernel_spin(const struct rumpuser_mtx *m)
     return (m->flags & (RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX)) == (RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
 }
 
+/* The priority ceiling of NetBSD's spin mutexes.  NetBSD enters a spin
+ * mutex at its IPL (IPL_BIO, IPL_NET...): on that CPU, no handler of an
+ * interrupt at that level runs until the holder lets go.  Here handlers
+ * run in threads of priority RUMPUSER_INTR_PRIO (rumpuser_pci.c), which,
+ * made ready by their line, preempt a lower one wherever it is, holding a
+ * spin mutex too.  A handler that then only tries the mutex, as NetBSD's
+ * nvme_intr does (nvme_q_complete: mutex_tryenter of the completion
+ * queue's lock), finds it held, returns, and its device, still asserting
+ * its level-triggered line, makes the thread run it again at once: the
+ * holder, never running again, never lets go.  Seen: 1 boot in 3-20 with
+ * NVMe hung in nvme_attach's first admin command (the rump-init thread
+ * preempted inside nvme_poll's nvme_q_complete, rump-intr calling
+ * nvme_intr 13 million times).  So, as spl would, a thread holding any of
+ * NetBSD's spin mutexes runs at RUMPUSER_INTR_PRIO: no interrupt thread
+ * preempts it (at most one takes its turn after a 10 ms slice) and it
+ * drops back when it lets the last one go.  Raised before the lock is
+ * taken, lowered after it is released: never held at the lower priority.
+ * Per thread, in TLS; changed only by the thread itself. */
+static __thread int ceil_depth;     /* spin mutexes held */
+static __thread int ceil_saved = -1; /* priority before the outermost */
+
+static void ceiling_enter(const struct rumpuser_mtx *m)
+{
+    if (!is_kernel_spin(m) || ceil_depth++ > 0)
+        return;
+    struct thread *self = thread_current();
+    ceil_saved = self->prio;
+    if (ceil_saved < RUMPUSER_INTR_PRIO)
+        thread_set_priority(self, RUMPUSER_INTR_PRIO);
+}
+
+/* May switch to a thread it held back (not with interrupts off: then at
+ * the next switch). */
+static void ceiling_exit(const struct rumpuser_mtx *m)
+{
+    if (!is_kernel_spin(m) || --ceil_depth > 0)
+        return;
+    struct thread *self = thread_current();
+    if (self->prio != ceil_saved)
+        thread_set_priority(self, ceil_saved);
+}
+
+int rumpuser_adros_spin_ceiling_depth(void) { return ceil_depth; }
+
 /* Every _nowrap enter and every SPIN one.  A held spin mutex is waited
  * for keeping the CPU, unless it is one of NetBSD's and its holder sleeps
  * without its own CPU (see rumpuser_adros_set_spin_wait_hooks). */
@@ -100,6 +146,7 @@ void rumpuser_mutex_enter_nowrap(struct rumpuser_mtx *m)
     rumpuser__count(RUMPUSER_ADROS_C_MUTEX_ENTER);
     if (kmutex_held(&m->km))
         lock_misuse("takes again a mutex it holds:", m);
+    ceiling_enter(m);
     if (!kmutex_trylock(&m->km)) {
         struct thread *owner = kmutex_owner(&m->km);
         if (is_kernel_spin(m) && spin_release && owner && spin_release(owner)) {
@@ -132,8 +179,11 @@ void rumpuser_mutex_enter(struct rumpuser_mtx *m)
 int rumpuser_mutex_tryenter(struct rumpuser_mtx *m)
 {
     rumpuser__count(RUMPUSER_ADROS_C_MUTEX_TRYENTER);
-    if (!kmutex_trylock(&m->km))
+    ceiling_enter(m);
+    if (!kmutex_trylock(&m->km)) {
+        ceiling_exit(m);
         return EBUSY;
+    }
     mtx_owned(m);
     return 0;
 }
@@ -144,6 +194,7 @@ void rumpuser_mutex_exit(struct rumpuser_mtx *m)
         lock_misuse("released a mutex it does not hold:", m);
     mtx_unowned(m);
     kmutex_unlock(&m->km);
+    ceiling_exit(m);
 }
 
 void rumpuser_mutex_destroy(struct rumpuser_mtx *m)
@@ -241,6 +292,7 @@ static int cv_sleep(struct rumpuser_cv *cv, struct rumpuser_mtx *m, uint64_t dea
     mtx_unowned(m);
     irqflags_t f = irq_save();
     kmutex_unlock(&m->km);
+    ceiling_exit(m); /* a spin interlock is taken back through ceiling_enter */
     int r = waitq_wait(&cv->wq, deadline, false);
     irq_restore(f);
     return r;

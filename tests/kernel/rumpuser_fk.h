@@ -84,6 +84,7 @@ void mutex_uncontended(struct ktest *t);
 void mutex_contended_releases(struct ktest *t);
 void mutex_spin_keeps_context(struct ktest *t);
 void mutex_spin_wait_hooks(struct ktest *t);
+void mutex_spin_ceiling(struct ktest *t);
 void rwlock_rules(struct ktest *t);
 void rwlock_contended_releases(struct ktest *t);
 void cv_reacquire_order(struct ktest *t);

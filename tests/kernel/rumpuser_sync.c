@@ -19,7 +19,10 @@
  *    cv_timedwait_relative (returned at once).
  *  - cv_wait_nowrap giving the CPU up: cv_nowrap_keeps_context.
  *  - has_waiters not counting: cv_has_waiters (and the stress hung on
- *    missed broadcasts before the cases above existed). */
+ *    missed broadcasts before the cases above existed).
+ *  - no priority ceiling for spin mutexes (ceiling_enter/exit doing
+ *    nothing): mutex_spin_ceiling (the interrupt thread found the mutex
+ *    held 200000 times, the priority never raised). */
 #include <adros/clock.h>
 #include <adros/errno.h>
 #include <adros/kprintf.h>
@@ -226,6 +229,107 @@ void mutex_spin_wait_hooks(struct ktest *t)
         rumpuser_mutex_destroy(h.m);
     }
     rumpuser_adros_set_spin_wait_hooks(NULL, NULL);
+    fk_unbind();
+    KT_EXPECT_EQ(t, fk_violations(), 0);
+}
+
+/* The priority ceiling of NetBSD's spin mutexes (rumpuser_sync.c,
+ * ceiling_enter): the hang of issue 21's NVMe boots in miniature.  The
+ * test thread (PRIO_NORMAL) takes a spin mutex and then makes an
+ * "interrupt thread" of PRIO_HIGH ready, which only tries the mutex in a
+ * loop, as nvme_intr does while its level-triggered line keeps firing.
+ * Without the ceiling it preempts the holder at once and fails every try
+ * (it gives up after SPIN_TRIES and sleeps, so the case ends); with it,
+ * it runs only once the holder let go and its first try succeeds.  Also:
+ * the priority comes back only when the outermost of nested spin mutexes
+ * is let go, a failed tryenter leaves it as it was, and adaptive (KMUTEX)
+ * and the scheduler's pure SPIN mutexes do not raise it. */
+#define SPIN_TRIES 200000
+
+struct irqsim {
+    struct rumpuser_mtx *m;
+    ksem_t go, done;
+    int fails;
+    bool got;
+};
+
+static void *irqsim_main(void *arg)
+{
+    struct irqsim *s = arg;
+    fk_bind();
+    fk_wait_sem(&s->go);
+    while (!s->got) {
+        if (rumpuser_mutex_tryenter(s->m) == 0) {
+            s->got = true;
+            rumpuser_mutex_exit(s->m);
+        } else if (++s->fails % SPIN_TRIES == 0) {
+            fk_unschedule(); /* the holder never ran: let it */
+            process_sleep(10 * NSEC_PER_MSEC);
+            fk_schedule();
+        }
+    }
+    fk_unbind();
+    ksem_up(&s->done);
+    return NULL;
+}
+
+void mutex_spin_ceiling(struct ktest *t)
+{
+    FK_START(t, 2);
+    fk_bind();
+    struct thread *self = thread_current();
+    int prio0 = self->prio;
+    KT_ASSERT_LT(t, prio0, PRIO_HIGH);
+    struct rumpuser_mtx *a, *b, *km, *sched;
+    rumpuser_mutex_init(&a, RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
+    rumpuser_mutex_init(&b, RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
+    rumpuser_mutex_init(&km, RUMPUSER_MTX_KMUTEX);
+    rumpuser_mutex_init(&sched, RUMPUSER_MTX_SPIN);
+
+    rumpuser_mutex_enter(km);
+    rumpuser_mutex_enter(sched);
+    KT_EXPECT_EQ(t, self->prio, prio0);
+    KT_EXPECT_EQ(t, rumpuser_adros_spin_ceiling_depth(), 0);
+    rumpuser_mutex_exit(sched);
+    rumpuser_mutex_exit(km);
+
+    rumpuser_mutex_enter(a);
+    KT_EXPECT_EQ(t, self->prio, PRIO_HIGH);
+    KT_EXPECT_EQ(t, rumpuser_mutex_tryenter(b), 0);
+    KT_EXPECT_EQ(t, rumpuser_adros_spin_ceiling_depth(), 2);
+    KT_EXPECT_EQ(t, rumpuser_mutex_tryenter(a), EBUSY); /* failed: nothing changes */
+    KT_EXPECT_EQ(t, rumpuser_adros_spin_ceiling_depth(), 2);
+    rumpuser_mutex_exit(b);
+    KT_EXPECT_EQ(t, self->prio, PRIO_HIGH);
+    rumpuser_mutex_exit(a);
+    KT_EXPECT_EQ(t, self->prio, prio0);
+    KT_EXPECT_EQ(t, rumpuser_adros_spin_ceiling_depth(), 0);
+
+    static struct irqsim s;
+    memset(&s, 0, sizeof(s));
+    s.m = a;
+    ksem_init(&s.go, 0);
+    ksem_init(&s.done, 0);
+    struct thread_attr attr = { .name = "rt-irqsim", .prio = PRIO_HIGH, .stack_size = 16 * 1024 };
+    struct thread *th;
+    KT_ASSERT_GE(t, thread_create(&attr, irqsim_main, &s, &th), 0);
+    rumpuser_mutex_enter(a);
+    yield(); /* a fresh time slice: the irqsim thread's turn cannot come now */
+    ksem_up(&s.go);
+    bool still = !s.got;
+    rumpuser_mutex_exit(a);
+    fk_wait_sem(&s.done);
+    KT_EXPECT_TRUE(t, still);
+    KT_EXPECT_TRUE(t, s.got);
+    KT_EXPECT_EQ(t, s.fails, 0);
+    if (s.fails)
+        ktest_log(t, "the interrupt thread found the spin mutex held %d times", s.fails);
+    KT_EXPECT_EQ(t, self->prio, prio0);
+
+    rumpuser_mutex_destroy(a);
+    rumpuser_mutex_destroy(b);
+    rumpuser_mutex_destroy(km);
+    rumpuser_mutex_destroy(sched);
     fk_unbind();
     KT_EXPECT_EQ(t, fk_violations(), 0);
 }

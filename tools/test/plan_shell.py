@@ -246,6 +246,22 @@ def _t_type_ahead(s):
     return _expect_out(s, "echo after-lost-input", r"^after-lost-input\r?$")
 
 
+def _t_ctrl_backslash(s):
+    """Ctrl-\\ prints the thread dump from the console's interrupt, also
+    while a command holds the shell, and is not taken as input."""
+    start = s.mark()
+    s.send("sleep 30\r")
+    s.expect(r"sleep 30\r\n", 10, start=start)
+    s.send("\x1c")
+    s.expect(r"--- end of threads ---", 20, start=start)
+    text = s.text(start)
+    if not re.search(r"--- \d+ threads ---", text) or not re.search(r'thread \d+ "main" prio \d+', text):
+        return f"no thread list: {text[-600:]!r}"
+    s.send("\x03")
+    s.expect(r"\[exit 130\] sleep 30\r?\n" + qi.PROMPT_RX, 10, start=start)
+    return _expect_out(s, "echo after-dump", r"^after-dump\r?$")
+
+
 def _t_random_bytes(s):
     rng = random.Random(20240707)
     data = bytes(rng.randrange(256) for _ in range(6000))
@@ -733,6 +749,7 @@ def _interactive(build):
         st.run("history on Up/Down", _t_history)
         st.run("Ctrl-C cancels the line", _t_ctrl_c_line)
         st.run("Ctrl-C interrupts sleep 30", _t_ctrl_c_sleep)
+        st.run("Ctrl-\\ dumps the threads while a command runs", _t_ctrl_backslash)
         st.run("a line over the limit is refused whole, not run", _t_long_line)
         st.run("keys typed during a command are kept, or their line refused", _t_type_ahead)
         st.run("random bytes leave the shell working", _t_random_bytes)
