@@ -89,7 +89,7 @@ static void uncharge(size_t len)
  * REFUSAL_GAP_NS of the previous one first sleeps REFUSAL_SLEEP_NS (the
  * rump CPU kept: the caller may hold NetBSD's spin locks), which leaves the
  * CPU to everyone else; the first refusal after a quiet spell answers at
- * once. */
+ * once, and so does one made holding a NetBSD spin mutex. */
 #define REFUSAL_GAP_NS   (10 * NSEC_PER_MSEC)
 #define REFUSAL_SLEEP_NS (1 * NSEC_PER_MSEC)
 static uint64_t last_refusal_ns;
@@ -103,7 +103,9 @@ static void refused(void)
     irqflags_t f = irq_save();
     uint64_t last = last_refusal_ns;
     last_refusal_ns = now;
-    bool slow = last && now - last < REFUSAL_GAP_NS;
+    /* Never while holding one of NetBSD's spin mutexes: an interrupt
+     * thread spinning on it would wait out the sleep (rumpuser_sync.c). */
+    bool slow = last && now - last < REFUSAL_GAP_NS && rumpuser_adros_spin_ceiling_depth() == 0;
     if (slow)
         refusals_slowed++;
     irq_restore(f);

@@ -149,6 +149,16 @@ static void malloc_refusals_slowed(struct ktest *t)
     before = rumpuser_adros_mem_refusals_slowed();
     KT_EXPECT_EQ(t, rumpuser_malloc(huge, 0, &p), ENOMEM);
     KT_EXPECT_EQ(t, rumpuser_adros_mem_refusals_slowed(), before); /* after a quiet spell: at once */
+    /* Holding a NetBSD spin mutex: never slowed (an interrupt thread may
+     * be spinning on it). */
+    struct rumpuser_mtx *spin;
+    rumpuser_mutex_init(&spin, RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
+    rumpuser_mutex_enter(spin);
+    for (int i = 0; i < 3; i++)
+        KT_EXPECT_EQ(t, rumpuser_malloc(huge, 0, &p), ENOMEM);
+    KT_EXPECT_EQ(t, rumpuser_adros_mem_refusals_slowed(), before);
+    rumpuser_mutex_exit(spin);
+    rumpuser_mutex_destroy(spin);
     fk_unbind();
     KT_EXPECT_EQ(t, fk_violations(), 0);
 }
