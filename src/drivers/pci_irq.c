@@ -141,6 +141,9 @@ static void route_one(struct pci_dev *d, void *arg)
     int pirq = c->router && pci_irq_root_pin(d->bus, d->dev, d->irq_pin, &slot, &pin)
                    ? board_pirq(c->kind, slot, pin)
                    : -1;
+    if (pirq >= 0 && d->bus != 0)
+        kprintf("pci: %02x:%02x.%u INT%c reaches bus 0 as 00:%02x INT%c: PIRQ%c\n", d->bus, d->dev, d->func,
+                'A' + d->irq_pin - 1, slot, 'A' + pin - 1, 'A' + pirq);
     if (pirq >= 0) {
         unsigned idx = (unsigned)pirq;
         uint8_t r = c->pirq[idx];

@@ -150,7 +150,11 @@ def _ppb_boots(build):
     both = ["-drive", f"if=none,id=d0,file={std},format=raw,snapshot=on",
             "-drive", f"if=none,id=d1,file={std},format=raw,snapshot=on"] + BEHIND_ROOT_PORTS
     img = os.path.join(build, "q35", "write-ppb.img")
-    more = [(r"^(?![\s\S]*(?:PIRQ. not routed|but PIRQ. goes to))", "every device's line is as q35 wires it"),
+    more = [(r"pci: 01:00\.0 INTA reaches bus 0 as 00:0\w INTA: PIRQ[E-H]\n",
+             "the NVMe's INTA swizzled up to its root port's"),
+            (r"pci: 02:00\.0 INTA reaches bus 0 as 00:0\w INTA: PIRQ[E-H]\n",
+             "qemu-xhci's INTA swizzled up to its root port's"),
+            (r"^(?![\s\S]*(?:PIRQ. not routed|but PIRQ. goes to))", "every device's line is as q35 wires it"),
             (r"00:0\w\.0 1b36:000c .* netbsd:ppb0\n", "lspci: NetBSD's ppb drives the first root port"),
             (r"00:0\w\.0 1b36:000c .* netbsd:ppb1\n", "lspci: NetBSD's ppb drives the second root port"),
             (r"01:00\.0 1b36:0010 .* netbsd:nvme0\n", "lspci: NetBSD's nvme drives the NVMe controller on bus 1"),
