@@ -45,6 +45,10 @@ RUMP_STAGE_zfs   := librumpkern_solaris librumpfs_zfs
 RUMP_STAGE_ahci  := librumpdev_pci librumpdev_pci_ahcisata librumpdev_disk
 RUMP_STAGE_nvme  := librumpdev_pci librumpdev_pci_nvme librumpdev_pci_virtio librumpdev_virtio_ld librumpdev_disk
 RUMP_EXTRA_usb   := librumpdev_pci_xhci
+# PCI-PCI bridges (ppb, AdrOS-defined too): devices behind a bridge, such as
+# q35's PCIe root ports, for every stage that uses the PCI bus.
+RUMP_EXTRA_pci   := librumpdev_pci_ppb
+RUMP_PCI_STAGES  := net usb audio virtio ahci nvme
 RUMP_STAGES      := ext2 net usb audio virtio ahci nvme zfs
 # Linked when present (and, for the extras of a stage, when that stage is;
 # for those of "s+t", when both stages are).
@@ -84,7 +88,8 @@ RUMP_LINKED_STAGES := $(strip $(foreach s,$(RUMP_STAGES),$(if $(call rump_missin
 rump_extra = $(foreach e,$(1),$(if $(call rump_missing,$(subst +, ,$(e))),,$(subst +, ,$(e))))
 RUMP_EXTRAS := $(call rump_extra,$(RUMP_EXTRA_fs)) \
                $(foreach s,$(RUMP_LINKED_STAGES),$(call rump_extra,$(RUMP_EXTRA_$(s)))) \
-               $(if $(filter virtio,$(RUMP_LINKED_STAGES)),$(if $(filter net,$(RUMP_LINKED_STAGES)),$(call rump_extra,$(RUMP_EXTRA_virtio+net))))
+               $(if $(filter virtio,$(RUMP_LINKED_STAGES)),$(if $(filter net,$(RUMP_LINKED_STAGES)),$(call rump_extra,$(RUMP_EXTRA_virtio+net)))) \
+               $(if $(filter $(RUMP_PCI_STAGES),$(RUMP_LINKED_STAGES)),$(call rump_extra,$(RUMP_EXTRA_pci)))
 ifdef RUMP_COMPONENTS
 RUMP_LIBS := $(RUMP_COMPONENTS)
 else
@@ -120,9 +125,11 @@ RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/includ
                  $(foreach f,$(RUMP_FSES),-DADROS_RUMP_FS_$(shell echo $(f) | tr a-z A-Z)=1) \
                  $(if $(RUMP_PCI),-DADROS_RUMP_PCI=1) \
                  $(if $(filter librumpdev_pci_xhci,$(RUMP_LIBS)),-DADROS_RUMP_XHCI=1) \
+                 $(if $(filter librumpdev_pci_ppb,$(RUMP_LIBS)),-DADROS_RUMP_PPB=1) \
                  $(foreach v,ld vioscsi viornd if_vioif,$(if $(filter librumpdev_virtio_$(v),$(RUMP_LIBS)),-DADROS_RUMP_VIRTIO_$(shell echo $(v) | tr a-z A-Z)=1)) \
                  -DADROS_RUMP_STAGES='"$(strip $(RUMP_LINKED_STAGES))"'
 RUMP_SAY = $(foreach s,$(RUMP_STAGES),echo "  RUMP    $(s): $(if $(filter $(s),$(RUMP_LINKED_STAGES)),linked$(call rump_say_extras,$(s)),not linked (missing $(addsuffix .a,$(call rump_missing,$(RUMP_STAGE_$(s))))))";) \
+           $(if $(filter $(RUMP_PCI_STAGES),$(RUMP_LINKED_STAGES)),echo "  RUMP    pci bridges: $(if $(filter librumpdev_pci_ppb,$(RUMP_LIBS)),linked (ppb),not linked (missing librumpdev_pci_ppb.a): devices behind bridges are not found)";) \
            echo "  RUMP    archives: $(RUMP_LIBS)"
 
 # The extras of a linked stage that are not linked, and why.

@@ -35,7 +35,7 @@
 # compiled with NUSB_DMA=1 (host controllers doing DMA; without it
 # usbd_alloc_buffer panics as soon as EHCI attaches).  Then the components
 # AdrOS defines in tools/rumpcomp/ (AHCI with atabus and wd, NVMe with
-# ld_nvme, xHCI), with the same rumpmake.
+# ld_nvme, xHCI, PCI-PCI bridges), with the same rumpmake.
 #
 # This file holds no NetBSD code and changes none of NetBSD's sources: only
 # the options and commands that drive NetBSD's tool (and tools/rumpcomp/,
@@ -282,10 +282,11 @@ fi
 # Components NetBSD's rump build has none for, defined by AdrOS in
 # tools/rumpcomp/ (a Makefile and an ioconf each, naming NetBSD's unmodified
 # sources, and the glue registering them): ahcisata (+ atabus, wd), nvme
-# (+ ld_nvme; ld itself is virtio_ld's) and xhci.  Built with the same
+# (+ ld_nvme; ld itself is virtio_ld's), xhci, and ppb (PCI-PCI bridges:
+# devices behind q35's PCIe root ports).  Built with the same
 # rumpmake, in a copy under the work directory (rumpmake puts the objects of
 # a directory outside NetBSD's tree beside its sources).
-ADROS_COMPONENTS="pci_ahcisata pci_nvme pci_xhci"
+ADROS_COMPONENTS="pci_ahcisata pci_nvme pci_xhci pci_ppb"
 ADROSCOMP=$WORK/adroscomp
 mkdir -p "$ADROSCOMP"
 cp -R "$ROOT/tools/rumpcomp/." "$ADROSCOMP/"

@@ -146,5 +146,9 @@ const char *pci_class_name(uint8_t class, uint8_t subclass);
 bool pci_irq_is_level(unsigned line);
 void pci_irq_set_level(unsigned line);
 void pci_irq_route_init(void);
+/* The bus 0 slot and pin (1-4) that pin (1-4) of bus:dev reaches through
+ * the PCI-PCI bridges above it (the standard swizzle); false when no
+ * bridge leads to the bus. */
+bool pci_irq_root_pin(unsigned bus, unsigned dev, unsigned pin, unsigned *root_dev, unsigned *root_pin);
 
 #endif

@@ -91,6 +91,41 @@ static int board_pirq(int kind, unsigned dev, unsigned pin)
     return (int)(pin - 1);
 }
 
+struct bridge_q {
+    unsigned bus;
+    struct pci_dev *found;
+};
+
+static void bridge_to(struct pci_dev *d, void *arg)
+{
+    struct bridge_q *q = arg;
+    if (!q->found && d->header_type == 1 && d->secondary_bus == q->bus && d->secondary_bus > d->bus)
+        q->found = d;
+}
+
+/* The slot and pin (1-based) on bus 0 that INTx pin of the device at
+ * bus:dev carries: behind each PCI-PCI bridge (PCIe root ports and
+ * switch ports too) the standard swizzle, pin p of device s on the
+ * secondary bus leaving the bridge as its pin (s + p - 1) mod 4 + 1.
+ * False when a bus has no bridge leading to it. */
+bool pci_irq_root_pin(unsigned bus, unsigned dev, unsigned pin, unsigned *root_dev, unsigned *root_pin)
+{
+    for (int depth = 0; bus != 0; depth++) {
+        struct bridge_q q = { bus, NULL };
+        if (depth >= 32 || pin < 1 || pin > 4)
+            return false;
+        pci_foreach(bridge_to, &q);
+        if (!q.found)
+            return false;
+        pin = ((dev + pin - 1u) & 3) + 1;
+        dev = q.found->dev;
+        bus = q.found->bus;
+    }
+    *root_dev = dev;
+    *root_pin = pin;
+    return true;
+}
+
 static void route_one(struct pci_dev *d, void *arg)
 {
     struct route_ctx *c = arg;
@@ -100,7 +135,15 @@ static void route_one(struct pci_dev *d, void *arg)
      * chip, not through the PIRQ router, and not always level. */
     if (c->router && c->kind == ROUTER_PIIX && d->bus == c->router->bus && d->dev == c->router->dev)
         return;
-    int pirq = c->router && d->bus == 0 ? board_pirq(c->kind, d->dev, d->irq_pin) : -1;
+    /* A device behind bridges interrupts through the bridge on bus 0 it
+     * hangs under (q35's PCIe root ports). */
+    unsigned slot, pin;
+    int pirq = c->router && pci_irq_root_pin(d->bus, d->dev, d->irq_pin, &slot, &pin)
+                   ? board_pirq(c->kind, slot, pin)
+                   : -1;
+    if (pirq >= 0 && d->bus != 0)
+        kprintf("pci: %02x:%02x.%u INT%c reaches bus 0 as 00:%02x INT%c: PIRQ%c\n", d->bus, d->dev, d->func,
+                'A' + d->irq_pin - 1, slot, 'A' + pin - 1, 'A' + pirq);
     if (pirq >= 0) {
         unsigned idx = (unsigned)pirq;
         uint8_t r = c->pirq[idx];

@@ -4,11 +4,13 @@
  * NetBSD's PCI bus attaches a driver's device with the locators dev and
  * function (config_found_sm_loc in pci_probe_device), so the answer is the
  * device, among the known PCI drivers' units, whose parent is a pci bus and
- * whose locators are the function's.  The rump kernel's PCI bus is pci0 on
- * bus 0 only (NetBSD's rump PCI component has no PCI-PCI bridge driver). */
+ * whose locators are the function's.  The rump kernel's pci0 is bus 0; a
+ * pci bus behind a bridge (ppb, AdrOS's pci_ppb component) is the bridge's
+ * secondary bus, read from the bridge the ppb device's locators name. */
 #include <adros/errno.h>
 #include <adros/init.h>
 #include <adros/kprintf.h>
+#include <adros/pci.h>
 #include <adros/rump.h>
 #include <adros/string.h>
 
@@ -21,13 +23,12 @@ void *rumpns_device_find_by_xname(const char *name);
 void *rumpns_device_parent(void *dev);
 int rumpns_device_locator(void *dev, unsigned int i);
 bool rumpns_device_is_a(void *dev, const char *name);
-int rumpns_device_unit(void *dev);
 const char *rumpns_device_xname(void *dev);
 
 /* NetBSD's PCI drivers AdrOS links (mk/rump.mk's stages) and their units
  * looked at; pcilocs' order: dev, function. */
 static const char *const drivers[] = { "ahcisata", "nvme", "xhci", "ehci", "ohci", "uhci",  "wm",
-                                       "hdaudio",  "auich", "eap", "virtio" };
+                                       "hdaudio",  "auich", "eap", "virtio", "ppb" };
 #define MAX_UNITS 8
 #define PCICF_DEV 0
 #define PCICF_FUNCTION 1
@@ -39,6 +40,25 @@ struct owner_q {
     char *name;
     size_t size;
 };
+
+/* The bus number of NetBSD's pci bus device pci, or -1: 0 at the
+ * mainbus, else the secondary bus of the bridge it hangs under (at most 8
+ * bridges deep).  Called with a rump CPU. */
+static int bus_of(void *pci, int depth)
+{
+    void *br = rumpns_device_parent(pci);
+    if (!br || depth > 8)
+        return -1;
+    if (!rumpns_device_is_a(br, "ppb"))
+        return rumpns_device_is_a(br, "mainbus") ? 0 : -1;
+    void *up_bus = rumpns_device_parent(br);
+    int b = up_bus ? bus_of(up_bus, depth + 1) : -1;
+    if (b < 0)
+        return -1;
+    struct pci_dev *d = pci_get((unsigned)b, (unsigned)rumpns_device_locator(br, PCICF_DEV),
+                                (unsigned)rumpns_device_locator(br, PCICF_FUNCTION));
+    return d && d->header_type == 1 ? d->secondary_bus : -1;
+}
 
 static int lookup(struct owner_q *q)
 {
@@ -52,7 +72,7 @@ static int lookup(struct owner_q *q)
             if (!d)
                 continue;
             void *p = rumpns_device_parent(d);
-            if (!p || !rumpns_device_is_a(p, "pci") || (unsigned)rumpns_device_unit(p) != q->bus)
+            if (!p || !rumpns_device_is_a(p, "pci") || bus_of(p, 0) != (int)q->bus)
                 continue;
             if ((unsigned)rumpns_device_locator(d, PCICF_DEV) == q->dev &&
                 (unsigned)rumpns_device_locator(d, PCICF_FUNCTION) == q->func) {

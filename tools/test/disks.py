@@ -191,10 +191,12 @@ def e2fsck_clean(res, what, img):
         res.fail(f"{what}: e2fsck -fn clean", p.stdout[-1500:])
 
 
-def write_check(build, subdir, tag, hello):
+def write_check(build, subdir, tag, hello, commands=9, more=()):
     """The check of a WRITE_SCRIPT boot on write_prepare's image: every
-    command succeeded, the copy's sha256 in the guest, e2fsck -fn clean on
-    the host, and debugfs reads every file back as written."""
+    command succeeded (commands: the script's count, WRITE_SCRIPT's own 9
+    unless the boot runs more), the patterns more (as check_patterns takes
+    them), the copy's sha256 in the guest, e2fsck -fn clean on the host, and
+    debugfs reads every file back as written."""
     def check(b, res):
         name = res.group
         if b.timed_out or b.status != qemu.EXIT_OK or "PANIC" in b.output:
@@ -206,7 +208,7 @@ def write_check(build, subdir, tag, hello):
         sha = hashlib.sha256(big).hexdigest()
         common.check_patterns(res, b.output,
                               [(rf"{sha}  /w/big\.bin\n{sha}  /w/dir/copy\.bin", "sha256 of the copy in the guest"),
-                               (r"script: 9 commands, 0 failed", "every command succeeded")],
+                               (rf"script: {commands} commands, 0 failed", "every command succeeded")] + list(more),
                               f"{name}: ", b.tail(30))
         e2fsck_clean(res, name, img)
         want = {"/dir/a": hello.encode() + b"\n", "/dir/copy.bin": big, "/at-poweroff": b"kept\n"}
