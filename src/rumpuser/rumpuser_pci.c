@@ -142,6 +142,7 @@ struct irq_line {
     struct irq_group grp[NGROUPS];
     volatile unsigned waiting; /* bit per group whose pass the mask waits for */
     volatile bool masked;
+    uint64_t unhandled;        /* interrupts that came before any handler */
     struct waitq idle;         /* woken when a group's busy goes false */
     uint64_t count;
 };
@@ -196,10 +197,15 @@ static bool line_irq(void *arg)
         gr->pending = true;
         waitq_wake_one(&gr->wq);
     }
-    if (!l->waiting) {
-        l->masked = false;
-        irqchip_unmask(l->line);
-    }
+    /* No group can take it yet: the line's AdrOS handler goes live in
+     * rumpcomp_pci_irq_establish before the handler is linked, and a device
+     * may already assert its line then (virtio's ISR bit, set before its
+     * driver reads it).  Unmasking would take the same level-triggered
+     * interrupt again at once, for ever, the establishing thread never
+     * running again (seen: virtio-scsi boots hanging in rump_init, 5 of 10).
+     * The line stays masked; the establishment hands it to the new handler. */
+    if (!l->waiting)
+        l->unhandled++;
     /* Taken over (the threads handle it); the other handlers on a shared
      * line are called all the same. */
     return true;
@@ -309,12 +315,38 @@ void *rumpcomp_pci_irq_establish(unsigned cookie, int (*handler)(void *), void *
         kmutex_lock(&irq_lock);
         struct irq_line *l = line_get((unsigned)(cookie_line[cookie] - 1));
         if (l && group_start(l, h->group)) {
-            struct pci_handler *volatile *pp = &l->grp[h->group].handlers;
+            struct irq_group *gr = &l->grp[h->group];
+            struct pci_handler *volatile *pp = &gr->handlers;
             while (*pp)
                 pp = &(*pp)->next;
             h->line = l;
             *pp = h;
             ret = h;
+            /* An interrupt that came before any handler left the line
+             * masked (line_irq): this group's pass answers it and
+             * unmasks. */
+            irqflags_t f = irq_save();
+            bool handed = l->masked && !l->waiting;
+            if (handed) {
+                l->waiting |= 1u << gr->group;
+                gr->pending = true;
+                waitq_wake_one(&gr->wq);
+            }
+            irq_restore(f);
+            if (handed && rumpuser__verbose)
+                kprintf("rumpuser: IRQ %u asserted before its handler (%llu times): held masked, handed to it\n",
+                        l->line, (unsigned long long)l->unhandled);
+        } else if (l && !l->grp[GROUP_GIANT].handlers && !l->grp[GROUP_MP].handlers && l->action) {
+            /* Nothing established on the line: its AdrOS handler goes,
+             * and a mask it left is lifted. */
+            irq_unregister(l->action);
+            l->action = NULL;
+            irqflags_t f = irq_save();
+            if (l->masked && !l->waiting) {
+                l->masked = false;
+                irqchip_unmask(l->line);
+            }
+            irq_restore(f);
         }
         kmutex_unlock(&irq_lock);
     });
