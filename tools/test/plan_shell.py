@@ -283,9 +283,13 @@ def _t_random_bytes(s):
 
 
 def _t_ktest(s):
-    out = s.command("ktest printf,pmm", timeout=120)
+    # Suites that need nothing of the machine: pmm's exhaust_and_restore
+    # counts every free page and wants no other allocator running, which
+    # a live shell with the rump kernel cannot promise (it runs in its own
+    # quiet boot, the core suites).
+    out = s.command("ktest printf,tls", timeout=120)
     if not re.search(r"(?m)^ok 1 printf\r?$", out) or not re.search(r"(?m)^ktest: all passed", out):
-        return f"ktest printf,pmm: {out[-500:]!r}"
+        return f"ktest printf,tls: {out[-500:]!r}"
     return _one_line_error(s, "ktest", r"^usage: ktest ", 2)
 
 
