@@ -103,6 +103,13 @@ static void *bio_main(void *arg)
             do_io(b);
         else if (b->req.status == 0 && (b->op & RUMPUSER_BIO_SYNC) && (b->op & RUMPUSER_BIO_WRITE))
             b->error = rumpuser__err(blk_flush(b->rf->blk));
+        if ((b->op & RUMPUSER_BIO_WRITE) && (b->error || b->done != b->len))
+            /* NetBSD 7.99's rump kernel completes an asynchronous page
+             * write with no look at the error (rumpvfs/vm_vfs.c,
+             * uvm_aio_aiodone: the pages become clean): say it here, or
+             * the loss is silent. */
+            kprintf(KERN_WARN "rumpuser: write of %zu bytes at %llu: %s, %zu done\n", b->len,
+                    (unsigned long long)b->off, b->error ? strerror(-b->error) : "short", b->error ? 0 : b->done);
         struct rumpuser_file *rf = b->rf;
         rump_biodone_fn fn = b->biodone;
         void *donearg = b->donearg;
