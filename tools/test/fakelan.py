@@ -16,6 +16,8 @@ import tempfile
 import threading
 import time
 
+from dnsnet import csum  # the Internet checksum: one copy, in tools/qemu/dnsnet.py
+
 
 # ---- a DHCP server, a router and another host, for the guest only ----
 
@@ -27,13 +29,6 @@ def ip_str(b):
     return ".".join(str(x) for x in b)
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
 
 
 BCAST_MAC = b"\xff" * 6
