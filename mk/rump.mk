@@ -116,8 +116,11 @@ rump_archive   = $(if $(filter librumpdev_pci,$(1)),$(RUMP_PCI_COPY),$(if \
 RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 # --wrap: the calls into NetBSD's uvm_page_unbusy go through AdrOS's shim
 # first (src/rump/rump_uvm_unbusy.c: a DIAGNOSTIC assertion of NetBSD 7.99
-# that a read-ahead breaks).
-RUMP_LINK     := --wrap=rumpns_uvm_page_unbusy --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
+# that a read-ahead breaks); so do the page writes' completion
+# uvm_aio_biodone and VOP_BMAP (src/rump/rump_uvm_aiodone.c: a page-out
+# that failed for memory is kept dirty, not lost).
+RUMP_WRAPS    := rumpns_uvm_page_unbusy rumpns_uvm_aio_biodone rumpns_VOP_BMAP
+RUMP_LINK     := $(addprefix --wrap=,$(RUMP_WRAPS)) --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
 RUMP_FSES     := $(patsubst librumpfs_%,%,$(filter librumpfs_%,$(RUMP_LIBS)))
 RUMP_KCFLAGS  := -DADROS_HAVE_RUMP=1 -DADROS_RUMP_HEADERS=1 -I$(RUMP_DIR)/include \

@@ -29,6 +29,7 @@
 #include <adros/vfs.h>
 
 #include "rump_int.h"
+#include "rump_aiodone.h"
 #include "rump_unbusy.h"
 #include "../rumpuser/rumpuser_adros.h"
 
@@ -338,6 +339,12 @@ void rump_print_status(void)
     if (rump_unbusy_null_first())
         kprintf("  NetBSD's uvm_page_unbusy: %lu calls with a leading NULL page (its DIAGNOSTIC assertion "
                 "would have faulted: src/rump/rump_uvm_unbusy.c)\n", rump_unbusy_null_first());
+    unsigned long kw, kp;
+    rump_aiodone_kept(&kw, &kp);
+    if (kw || rump_aiodone_injected())
+        kprintf("  NetBSD's page writes: %lu failed for memory (ENOMEM), their %lu pages kept dirty to be written "
+                "again (src/rump/rump_uvm_aiodone.c); %lu failures injected (rump.pdaemon_enomem)\n", kw, kp,
+                rump_aiodone_injected());
 #endif
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));

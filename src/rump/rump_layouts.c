@@ -4,6 +4,7 @@
  * on the archives of the stages linked).  Costs one pointer per structure.
  * A structure added to rump_sys.h gets a line here, under the stage whose
  * archives define it. */
+#include "rump_aiodone.h"
 #include "rump_sys.h"
 
 #define KEEP(s) const struct nb_##s *nb__layout_##s
@@ -15,6 +16,10 @@ KEEP(sysctlnode);
 KEEP(ufs_args);
 KEEP(msdosfs_args);
 KEEP(iso_args);
+/* The page-write completion shim's (rump_aiodone.h). */
+KEEP(uvm_object);
+KEEP(vm_page);
+KEEP(buf);
 #endif
 #ifdef ADROS_RUMP_NET
 KEEP(sockaddr);
