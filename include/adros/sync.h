@@ -18,13 +18,19 @@
 #include <adros/sched.h>
 #include <adros/spinlock.h>
 
-/* --- kmutex_t: sleeping mutex, owner tracked, direct hand-off on unlock --- */
+/* --- kmutex_t: sleeping mutex, owner tracked, direct hand-off on unlock ---
+ * owner: the holding thread's address, bit 0 (KMUTEX_WAITERS) set while
+ * threads wait.  Taking a free mutex and releasing one nobody waits for
+ * are one compare-and-swap each, without masking interrupts; the rest (a
+ * waiter queueing and sleeping, a release handing over) runs with
+ * interrupts off, where nothing else changes the word on our one CPU. */
 typedef struct kmutex {
-    struct thread *owner;
+    uintptr_t owner;
     struct waitq wq;
     const char *name;
 } kmutex_t;
-#define KMUTEX_INIT(m, nm) { NULL, WAITQ_INIT((m).wq), nm }
+#define KMUTEX_INIT(m, nm) { 0, WAITQ_INIT((m).wq), nm }
+#define KMUTEX_WAITERS ((uintptr_t)1)
 
 void kmutex_init(kmutex_t *m, const char *name);
 void kmutex_lock(kmutex_t *m);

@@ -332,8 +332,21 @@ static void wake(struct thread *t, int result)
     make_ready(t);
 }
 
+/* An empty queue is answered without masking interrupts (each `sti` is
+ * costly under QEMU TCG, and most wakeups find nobody): every waiter
+ * tests its condition and queues itself with interrupts off, so on our
+ * one CPU it is either queued already or will see what the caller changed
+ * before calling, which the fence keeps before the test. */
+static inline bool nobody_waits(const struct waitq *wq)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return list_empty(&wq->waiters);
+}
+
 int waitq_wake_one(struct waitq *wq)
 {
+    if (nobody_waits(wq))
+        return 0;
     irqflags_t f = irq_save();
     int n = 0;
     if (!list_empty(&wq->waiters)) {
@@ -346,6 +359,8 @@ int waitq_wake_one(struct waitq *wq)
 
 int waitq_wake_all(struct waitq *wq)
 {
+    if (nobody_waits(wq))
+        return 0;
     irqflags_t f = irq_save();
     int n = 0;
     while (!list_empty(&wq->waiters)) {
