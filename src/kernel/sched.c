@@ -32,7 +32,8 @@
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
 extern char boot_stack_bottom[], boot_stack_top[];
 
-static struct thread *current;
+struct thread *sched__current; /* thread_current(); written only here */
+#define current sched__current
 static struct thread *idle_thread;
 static struct list_node runq[NPRIO];
 static uint32_t ready_mask;          /* bit p: runq[p] not empty */
@@ -588,7 +589,6 @@ bool thread_killed(void) { return current && current->killed; }
 
 /* ---- queries ---- */
 
-struct thread *thread_current(void) { return current; }
 const char *thread_name(const struct thread *t) { return t ? t->name : NULL; }
 bool sched_ready(void) { return started; }
 uint64_t sched_context_switches(void) { return nswitches; }

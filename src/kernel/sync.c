@@ -11,11 +11,6 @@
 
 static inline struct thread *owner_of(uintptr_t w) { return (struct thread *)(w & ~KMUTEX_WAITERS); }
 
-static inline bool cas(uintptr_t *w, uintptr_t old, uintptr_t new, int order)
-{
-    return __atomic_compare_exchange_n(w, &old, new, false, order, __ATOMIC_RELAXED);
-}
-
 void kmutex_init(kmutex_t *m, const char *name)
 {
     m->owner = 0;
@@ -23,21 +18,20 @@ void kmutex_init(kmutex_t *m, const char *name)
     m->name = name;
 }
 
-/* The fast paths take no interrupt masking: under QEMU TCG each `sti`
+/* The fast paths (sync.h) mask no interrupts: under QEMU TCG each `sti`
  * ends a translation block and goes back to QEMU's main loop, which made
  * the masking in every uncontended lock and unlock one of the larger costs
  * of a NetBSD file read (docs/PERFORMANCE.md section 1, "Where a rump
- * read's time goes"). */
-void kmutex_lock(kmutex_t *m)
+ * request's time goes on AdrOS").  The word changes only by
+ * compare-and-swap outside, and only with interrupts off here, where the
+ * holder cannot run on our one CPU. */
+void kmutex__lock_slow(kmutex_t *m)
 {
     struct thread *self = thread_current();
-    if (cas(&m->owner, 0, (uintptr_t)self, __ATOMIC_ACQUIRE))
-        return;
     if (owner_of(m->owner) == self)
         panic("kmutex %s: recursive lock by %s", m->name ? m->name : "?", self->name);
     irqflags_t f = irq_save();
-    /* Interrupts off: the holder cannot run, so the word changes only
-     * here or, while we sleep, by its hand-off to us. */
+    /* Ownership is handed to us directly by the unlock. */
     while (owner_of(m->owner) != self) {
         if (m->owner == 0) {
             m->owner = (uintptr_t)self; /* released before we got here */
@@ -49,13 +43,9 @@ void kmutex_lock(kmutex_t *m)
     irq_restore(f);
 }
 
-bool kmutex_trylock(kmutex_t *m) { return cas(&m->owner, 0, (uintptr_t)thread_current(), __ATOMIC_ACQUIRE); }
-
-void kmutex_unlock(kmutex_t *m)
+void kmutex__unlock_slow(kmutex_t *m)
 {
     struct thread *self = thread_current();
-    if (cas(&m->owner, (uintptr_t)self, 0, __ATOMIC_RELEASE))
-        return; /* nobody waits: nobody to wake */
     irqflags_t f = irq_save();
     struct thread *holder = owner_of(m->owner);
     if (holder != self)
@@ -74,13 +64,6 @@ void kmutex_unlock(kmutex_t *m)
     irq_restore(f);
     sched_preempt_check();
 }
-
-bool kmutex_held(const kmutex_t *m)
-{
-    struct thread *o = owner_of(__atomic_load_n(&m->owner, __ATOMIC_RELAXED));
-    return o != NULL && o == thread_current();
-}
-struct thread *kmutex_owner(const kmutex_t *m) { return owner_of(__atomic_load_n(&m->owner, __ATOMIC_RELAXED)); }
 
 /* ---- ksem ---- */
 
