@@ -172,5 +172,5 @@ void prof_report(const char *label, int top)
         }
     }
     print_top(label, "self", false, top, n);
-    print_top(label, "from", true, top / 2, n);
+    print_top(label, "from", true, top < 20 ? top : 20, n);
 }
