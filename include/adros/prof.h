@@ -22,6 +22,13 @@ unsigned prof_option_hz(void);
 int prof_start(unsigned hz);
 /* Stops sampling; returns the number of samples taken. */
 unsigned prof_stop(void);
+/* Samples taken so far (also while running), and of them those whose PC
+ * is in the function called name (after prof_stop). */
+unsigned prof_samples(void);
+unsigned prof_samples_in(const char *name);
+/* True while a running profile also samples code with interrupts off
+ * (the platform delivers its timer as an NMI). */
+bool prof_sees_irqs_off(void);
 /* Prints the profile as "# prof <label>: ..." lines: the samples, then the
  * top functions where the CPU was (self), then the top (function, caller)
  * pairs for the functions that other code calls for copies and locks, so
@@ -33,6 +40,7 @@ void prof_report(const char *label, int top);
  * address (0 when unknown); returns the rate it runs at, 0 on failure. */
 unsigned arch_prof_timer_start(unsigned hz);
 void arch_prof_timer_stop(void);
+bool arch_prof_timer_nmi(void);
 void prof_sample(uintptr_t pc, uintptr_t caller);
 
 #endif

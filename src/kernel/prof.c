@@ -59,6 +59,20 @@ unsigned prof_stop(void)
     return nsamples;
 }
 
+unsigned prof_samples(void) { return nsamples; }
+
+bool prof_sees_irqs_off(void) { return running && arch_prof_timer_nmi(); }
+
+unsigned prof_samples_in(const char *name)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < nsamples; i++) {
+        const char *s = ksym_lookup(samples[i].pc, NULL);
+        n += s && strcmp(s, name) == 0;
+    }
+    return n;
+}
+
 /* Counting by name: the names are pointers into the symbol table, one per
  * function, so a pointer identifies a function. */
 #define SLOTS 2048

@@ -94,6 +94,8 @@ unsigned arch_prof_timer_start(unsigned hz)
     return got;
 }
 
+bool arch_prof_timer_nmi(void) { return nmi; }
+
 void arch_prof_timer_stop(void)
 {
     if (!action)
