@@ -62,8 +62,10 @@
  * there is never dirty data in memory, BLK_FLUSH goes straight to the
  * driver, and power-off loses nothing that a flush had not already been
  * asked for.  A write's blocks are dropped from the cache when it is
- * submitted and, once it succeeded, cached with the data written (dropped
- * instead if another write to the disk ran meanwhile); a read completed
+ * submitted and, once it succeeded, cached with the data written if it is
+ * at most 32 KiB (dropped instead if another write to the disk ran
+ * meanwhile; larger writes are not cached: file data, which the file
+ * system above keeps in its own cache); a read completed
  * while a write to the disk was in flight is not cached.  Failed requests
  * are never cached.  A read that continues a sequential stream and is at
  * most 32 KiB is enlarged into one disk request of up to 256 KiB more

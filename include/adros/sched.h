@@ -115,7 +115,9 @@ int thread_join(struct thread *t, void **retval);
 int process_kill(struct thread *t);
 bool thread_killed(void);
 
-struct thread *thread_current(void);
+extern struct thread *sched__current;
+/* The running thread (NULL before the scheduler starts). */
+static inline struct thread *thread_current(void) { return sched__current; }
 const char *thread_name(const struct thread *t);
 int thread_set_priority(struct thread *t, int prio);
 /* Calls fn for every thread (interrupts off during the walk: keep fn short). */

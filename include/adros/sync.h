@@ -18,20 +18,57 @@
 #include <adros/sched.h>
 #include <adros/spinlock.h>
 
-/* --- kmutex_t: sleeping mutex, owner tracked, direct hand-off on unlock --- */
+/* --- kmutex_t: sleeping mutex, owner tracked, direct hand-off on unlock ---
+ * owner: the holding thread's address, bit 0 (KMUTEX_WAITERS) set while
+ * threads wait.  Taking a free mutex and releasing one nobody waits for
+ * are one compare-and-swap each, without masking interrupts; the rest (a
+ * waiter queueing and sleeping, a release handing over) runs with
+ * interrupts off, where nothing else changes the word on our one CPU. */
 typedef struct kmutex {
-    struct thread *owner;
+    uintptr_t owner;
     struct waitq wq;
     const char *name;
 } kmutex_t;
-#define KMUTEX_INIT(m, nm) { NULL, WAITQ_INIT((m).wq), nm }
+#define KMUTEX_INIT(m, nm) { 0, WAITQ_INIT((m).wq), nm }
+#define KMUTEX_WAITERS ((uintptr_t)1)
 
 void kmutex_init(kmutex_t *m, const char *name);
-void kmutex_lock(kmutex_t *m);
-bool kmutex_trylock(kmutex_t *m);
-void kmutex_unlock(kmutex_t *m);
-bool kmutex_held(const kmutex_t *m);           /* by the calling thread */
-struct thread *kmutex_owner(const kmutex_t *m);
+static inline void kmutex_lock(kmutex_t *m);
+static inline bool kmutex_trylock(kmutex_t *m);
+static inline void kmutex_unlock(kmutex_t *m);
+static inline bool kmutex_held(const kmutex_t *m); /* by the calling thread */
+static inline struct thread *kmutex_owner(const kmutex_t *m);
+/* The contended halves (sync.c). */
+void kmutex__lock_slow(kmutex_t *m);
+void kmutex__unlock_slow(kmutex_t *m);
+
+/* The uncontended paths are inline: under QEMU TCG every call and return
+ * costs a block lookup, and NetBSD's code takes a mutex 10,000 times per
+ * MiB it writes. */
+static inline bool kmutex__cas(kmutex_t *m, uintptr_t old, uintptr_t new)
+{
+    return __atomic_compare_exchange_n(&m->owner, &old, new, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+static inline bool kmutex_trylock(kmutex_t *m) { return kmutex__cas(m, 0, (uintptr_t)thread_current()); }
+static inline void kmutex_lock(kmutex_t *m)
+{
+    if (!kmutex_trylock(m))
+        kmutex__lock_slow(m);
+}
+static inline void kmutex_unlock(kmutex_t *m)
+{
+    if (!kmutex__cas(m, (uintptr_t)thread_current(), 0))
+        kmutex__unlock_slow(m); /* waiters to hand over to, or a misuse */
+}
+static inline struct thread *kmutex_owner(const kmutex_t *m)
+{
+    return (struct thread *)(__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~KMUTEX_WAITERS);
+}
+static inline bool kmutex_held(const kmutex_t *m)
+{
+    struct thread *o = kmutex_owner(m);
+    return o != NULL && o == thread_current();
+}
 #define kmutex_assert_held(m) \
     do { \
         if (!kmutex_held(m)) \

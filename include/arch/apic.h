@@ -22,6 +22,9 @@ bool ioapic_active(void);
 /* irqchip_* for the I/O APIC (pic.c dispatches to them). */
 void ioapic_mask(unsigned line);
 void ioapic_unmask(unsigned line);
+/* Routes an edge-triggered line as an NMI; false when it cannot (no I/O
+ * APIC, no such line, level-triggered).  ioapic_mask undoes it. */
+bool ioapic_route_nmi(unsigned line);
 
 /* A line's redirection entry as the hardware holds it (for tests). */
 struct ioapic_route {

@@ -11,6 +11,8 @@ void gdt_df_context(uint32_t *eip, uint32_t *esp, uint32_t *ebp);
 void double_fault_task(void);
 void idt_init(void);
 void trap_dispatch(struct trapframe *tf);
+/* The interrupted frame while a hardware interrupt's handlers run, else NULL. */
+const struct trapframe *trap_current_frame(void);
 void pic_init(void);
 /* TSC cycles elapsed during `ms` milliseconds of PIT channel 2. */
 void pit_measure_tsc(unsigned ms, uint64_t *tsc_lo, uint64_t *tsc_hi, uint32_t *pit_ticks);

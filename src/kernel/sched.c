@@ -32,7 +32,8 @@
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
 extern char boot_stack_bottom[], boot_stack_top[];
 
-static struct thread *current;
+struct thread *sched__current; /* thread_current(); written only here */
+#define current sched__current
 static struct thread *idle_thread;
 static struct list_node runq[NPRIO];
 static uint32_t ready_mask;          /* bit p: runq[p] not empty */
@@ -332,8 +333,21 @@ static void wake(struct thread *t, int result)
     make_ready(t);
 }
 
+/* An empty queue is answered without masking interrupts (each `sti` is
+ * costly under QEMU TCG, and most wakeups find nobody): every waiter
+ * tests its condition and queues itself with interrupts off, so on our
+ * one CPU it is either queued already or will see what the caller changed
+ * before calling, which the fence keeps before the test. */
+static inline bool nobody_waits(const struct waitq *wq)
+{
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    return list_empty(&wq->waiters);
+}
+
 int waitq_wake_one(struct waitq *wq)
 {
+    if (nobody_waits(wq))
+        return 0;
     irqflags_t f = irq_save();
     int n = 0;
     if (!list_empty(&wq->waiters)) {
@@ -346,6 +360,8 @@ int waitq_wake_one(struct waitq *wq)
 
 int waitq_wake_all(struct waitq *wq)
 {
+    if (nobody_waits(wq))
+        return 0;
     irqflags_t f = irq_save();
     int n = 0;
     while (!list_empty(&wq->waiters)) {
@@ -573,7 +589,6 @@ bool thread_killed(void) { return current && current->killed; }
 
 /* ---- queries ---- */
 
-struct thread *thread_current(void) { return current; }
 const char *thread_name(const struct thread *t) { return t ? t->name : NULL; }
 bool sched_ready(void) { return started; }
 uint64_t sched_context_switches(void) { return nswitches; }

@@ -9,59 +9,61 @@
 
 /* ---- kmutex ---- */
 
+static inline struct thread *owner_of(uintptr_t w) { return (struct thread *)(w & ~KMUTEX_WAITERS); }
+
 void kmutex_init(kmutex_t *m, const char *name)
 {
-    m->owner = NULL;
+    m->owner = 0;
     waitq_init(&m->wq);
     m->name = name;
 }
 
-void kmutex_lock(kmutex_t *m)
+/* The fast paths (sync.h) mask no interrupts: under QEMU TCG each `sti`
+ * ends a translation block and goes back to QEMU's main loop, which made
+ * the masking in every uncontended lock and unlock one of the larger costs
+ * of a NetBSD file read (docs/PERFORMANCE.md section 1, "Where a rump
+ * request's time goes on AdrOS").  The word changes only by
+ * compare-and-swap outside, and only with interrupts off here, where the
+ * holder cannot run on our one CPU. */
+void kmutex__lock_slow(kmutex_t *m)
 {
     struct thread *self = thread_current();
+    if (owner_of(m->owner) == self)
+        panic("kmutex %s: recursive lock by %s", m->name ? m->name : "?", self->name);
     irqflags_t f = irq_save();
-    if (m->owner == NULL) {
-        m->owner = self;
-    } else {
-        if (m->owner == self)
-            panic("kmutex %s: recursive lock by %s", m->name ? m->name : "?", self->name);
-        /* Ownership is handed to us directly by kmutex_unlock. */
-        while (m->owner != self)
-            waitq_wait(&m->wq, 0, false);
+    /* Ownership is handed to us directly by the unlock. */
+    while (owner_of(m->owner) != self) {
+        if (m->owner == 0) {
+            m->owner = (uintptr_t)self; /* released before we got here */
+            break;
+        }
+        m->owner |= KMUTEX_WAITERS;
+        waitq_wait(&m->wq, 0, false);
     }
     irq_restore(f);
 }
 
-bool kmutex_trylock(kmutex_t *m)
-{
-    irqflags_t f = irq_save();
-    bool ok = m->owner == NULL;
-    if (ok)
-        m->owner = thread_current();
-    irq_restore(f);
-    return ok;
-}
-
-void kmutex_unlock(kmutex_t *m)
+void kmutex__unlock_slow(kmutex_t *m)
 {
     struct thread *self = thread_current();
     irqflags_t f = irq_save();
-    if (m->owner != self)
+    struct thread *holder = owner_of(m->owner);
+    if (holder != self)
         panic("kmutex %s: unlocked by %s, but %s%s", m->name ? m->name : "?", self ? self->name : "?",
-              m->owner ? "held by " : "not held", m->owner ? m->owner->name : "");
+              holder ? "held by " : "not held", holder ? holder->name : "");
     if (waitq_empty(&m->wq)) {
-        m->owner = NULL;
+        m->owner = 0;
     } else {
+        /* Ownership goes straight to the first waiter, still marked
+         * contended when others wait behind it. */
         struct thread *next = list_entry(m->wq.waiters.next, struct thread, rq_node);
-        m->owner = next;
+        bool more = next->rq_node.next != &m->wq.waiters;
+        m->owner = (uintptr_t)next | (more ? KMUTEX_WAITERS : 0);
         waitq_wake_one(&m->wq);
     }
     irq_restore(f);
     sched_preempt_check();
 }
-
-bool kmutex_held(const kmutex_t *m) { return m->owner != NULL && m->owner == thread_current(); }
-struct thread *kmutex_owner(const kmutex_t *m) { return m->owner; }
 
 /* ---- ksem ---- */
 

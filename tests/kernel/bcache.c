@@ -173,6 +173,36 @@ static void bcache_writes_never_stale(struct ktest *t)
     cdisk_free(d);
 }
 
+/* A write of at most 32 KiB is cached with its data; a larger one (file
+ * data) only drops its blocks: read back, it comes from the device, with
+ * the new data. */
+static void bcache_large_writes_not_cached(struct ktest *t)
+{
+    struct cdisk *d = cdisk_new(t, "tbc4", 4096);
+    KT_ASSERT_NOT_NULL(t, d);
+    uint8_t *buf = kmalloc(128 * 512), *w = kmalloc(128 * 512);
+    KT_ASSERT_NOT_NULL(t, buf);
+    KT_ASSERT_NOT_NULL(t, w);
+    KT_EXPECT_EQ(t, blk_read(&d->dev, 1024, 128, buf), 0); /* cached */
+    pattern(w, 1024, 64, 3);
+    KT_EXPECT_EQ(t, blk_write(&d->dev, 1024, 64, w), 0); /* 32 KiB */
+    pattern(w, 1088, 64, 4);
+    KT_EXPECT_EQ(t, blk_write(&d->dev, 1088, 64, w), 0);
+    pattern(w, 2048, 128, 5);
+    KT_EXPECT_EQ(t, blk_write(&d->dev, 2048, 128, w), 0); /* 64 KiB */
+    int before = d->reads;
+    KT_EXPECT_EQ(t, blk_read_cached(&d->dev, 1024, 128, buf), 0);
+    KT_EXPECT_TRUE(t, is_pattern(buf, 1024, 64, 3));
+    KT_EXPECT_TRUE(t, is_pattern(buf + 64 * 512, 1088, 64, 4));
+    KT_EXPECT_NE(t, blk_read_cached(&d->dev, 2048, 128, buf), 0);
+    KT_EXPECT_EQ(t, blk_read(&d->dev, 2048, 128, buf), 0);
+    KT_EXPECT_TRUE(t, is_pattern(buf, 2048, 128, 5));
+    KT_EXPECT_EQ(t, d->reads, before + 1);
+    kfree(buf);
+    kfree(w);
+    cdisk_free(d);
+}
+
 static void bcache_errors_not_cached(struct ktest *t)
 {
     struct cdisk *d = cdisk_new(t, "tbc2", 4096);
@@ -301,5 +331,6 @@ static void bcache_gone_device_not_served(struct ktest *t)
 }
 
 KTEST_SUITE(bcache, KTEST_CASE(bcache_second_read_from_memory), KTEST_CASE(bcache_writes_never_stale),
+            KTEST_CASE(bcache_large_writes_not_cached),
             KTEST_CASE(bcache_errors_not_cached), KTEST_CASE(bcache_bounded), KTEST_CASE(bcache_read_ahead_merges),
             KTEST_CASE(bcache_gone_device_not_served));

@@ -5,15 +5,20 @@
  * the block cache holding the file); the sequential write of 32 MiB with
  * fsync through NetBSD's ext2fs (the native driver is read-only); the
  * memory the rump kernel holds after mounting.  Needs hda with /big.bin
- * (tools/test/plan_stage1.py benches()). */
+ * (tools/test/plan_stage1.py benches()).  With the kernel option prof=<Hz>
+ * each NetBSD workload is profiled (include/adros/prof.h) and its top
+ * functions printed after it, outside the timed part. */
 #include <adros/blk.h>
 #include <adros/clock.h>
 #include <adros/kprintf.h>
 #include <adros/ktest.h>
 #include <adros/mm.h>
+#include <adros/prof.h>
 #include <adros/rump.h>
 #include <adros/string.h>
 #include <adros/vfs.h>
+
+#define PROF_TOP 150 /* enough to class nearly every sample by whose code it is */
 
 /* Reads path sequentially with reqsize reads; returns ns, 0 on error. */
 static uint64_t read_all(const char *path, size_t reqsize, uint64_t *bytes)
@@ -98,12 +103,17 @@ static uint64_t seq_read(bool rump, bool cold, size_t reqsize, uint64_t *bytes, 
     blk_get_stats(dev, &s0);
     uint32_t hc[NHC];
     rump_hypercall_counts(hc, NHC);
+    bool prof = rump && prof_option_hz() && prof_start(prof_option_hz()) == 0;
     uint64_t ns = read_all(path, reqsize, bytes);
+    if (prof)
+        prof_stop();
     blk_get_stats(dev, &s1);
     if (rump) {
         char what[32];
         ksnprintf(what, sizeof(what), "%s read %uKiB", cold ? "cold" : "warm", (unsigned)(reqsize >> 10));
         hypercalls(what, hc, *bytes);
+        if (prof)
+            prof_report(what, PROF_TOP);
     }
     blk_put(dev);
     uint64_t nreq = s1.reads - s0.reads, nbytes = s1.read_bytes - s0.read_bytes;
@@ -160,10 +170,15 @@ static void bench_write(void)
             blk_get_stats(hda, &s0);
         uint32_t hc[NHC];
         rump_hypercall_counts(hc, NHC);
+        bool prof = prof_option_hz() && prof_start(prof_option_hz()) == 0;
         uint64_t ns = write_32m(sizes[i]);
+        if (prof)
+            prof_stop();
         char what[32];
         ksnprintf(what, sizeof(what), "write %s", sn[i]);
         hypercalls(what, hc, 32u << 20);
+        if (prof)
+            prof_report(what, PROF_TOP);
         if (hda) {
             blk_get_stats(hda, &s1);
             uint64_t w = s1.writes - s0.writes;

@@ -55,7 +55,7 @@ DIRS = {
 # include/adros/<name>.h -> layer of the code that implements it.
 HEADERS = {
     "lib": "types string errno format list chacha20 sha256 http dhcp dns wav inet cmdline epoch",
-    "kernel": "kprintf clock sched sync spinlock irq mm buddy kmalloc_class init console entropy power "
+    "kernel": "kprintf clock sched prof sync spinlock irq mm buddy kmalloc_class init console entropy power "
               "platform multiboot ktest",
     "drivers": "pci ata prd ramdisk",
     "block": "blk mbr",

@@ -122,7 +122,7 @@ def _stage1_boot(build):
 
 def boots(build):
     return [
-        {"name": "apic-core", "cmdline": "ioapic=on initcalls=off ktest=irq,sched,sync,apic", "timeout": 300,
+        {"name": "apic-core", "cmdline": "ioapic=on initcalls=off ktest=irq,sched,sync,apic,prof", "timeout": 300,
          "post": [_check_apic_log]},
         {"name": "apic-time", "cmdline": "ioapic=on initcalls=off ktest=time,schedregress", "timeout": 300,
          "post": [_check_apic_log]},

@@ -43,7 +43,7 @@ def _area_plans():
 
 def boots(build):
     plan = [
-        {"name": "core", "cmdline": "initcalls=off ktest=printf,cmdline,pmm,kmalloc,irq", "timeout": 240},
+        {"name": "core", "cmdline": "initcalls=off ktest=printf,cmdline,pmm,kmalloc,irq,prof", "timeout": 240},
         {"name": "threads", "cmdline": "initcalls=off ktest=sched,schedregress,fpu,tls,time", "timeout": 300},
         {"name": "sync", "cmdline": "initcalls=off ktest=sync", "timeout": 300},
         {"name": "entropy-1", "cmdline": "ktest=entropy", "timeout": 120},

@@ -132,6 +132,20 @@ void ioapic_unmask(unsigned line)
     irq_restore(f);
 }
 
+/* Delivers the line as an NMI (the profiler's timer: samples land where
+ * the CPU is even with interrupts off).  Edge-triggered lines only. */
+bool ioapic_route_nmi(unsigned line)
+{
+    if (!active || line >= IRQ_LINES || !routes[line].chip || (line_mode(line) & RTE_LEVEL))
+        return false;
+    struct line_route *r = &routes[line];
+    irqflags_t f = irq_save();
+    io_write(r->chip, IOAPIC_REDTBL(r->pin) + 1, (uint32_t)dest_apic << 24);
+    io_write(r->chip, IOAPIC_REDTBL(r->pin), (4u << 8) | line_mode(line)); /* delivery mode NMI */
+    irq_restore(f);
+    return true;
+}
+
 int ioapic_get_route(unsigned line, struct ioapic_route *out)
 {
     if (!active)

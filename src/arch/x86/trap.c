@@ -46,6 +46,12 @@ static __noreturn void exception_panic(struct trapframe *tf)
     panic_trap(tf, "%s, error code 0x%x", names[v], tf->err);
 }
 
+/* The frame of the hardware interrupt being handled (handlers run with
+ * interrupts off, so they never nest), for the profiler's timer. */
+static struct trapframe *irq_frame;
+
+const struct trapframe *trap_current_frame(void) { return irq_frame; }
+
 void trap_dispatch(struct trapframe *tf)
 {
     unsigned v = tf->vector;
@@ -55,7 +61,9 @@ void trap_dispatch(struct trapframe *tf)
         exception_panic(tf);
     }
     if (v >= IRQ_VECTOR_BASE && v < IRQ_VECTOR_BASE + IRQ_LINES) {
+        irq_frame = tf;
         irq_dispatch(v - IRQ_VECTOR_BASE);
+        irq_frame = NULL;
         return;
     }
     /* Vector 255 (spurious): nothing to do, no EOI. */
