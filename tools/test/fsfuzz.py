@@ -36,6 +36,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -74,7 +75,19 @@ def _tree(d):
 
 
 def base_images(work):
-    """{kind: bytes of a real image of IMG_SECTORS sectors at most}."""
+    """{kind: bytes of a real image of IMG_SECTORS sectors at most}.  Built
+    in a directory of its own under work: `make test` runs fuzz-fs-short
+    and the fuzz-fs-known cases at once, and two builds in one directory
+    made mcopy fail on a half-written image."""
+    os.makedirs(work, exist_ok=True)
+    own = tempfile.mkdtemp(prefix="base-", dir=work)
+    try:
+        return _base_images(own)
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _base_images(work):
     tree = os.path.join(work, "tree")
     _tree(tree)
     out = {}
