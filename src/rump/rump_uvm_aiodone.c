@@ -95,6 +95,9 @@ struct vnode;
 int __real_rumpns_VOP_BMAP(struct vnode *vp, int64_t lbn, struct vnode **vpp, int64_t *bnp, int *runp);
 int __wrap_rumpns_VOP_BMAP(struct vnode *vp, int64_t lbn, struct vnode **vpp, int64_t *bnp, int *runp);
 
+KOPTION(pdaemon_enomem, "rump.pdaemon_enomem",
+        "rump.pdaemon_enomem=N: a test: every Nth block lookup of NetBSD's pagedaemon fails for memory (ENOMEM)");
+
 static long inject_every = -1;
 static volatile unsigned long inject_calls, injected;
 
