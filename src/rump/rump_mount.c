@@ -385,10 +385,13 @@ static int r_mount_body(struct mount *mp, const char *source, struct vnode **roo
     if (nbfs[fs].readonly || dev_ro)
         mp->flags |= VFS_MNT_RDONLY;
     ksnprintf(rm->etfs_key, sizeof(rm->etfs_key), "/dev/%s", dev);
-    /* A mount point of its own in the rump kernel's namespace, named after
-     * the device (mounted once at a time): NetBSD's own messages name it
-     * ("uid 0 on /adros/hda: file system full"). */
-    ksnprintf(rm->rpath, sizeof(rm->rpath), "/adros/%s", dev);
+    /* A mount point of its own in the rump kernel's namespace, never used
+     * before (a pulled disk's NetBSD mount may outlive its umount), named
+     * after the device so that NetBSD's own messages say which disk ("uid
+     * 0 on /adros/hda.1: file system full").  The VFS numbers a mount only
+     * after this returns. */
+    static uint32_t seq;
+    ksnprintf(rm->rpath, sizeof(rm->rpath), "/adros/%s.%u", dev, (unsigned)++seq);
     if ((r = rump__etfs_get(rm->etfs_key, dev)) < 0)
         goto fail;
     rump___sysimpl_mkdir("/adros", 0755);

@@ -136,16 +136,26 @@ def _vitals(text):
             for m in re.findall(r"^vitals: (.*)$", text, re.M)]
 
 
+def _after_pressure(build, tag, b, res):
+    """None after a panic or hang (reported); else the test's directory,
+    the host's sha256 of its big.bin and the output after the script's
+    AFTER-PRESSURE line."""
+    if not _no_panic(b, res):
+        return None
+    d = _dir(build)
+    m = re.search(r"^AFTER-PRESSURE$", b.output, re.M)
+    return d, sha256_file(os.path.join(d, f"{tag}-tree", "big.bin")), b.output[m.end():] if m else ""
+
+
 def _common_checks(build, tag, b, res, finals):
     """No panic or hang; the host's sha256 of the files read back after the
     pressure; the final fetch; e2fsck on the image."""
     name = res.group
-    if not _no_panic(b, res):
+    after = _after_pressure(build, tag, b, res)
+    if not after:
         return False
-    d = _dir(build)
-    big = sha256_file(os.path.join(d, f"{tag}-tree", "big.bin"))
+    d, big, tail = after
     net = sha256_file(os.path.join(d, f"{tag}-srv", "net.bin"))
-    tail = b.output[b.output.rfind("AFTER-PRESSURE"):] if "AFTER-PRESSURE" in b.output else ""
     want = [(re.escape(f"{big}  /r/c1.bin"), "after the pressure: the 8 MiB copy reads back with the host's sha256"),
             (r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n2\.bin",
              "after the pressure: a new 4 MiB fetch succeeds"),
@@ -619,12 +629,10 @@ def _check_usb(build, tag):
     system is clean."""
     def check(b, res):
         name = res.group
-        if not _no_panic(b, res):
+        after = _after_pressure(build, tag, b, res)
+        if not after:
             return
-        d = _dir(build)
-        big = sha256_file(os.path.join(d, f"{tag}-tree", "big.bin"))
-        m = re.search(r"^AFTER-PRESSURE$", b.output, re.M)
-        tail = b.output[m.end():] if m else ""
+        d, big, tail = after
         check_patterns(res, tail, [
             (re.escape(f"{big}  /u/c1.bin"), "after: the copy made under the pressure reads back with the host's sha256"),
             (re.escape(f"{big}  /u/big.bin"), "after: the original reads back right"),
@@ -683,11 +691,10 @@ ENOMEM_SCRIPT = ("mkdir /r; mount -t rump hda /r; churn -b -t 2 -s 30 /r/ch; cp 
 def _check_enomem(build, tag):
     def check(b, res):
         name = res.group
-        if not _no_panic(b, res):
+        after = _after_pressure(build, tag, b, res)
+        if not after:
             return
-        d = _dir(build)
-        big = sha256_file(os.path.join(d, f"{tag}-tree", "big.bin"))
-        tail = b.output[b.output.rfind("AFTER-PRESSURE"):] if "AFTER-PRESSURE" in b.output else ""
+        d, big, tail = after
         check_patterns(res, b.output, [
             (r"churn: verify: \d+ files, \d+ bytes: intact \(0 lost, 0 corrupt, 0 stray, 0 bad reads",
              "churn's files, paged out meanwhile, all intact"),
