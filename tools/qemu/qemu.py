@@ -63,6 +63,10 @@ def boot(kernel, cmdline, disks=(), timeout=120, mem=256, extra=(), stdin_data=N
     return run(qemu_cmd(kernel, full, disks, mem, extra, machine), timeout, stdin_data, log, marker)
 
 
+# How long a timed-out boot is given to print its thread dump.
+DUMP_WAIT_S = 3
+
+
 def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_output=None):
     """Runs the QEMU command line cmd under a time limit and captures its
     console; returns a Boot.  on_output(console bytes so far), if given, is
@@ -70,8 +74,11 @@ def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_outpu
     on what the guest prints)."""
     t0 = time.monotonic()
     ready = None
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # The console's input stays open (without stdin_data): a boot that
+    # times out is asked for AdrOS's thread dump (Ctrl-\ on the serial
+    # console, src/kernel/console.c) before it is killed, so that a hang
+    # leaves its diagnosis in the log.
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     if stdin_data is not None:
         try:
             proc.stdin.write(stdin_data)
@@ -79,12 +86,23 @@ def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_outpu
         except BrokenPipeError:
             pass
     timed_out = False
+    dump_until = None
     os.set_blocking(proc.stdout.fileno(), False)
     buf = b""
     while True:
         now = time.monotonic()
-        if now - t0 > timeout:
+        if dump_until is None and now - t0 > timeout:
             timed_out = True
+            dump_until = now + DUMP_WAIT_S
+            if stdin_data is None:
+                try:
+                    proc.stdin.write(b"\x1c")
+                    proc.stdin.flush()
+                except (BrokenPipeError, OSError):
+                    dump_until = now
+            else:
+                dump_until = now
+        if dump_until is not None and now >= dump_until:
             proc.kill()
             break
         try:
@@ -106,6 +124,8 @@ def run(cmd, timeout, stdin_data=None, log=None, marker=b"AdrOS ready", on_outpu
             break
         time.sleep(0.005)
     proc.wait()
+    if not proc.stdin.closed:
+        proc.stdin.close()
     elapsed = time.monotonic() - t0
     text = buf.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     if log:
