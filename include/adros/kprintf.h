@@ -69,12 +69,16 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
  * NULL), with *off set to addr's offset into it. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *off);
 uintptr_t ksym_address(const char *name);
-/* Prints a backtrace starting at the given frame pointer. */
-void backtrace_from(uintptr_t ebp, uintptr_t eip);
+/* Prints a backtrace starting at the given frame pointer.  Returns 0 when
+ * the frame chain ended normally, else the stack address where it broke
+ * (a frame of code without frame pointers, e.g. NetBSD's in the rump
+ * kernel), from which backtrace_scan_n can go on. */
+uintptr_t backtrace_from(uintptr_t ebp, uintptr_t eip);
 void backtrace(void);
 /* Prints the words on the stack from sp up that look like return
  * addresses (for code without frame pointers). */
 void backtrace_scan(uintptr_t sp);
+void backtrace_scan_n(uintptr_t sp, int max); /* at most max of them */
 
 /* How a panic ends: halt (default), or power off with a failure status
  * (kernel option panic=poweroff, used by the test runner). */

@@ -28,7 +28,7 @@ static void print_sym(uintptr_t addr, uintptr_t lookup)
         kprintf("  [%p] ?\n", (void *)addr);
 }
 
-void backtrace_from(uintptr_t ebp, uintptr_t eip)
+uintptr_t backtrace_from(uintptr_t ebp, uintptr_t eip)
 {
     kprintf("Backtrace:\n");
     if (eip)
@@ -39,12 +39,15 @@ void backtrace_from(uintptr_t ebp, uintptr_t eip)
         uintptr_t ret = ((uintptr_t *)ebp)[1];
         uintptr_t next = ((uintptr_t *)ebp)[0];
         if (!ret)
-            break;
+            return 0;
         print_sym(ret, ret - 1);
+        if (next == 0)
+            return 0;
         if (next <= ebp)
-            break; /* stacks grow down: a frame must be above the previous */
+            return ebp + 8; /* stacks grow down: a frame must be above the previous */
         ebp = next;
     }
+    return 0;
 }
 
 /* Is addr a return address: in the kernel's text, just after a call
@@ -66,11 +69,13 @@ static bool after_call(uintptr_t addr)
  * leaves the frame chain empty: the words on the stack from sp up that look
  * like return addresses name the callers, most of them truly (stale ones
  * are possible: "?" says so, as Linux's oops does). */
-void backtrace_scan(uintptr_t sp)
+void backtrace_scan(uintptr_t sp) { backtrace_scan_n(sp, 24); }
+
+void backtrace_scan_n(uintptr_t sp, int max)
 {
     kprintf("Stack scan (return addresses, may include stale ones):\n");
     int shown = 0;
-    for (int i = 0; i < 4096 && shown < 24; i++, sp += 4) {
+    for (int i = 0; i < 4096 && shown < max; i++, sp += 4) {
         if ((sp & (PAGE_SIZE - 1)) == 0 || i == 0)
             if (!mm_kernel_readable(sp & ~(uintptr_t)3, 4))
                 break;

@@ -1,6 +1,7 @@
 /* thread_dump(): every thread with its state and, for each one that is not
  * running, where it stopped (a backtrace from the frame its last context
- * switch saved).  The shell's Ctrl-T (BSD's "status" key) and `ps -k` call
+ * switch saved; where that frame chain breaks, a short scan of the stack
+ * for return addresses).  The shell's Ctrl-T (BSD's "status" key) and `ps -k` call
  * it: the tool for a hang, when the command that hangs holds the shell.
  *
  * It walks the other threads' stacks with interrupts off, so none of them
@@ -23,7 +24,13 @@ static void dump_one(const struct thread *t, void *ctx)
     if (t == thread_current() || t->state == T_RUNNING || t->state == T_DEAD || !t->ctx_esp)
         return;
     const struct switch_frame *f = (const struct switch_frame *)t->ctx_esp;
-    backtrace_from(f->ebp, f->ret);
+    /* A chain that breaks (NetBSD's code has no frame pointers) goes on
+     * as a short stack scan: a rump thread's wait then shows its NetBSD
+     * callers (a hang of rel-pressure-ram, 2026-12-07, stopped at
+     * docvwait without it). */
+    uintptr_t broke = backtrace_from(f->ebp, f->ret);
+    if (broke)
+        backtrace_scan_n(broke, 10);
 }
 
 void thread_dump(void)
