@@ -28,6 +28,13 @@ static void print_sym(uintptr_t addr, uintptr_t lookup)
         kprintf("  [%p] ?\n", (void *)addr);
 }
 
+/* Where a thread's or the boot's frame chain ends normally. */
+static bool chain_root(uintptr_t ret)
+{
+    const char *name = ksym_lookup(ret - 1, NULL);
+    return name && (strcmp(name, "thread_trampoline") == 0 || strcmp(name, "_start") == 0);
+}
+
 uintptr_t backtrace_from(uintptr_t ebp, uintptr_t eip)
 {
     kprintf("Backtrace:\n");
@@ -41,10 +48,12 @@ uintptr_t backtrace_from(uintptr_t ebp, uintptr_t eip)
         if (!ret)
             return 0;
         print_sym(ret, ret - 1);
-        if (next == 0)
+        if (chain_root(ret))
             return 0;
+        /* stacks grow down: a frame must be above the previous; code
+         * without frame pointers leaves anything in ebp (0 included) */
         if (next <= ebp)
-            return ebp + 8; /* stacks grow down: a frame must be above the previous */
+            return ebp + 8;
         ebp = next;
     }
     return 0;
