@@ -7,6 +7,9 @@
  *                      (default 0) so the next allocations can still succeed
  *                      for a while
  *   memhog free        give everything back
+ *   memhog wait        wait until nothing is held (a -t thread gave it
+ *                      back), so that a script's next step runs after the
+ *                      pressure however fast the work under it went
  *   -t <s> before the amount: a background thread gives everything back
  *                      after s seconds, so work started next runs under the
  *                      pressure and must carry on once it goes
@@ -28,6 +31,7 @@
 static kmutex_t hog_lock = KMUTEX_INIT(hog_lock, "memhog");
 static void *hog_head; /* chain of HOG_CHUNK blocks; hog_lock */
 static size_t hog_chunks;
+static kcond_t hog_empty = { WAITQ_INIT(hog_empty.wq) }; /* broadcast when a -t thread gave all back */
 
 static bool take_one(void)
 {
@@ -58,6 +62,7 @@ static void *release_later(void *arg)
     kmutex_lock(&hog_lock);
     size_t had = hog_chunks;
     give_back(SIZE_MAX);
+    kcond_broadcast(&hog_empty);
     kmutex_unlock(&hog_lock);
     kprintf("memhog: gave back %zu KiB after %u s\n", had * (HOG_CHUNK / 1024), (unsigned)(uintptr_t)arg);
     return NULL;
@@ -89,6 +94,18 @@ static int cmd_memhog(int argc, char **argv)
     bool all = argc >= 2 && strcmp(argv[1], "-a") == 0;
     if (argc > 3 || (argc == 3 && !all))
         return shell_usage(argv[0]);
+    if (argc == 2 && strcmp(argv[1], "wait") == 0) {
+        /* Ctrl-C is seen within a second. */
+        kmutex_lock(&hog_lock);
+        while (hog_chunks && !thread_killed())
+            (void)kcond_timedwait(&hog_empty, &hog_lock, NSEC_PER_SEC);
+        size_t left = hog_chunks;
+        kmutex_unlock(&hog_lock);
+        if (left)
+            return shell_error(argv[0], "interrupted, %zu KiB still held", left * (HOG_CHUNK / 1024));
+        shell_printf("memhog: nothing held\n");
+        return 0;
+    }
     if (argc == 2 && strcmp(argv[1], "free") == 0) {
         kmutex_lock(&hog_lock);
         size_t had = hog_chunks;
@@ -133,5 +150,5 @@ static int cmd_memhog(int argc, char **argv)
                  now * (HOG_CHUNK / 1024), k.bytes_in_use, (unsigned long long)k.failures);
     return 0;
 }
-SHELL_CMD(memhog, cmd_memhog, "memhog [[-t s] <MiB> | [-t s] -a [KiB] | free]",
-          "hold kernel heap to test memory pressure: MiB more, all but KiB, or give it back");
+SHELL_CMD(memhog, cmd_memhog, "memhog [[-t s] <MiB> | [-t s] -a [KiB] | free | wait]",
+          "hold kernel heap to test memory pressure: MiB more, all but KiB, give it back, wait until given back");
