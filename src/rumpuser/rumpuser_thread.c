@@ -43,6 +43,18 @@ static int thread_priority(const char *name, int pri)
     return map_priority(pri);
 }
 
+/* NetBSD's pagedaemon ("pdaemon", rumpkern/vm.c) may take AdrOS's memory
+ * reserve, as NetBSD keeps pages only its pagedaemon may allocate
+ * (uvmexp.reserve_pagedaemon): it allocates to free (a page-out's bounce
+ * buffer, KM_SLEEP), and when the heap is exhausted by someone else it
+ * would otherwise wait in uvm_wait for page-outs that it is itself in the
+ * middle of building: rel-pressure-ram hung so (fetch and the pagedaemon
+ * both in uvm_wait, memhog's memory long given back). */
+static unsigned thread_flags(const char *name)
+{
+    return name && strcmp(name, "pdaemon") == 0 ? PROCESS_FLAG_MEMRESERVE : 0;
+}
+
 /* Returns 0 (and *cookie for a joinable thread) or ENOMEM/EINVAL.  cpuidx
  * is advisory: AdrOS has one CPU.  Does not block. */
 int rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname, int mustjoin, int priority,
@@ -52,7 +64,7 @@ int rumpuser_thread_create(void *(*fun)(void *), void *arg, const char *thrname,
         .name = thrname ? thrname : "rumpthread",
         .prio = thread_priority(thrname, priority),
         .stack_size = RUMP_THREAD_STACK,
-        .flags = PROCESS_FLAG_THREAD | (mustjoin ? PROCESS_FLAG_JOINABLE : 0),
+        .flags = PROCESS_FLAG_THREAD | (mustjoin ? PROCESS_FLAG_JOINABLE : 0) | thread_flags(thrname),
     };
     struct thread *t;
     if (!fun || (mustjoin && !cookie))

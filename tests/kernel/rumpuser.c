@@ -237,6 +237,7 @@ static void getparam_edges(struct ktest *t)
 struct child {
     char name[THREAD_NAME_MAX];
     int prio;
+    bool reserve; /* may take the memory reserve */
     struct lwp *lwp_at_start;
     int errno_seen;
     volatile int done;
@@ -249,6 +250,7 @@ static void *child_main(void *arg)
     struct child *c = arg;
     strlcpy(c->name, thread_name(thread_current()), sizeof(c->name));
     c->prio = thread_current()->prio;
+    c->reserve = mm_may_use_reserve();
     c->lwp_at_start = rumpuser_curlwp();
     process_sleep(20 * NSEC_PER_MSEC); /* the parent is joining by now */
     fk_bind();                         /* needs the (only) CPU: join must have let it go */
@@ -284,7 +286,8 @@ static void thread_create_join(struct ktest *t)
     ksem_init(&c5.sem, 0);
     void *k1 = NULL, *k2 = NULL, *k3 = NULL, *k5 = NULL;
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c1, "rt-high", 1, 220, 0, &k1), 0);
-    KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c2, "rt-low", 1, 10, -1, &k2), 0);
+    /* NetBSD's pagedaemon, as rumpkern/vm.c names it */
+    KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c2, "pdaemon", 1, 10, -1, &k2), 0);
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c3, "rt-none", 1, -1, 3, &k3), 0);
     KT_ASSERT_EQ(t, rumpuser_thread_create(child_main, &c4, "rt-detached", 0, 100, -1, NULL), 0);
     /* a soft interrupt thread, as rumpkern/intr.c names it (PRI_NONE) */
@@ -305,6 +308,8 @@ static void thread_create_join(struct ktest *t)
     KT_EXPECT_EQ(t, c3.prio, PRIO_NORMAL);
     KT_EXPECT_GE(t, c5.prio, c1.prio); /* softints at NetBSD's top rank */
     KT_EXPECT_GT(t, c5.prio, PRIO_NORMAL);
+    KT_EXPECT_TRUE(t, c2.reserve); /* the pagedaemon may take the memory reserve */
+    KT_EXPECT_FALSE(t, c1.reserve);
     KT_EXPECT_NULL(t, c1.lwp_at_start); /* a new host thread has no curlwp */
     KT_EXPECT_EQ(t, c1.errno_seen, 11);
     KT_EXPECT_EQ(t, rumpuser_adros_errno(), 22); /* errno is per thread */
