@@ -2,7 +2,8 @@
  * page tables, and the kernel heap.
  *
  * All RAM is identity-mapped (virtual == physical), so a kmalloc'd buffer's
- * address is also its DMA address.  Page 0 is never mapped: NULL
+ * address is also its DMA address (the mapping windows below add second
+ * addresses for frames: translate those with vmm_virt_to_phys).  Page 0 is never mapped: NULL
  * dereferences fault.  Kernel text and read-only data are read-only. */
 #ifndef ADROS_MM_H
 #define ADROS_MM_H
@@ -55,6 +56,31 @@ void *vmm_map_mmio(paddr_t pa, size_t size);
 /* Makes one page of the identity map present or not (guard pages). */
 void vmm_set_present(vaddr_t va, bool present);
 bool vmm_is_mapped(vaddr_t va);
+
+/* Mapping windows: a range of kernel virtual addresses above RAM (16 MiB,
+ * placed at boot above the identity map and below 2 GiB; none when RAM
+ * reaches that far) where scattered page frames can be shown as one
+ * contiguous buffer, so that NetBSD's pager hands its pages to a device
+ * without copying them (src/rump/rump_pager.c).  A window is allocated
+ * whole (its pages not present), filled page by page and freed whole.  The
+ * identity map is untouched: a window only adds a second address for a
+ * frame.  Code that gives a device a buffer's address translates it with
+ * vmm_virt_to_phys (the ATA driver's PRD tables, NetBSD's bus_dma). */
+#define VMM_WINDOW_PAGES 4096u
+/* npages contiguous window pages, or 0 when none are free (never sleeps). */
+vaddr_t vmm_window_alloc(uint32_t npages);
+void vmm_window_enter(vaddr_t va, paddr_t pa); /* one page of an allocated window */
+void vmm_window_free(vaddr_t va, uint32_t npages);
+/* The page index of va in the window range, or -1 when va is not in it. */
+int vmm_window_index(vaddr_t va);
+/* The physical address behind va: itself in the identity map, the frame
+ * entered in a window (0 if none). */
+paddr_t vmm_virt_to_phys(vaddr_t va);
+struct vmm_window_stats {
+    uint32_t pages, pages_in_use, peak_pages_in_use;
+    uint64_t allocs, refused;
+};
+void vmm_window_get_stats(struct vmm_window_stats *st);
 /* True if [addr, addr+len) is mapped (safe to read from a panic). */
 bool mm_kernel_readable(uintptr_t addr, size_t len);
 

@@ -21,4 +21,11 @@ struct prd {
  * past 4 GiB) / -E2BIG (needs more than max entries). */
 int prd_fill(struct prd *tab, int max, uint32_t addr, size_t len);
 
+/* The same for a buffer at virtual address va whose pages to_phys
+ * translates one by one (a mapping window's pages are scattered frames):
+ * physically contiguous pages share an entry.  -EFAULT when a page has no
+ * frame (to_phys returned 0) or an odd one. */
+#define PRD_PAGE 4096u
+int prd_fill_va(struct prd *tab, int max, uint32_t va, size_t len, uint32_t (*to_phys)(uint32_t va));
+
 #endif

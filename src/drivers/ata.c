@@ -12,9 +12,10 @@
  *
  * DMA: one PRD table per channel (one page, so it never crosses a 64 KiB
  * boundary); each PRD entry covers at most 64 KiB and never crosses a
- * 64 KiB boundary.  RAM is identity-mapped and below 4 GiB, so a buffer's
- * address is its bus address.  A buffer at an odd address cannot be DMA'd
- * and goes by PIO.
+ * 64 KiB boundary.  RAM is identity-mapped and below 4 GiB; a buffer in a
+ * mapping window (NetBSD's pager, mm.h) is scattered frames, translated
+ * page by page (vmm_virt_to_phys).  A buffer at an odd address cannot be
+ * DMA'd and goes by PIO.
  *
  * Lock rules: ch->lock (a spinlock) guards ch->queue; the command state
  * (ch->active, ch->irq_status, ch->bm_status) is written by the worker with
@@ -311,7 +312,7 @@ static int do_dma(struct ata_channel *ch, struct ata_drive *d, bool write, uint6
                   bool ext)
 {
     const char *what = write ? "DMA write" : "DMA read";
-    if (prd_fill(ch->prdt, PRD_MAX, (uint32_t)(uintptr_t)buf, (size_t)n * SECTOR) < 0)
+    if (prd_fill_va(ch->prdt, PRD_MAX, (uint32_t)(uintptr_t)buf, (size_t)n * SECTOR, vmm_virt_to_phys) < 0)
         return -EINVAL;
     int err = select_drive(ch, d->slave, 0);
     if (err)

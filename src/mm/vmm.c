@@ -1,7 +1,11 @@
 /* The kernel's page tables: one address space, identity-mapped RAM with
  * 4 KiB pages (so single pages can become guard pages), page 0 absent,
  * kernel text and read-only data read-only (CR0.WP makes that bind the
- * kernel too), and uncached identity mappings of device memory on request. */
+ * kernel too), uncached identity mappings of device memory on request, and
+ * the mapping windows (mm.h): VMM_WINDOW_PAGES pages of addresses above
+ * RAM whose page tables exist from boot, so entering a page never
+ * allocates.  One CPU: a window page's TLB entry is dropped with invlpg
+ * when it is freed. */
 #include <adros/kprintf.h>
 #include <adros/mm.h>
 #include <adros/spinlock.h>
@@ -19,6 +23,14 @@ extern char _text_start[], _rodata_end[];
 static uint32_t *pgdir;
 static spinlock_t vmm_lock = SPINLOCK_INIT("vmm");
 static bool paging_on;
+
+/* The window range: win_base 0 when there is none.  win_used has a bit per
+ * page; win_next is where the next search starts (next fit). */
+#define WIN_WORDS (VMM_WINDOW_PAGES / 32)
+static vaddr_t win_base;
+static uint32_t win_used[WIN_WORDS];
+static uint32_t win_next, win_in_use, win_peak;
+static uint64_t win_allocs, win_refused;
 
 static uint32_t *alloc_table(void)
 {
@@ -45,6 +57,118 @@ static uint32_t *pte_for(vaddr_t va, bool create)
     return &pt[(va >> 12) & 0x3ff];
 }
 
+/* Places the windows 4 MiB above the end of RAM (past any firmware tables
+ * right after it), ending below 2 GiB, where QEMU's PCs put neither RAM nor
+ * device memory (their PCI windows start at 2 GiB or higher; BARs are
+ * assigned from the top down).  vmm_map_mmio refuses the range. */
+static void window_init(vaddr_t ram_top)
+{
+    uint64_t base = ALIGN_UP((uint64_t)ram_top, 4ull << 20) + (4ull << 20);
+    if (base + (uint64_t)VMM_WINDOW_PAGES * PAGE_SIZE > 0x80000000ull) {
+        kprintf("vmm: no mapping windows (RAM reaches 2 GiB): NetBSD's pager copies\n");
+        return;
+    }
+    for (uint32_t i = 0; i < VMM_WINDOW_PAGES; i++)
+        if (!pte_for((vaddr_t)base + i * PAGE_SIZE, true)) {
+            kprintf("vmm: no memory for the mapping windows' page tables\n");
+            return;
+        }
+    win_base = (vaddr_t)base;
+}
+
+static bool win_bit(uint32_t i) { return win_used[i / 32] & (1u << (i % 32)); }
+
+/* First index of n free pages from start (not wrapping), or -1. */
+static int64_t win_find(uint32_t start, uint32_t n)
+{
+    uint32_t run = 0;
+    for (uint32_t i = start; i < VMM_WINDOW_PAGES; i++) {
+        if (run == 0 && (i % 32) == 0 && win_used[i / 32] == 0xffffffffu) {
+            i += 31; /* a full word */
+            continue;
+        }
+        run = win_bit(i) ? 0 : run + 1;
+        if (run == n)
+            return (int64_t)i + 1 - n;
+    }
+    return -1;
+}
+
+vaddr_t vmm_window_alloc(uint32_t npages)
+{
+    if (!win_base || npages == 0 || npages > VMM_WINDOW_PAGES)
+        return 0;
+    irqflags_t f = spin_lock_irqsave(&vmm_lock);
+    int64_t at = win_find(win_next, npages);
+    if (at < 0)
+        at = win_find(0, npages);
+    if (at < 0) {
+        win_refused++;
+        spin_unlock_irqrestore(&vmm_lock, f);
+        return 0;
+    }
+    for (uint32_t i = (uint32_t)at; i < (uint32_t)at + npages; i++)
+        win_used[i / 32] |= 1u << (i % 32);
+    win_next = ((uint32_t)at + npages) % VMM_WINDOW_PAGES;
+    win_in_use += npages;
+    win_peak = MAX(win_peak, win_in_use);
+    win_allocs++;
+    spin_unlock_irqrestore(&vmm_lock, f);
+    return win_base + (vaddr_t)at * PAGE_SIZE;
+}
+
+int vmm_window_index(vaddr_t va)
+{
+    if (!win_base || va < win_base || va - win_base >= VMM_WINDOW_PAGES * PAGE_SIZE)
+        return -1;
+    return (int)((va - win_base) >> PAGE_SHIFT);
+}
+
+void vmm_window_enter(vaddr_t va, paddr_t pa)
+{
+    int i = vmm_window_index(va);
+    if (i < 0 || (va | pa) & (PAGE_SIZE - 1) || !win_bit((uint32_t)i) || pa < PAGE_SIZE || pa >= pmm_ram_top())
+        panic("vmm: window page %#x -> %#x: not an allocated window page and a RAM frame", va, pa);
+    uint32_t *pte = pte_for(va, false);
+    *pte = pa | PTE_P | PTE_W;
+}
+
+void vmm_window_free(vaddr_t va, uint32_t npages)
+{
+    int first = vmm_window_index(va);
+    if (first < 0 || (va & (PAGE_SIZE - 1)) || npages == 0 || (uint32_t)first + npages > VMM_WINDOW_PAGES)
+        panic("vmm: freeing window %#x (%u pages): not a window", va, npages);
+    irqflags_t f = spin_lock_irqsave(&vmm_lock);
+    for (uint32_t i = (uint32_t)first; i < (uint32_t)first + npages; i++) {
+        if (!win_bit(i))
+            panic("vmm: window page %u freed twice", i);
+        win_used[i / 32] &= ~(1u << (i % 32));
+        vaddr_t p = win_base + i * PAGE_SIZE;
+        *pte_for(p, false) = 0;
+        invlpg(p);
+    }
+    win_in_use -= npages;
+    if (win_in_use == 0)
+        win_next = 0; /* empty: start packing from the bottom again */
+    spin_unlock_irqrestore(&vmm_lock, f);
+}
+
+paddr_t vmm_virt_to_phys(vaddr_t va)
+{
+    if (vmm_window_index(va) < 0)
+        return va;
+    uint32_t pte = *pte_for(va, false);
+    return (pte & PTE_P) ? (pte & PTE_ADDR) | (va & (PAGE_SIZE - 1)) : 0;
+}
+
+void vmm_window_get_stats(struct vmm_window_stats *st)
+{
+    irqflags_t f = spin_lock_irqsave(&vmm_lock);
+    *st = (struct vmm_window_stats){ win_base ? VMM_WINDOW_PAGES : 0, win_in_use, win_peak, win_allocs,
+                                     win_refused };
+    spin_unlock_irqrestore(&vmm_lock, f);
+}
+
 void vmm_init(void)
 {
     pgdir = alloc_table();
@@ -62,6 +186,7 @@ void vmm_init(void)
             flags |= PTE_PCD | PTE_PWT; /* VGA memory, ROMs */
         *pte = va | flags;
     }
+    window_init(top);
     gdt_set_df_cr3((uint32_t)pgdir);
     write_cr3((uint32_t)pgdir);
     write_cr0(read_cr0() | CR0_PG | CR0_WP);
@@ -76,6 +201,10 @@ void *vmm_map_mmio(paddr_t pa, size_t size)
         return NULL;
     vaddr_t start = ALIGN_DOWN(pa, PAGE_SIZE);
     uint64_t end = ALIGN_UP((uint64_t)pa + size, (uint64_t)PAGE_SIZE);
+    if (win_base && start < win_base + VMM_WINDOW_PAGES * PAGE_SIZE && end > win_base) {
+        kprintf(KERN_ERR "vmm: device memory at %#x overlaps the mapping windows: not mapped\n", pa);
+        return NULL;
+    }
     irqflags_t f = spin_lock_irqsave(&vmm_lock);
     for (uint64_t va = start; va < end; va += PAGE_SIZE) {
         uint32_t *pte = pte_for((vaddr_t)va, true);

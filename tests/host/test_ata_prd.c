@@ -70,6 +70,59 @@ static void rejects(void **state)
     assert_int_equal(prd_fill(t, 2, 0x0, 2 * 0x10000), 2);
 }
 
+/* A translation like a mapping window's: virtual pages from 0x40000000 are
+ * the frames frame[i]; anything else is identity. */
+#define WV 0x40000000u
+static const uint32_t frame[] = { 0x10000, 0x11000, 0x90000, 0x3f000, 0x40000, 0x41000, 0x20000, 0x7000 };
+static uint32_t xlate(uint32_t va)
+{
+    if (va < WV || va >= WV + sizeof(frame) / sizeof(frame[0]) * 4096u)
+        return va;
+    return frame[(va - WV) / 4096u] + (va & 4095u);
+}
+static uint32_t no_frame(uint32_t va) { return va >= WV + 2 * 4096u ? 0 : xlate(va); }
+
+/* The entries cover each byte's frame in order, and obey the rules. */
+static void check_va_table(const struct prd *t, int n, uint32_t va, size_t len)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t bytes = t[i].count ? t[i].count : 0x10000u;
+        assert_true((t[i].addr & 0xffffu) + bytes <= 0x10000u);
+        assert_int_equal(t[i].flags, i == n - 1 ? PRD_EOT : 0);
+        for (uint32_t b = 0; b < bytes; b += 2)
+            assert_int_equal(t[i].addr + b, xlate(va + (uint32_t)total + b));
+        total += bytes;
+    }
+    assert_int_equal(total, len);
+}
+
+static void scattered_pages(void **state)
+{
+    struct prd t[16];
+    /* The whole window: 0x10000-0x12000 is one entry, 0x3f000-0x42000
+     * crosses 64 KiB at 0x40000 so it is two; 6 entries in all. */
+    int n = prd_fill_va(t, 16, WV, 8 * 4096, xlate);
+    assert_int_equal(n, 6);
+    check_va_table(t, n, WV, 8 * 4096);
+    assert_int_equal(t[0].addr, 0x10000);
+    assert_int_equal(t[0].count, 0x2000);
+    /* Starting and ending mid-page. */
+    n = prd_fill_va(t, 16, WV + 0x600, 3 * 4096 + 0x200, xlate);
+    assert_true(n > 0);
+    check_va_table(t, n, WV + 0x600, 3 * 4096 + 0x200);
+    assert_int_equal(t[0].addr, 0x10600);
+    /* Identity memory through the translation: as prd_fill. */
+    struct prd u[16];
+    n = prd_fill_va(t, 16, 0x1fe00, 0x30000, xlate);
+    assert_int_equal(n, prd_fill(u, 16, 0x1fe00, 0x30000));
+    assert_memory_equal(t, u, sizeof(t[0]) * (size_t)n);
+    /* A page with no frame, and too few entries. */
+    assert_int_equal(prd_fill_va(t, 16, WV, 3 * 4096, no_frame), -EFAULT);
+    assert_int_equal(prd_fill_va(t, 3, WV, 8 * 4096, xlate), -E2BIG);
+    assert_int_equal(prd_fill_va(t, 16, WV + 1, 512, xlate), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -77,6 +130,7 @@ int main(void)
         cmocka_unit_test(exactly_64k_is_count_zero),
         cmocka_unit_test(crossing_boundaries),
         cmocka_unit_test(rejects),
+        cmocka_unit_test(scattered_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

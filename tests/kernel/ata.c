@@ -174,6 +174,56 @@ static void ata_pio_dma_equal(struct ktest *t)
     kfree(pio);
 }
 
+/* DMA to and from a mapping window (mm.h) of scattered frames, as NetBSD's
+ * pager hands its pages to the disk (src/rump/rump_pager.c): the PRD table
+ * must name each page's frame, not the window's addresses.  The frames are
+ * entered in reverse order, so no two neighbours in the window are
+ * neighbours in memory. */
+#define WIN_NPG 40
+static void ata_dma_window(struct ktest *t)
+{
+    struct blkdev *a = need(t, "hda"), *c = need(t, "hdc");
+    if (!a || !c)
+        KT_SKIP(t, "needs hda and hdc");
+    struct ata_info ia;
+    ata_get_info(a, &ia);
+    if (!ia.dma)
+        KT_SKIP(t, "DMA off (ata.dma=off)");
+    paddr_t pg[WIN_NPG];
+    for (int i = 0; i < WIN_NPG; i++) {
+        pg[i] = pmm_alloc_pages(0);
+        KT_ASSERT_NE(t, pg[i], 0);
+    }
+    vaddr_t w = vmm_window_alloc(WIN_NPG);
+    KT_ASSERT_NE(t, w, 0);
+    for (int i = 0; i < WIN_NPG; i++)
+        vmm_window_enter(w + (vaddr_t)i * PAGE_SIZE, pg[WIN_NPG - 1 - i]);
+    uint8_t *win = (uint8_t *)w, *ref = kmalloc(WIN_NPG * PAGE_SIZE);
+    KT_ASSERT_NOT_NULL(t, ref);
+    KT_EXPECT_EQ(t, vmm_virt_to_phys(w + 5 * PAGE_SIZE + 12), pg[WIN_NPG - 6] + 12);
+    /* Reads: the whole window, and a piece starting mid-page. */
+    memset(win, 0xee, WIN_NPG * PAGE_SIZE);
+    KT_EXPECT_EQ(t, read_mode(t, a, ATA_MODE_DMA, 100, WIN_NPG * 8, win), 0);
+    KT_EXPECT_EQ(t, count_bad(0, 100, win, WIN_NPG * 8), 0);
+    KT_EXPECT_EQ(t, ((uint8_t *)pg[WIN_NPG - 1])[0], win[0]); /* through the frame */
+    KT_EXPECT_EQ(t, read_mode(t, a, ATA_MODE_DMA, 3000, 77, win + 3 * 512), 0);
+    KT_EXPECT_EQ(t, count_bad(0, 3000, win + 3 * 512, 77), 0);
+    /* A write from the window, read back by PIO into ordinary memory. */
+    for (size_t i = 0; i < WIN_NPG * PAGE_SIZE; i++)
+        win[i] = (uint8_t)(i * 31 + (i >> 12));
+    KT_EXPECT_EQ(t, ata_set_mode(c, ATA_MODE_DMA), 0);
+    KT_EXPECT_EQ(t, blk_write(c, SCRATCH + 1000, WIN_NPG * 8, win), 0);
+    memset(ref, 0, WIN_NPG * PAGE_SIZE);
+    KT_EXPECT_EQ(t, read_mode(t, c, ATA_MODE_PIO, SCRATCH + 1000, WIN_NPG * 8, ref), 0);
+    KT_EXPECT_MEMEQ(t, ref, win, WIN_NPG * PAGE_SIZE);
+    ata_set_mode(c, ATA_MODE_AUTO);
+    vmm_window_free(w, WIN_NPG);
+    KT_EXPECT_FALSE(t, vmm_is_mapped(w));
+    kfree(ref);
+    for (int i = 0; i < WIN_NPG; i++)
+        pmm_free_pages(pg[i], 0);
+}
+
 static void ata_write_readback(struct ktest *t)
 {
     struct blkdev *c = need(t, "hdc");
@@ -483,6 +533,7 @@ static void ata_seq_read_bench(void)
 }
 KBENCH(ata_seq_read, ata_seq_read_bench);
 
-KTEST_SUITE(ata, KTEST_CASE(ata_identify), KTEST_CASE(ata_pio_dma_equal), KTEST_CASE(ata_write_readback),
+KTEST_SUITE(ata, KTEST_CASE(ata_identify), KTEST_CASE(ata_pio_dma_equal), KTEST_CASE(ata_dma_window),
+            KTEST_CASE(ata_write_readback),
             KTEST_CASE(ata_partitions), KTEST_CASE(ata_async_two_disks), KTEST_CASE(ata_fault_injection),
             KTEST_CASE(ata_timeout_watchdog));

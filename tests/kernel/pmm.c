@@ -146,5 +146,69 @@ static void too_large_fails_cleanly(struct ktest *t)
     KT_EXPECT_EQ(t, pmm_alloc_pages(200), 0);
 }
 
+/* The mapping windows (mm.h): a window shows its frames at new addresses
+ * (writes through either address seen through the other), is not mapped
+ * once freed, and the range is handed out whole until it is used up, then
+ * refused (0) without sleeping, and reusable after frees, also across the
+ * holes a fragmented range leaves. */
+static void vmm_windows(struct ktest *t)
+{
+    struct vmm_window_stats s0, s1;
+    vmm_window_get_stats(&s0);
+    if (!s0.pages)
+        KT_SKIP(t, "no mapping windows on this machine (RAM reaches 2 GiB)");
+    KT_ASSERT_EQ(t, s0.pages_in_use, 0);
+    paddr_t f[3] = { pmm_alloc_pages(0), pmm_alloc_pages(0), pmm_alloc_pages(0) };
+    KT_ASSERT_TRUE(t, f[0] && f[1] && f[2]);
+    vaddr_t w = vmm_window_alloc(3);
+    KT_ASSERT_NE(t, w, 0);
+    KT_EXPECT_EQ(t, vmm_window_index(w) >= 0, true);
+    KT_EXPECT_EQ(t, vmm_window_index((vaddr_t)f[0]), -1);
+    KT_EXPECT_FALSE(t, vmm_is_mapped(w)); /* allocated, nothing entered yet */
+    for (int i = 0; i < 3; i++)
+        vmm_window_enter(w + (vaddr_t)i * PAGE_SIZE, f[2 - i]);
+    KT_EXPECT_TRUE(t, vmm_is_mapped(w + 2 * PAGE_SIZE));
+    ((volatile uint32_t *)w)[1] = 0x5eed1234u;               /* window -> frame */
+    KT_EXPECT_EQ(t, ((volatile uint32_t *)f[2])[1], 0x5eed1234u);
+    ((volatile uint32_t *)f[0])[7] = 0xabcd0000u;            /* frame -> window */
+    KT_EXPECT_EQ(t, ((volatile uint32_t *)(w + 2 * PAGE_SIZE))[7], 0xabcd0000u);
+    KT_EXPECT_EQ(t, vmm_virt_to_phys(w + PAGE_SIZE + 100), f[1] + 100);
+    KT_EXPECT_EQ(t, vmm_virt_to_phys((vaddr_t)f[1] + 100), f[1] + 100); /* identity */
+    vmm_window_free(w, 3);
+    KT_EXPECT_FALSE(t, vmm_is_mapped(w));
+    KT_EXPECT_EQ(t, vmm_virt_to_phys(w), 0);
+    /* Use the whole range up in 16-page windows, then one more page. */
+    uint32_t n = s0.pages / 16;
+    vaddr_t *all = kmalloc(n * sizeof(*all));
+    KT_ASSERT_NOT_NULL(t, all);
+    for (uint32_t i = 0; i < n; i++) {
+        all[i] = vmm_window_alloc(16);
+        KT_ASSERT_NE(t, all[i], 0);
+    }
+    KT_EXPECT_EQ(t, vmm_window_alloc(1), 0);
+    vmm_window_get_stats(&s1);
+    KT_EXPECT_EQ(t, s1.pages_in_use, s0.pages);
+    KT_EXPECT_GT(t, s1.refused, s0.refused);
+    /* Every other one freed: 16 pages fit, 17 (two holes apart) do not. */
+    for (uint32_t i = 0; i < n; i += 2)
+        vmm_window_free(all[i], 16);
+    KT_EXPECT_EQ(t, vmm_window_alloc(17), 0);
+    vaddr_t x = vmm_window_alloc(16);
+    KT_EXPECT_NE(t, x, 0);
+    if (x)
+        vmm_window_free(x, 16);
+    for (uint32_t i = 1; i < n; i += 2)
+        vmm_window_free(all[i], 16);
+    kfree(all);
+    vmm_window_get_stats(&s1);
+    KT_EXPECT_EQ(t, s1.pages_in_use, 0);
+    x = vmm_window_alloc(s0.pages); /* whole again */
+    KT_EXPECT_NE(t, x, 0);
+    if (x)
+        vmm_window_free(x, s0.pages);
+    for (int i = 0; i < 3; i++)
+        pmm_free_pages(f[i], 0);
+}
+
 KTEST_SUITE(pmm, KTEST_CASE(orders_and_alignment), KTEST_CASE(coalescing), KTEST_CASE(too_large_fails_cleanly),
-            KTEST_CASE(exhaust_and_restore));
+            KTEST_CASE(exhaust_and_restore), KTEST_CASE(vmm_windows));
