@@ -118,8 +118,11 @@ RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 # first (src/rump/rump_uvm_unbusy.c: a DIAGNOSTIC assertion of NetBSD 7.99
 # that a read-ahead breaks); so do the page writes' completion
 # uvm_aio_biodone and VOP_BMAP (src/rump/rump_uvm_aiodone.c: a page-out
-# that failed for memory is kept dirty, not lost).
-RUMP_WRAPS    := rumpns_uvm_page_unbusy rumpns_uvm_aio_biodone rumpns_VOP_BMAP
+# that failed for memory is kept dirty, not lost; and read-ahead pages are
+# made valid), and the pager's windows and vtophys (src/rump/rump_pager.c:
+# mapped, not copied).
+RUMP_WRAPS    := rumpns_uvm_page_unbusy rumpns_uvm_aio_biodone rumpns_VOP_BMAP \
+                 rumpns_uvm_pagermapin rumpns_uvm_pagermapout rumpns_uvm_pageratop rumpns_vtophys
 RUMP_LINK     := $(addprefix --wrap=,$(RUMP_WRAPS)) --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
 RUMP_FSES     := $(patsubst librumpfs_%,%,$(filter librumpfs_%,$(RUMP_LIBS)))

@@ -67,7 +67,7 @@
  * meanwhile; larger writes are not cached: file data, which the file
  * system above keeps in its own cache); a read completed
  * while a write to the disk was in flight is not cached.  Failed requests
- * are never cached.  A read that continues a sequential stream and is at
+ * are never cached, nor are reads marked BLK_F_NOCACHE.  A read that continues a sequential stream and is at
  * most 32 KiB is enlarged into one disk request of up to 256 KiB more
  * (read-ahead; the extra blocks are cached), and if that enlarged request
  * fails the original one is retried alone, so a bad sector ahead never
@@ -92,6 +92,11 @@
 
 enum blk_op { BLK_READ, BLK_WRITE, BLK_FLUSH };
 
+/* blk_request.flags: the submitter keeps what a read brings in a cache of
+ * its own (NetBSD's page cache): blocks the cache has serve it, but its
+ * blocks are not copied into the cache. */
+#define BLK_F_NOCACHE 0x1u
+
 struct blkdev;
 struct blk_request;
 typedef void (*blk_done_fn)(struct blk_request *req);
@@ -104,6 +109,7 @@ struct blk_request {
     void *buf;
     blk_done_fn done;     /* exactly once, thread context */
     void *priv;           /* the submitter's */
+    unsigned flags;       /* BLK_F_* */
     /* Set before done(): */
     int status;           /* 0 or -errno */
     size_t bytes_done;

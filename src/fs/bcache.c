@@ -401,7 +401,7 @@ void bcache__finish(struct blk_request *req)
         else
             invalidate_locked(disk, off, len);
         disk->bc_wseq++;
-    } else if (fresh) {
+    } else if (fresh && !(req->flags & BLK_F_NOCACHE)) {
         insert_locked(disk, off, len, req->buf);
     }
     kmutex_unlock(&bc_lock);

@@ -579,6 +579,7 @@ static int start(struct blk_request *req)
         c->sector = req->op == BLK_FLUSH ? 0 : req->sector + dev->start;
         c->count = req->count;
         c->buf = req->buf;
+        c->flags = req->flags;
         c->done = req->done; /* never called: finish() completes the parent */
         c->parent_req = req;
         err = check(c);

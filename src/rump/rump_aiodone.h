@@ -46,6 +46,7 @@ _Static_assert(sizeof(struct nb_buf) == 180, "buf");
 #define NB_B_READ 0x00100000u
 #define NB_PG_CLEAN 0x0008u
 #define NB_PG_PAGEOUT 0x0010u
+#define NB_PG_FAKE 0x0040u
 #define NB_PAGE_SIZE 4096
 #define NB_ENOMEM 12
 

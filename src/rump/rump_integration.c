@@ -30,6 +30,7 @@
 
 #include "rump_int.h"
 #include "rump_aiodone.h"
+#include "rump_pager.h"
 #include "rump_unbusy.h"
 #include "../rumpuser/rumpuser_adros.h"
 
@@ -345,6 +346,13 @@ void rump_print_status(void)
         kprintf("  NetBSD's page writes: %lu failed for memory (ENOMEM), their %lu pages kept dirty to be written "
                 "again (src/rump/rump_uvm_aiodone.c); %lu failures injected (rump.pdaemon_enomem)\n", kw, kp,
                 rump_aiodone_injected());
+    struct rump_pager_stats ps;
+    struct vmm_window_stats ws;
+    rump_pager_get_stats(&ps);
+    vmm_window_get_stats(&ws);
+    kprintf("  NetBSD's pager: %lu I/Os on mapped pages, %lu copied (no window free), %lu read-ahead pages "
+            "made valid; windows %u of %u pages in use, at most %u (src/rump/rump_pager.c)\n",
+            ps.mapped, ps.copied, ps.readahead_valid, ws.pages_in_use, ws.pages, ws.peak_pages_in_use);
 #endif
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));

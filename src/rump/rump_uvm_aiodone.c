@@ -24,11 +24,23 @@
  * clean; rumpuser_bio logs the failed write): a device that fails every
  * write must not pin dirty pages for ever.
  *
+ * The same wrapper completes NetBSD's asynchronous page reads (its
+ * read-ahead) as NetBSD's kernel does: uvm_aio_aiodone_pages clears
+ * PG_FAKE on every page of a successful read, so the pages count as valid;
+ * the rump kernel's uvm_aio_aiodone leaves them "fake" and every
+ * read-ahead page was read from the disk a second time when the reader
+ * reached it (docs/PERFORMANCE.md, Stage 1).  That is only right where the
+ * data is in the pages when the completion runs: with a mapping window
+ * (rump_pager.c) the device wrote the pages themselves; NetBSD's copying
+ * pager copies its buffer back only after unbusying the pages, so its
+ * buffers keep NetBSD's behaviour.
+ *
  * rump.pdaemon_enomem=N (a test option) makes every Nth VOP_BMAP of the
  * pagedaemon fail with ENOMEM, as getblk makes it fail, so that this path
  * is exercised on purpose (the rel-pdaemon-enomem test). */
 
 #include "rump_aiodone.h"
+#include "rump_pager.h"
 
 #include <stddef.h>
 
@@ -41,12 +53,13 @@ void rumpns_uvm_pageout_done(int npages);
 
 static volatile unsigned long kept_writes, kept_pages;
 
-/* Dirty again, out of page-out; returns how many were in page-out.  All
- * pages of one write belong to one object. */
-static int keep_dirty(struct nb_buf *bp, int npages)
+/* Clears the flags `clear` on every page of bp under the object's lock (all
+ * pages of one I/O belong to one object); returns how many pages had any
+ * of `counted` before. */
+static int clear_flags(struct nb_buf *bp, int npages, uint16_t clear, uint16_t counted)
 {
     void *lock = NULL;
-    int pageout = 0;
+    int n = 0;
     for (int i = 0; i < npages; i++) {
         struct nb_vm_page *pg = rumpns_uvm_pageratop((uintptr_t)bp->b_data + (uintptr_t)i * NB_PAGE_SIZE);
         if (!pg)
@@ -55,21 +68,28 @@ static int keep_dirty(struct nb_buf *bp, int npages)
             lock = pg->uobject->vmobjlock;
             rumpns_mutex_enter(lock);
         }
-        if (pg->flags & NB_PG_PAGEOUT)
-            pageout++;
-        pg->flags = (uint16_t)(pg->flags & ~(NB_PG_PAGEOUT | NB_PG_CLEAN));
+        if (pg->flags & counted)
+            n++;
+        pg->flags = (uint16_t)(pg->flags & ~clear);
     }
     if (lock)
         rumpns_mutex_exit(lock);
-    return pageout;
+    return n;
 }
 
 void __wrap_rumpns_uvm_aio_biodone(struct nb_buf *bp)
 {
     int npages = bp->b_bufsize / NB_PAGE_SIZE;
     int pageout = 0;
+    /* A successful read into a mapping window: its pages hold the data (a
+     * read cut short at the device's end completes with no error and a
+     * residue). */
+    if ((bp->b_flags & NB_B_READ) && bp->b_error == 0 && bp->b_resid == 0 && npages > 0 &&
+        rump_pager_is_window((uintptr_t)bp->b_data))
+        rump_pager_count_valid((unsigned long)clear_flags(bp, npages, NB_PG_FAKE, NB_PG_FAKE));
+    /* A page-out that failed for memory: dirty again, out of page-out. */
     if (!(bp->b_flags & NB_B_READ) && bp->b_error == NB_ENOMEM && npages > 0) {
-        pageout = keep_dirty(bp, npages);
+        pageout = clear_flags(bp, npages, NB_PG_PAGEOUT | NB_PG_CLEAN, NB_PG_PAGEOUT);
         __atomic_add_fetch(&kept_writes, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&kept_pages, (unsigned long)npages, __ATOMIC_RELAXED);
     }

@@ -21,6 +21,12 @@
 
 #include "rumpuser_int.h"
 
+/* NetBSD's reads larger than this are file data in its page cache (its
+ * read-ahead and clusters, up to 64 KiB): not copied into the block cache
+ * too (BLK_F_NOCACHE).  Smaller ones are its metadata (its buffer cache
+ * holds them too, but briefly). */
+#define RUMPUSER_BIO_CACHED (32u * 1024u)
+
 struct rbio {
     struct blk_request req;   /* block devices: the layer's request */
     struct rumpuser_file *rf; /* NULL when the descriptor was bad */
@@ -227,6 +233,8 @@ void rumpuser_bio(int fd, int op, void *data, size_t dlen, int64_t off, rump_bio
     b->req.buf = data;
     b->req.done = blk_done;
     b->req.priv = b;
+    if (!write && dlen > RUMPUSER_BIO_CACHED)
+        b->req.flags = BLK_F_NOCACHE;
     int r = blk_submit(&b->req);
     if (r < 0) {
         b->error = rumpuser__err(r);

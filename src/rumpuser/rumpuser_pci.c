@@ -424,4 +424,7 @@ int rumpcomp_pci_dmamem_map(struct rumpcomp_pci_dmaseg *segs, size_t nseg, size_
     return 0;
 }
 
-unsigned long rumpcomp_pci_virt_to_mach(void *va) { return (unsigned long)(uintptr_t)va; }
+/* NetBSD's bus_dma asks for a segment's bus address here, and for each page's
+ * address through vtophys (wrapped in src/rump/rump_pager.c): a buffer of
+ * NetBSD's pager may be a mapping window of scattered frames. */
+unsigned long rumpcomp_pci_virt_to_mach(void *va) { return vmm_virt_to_phys((vaddr_t)(uintptr_t)va); }

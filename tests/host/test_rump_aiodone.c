@@ -3,8 +3,11 @@
  * NetBSD's uvm_aio_biodone, uvm_pageratop, mutexes and uvm_pageout_done are
  * fakes that record what they were given.  A write that failed with ENOMEM
  * must leave its pages dirty and out of page-out, with the page-out count
- * given back after NetBSD's completion ran; anything else must reach
- * NetBSD's completion untouched. */
+ * given back after NetBSD's completion ran; a successful read into a
+ * mapping window (rump_pager.c; faked here) must leave its pages valid
+ * (PG_FAKE cleared) before NetBSD's completion unbusies them, and a read
+ * into NetBSD's copying pager's buffer, a failed or short read must not;
+ * anything else must reach NetBSD's completion untouched. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +16,7 @@
 #include <cmocka.h>
 
 #include "../../src/rump/rump_aiodone.h"
+#include "../../src/rump/rump_pager.h"
 
 #define PG_BUSY 0x0001
 #define NPG 3
@@ -64,8 +68,18 @@ void __real_rumpns_uvm_aio_biodone(struct nb_buf *bp)
     real_calls++;
 }
 
+static bool is_window;
+static unsigned long valid_counted;
+bool rump_pager_is_window(uintptr_t kva)
+{
+    assert_ptr_equal((void *)kva, data);
+    return is_window;
+}
+void rump_pager_count_valid(unsigned long n) { valid_counted += n; }
+
 static void reset(int error, uint32_t flags)
 {
+    is_window = false;
     lock_held = lock_enters = real_calls = pageout_done_n = pageout_done_calls = 0;
     const uint16_t f[NPG] = { PG_BUSY | NB_PG_CLEAN | NB_PG_PAGEOUT, PG_BUSY | NB_PG_CLEAN,
                               PG_BUSY | NB_PG_CLEAN | NB_PG_PAGEOUT };
@@ -119,6 +133,46 @@ static void untouched(int error, uint32_t flags)
 }
 
 static void other_write_error_untouched(void **state) { (void)state; untouched(5 /* EIO */, 0); }
+
+/* A read of pages 0 and 2 (fake), page 1 valid already. */
+static void read_setup(int error, int resid, bool window)
+{
+    reset(error, NB_B_READ);
+    buf.b_resid = resid;
+    is_window = window;
+    valid_counted = 0;
+    for (int i = 0; i < NPG; i++)
+        pages[i].flags = (uint16_t)(PG_BUSY | NB_PG_CLEAN | (i == 1 ? 0 : NB_PG_FAKE));
+}
+
+static void window_read_made_valid(void **state)
+{
+    (void)state;
+    read_setup(0, 0, true);
+    __wrap_rumpns_uvm_aio_biodone(&buf);
+    assert_int_equal(real_calls, 1);
+    for (int i = 0; i < NPG; i++)
+        assert_int_equal(pages[i].flags, PG_BUSY | NB_PG_CLEAN); /* still busy: NetBSD unbusies */
+    assert_int_equal(lock_enters, 1);
+    assert_false(lock_held);
+    assert_int_equal(valid_counted, 2);
+    assert_int_equal(pageout_done_calls, 0);
+}
+
+static void read_stays_fake(int error, int resid, bool window)
+{
+    read_setup(error, resid, window);
+    __wrap_rumpns_uvm_aio_biodone(&buf);
+    assert_int_equal(real_calls, 1);
+    assert_int_equal(pages[0].flags, PG_BUSY | NB_PG_CLEAN | NB_PG_FAKE);
+    assert_int_equal(pages[2].flags, PG_BUSY | NB_PG_CLEAN | NB_PG_FAKE);
+    assert_int_equal(lock_enters, 0);
+    assert_int_equal(valid_counted, 0);
+}
+
+static void copied_read_stays_fake(void **state) { (void)state; read_stays_fake(0, 0, false); }
+static void failed_read_stays_fake(void **state) { (void)state; read_stays_fake(5 /* EIO */, 0, true); }
+static void short_read_stays_fake(void **state) { (void)state; read_stays_fake(0, 4096, true); }
 static void read_untouched(void **state) { (void)state; untouched(NB_ENOMEM, NB_B_READ); }
 static void success_untouched(void **state) { (void)state; untouched(0, 0); }
 
@@ -129,6 +183,10 @@ int main(void)
         cmocka_unit_test(other_write_error_untouched),
         cmocka_unit_test(read_untouched),
         cmocka_unit_test(success_untouched),
+        cmocka_unit_test(window_read_made_valid),
+        cmocka_unit_test(copied_read_stays_fake),
+        cmocka_unit_test(failed_read_stays_fake),
+        cmocka_unit_test(short_read_stays_fake),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

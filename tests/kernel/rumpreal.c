@@ -13,6 +13,7 @@
 #include <adros/clock.h>
 #include <adros/kprintf.h>
 #include <adros/ktest.h>
+#include <adros/mm.h>
 #include <adros/rump.h>
 #include <adros/sched.h>
 #include <adros/string.h>
@@ -155,7 +156,36 @@ static void real_syscalls_threads(struct ktest *t)
     KT_EXPECT_STREQ(t, ctx[0].hostname, want);
 }
 
+/* The rump kernel's vtophys, which NetBSD's bus_dma asks for each page of a
+ * buffer it loads (and merges pages it is told are contiguous), reaches
+ * AdrOS's translation through the link's --wrap (src/rump/rump_pager.c):
+ * a mapping window's pages are their frames, other memory itself.  (Today
+ * NetBSD's disks get AdrOS's bounce buffers, src/netbsd/disk.c; this keeps a
+ * window safe in front of NetBSD's DMA too.) */
+unsigned long rumpns_vtophys(uintptr_t va);
+static void real_vtophys_window(struct ktest *t)
+{
+    KT_ASSERT_EQ(t, real_init_once(t), 0);
+    paddr_t f0 = pmm_alloc_pages(0), f1 = pmm_alloc_pages(0);
+    KT_ASSERT_TRUE(t, f0 && f1);
+    vaddr_t w = vmm_window_alloc(2);
+    KT_ASSERT_NE(t, w, 0);
+    vmm_window_enter(w, f1);
+    vmm_window_enter(w + PAGE_SIZE, f0);
+    KT_EXPECT_EQ(t, rumpns_vtophys(w + 8), f1 + 8);
+    KT_EXPECT_EQ(t, rumpns_vtophys(w + PAGE_SIZE + 100), f0 + 100);
+    KT_EXPECT_EQ(t, rumpns_vtophys(f0 + 4), f0 + 4);
+    vmm_window_free(w, 2);
+    pmm_free_pages(f0, 0);
+    pmm_free_pages(f1, 0);
+}
+
 #else
+
+static void real_vtophys_window(struct ktest *t)
+{
+    KT_SKIP(t, "kernel built without NetBSD rump components");
+}
 
 static void real_rump_init(struct ktest *t)
 {
@@ -169,4 +199,4 @@ static void real_syscalls_threads(struct ktest *t)
 
 #endif
 
-KTEST_SUITE(rumpreal, KTEST_CASE(real_rump_init), KTEST_CASE(real_syscalls_threads));
+KTEST_SUITE(rumpreal, KTEST_CASE(real_rump_init), KTEST_CASE(real_syscalls_threads), KTEST_CASE(real_vtophys_window));

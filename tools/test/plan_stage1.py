@@ -230,7 +230,7 @@ def boots(build):
         why = "NetBSD rump components absent (put them in third_party/rump, see README)"
         return [
             {"name": "stage1-read", "cmdline": "", "skip": why,
-             "tests": ["rumpfs/mount_readonly", "rumpfs/eight_concurrent_readers", "rumpfs/same_as_native",
+             "tests": ["rumpfs/mount_readonly", "rumpfs/read_once", "rumpfs/eight_concurrent_readers", "rumpfs/same_as_native",
                        "rumpfs/corrupt_image_fails_cleanly", "rumpfs/unmount", "rumpfs/native_and_rump_exclusive"]},
             {"name": "stage1-shell", "cmdline": "", "skip": why,
              "tests": ["shell: mount -t rump, write, cp, mv, ln -s, sync, umount; checked on the host"]},
