@@ -8,7 +8,13 @@ reported as skipped with the reason.
                  fetch 4 MiB over the e1000 onto NetBSD's ext2fs and copy
                  8 MiB on it, and the native ext2 driver reads 8 MiB; then
                  everything from the heap; errors (ENOMEM) and slowness are
-                 fine, a panic or hang is not.  After the pressure (`memhog
+                 fine, a panic or hang is not: the fetch and the copy either
+                 finish (then they read back right afterwards) or are
+                 refused with "out of memory (ENOMEM)".  (Before NetBSD's
+                 pager windows were mappings, the fetch blocked until
+                 memhog let go and the copy never met the pressure; now
+                 the fetch finishes under it and the copy's open is
+                 refused.)  After the pressure (`memhog
                  wait`: commands that fail fast with ENOMEM reach it in 5 s,
                  and the checks once ran with the heap still held): a fresh
                  rump mount reads both files back with the host's sha256, a
@@ -149,17 +155,43 @@ def _after_pressure(build, tag, b, res):
     return d, sha256_file(os.path.join(d, f"{tag}-tree", "big.bin")), b.output[m.end():] if m else ""
 
 
-def _common_checks(build, tag, b, res, finals):
-    """No panic or hang; the host's sha256 of the files read back after the
-    pressure; the final fetch; e2fsck on the image."""
+def _under_pressure(res, b, tail, cmd, done, path, want, what, may_refuse=True):
+    """A command that wrote path while memhog held the heap either finished
+    (its output matches done; then path must read back with the host's
+    sha256 `want` in tail, the output after the pressure, or with tail None
+    in the command's own output) or, if may_refuse, was refused with a clear
+    out-of-memory error (ENOMEM) and nothing else."""
+    name = res.group
+    m = re.search(r"^adros# " + re.escape(cmd) + r"\n((?:(?!adros# ).*\n)*)", b.output, re.M)
+    out = m.group(1) if m else ""
+    if re.search(done, out, re.M):
+        check_patterns(res, out if tail is None else tail,
+                       [(re.escape(f"{want}  {path}"), f"{what}: done under the pressure, and right (host's sha256)")],
+                       f"{name}: ", b.tail(40))
+    elif may_refuse and "out of memory (ENOMEM)" in out:
+        res.ok(f"{name}: {what}: refused for memory under the pressure, with a clear error "
+               f"({out.strip().splitlines()[0]})")
+    else:
+        res.fail(f"{name}: {what}: done, or refused for memory with a clear error", out or b.tail(40))
+
+
+def _common_checks(build, tag, b, res, finals, may_refuse):
+    """No panic or hang; what was written under the pressure (the fetch
+    and the copy) reads back with the host's sha256 afterwards (or, if
+    may_refuse, was refused for memory); the final fetch; e2fsck on the
+    image."""
     name = res.group
     after = _after_pressure(build, tag, b, res)
     if not after:
         return False
     d, big, tail = after
     net = sha256_file(os.path.join(d, f"{tag}-srv", "net.bin"))
-    want = [(re.escape(f"{big}  /r/c1.bin"), "after the pressure: the 8 MiB copy reads back with the host's sha256"),
-            (r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n2\.bin",
+    _under_pressure(res, b, tail, "cp /r/big.bin /r/c1.bin", r"^8388608 bytes copied$", "/r/c1.bin", big,
+                    "the 8 MiB copy", may_refuse)
+    _under_pressure(res, b, tail, "fetch http://10.0.2.100/net.bin /r/n1.bin",
+                    r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n1\.bin", "/r/n1.bin", net,
+                    "the 4 MiB fetch", may_refuse)
+    want = [(r"fetch: 4194304 bytes in [\d.]+ s \([^)]*\) -> /r/n2\.bin",
              "after the pressure: a new 4 MiB fetch succeeds"),
             (re.escape(f"{net}  /r/n2.bin"), "after the pressure: the new fetch has the host's sha256")]
     want += finals(big, net)
@@ -190,7 +222,7 @@ RAM_SCRIPT = ("mkdir /r; mount -t rump hda /r; mkdir /n; mount hdb /n; vitals; "
               "memhog -t 30 -a 256; vitals; ps; ls /r; "
               "fetch http://10.0.2.100/net.bin /r/n1.bin; cp /r/big.bin /r/c1.bin; sha256sum /n/big.bin; "
               "vitals; memhog wait; sleep 4; "
-              "echo AFTER-PRESSURE; umount /r; mount -t rump hda /r; sha256sum /r/c1.bin /r/big.bin; "
+              "echo AFTER-PRESSURE; umount /r; mount -t rump hda /r; sha256sum /r/c1.bin /r/n1.bin /r/big.bin; "
               "fetch http://10.0.2.100/net.bin /r/n2.bin; sha256sum /r/n2.bin; sha256sum /n/big.bin; vitals; free; rump status")
 
 
@@ -201,7 +233,7 @@ def _check_ram(build, tag):
         def finals(big, net):
             return [(re.escape(f"{big}  /r/big.bin"), "after: the original reads back through a fresh rump mount"),
                     (re.escape(f"{big}  /n/big.bin"), "after: the native ext2 driver reads the 8 MiB file right")]
-        if not _common_checks(build, tag, b, res, finals):
+        if not _common_checks(build, tag, b, res, finals, may_refuse=True):
             return
         _memhog_checks(b, res)
     return check
@@ -620,7 +652,7 @@ def _failing_boot(build, res, name, ext2, fat, conf, variant):
 
 USB_SCRIPT = ("mkdir /u; mount -t rump sd0 /u; vitals; memhog -t 30 -a 256; vitals; lsusb; "
               "sha256sum /u/big.bin; cp /u/big.bin /u/c1.bin; vitals; memhog wait; sleep 4; "
-              "echo AFTER-PRESSURE; umount /u; mount -t rump sd0 /u; sha256sum /u/c1.bin /u/big.bin; "
+              "echo AFTER-PRESSURE; umount /u; mount -t rump sd0 /u; sha256sum /u/big.bin /u/c1.bin; "
               "lsusb -s; vitals; umount /u")
 
 
@@ -635,10 +667,13 @@ def _check_usb(build, tag):
         if not after:
             return
         d, big, tail = after
-        check_patterns(res, tail, [
-            (re.escape(f"{big}  /u/c1.bin"), "after: the copy made under the pressure reads back with the host's sha256"),
-            (re.escape(f"{big}  /u/big.bin"), "after: the original reads back right"),
-        ], f"{name}: ", b.tail(40))
+        _under_pressure(res, b, tail, "cp /u/big.bin /u/c1.bin", r"^8388608 bytes copied$", "/u/c1.bin", big,
+                        "the copy")
+        # Read under the pressure: the right sum, or refused for memory.
+        _under_pressure(res, b, None, "sha256sum /u/big.bin", r"^[0-9a-f]{64}  /u/big\.bin$", "/u/big.bin",
+                        big, "the stick's file read")
+        check_patterns(res, tail, [(re.escape(f"{big}  /u/big.bin"), "after: the original reads back right")],
+                       f"{name}: ", b.tail(40))
         _memhog_checks(b, res)
         _e2fsck(res, os.path.join(d, f"{tag}-rump.img"), "e2fsck -fn clean on the stick")
     return check
@@ -659,9 +694,8 @@ def _check_limit(build, tag):
         name = res.group
 
         def finals(big, net):
-            return [(re.escape(f"{net}  /r/n1.bin"), "after: the fetch made under the limit reads back right"),
-                    (re.escape(f"{big}  /r/c2.bin"), "after: the copy made after the second churn reads back right")]
-        if not _common_checks(build, tag, b, res, finals):
+            return [(re.escape(f"{big}  /r/c2.bin"), "after: the copy made after the second churn reads back right")]
+        if not _common_checks(build, tag, b, res, finals, may_refuse=False):
             return
         check_patterns(res, b.output, [
             (rf"rump kernel memory limited to {LIMIT * 1024} KiB \(RUMP_MEMLIMIT\)", "the limit is in force"),
