@@ -79,6 +79,7 @@ paddr_t vmm_virt_to_phys(vaddr_t va);
 struct vmm_window_stats {
     uint32_t pages, pages_in_use, peak_pages_in_use;
     uint64_t allocs, refused;
+    uint64_t tlb_flushes; /* freed pages are reused only after one (vmm.c) */
 };
 void vmm_window_get_stats(struct vmm_window_stats *st);
 /* True if [addr, addr+len) is mapped (safe to read from a panic). */

@@ -351,8 +351,9 @@ void rump_print_status(void)
     rump_pager_get_stats(&ps);
     vmm_window_get_stats(&ws);
     kprintf("  NetBSD's pager: %lu I/Os on mapped pages, %lu copied (no window free), %lu read-ahead pages "
-            "made valid; windows %u of %u pages in use, at most %u (src/rump/rump_pager.c)\n",
-            ps.mapped, ps.copied, ps.readahead_valid, ws.pages_in_use, ws.pages, ws.peak_pages_in_use);
+            "made valid; windows %u of %u pages in use, at most %u, %llu TLB flushes (src/rump/rump_pager.c)\n",
+            ps.mapped, ps.copied, ps.readahead_valid, ws.pages_in_use, ws.pages, ws.peak_pages_in_use,
+            (unsigned long long)ws.tlb_flushes);
 #endif
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));

@@ -177,32 +177,59 @@ static void vmm_windows(struct ktest *t)
     vmm_window_free(w, 3);
     KT_EXPECT_FALSE(t, vmm_is_mapped(w));
     KT_EXPECT_EQ(t, vmm_virt_to_phys(w), 0);
-    /* Use the whole range up in 16-page windows, then one more page. */
-    uint32_t n = s0.pages / 16;
-    vaddr_t *all = kmalloc(n * sizeof(*all));
+    /* A freed page comes back only after the TLB was flushed: w's first
+     * page, last seen showing f[2], must show f[1] when it is given out
+     * again (one page at a time until it is). */
+    ((volatile uint32_t *)f[1])[1] = 0x0f1f1f1fu;
+    vaddr_t *all = kmalloc(s0.pages * sizeof(*all));
     KT_ASSERT_NOT_NULL(t, all);
-    for (uint32_t i = 0; i < n; i++) {
-        all[i] = vmm_window_alloc(16);
-        KT_ASSERT_NE(t, all[i], 0);
+    uint32_t n = 0;
+    vaddr_t again = 0;
+    while (n < s0.pages && (all[n] = vmm_window_alloc(1)) != 0) {
+        if (all[n++] == w) {
+            again = w;
+            break;
+        }
     }
+    KT_ASSERT_EQ(t, again, w);
+    vmm_window_enter(w, f[1]);
+    KT_EXPECT_EQ(t, ((volatile uint32_t *)w)[1], 0x0f1f1f1fu);
+    for (uint32_t i = 0; i < n; i++)
+        vmm_window_free(all[i], 1);
+    vmm_window_get_stats(&s1);
+    KT_EXPECT_GT(t, s1.tlb_flushes, s0.tlb_flushes);
+    /* Use the range up in 16-page windows (all but the pieces next-fit
+     * leaves), then in single pages; one more is refused without sleeping. */
+    uint32_t n16 = 0, n1 = 0;
+    while (n16 < s0.pages / 16 && (all[n16] = vmm_window_alloc(16)) != 0)
+        n16++;
+    KT_EXPECT_GE(t, n16, s0.pages / 16 - 1);
+    vaddr_t *one = kmalloc(64 * sizeof(*one));
+    KT_ASSERT_NOT_NULL(t, one);
+    while (n1 < 64 && (one[n1] = vmm_window_alloc(1)) != 0)
+        n1++;
     KT_EXPECT_EQ(t, vmm_window_alloc(1), 0);
     vmm_window_get_stats(&s1);
     KT_EXPECT_EQ(t, s1.pages_in_use, s0.pages);
+    KT_EXPECT_EQ(t, n16 * 16 + n1, s0.pages);
     KT_EXPECT_GT(t, s1.refused, s0.refused);
     /* Every other one freed: 16 pages fit, 17 (two holes apart) do not. */
-    for (uint32_t i = 0; i < n; i += 2)
+    for (uint32_t i = 0; i < n16; i += 2)
         vmm_window_free(all[i], 16);
     KT_EXPECT_EQ(t, vmm_window_alloc(17), 0);
     vaddr_t x = vmm_window_alloc(16);
     KT_EXPECT_NE(t, x, 0);
     if (x)
         vmm_window_free(x, 16);
-    for (uint32_t i = 1; i < n; i += 2)
+    for (uint32_t i = 1; i < n16; i += 2)
         vmm_window_free(all[i], 16);
+    for (uint32_t i = 0; i < n1; i++)
+        vmm_window_free(one[i], 1);
+    kfree(one);
     kfree(all);
     vmm_window_get_stats(&s1);
     KT_EXPECT_EQ(t, s1.pages_in_use, 0);
-    x = vmm_window_alloc(s0.pages); /* whole again */
+    x = vmm_window_alloc(s0.pages); /* the whole range, once the TLB is flushed */
     KT_EXPECT_NE(t, x, 0);
     if (x)
         vmm_window_free(x, s0.pages);
