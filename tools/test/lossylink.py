@@ -117,8 +117,15 @@ def check_lossy(build, name="rel-lossy-link", dev="e1000", ifn="wm0"):
         res.ok(f"{name}: transfer took {t_transfer[0]:.0f} s (host clock, TCG)") if t_transfer[0] else None
 
         def healthy(peer):
+            # Through a link that drops 5 % of frames and corrupts 1 %, three
+            # echoes (and the ARP exchange before them) may all be lost now and
+            # then: up to three rounds, healthy when one gets a reply.
             def step(s):
-                out = s.command("vitals", 30) + s.command(f"ping -c 3 {peer}", 60)
+                out = s.command("vitals", 30)
+                for _ in range(3):
+                    out += s.command(f"ping -c 3 {peer}", 60)
+                    if re.search(r"3 packets transmitted, [1-3] packets received", out):
+                        break
                 return None if "vitals: t=" in out and re.search(r"3 packets transmitted, [1-3] packets received",
                                                                   out) else f"printed {out!r}"
             return step
