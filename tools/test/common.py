@@ -174,9 +174,10 @@ def manifest_lines(text):
     out = []
     for l in lines[a:]:
         # Kernel log lines of other threads ("rump: ... started" when the
-        # rump kernel's start-up ends mid-walk) are not manifest lines,
-        # which start with a one-letter type.
-        if re.match(r"[a-z][\w.-]+: ", l):
+        # rump kernel's start-up ends mid-walk, NetBSD's own "WARNING: ZFS on
+        # NetBSD is under development" with the full component set) are not
+        # manifest lines, which start with a one-letter type.
+        if re.match(r"[A-Za-z][\w.-]+: ", l):
             continue
         out.append(l)
         if l.startswith("MANIFEST-END"):
