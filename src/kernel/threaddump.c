@@ -7,6 +7,7 @@
  * It walks the other threads' stacks with interrupts off, so none of them
  * runs (or exits) meanwhile on this uniprocessor kernel; every frame is
  * checked readable before it is followed (backtrace_from). */
+#include <adros/irq.h>
 #include <adros/kprintf.h>
 #include <adros/sched.h>
 
@@ -21,6 +22,15 @@ static void dump_one(const struct thread *t, void *ctx)
     const char *st = t->state >= 0 && t->state <= T_DEAD ? states[t->state] : "?";
     kprintf("thread %d \"%s\" prio %d %s%s%s\n", t->tid, t->name, t->prio, st, t->wq ? " on a wait queue" : "",
             t->killed ? " (killed)" : "");
+    if (t == thread_current() && in_interrupt()) {
+        /* Ctrl-\ dumps from the console's interrupt: this is the thread it
+         * interrupted, the one a starvation keeps running (a ZFS thread at
+         * priority 17, 2026-12-07, showed nothing here).  Its callers are
+         * on this stack above the interrupt's own frames. */
+        kprintf("interrupted; ");
+        backtrace_scan_n((uintptr_t)__builtin_frame_address(0), 40);
+        return;
+    }
     if (t == thread_current() || t->state == T_RUNNING || t->state == T_DEAD || !t->ctx_esp)
         return;
     const struct switch_frame *f = (const struct switch_frame *)t->ctx_esp;

@@ -257,6 +257,10 @@ def _t_ctrl_backslash(s):
     text = s.text(start)
     if not re.search(r"--- \d+ threads ---", text) or not re.search(r'thread \d+ "main" prio \d+', text):
         return f"no thread list: {text[-600:]!r}"
+    # The thread the interrupt came in on gets a stack scan (it is the one a
+    # starvation keeps running).
+    if not re.search(r"\binterrupted; Stack scan .*\r?\n \?  \[0x[0-9a-f]+\] \w+", text):
+        return f"no stack scan of the interrupted thread: {text[-600:]!r}"
     s.send("\x03")
     s.expect(r"\[exit 130\] sleep 30\r?\n" + qi.PROMPT_RX, 10, start=start)
     return _expect_out(s, "echo after-dump", r"^after-dump\r?$")
