@@ -72,6 +72,11 @@ struct thread {
     uint8_t *fpu;               /* 512-byte FXSAVE area, 16-byte aligned */
     bool fpu_valid;             /* fpu holds a saved state */
     uint64_t runtime_ns, switches, start_tsc;
+    /* CPU time used, as the scheduler orders threads of one priority by it:
+     * the least served runs first (a woken thread is placed no further
+     * back than SCHED_SLEEPER_CREDIT behind the level's least served). */
+    uint64_t vruntime;
+    uint64_t wake_preemptions;  /* times it took the CPU from a peer on waking */
     uint32_t magic;
     void *rump_lwp;             /* hypercall layer: curlwp (cheap to reach) */
     struct thread *zombie_next;

@@ -5,8 +5,18 @@
  * Code that blocks does so with interrupts off (waitq_wait), which is what
  * makes "check the condition, then sleep" free of lost wakeups.
  *
+ * Priorities are strict: the highest ready priority runs.  Within one
+ * priority the thread that has used the least CPU time (its vruntime) runs
+ * first, and a thread that wakes preempts a peer of its priority that has
+ * used SCHED_WAKEUP_GRAN_NS more than it: a command that sleeps between
+ * short bursts (ping, the shell) does not wait out the slice of one that
+ * computes (cat /dev/zero, cp).  A thread that slept long is placed
+ * SCHED_SLEEPER_CREDIT_NS behind the level's least served thread, not
+ * ahead by everything it did not use, so a sleeper cannot take the CPU for
+ * long; a new thread starts level with the least served.
+ *
  * Preemption happens at the end of an interrupt (sched_irq_exit) when a
- * higher-priority thread became ready or the current slice ran out, and in
+ * thread to prefer became ready or the current slice ran out, and in
  * thread context after a wakeup (sched_preempt_check). */
 #include <adros/clock.h>
 #include <adros/errno.h>
@@ -27,6 +37,8 @@
  * clock and wakes the sleeper itself, at its deadline.  Never early: only
  * the clock decides when a deadline has passed. */
 #define EARLY_NS (300 * NSEC_PER_USEC)
+#define SCHED_WAKEUP_GRAN_NS (1 * NSEC_PER_MSEC)
+#define SCHED_SLEEPER_CREDIT_NS (SLICE_NS / 2)
 #define THREAD_MAGIC 0x7468720au
 
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
@@ -37,6 +49,8 @@ struct thread *sched__current; /* thread_current(); written only here */
 static struct thread *idle_thread;
 static struct list_node runq[NPRIO];
 static uint32_t ready_mask;          /* bit p: runq[p] not empty */
+static uint64_t min_vruntime[NPRIO]; /* per level, never decreasing */
+static struct thread *yield_skip;    /* yield(): pick another of its level */
 static struct list_node timers = LIST_INIT(timers);
 static struct list_node all_threads = LIST_INIT(all_threads);
 static struct thread *zombies;       /* dead detached threads to free */
@@ -60,15 +74,29 @@ static void rq_push(struct thread *t, bool front)
     ready_mask |= 1u << t->prio;
 }
 
-static struct thread *rq_pop_highest(void)
+/* The least served thread of the highest ready level (the first queued of
+ * equals), other than skip when the level has another. */
+static struct thread *rq_pop_highest(struct thread *skip)
 {
     if (!ready_mask)
         return NULL;
     int p = 31 - __builtin_clz(ready_mask);
-    struct list_node *n = list_pop_front(&runq[p]);
+    struct thread *best = NULL;
+    struct list_node *it;
+    list_for_each(it, &runq[p])
+    {
+        struct thread *t = list_entry(it, struct thread, rq_node);
+        if (t != skip && (!best || t->vruntime < best->vruntime))
+            best = t;
+    }
+    if (!best)
+        best = skip;
+    list_remove(&best->rq_node);
     if (list_empty(&runq[p]))
         ready_mask &= ~(1u << p);
-    return list_entry(n, struct thread, rq_node);
+    if (best->vruntime > min_vruntime[p])
+        min_vruntime[p] = best->vruntime;
+    return best;
 }
 
 static void rq_remove(struct thread *t)
@@ -131,15 +159,55 @@ static void program_timer(void)
 
 static bool in_timer_event; /* sched_timer_event re-arms once at its end */
 
-static void make_ready(struct thread *t)
+/* The running thread's vruntime, counting its current run. */
+static uint64_t current_vruntime(void)
 {
+    return current->vruntime + clock_cycles_to_ns(arch_cycles() - current->start_tsc);
+}
+
+/* The least CPU time used among the level's runnable threads (the running
+ * one included, with its current run), kept never decreasing.  Interrupts
+ * off. */
+static uint64_t level_min_vruntime(int p)
+{
+    uint64_t m = UINT64_MAX;
+    if (current->prio == p && current->state == T_RUNNING && current != idle_thread)
+        m = current_vruntime();
+    struct list_node *it;
+    list_for_each(it, &runq[p])
+    {
+        uint64_t v = list_entry(it, struct thread, rq_node)->vruntime;
+        if (v < m)
+            m = v;
+    }
+    if (m != UINT64_MAX && m > min_vruntime[p])
+        min_vruntime[p] = m;
+    return min_vruntime[p];
+}
+
+/* A thread that blocked or slept is ready again (woken), or a new one is
+ * (which waits for the running peer's slice, as if queued behind it). */
+static void make_ready_as(struct thread *t, bool woken)
+{
+    uint64_t floor = level_min_vruntime(t->prio);
+    floor = floor > SCHED_SLEEPER_CREDIT_NS ? floor - SCHED_SLEEPER_CREDIT_NS : 0;
+    if (t->vruntime < floor)
+        t->vruntime = floor;
     t->state = T_READY;
     rq_push(t, false);
-    if (t->prio > current->prio || current == idle_thread)
+    if (t->prio > current->prio || current == idle_thread) {
         need_resched = true;
-    else if (t->prio == current->prio && !in_timer_event)
-        program_timer(); /* the slice end now matters */
+    } else if (t->prio == current->prio) {
+        if (woken && t->vruntime + SCHED_WAKEUP_GRAN_NS < current_vruntime()) {
+            need_resched = true;
+            t->wake_preemptions++;
+        } else if (!in_timer_event) {
+            program_timer(); /* the slice end now matters */
+        }
+    }
 }
+
+static void make_ready(struct thread *t) { make_ready_as(t, true); }
 
 /* ---- switching ---- */
 
@@ -159,16 +227,22 @@ static void reap_zombies(void)
 static void switch_to_next(void)
 {
     struct thread *prev = current;
-    struct thread *next = rq_pop_highest();
+    /* Charge prev's run first: the pick compares it with its peers. */
+    uint64_t now_c = arch_cycles();
+    uint64_t ran = clock_cycles_to_ns(now_c - prev->start_tsc);
+    prev->runtime_ns += ran;
+    prev->vruntime += ran;
+    prev->start_tsc = now_c;
+    struct thread *next = rq_pop_highest(yield_skip);
+    yield_skip = NULL;
     if (!next)
         next = idle_thread;
     need_resched = false;
     if (next == prev) {
         prev->state = T_RUNNING;
+        slice_end = clock_gettime_ns() + SLICE_NS;
         return;
     }
-    uint64_t now_c = arch_cycles();
-    prev->runtime_ns += clock_cycles_to_ns(now_c - prev->start_tsc);
     next->start_tsc = now_c;
     next->state = T_RUNNING;
     next->switches++;
@@ -210,7 +284,15 @@ void schedule(void)
     irq_restore(f);
 }
 
-void yield(void) { schedule(); }
+/* Gives the CPU to another ready thread of the same (or a higher)
+ * priority, even one that has used more CPU time. */
+void yield(void)
+{
+    irqflags_t f = irq_save();
+    yield_skip = current;
+    schedule();
+    irq_restore(f);
+}
 
 void sched_irq_exit(void)
 {
@@ -473,10 +555,11 @@ int thread_create(const struct thread_attr *attr, thread_entry_t entry, void *ar
     arch_thread_init_stack(t, thread_trampoline);
 
     irqflags_t f = irq_save();
+    t->vruntime = level_min_vruntime(a.prio);
     t->tid = next_tid++;
     list_push_back(&all_threads, &t->all_node);
     nthreads++;
-    make_ready(t);
+    make_ready_as(t, false);
     irq_restore(f);
     if (out)
         *out = t;
@@ -600,12 +683,17 @@ int thread_set_priority(struct thread *t, int prio)
     if (prio < PRIO_MIN || prio > PRIO_MAX || !t)
         return -EINVAL;
     irqflags_t f = irq_save();
-    if (t->state == T_READY) {
-        rq_remove(t);
+    if (prio != t->prio) {
+        /* Level with the least served of its new priority. */
+        uint64_t v = level_min_vruntime(prio);
+        if (t->state == T_READY)
+            rq_remove(t);
+        if (t == current) /* current_vruntime() counts from start_tsc */
+            v -= MIN(v, clock_cycles_to_ns(arch_cycles() - t->start_tsc));
+        t->vruntime = v;
         t->prio = prio;
-        rq_push(t, false);
-    } else {
-        t->prio = prio;
+        if (t->state == T_READY)
+            rq_push(t, false);
     }
     if (contended(current->prio + 1))
         need_resched = true;

@@ -2,6 +2,7 @@
  * priorities, sleeping (never early), bad arguments. */
 #include <adros/clock.h>
 #include <adros/errno.h>
+#include <adros/irq.h>
 #include <adros/ktest.h>
 #include <adros/mm.h>
 #include <adros/sched.h>
@@ -245,6 +246,150 @@ static void big_stacks(struct ktest *t)
     KT_EXPECT_EQ(t, (uintptr_t)rv, (uintptr_t)(char)512);
 }
 
+/* ---- one priority, ordered by CPU time used ---- */
+
+#define FAIR_PRIO (PRIO_HIGH + 2) /* above the test runner and the system's threads */
+
+static struct waitq fair_wq = WAITQ_INIT(fair_wq);
+static volatile bool fair_kick, fair_ran;
+
+/* Blocks until kicked (after spinning spin_ms first, if asked). */
+static void *fair_waiter(void *arg)
+{
+    uint64_t spin_ns = (uintptr_t)arg * NSEC_PER_MSEC;
+    uint64_t end = clock_gettime_ns() + spin_ns;
+    while (clock_gettime_ns() < end)
+        ;
+    irqflags_t f = irq_save();
+    while (!fair_kick)
+        waitq_wait(&fair_wq, 0, false);
+    irq_restore(f);
+    fair_ran = true;
+    return NULL;
+}
+
+/* Spins 3 ms (using that much CPU time), wakes the waiter and says
+ * whether it ran before the wake call returned. */
+static void *fair_waker(void *arg)
+{
+    uint64_t end = clock_gettime_ns() + 3 * NSEC_PER_MSEC;
+    while (clock_gettime_ns() < end)
+        ;
+    fair_kick = true;
+    irqflags_t f = irq_save();
+    waitq_wake_one(&fair_wq);
+    irq_restore(f);
+    sched_preempt_check();
+    return (void *)(uintptr_t)fair_ran;
+}
+
+/* One round: a waiter that used spin_ms of CPU before it blocked, a waker
+ * of the same priority that used 3 ms; returns whether the waiter took
+ * the CPU from the waker at once, and its wake preemptions. */
+static bool wake_round(struct ktest *t, unsigned spin_ms, uint64_t *preempts)
+{
+    fair_kick = fair_ran = false;
+    struct thread_attr a = { .name = "waiter", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread_attr b = { .name = "waker", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *w, *k;
+    void *rv = NULL;
+    KT_ASSERT_EQ(t, thread_create(&a, fair_waiter, (void *)(uintptr_t)spin_ms, &w), 0);
+    /* The waiter runs (it is above us) until it blocks; then the waker. */
+    KT_ASSERT_EQ(t, thread_create(&b, fair_waker, NULL, &k), 0);
+    thread_join(k, &rv);
+    *preempts = w->wake_preemptions;
+    thread_join(w, NULL);
+    return rv != NULL;
+}
+
+static void woken_thread_preempts_busier_peer(struct ktest *t)
+{
+    /* The waiter used no CPU time, the waker 3 ms: the waiter runs at once
+     * (it would otherwise wait for the end of the waker's slice). */
+    uint64_t n = 0;
+    KT_EXPECT_TRUE(t, wake_round(t, 0, &n));
+    KT_EXPECT_EQ(t, n, 1);
+    /* The waiter used 8 ms before it blocked: more than the waker, which
+     * keeps the CPU (a woken thread does not simply go first). */
+    KT_EXPECT_FALSE(t, wake_round(t, 8, &n));
+    KT_EXPECT_EQ(t, n, 0);
+}
+
+static volatile uint32_t fair_spins[2];
+static volatile bool fair_stop;
+
+static void *fair_spin(void *arg)
+{
+    int i = (int)(uintptr_t)arg;
+    while (!fair_stop)
+        fair_spins[i]++;
+    return NULL;
+}
+
+static void *long_sleeper(void *arg)
+{
+    process_sleep(200 * NSEC_PER_MSEC);
+    return fair_spin(arg);
+}
+
+static void *yielder_after_sleep(void *arg)
+{
+    /* Our peer spins meanwhile: waking, we have used less CPU than it. */
+    process_sleep(20 * NSEC_PER_MSEC);
+    uint32_t c0 = fair_spins[0];
+    yield();
+    /* bit 0: the peer ran in our yield; bit 1: we took the CPU on waking */
+    return (void *)(uintptr_t)((fair_spins[0] != c0) | (thread_current()->wake_preemptions ? 2 : 0));
+}
+
+static void yield_gives_way_to_busier_peer(struct ktest *t)
+{
+    fair_stop = false;
+    fair_spins[0] = 0;
+    struct thread_attr a = { .name = "spin", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread_attr b = { .name = "yield", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *s, *y;
+    void *rv = NULL;
+    int myprio = thread_current()->prio;
+    /* Above both: they start when we wait for the yielder. */
+    thread_set_priority(thread_current(), PRIO_MAX);
+    KT_ASSERT_EQ(t, thread_create(&b, yielder_after_sleep, NULL, &y), 0);
+    KT_ASSERT_EQ(t, thread_create(&a, fair_spin, (void *)0, &s), 0);
+    thread_join(y, &rv);
+    fair_stop = true;
+    thread_set_priority(thread_current(), myprio);
+    thread_join(s, NULL);
+    KT_EXPECT_EQ(t, (uintptr_t)rv, 3);
+}
+
+static void long_sleeper_cannot_monopolize(struct ktest *t)
+{
+    /* A thread that slept 200 ms while its peer computed is placed a few
+     * milliseconds behind that peer, not 200 ms ahead: in the 100 ms after
+     * it wakes both compute, round robin. */
+    fair_stop = false;
+    fair_spins[0] = fair_spins[1] = 0;
+    struct thread_attr a = { .name = "spin", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *s, *l;
+    int myprio = thread_current()->prio;
+    thread_set_priority(thread_current(), PRIO_MAX);
+    KT_ASSERT_EQ(t, thread_create(&a, long_sleeper, (void *)1, &l), 0);
+    KT_ASSERT_EQ(t, thread_create(&a, fair_spin, (void *)0, &s), 0);
+    process_sleep(230 * NSEC_PER_MSEC); /* the sleeper is awake from 200 ms */
+    uint32_t a0 = fair_spins[0], b0 = fair_spins[1];
+    process_sleep(100 * NSEC_PER_MSEC);
+    uint32_t a1 = fair_spins[0] - a0, b1 = fair_spins[1] - b0;
+    fair_stop = true;
+    thread_set_priority(thread_current(), myprio);
+    thread_join(s, NULL);
+    thread_join(l, NULL);
+    ktest_log(t, "in 100 ms after the wake: the computing thread %u spins, the sleeper %u", a1, b1);
+    KT_EXPECT_GT(t, b1, 0);
+    KT_EXPECT_GT(t, (uint64_t)a1 * 5, b1);
+    KT_EXPECT_GT(t, (uint64_t)b1 * 5, a1);
+}
+
 KTEST_SUITE(sched, KTEST_CASE(create_join_1000), KTEST_CASE(exit_value_and_detached), KTEST_CASE(bad_arguments),
             KTEST_CASE(no_starvation), KTEST_CASE(priorities_honoured), KTEST_CASE(sleeps_never_early),
-            KTEST_CASE(kill_wakes_sleeper), KTEST_CASE(big_stacks));
+            KTEST_CASE(kill_wakes_sleeper), KTEST_CASE(big_stacks), KTEST_CASE(woken_thread_preempts_busier_peer),
+            KTEST_CASE(yield_gives_way_to_busier_peer), KTEST_CASE(long_sleeper_cannot_monopolize));
