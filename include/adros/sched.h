@@ -2,9 +2,12 @@
  *
  * Every thread is a kernel thread in the one kernel address space
  * (PROCESS_FLAG_THREAD); the roadmap's process_* names are kept.  The
- * scheduler is preemptive with priorities 1..31 (higher runs first),
- * round-robin within a priority (10 ms slices), and tickless: a one-shot
- * timer is armed for the next sleeper deadline or slice end.  One CPU.
+ * scheduler is preemptive with strict priorities 1..31 (higher runs
+ * first); within a priority the thread that has used the least CPU time
+ * runs first, for 10 ms slices, and a thread that wakes takes the CPU from
+ * a peer that has used 1 ms more than it (sched.c's header says how sleepers
+ * are placed).  Tickless: a one-shot timer is armed for the next sleeper
+ * deadline or slice end.  One CPU.
  *
  * Errors and programming errors:
  *   - bad arguments (NULL entry, stack too small, priority out of range,
@@ -132,8 +135,10 @@ int thread_count(void);
  * backtrace): the shell's Ctrl-T and `ps -k` (src/kernel/threaddump.c). */
 void thread_dump(void);
 
-/* Gives up the CPU: the current thread goes to the back of its priority's
- * queue (schedule() is the roadmap's name for it). */
+/* Gives up the CPU to the next thread to run, which may be the caller
+ * (schedule() is the roadmap's name for the switch).  yield() gives it to
+ * another ready thread of the caller's priority if there is one, even one
+ * that has used more CPU time (a spin-wait's way to let its peer on). */
 void schedule(void);
 void yield(void);
 /* Sleeps at least ns nanoseconds / until the monotonic clock reaches

@@ -764,6 +764,17 @@ int sh_job_kill(const char *spec)
         if (j->proc[i].t)
             process_kill(j->proc[i].t);
     irq_restore(f);
+    /* Its end is reported at the next prompt: give it the moment a killed
+     * command takes to stop (one that does not within a second is
+     * reported when it does). */
+    for (int ms = 0; ms < 1000 && !shell_interrupted(); ms++) {
+        f = irq_save();
+        bool running = j->running != 0;
+        irq_restore(f);
+        if (!running)
+            break;
+        process_sleep(NSEC_PER_MSEC);
+    }
     return 0;
 }
 

@@ -11,9 +11,16 @@ leaves QEMU; the address by DHCP, which ping waits for) and an ATA disk holding 
   cp /r/big.bin /r/copy.bin &               the copy, a shell job
   sleep 1; ping -c N -i 100 10.0.2.2        during the copy
   jobs; wait                                the copy must still be running
+  cat /dev/zero > /dev/null &               a CPU-bound command, a shell job
+  sleep 0.2; ping -c N -i 100 10.0.2.2      during it
+  jobs; kill %1; wait                       it must still be running
 
-The first reply of each ping is discarded.  Figures: both medians (ms) and
-their ratio, during / idle; the target is <= 2.  A reply that never came
+The first reply of each ping is discarded.  Figures: the medians (ms) and
+their ratios, during the copy / idle (the target is <= 2) and during the
+CPU-bound command / idle (the scheduler's share for a command that
+sleeps between short bursts: ping, like the shell, waited out the other's
+10 ms slices before each command of one priority was ordered by the CPU
+time it used).  A reply that never came
 counts as endless, so a network that loses half the replies during the
 copy shows as "stalled" rather than as the median of the few that came
 (a system that stalls outright ends in the boot's timeout).  Only reported
@@ -46,7 +53,8 @@ MIN_BUSY = 8
 SCRIPT = ("mkdir /r; mount -t rump hda /r; ping -c 5 -i 100 10.0.2.2; "
           f"echo IDLE; ping -c {PINGS} -i 100 10.0.2.2; "
           f"cp /r/big.bin /r/copy.bin & sleep 0.2; echo BUSY; ping -c {PINGS} -i 100 10.0.2.2; "
-          "echo JOBS; jobs; wait; poweroff")
+          "echo JOBS; jobs; wait; cat /dev/zero > /dev/null & sleep 0.2; echo HOG; "
+          f"ping -c {PINGS} -i 100 10.0.2.2; echo HOGJOBS; jobs; kill %1; wait; poweroff")
 
 
 class Failed(Exception):
@@ -64,6 +72,7 @@ def _median_with_losses(rtts, sent):
 def figures(out):
     """The BENCH dicts from the boot's console output; Failed when the
     run does not give a figure that means something."""
+    out_text = out
     i, b, j = out.find("adros# echo IDLE"), out.find("adros# echo BUSY"), out.find("adros# echo JOBS")
     if min(i, b, j) < 0:
         raise Failed("the script did not run to its end")
@@ -92,12 +101,31 @@ def figures(out):
     if mb is None:
         out.append({"bench": BENCH, "metric": "ping 10.0.2.2 median, during the copy", "cycles": 0, "ns": 0,
                     "value": None, "unit": "ms", "note": "stalled: half or more of the replies missing; " + note})
-        return out
+        return out + _hog_figures(out_text, mi)
     out += [{"bench": BENCH, "metric": "ping 10.0.2.2 median, during the copy", "cycles": 0, "ns": int(mb * 1e6),
              "value": mb, "unit": "ms", "note": note},
             {"bench": BENCH, "metric": "ping median, during copy / idle (<= 2)", "cycles": 0, "ns": 0,
              "value": mb / mi, "unit": "ratio", "note": f"max during the copy {max(busy):.3f} ms"}]
-    return out
+    return out + _hog_figures(out_text, mi)
+
+
+def _hog_figures(out, idle_median):
+    """Ping during `cat /dev/zero > /dev/null` (a CPU-bound command of the
+    commands' priority): no figures unless it outlived the ping."""
+    h, j = out.find("adros# echo HOG\n"), out.find("adros# echo HOGJOBS")
+    if min(h, j) < 0 or not re.search(r"\[1\] running\s+cat /dev/zero", out[j:]):
+        print("# ping_copy: the CPU-bound command did not outlive its ping: no figure", file=sys.stderr)
+        return []
+    rtts = rtts_ms(out[h:j])[1:]
+    m = _median_with_losses(rtts, PINGS - 1)
+    note = f"{len(rtts)} of {PINGS - 1} replies during cat /dev/zero > /dev/null (ping -i 100, the first discarded)"
+    if m is None:
+        return [{"bench": BENCH, "metric": "ping median, during a CPU-bound command / idle", "cycles": 0, "ns": 0,
+                 "value": None, "unit": "ratio", "note": "stalled; " + note}]
+    return [{"bench": BENCH, "metric": "ping 10.0.2.2 median, during a CPU-bound command", "cycles": 0,
+             "ns": int(m * 1e6), "value": m, "unit": "ms", "note": note},
+            {"bench": BENCH, "metric": "ping median, during a CPU-bound command / idle", "cycles": 0, "ns": 0,
+             "value": m / idle_median, "unit": "ratio", "note": f"max {max(rtts):.3f} ms"}]
 
 
 def boot(kernel, build, timeout=600, mem=256):
