@@ -122,7 +122,8 @@ RUMP_ARCHIVES := $(foreach c,$(RUMP_LIBS),$(call rump_archive,$(c)))
 # made valid), and the pager's windows and vtophys (src/rump/rump_pager.c:
 # mapped, not copied).
 RUMP_WRAPS    := rumpns_uvm_page_unbusy rumpns_uvm_aio_biodone rumpns_VOP_BMAP \
-                 rumpns_uvm_pagermapin rumpns_uvm_pagermapout rumpns_uvm_pageratop rumpns_vtophys
+                 rumpns_uvm_pagermapin rumpns_uvm_pagermapout rumpns_uvm_pageratop rumpns_vtophys \
+                 rumpns_uiomove
 RUMP_LINK     := $(addprefix --wrap=,$(RUMP_WRAPS)) --whole-archive $(RUMP_ARCHIVES) --no-whole-archive
 RUMP_PCI      := $(filter librumpdev_pci,$(RUMP_LIBS))
 RUMP_FSES     := $(patsubst librumpfs_%,%,$(filter librumpfs_%,$(RUMP_LIBS)))

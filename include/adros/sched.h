@@ -80,6 +80,8 @@ struct thread {
      * back than SCHED_SLEEPER_CREDIT behind the level's least served). */
     uint64_t vruntime;
     uint64_t wake_preemptions;  /* times it took the CPU from a peer on waking */
+    uint64_t ready_tsc;         /* when it last went into a run queue */
+    uint64_t ready_wait_ns;     /* time spent ready, waiting for the CPU */
     uint32_t magic;
     void *rump_lwp;             /* hypercall layer: curlwp (cheap to reach) */
     struct thread *zombie_next;

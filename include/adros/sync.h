@@ -64,6 +64,11 @@ static inline struct thread *kmutex_owner(const kmutex_t *m)
 {
     return (struct thread *)(__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & ~KMUTEX_WAITERS);
 }
+/* Whether a thread waits for it (a hint: the answer may change at once). */
+static inline bool kmutex_contended(const kmutex_t *m)
+{
+    return (__atomic_load_n(&m->owner, __ATOMIC_RELAXED) & KMUTEX_WAITERS) != 0;
+}
 static inline bool kmutex_held(const kmutex_t *m)
 {
     struct thread *o = kmutex_owner(m);

@@ -67,6 +67,7 @@ static size_t tls_size;
 
 static void rq_push(struct thread *t, bool front)
 {
+    t->ready_tsc = arch_cycles();
     if (front)
         list_push_front(&runq[t->prio], &t->rq_node);
     else
@@ -92,6 +93,7 @@ static struct thread *rq_pop_highest(struct thread *skip)
     if (!best)
         best = skip;
     list_remove(&best->rq_node);
+    best->ready_wait_ns += clock_cycles_to_ns(arch_cycles() - best->ready_tsc);
     if (list_empty(&runq[p]))
         ready_mask &= ~(1u << p);
     if (best->vruntime > min_vruntime[p])
@@ -684,13 +686,20 @@ int thread_set_priority(struct thread *t, int prio)
         return -EINVAL;
     irqflags_t f = irq_save();
     if (prio != t->prio) {
-        /* Level with the least served of its new priority. */
-        uint64_t v = level_min_vruntime(prio);
+        /* It keeps its place relative to the least served of its level
+         * (the sleeper's credit at most ahead): a command that takes one
+         * of NetBSD's spin mutexes goes up to the priority ceiling and back
+         * (rumpuser_sync.c) many times a system call, and would otherwise
+         * lose its place behind a computing peer each time. */
+        uint64_t live = t == current ? clock_cycles_to_ns(arch_cycles() - t->start_tsc) : 0;
+        int64_t lag = (int64_t)(t->vruntime + live - min_vruntime[t->prio]);
+        if (lag < -(int64_t)SCHED_SLEEPER_CREDIT_NS)
+            lag = -(int64_t)SCHED_SLEEPER_CREDIT_NS;
+        uint64_t to = level_min_vruntime(prio);
+        uint64_t v = lag < 0 && (uint64_t)-lag > to ? 0 : to + (uint64_t)lag;
         if (t->state == T_READY)
             rq_remove(t);
-        if (t == current) /* current_vruntime() counts from start_tsc */
-            v -= MIN(v, clock_cycles_to_ns(arch_cycles() - t->start_tsc));
-        t->vruntime = v;
+        t->vruntime = v - MIN(v, live); /* current_vruntime() adds the live part */
         t->prio = prio;
         if (t->state == T_READY)
             rq_push(t, false);
@@ -799,3 +808,4 @@ void sched_start_timer(void)
     program_timer();
     irq_restore(f);
 }
+

@@ -31,6 +31,7 @@
 #include "rump_int.h"
 #include "rump_aiodone.h"
 #include "rump_pager.h"
+#include "rump_preempt.h"
 #include "rump_unbusy.h"
 #include "../rumpuser/rumpuser_adros.h"
 
@@ -354,6 +355,8 @@ void rump_print_status(void)
             "made valid; windows %u of %u pages in use, at most %u, %llu TLB flushes (src/rump/rump_pager.c)\n",
             ps.mapped, ps.copied, ps.readahead_valid, ws.pages_in_use, ws.pages, ws.peak_pages_in_use,
             (unsigned long long)ws.tlb_flushes);
+    kprintf("  the big lock given up in uiomove for a waiting thread: %lu times (src/rump/rump_preempt.c)\n",
+            rump_preempt_yields());
 #endif
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));

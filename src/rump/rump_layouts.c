@@ -5,6 +5,7 @@
  * A structure added to rump_sys.h gets a line here, under the stage whose
  * archives define it. */
 #include "rump_aiodone.h"
+#include "rump_preempt.h"
 #include "rump_sys.h"
 
 #define KEEP(s) const struct nb_##s *nb__layout_##s
@@ -20,6 +21,7 @@ KEEP(iso_args);
 KEEP(uvm_object);
 KEEP(vm_page);
 KEEP(buf);
+KEEP(uio);
 #endif
 #ifdef ADROS_RUMP_NET
 KEEP(sockaddr);

@@ -229,6 +229,10 @@ void rumpuser_adros_set_spin_wait_hooks(rumpuser_adros_spin_release_fn release,
  * it runs at the rump interrupt threads' priority (rumpuser_sync.c, the
  * priority ceiling).  For tests. */
 int rumpuser_adros_spin_ceiling_depth(void);
+/* Whether a thread waits to take m (a hint): the rump layer asks it of the
+ * rump kernel's big lock at NetBSD's preemption point in uiomove
+ * (src/rump/rump_preempt.c). */
+bool rumpuser_adros_mutex_wanted(struct rumpuser_mtx *m);
 size_t rumpuser_adros_mem_in_use(void);
 /* Hypercalls made so far, for profiles (make bench's rump_ext2 prints them
  * per workload next to the POSIX host's, tools/bench/rumphost.c): the

@@ -138,6 +138,8 @@ static void ceiling_exit(const struct rumpuser_mtx *m)
 
 int rumpuser_adros_spin_ceiling_depth(void) { return ceil_depth; }
 
+bool rumpuser_adros_mutex_wanted(struct rumpuser_mtx *m) { return m && kmutex_contended(&m->km); }
+
 /* Every _nowrap enter and every SPIN one.  A held spin mutex is waited
  * for keeping the CPU, unless it is one of NetBSD's and its holder sleeps
  * without its own CPU (see rumpuser_adros_set_spin_wait_hooks). */

@@ -19,7 +19,7 @@ extern const struct kbench __start_kbench[], __stop_kbench[];
 struct ps_row {
     int tid, prio, state;
     char name[THREAD_NAME_MAX];
-    uint64_t runtime_ns, switches;
+    uint64_t runtime_ns, switches, ready_wait_ns;
 };
 struct ps_snap {
     struct ps_row *rows;
@@ -39,6 +39,7 @@ static void ps_collect(const struct thread *t, void *ctx)
     strlcpy(r->name, t->name, sizeof(r->name));
     r->runtime_ns = t->runtime_ns;
     r->switches = t->switches;
+    r->ready_wait_ns = t->ready_wait_ns;
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -55,19 +56,20 @@ static int cmd_ps(int argc, char **argv)
     if (!s.rows)
         return shell_error(argv[0], "out of memory");
     thread_foreach(ps_collect, &s);
-    shell_printf("  TID PRI STATE      CPU-ms   SWITCHES NAME\n");
+    shell_printf("  TID PRI STATE      CPU-ms    WAIT-ms   SWITCHES NAME\n");
     for (int i = 0; i < s.n; i++) {
         const struct ps_row *r = &s.rows[i];
         const char *st = r->state >= 0 && r->state < (int)ARRAY_SIZE(states) ? states[r->state] : "?";
-        shell_printf("%5d %3d %-7s %9llu %10llu %s\n", r->tid, r->prio, st,
-                     (unsigned long long)(r->runtime_ns / NSEC_PER_MSEC), (unsigned long long)r->switches,
+        shell_printf("%5d %3d %-7s %9llu %10llu %10llu %s\n", r->tid, r->prio, st,
+                     (unsigned long long)(r->runtime_ns / NSEC_PER_MSEC),
+                     (unsigned long long)(r->ready_wait_ns / NSEC_PER_MSEC), (unsigned long long)r->switches,
                      r->name);
     }
     shell_printf("%d threads, %llu context switches\n", s.n, (unsigned long long)sched_context_switches());
     kfree(s.rows);
     return 0;
 }
-SHELL_CMD_FLAGS(ps, cmd_ps, "ps [-k]", "list threads: id, priority, state, CPU time, switches; -k where each waits (also Ctrl-T)", SHELL_CMD_RESERVE);
+SHELL_CMD_FLAGS(ps, cmd_ps, "ps [-k]", "list threads: id, priority, state, CPU time, time waiting for the CPU, switches; -k where each waits (also Ctrl-T)", SHELL_CMD_RESERVE);
 
 /* --- free --- */
 static int cmd_free(int argc, char **argv)

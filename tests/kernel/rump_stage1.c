@@ -18,6 +18,7 @@
 #include <adros/vfs.h>
 
 #include "../../src/rump/rump_pager.h"
+#include "../../src/rump/rump_preempt.h"
 
 /* The content generator shared with tools/test/common.py (pattern()). */
 static uint8_t pattern(uint32_t seed, uint64_t i) { return (uint8_t)((i * 131u + seed * 7u + (i >> 10)) & 0xff); }
@@ -305,6 +306,71 @@ static void one_32mib_file(struct ktest *t)
     vfs_close(f);
 }
 
+/* A thread waiting for the rump kernel's big lock while another writes a
+ * file: the writer gives the lock up at NetBSD's preemption point in
+ * uiomove (src/rump/rump_preempt.c) instead of holding it for whole
+ * 64 KiB writes; what it wrote is intact. */
+static volatile bool yield_writer_done;
+static volatile int yield_writer_result;
+
+static void *yield_writer(void *arg)
+{
+    (void)arg;
+    yield_writer_result = write_file("/w/yield.bin", 9, 8u << 20, O_TRUNC);
+    yield_writer_done = true;
+    return NULL;
+}
+
+static void writer_gives_way(struct ktest *t)
+{
+    NEED_RUMP(t);
+    const char *dev = cmdline_get("rumpwrite.dev");
+    bool mpsafe = dev && strncmp(dev, "zfs:", 4) == 0; /* ZFS takes no big lock for its writes */
+    unsigned long y0 = rump_preempt_yields();
+    yield_writer_done = false;
+    yield_writer_result = 1;
+    struct thread_attr a = { .name = "yield-writer", .prio = PRIO_NORMAL, .stack_size = 64 * 1024,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *w;
+    struct thread *self = thread_current();
+    int myprio = self->prio;
+    /* Above the writer: each stat runs when its sleep ends, mid-write. */
+    thread_set_priority(self, PRIO_NORMAL + 2);
+    KT_ASSERT_EQ(t, thread_create(&a, yield_writer, NULL, &w), 0);
+    int stats = 0, bad = 0;
+    while (!yield_writer_done) {
+        struct vfs_stat st;
+        if (vfs_stat("/w/big.bin", &st) != 0 || st.size != (32u << 20))
+            bad++;
+        stats++;
+        process_sleep(NSEC_PER_MSEC);
+    }
+    thread_set_priority(self, myprio);
+    thread_join(w, NULL);
+    unsigned long y = rump_preempt_yields() - y0;
+    ktest_log(t, "%d stats during an 8 MiB write; the writer gave the big lock up %lu times", stats, y);
+    KT_EXPECT_EQ(t, yield_writer_result, 0);
+    KT_EXPECT_EQ(t, bad, 0);
+    KT_EXPECT_GT(t, stats, 1);
+    if (!mpsafe)
+        KT_EXPECT_GT(t, y, 0);
+    /* Read back whole. */
+    struct file *f;
+    KT_ASSERT_EQ(t, vfs_open("/w/yield.bin", O_RDONLY, 0, &f), 0);
+    uint8_t *buf = kmalloc(65536), *want = kmalloc(65536);
+    int differ = 0;
+    for (uint64_t off = 0; buf && want && off < (8u << 20); off += 65536) {
+        fill_pattern(want, 65536, 9, off);
+        if (vfs_pread(f, buf, 65536, off) != 65536 || memcmp(buf, want, 65536) != 0)
+            differ++;
+    }
+    KT_EXPECT_TRUE(t, buf && want);
+    KT_EXPECT_EQ(t, differ, 0);
+    kfree(buf);
+    kfree(want);
+    vfs_close(f);
+}
+
 static void sync_and_unmount(struct ktest *t)
 {
     NEED_RUMP(t);
@@ -313,4 +379,5 @@ static void sync_and_unmount(struct ktest *t)
 }
 
 KTEST_SUITE(rumpwrite, KTEST_CASE(mount_readwrite), KTEST_CASE(create_append_rename_delete),
-            KTEST_CASE(thousand_small_files), KTEST_CASE(one_32mib_file), KTEST_CASE(sync_and_unmount));
+            KTEST_CASE(thousand_small_files), KTEST_CASE(one_32mib_file), KTEST_CASE(writer_gives_way),
+            KTEST_CASE(sync_and_unmount));

@@ -114,6 +114,8 @@ static void no_starvation(struct ktest *t)
         KT_ASSERT_EQ(t, thread_create(&a, busy, (void *)(uintptr_t)i, &th[i]), 0);
     process_sleep(300 * NSEC_PER_MSEC);
     uint32_t s0 = spins[0], s1 = spins[1];
+    /* Each waited for the CPU while the other ran (ps's WAIT-ms). */
+    uint64_t w0 = th[0]->ready_wait_ns, w1 = th[1]->ready_wait_ns;
     stop = true;
     thread_join(th[0], NULL);
     thread_join(th[1], NULL);
@@ -123,6 +125,10 @@ static void no_starvation(struct ktest *t)
     /* Round robin: neither gets less than a fifth of the other. */
     KT_EXPECT_GT(t, (uint64_t)s0 * 5, s1);
     KT_EXPECT_GT(t, (uint64_t)s1 * 5, s0);
+    ktest_log(t, "waited for the CPU: %llu and %llu ms", (unsigned long long)(w0 / NSEC_PER_MSEC),
+              (unsigned long long)(w1 / NSEC_PER_MSEC));
+    KT_EXPECT_GT(t, w0, 50 * NSEC_PER_MSEC);
+    KT_EXPECT_GT(t, w1, 50 * NSEC_PER_MSEC);
 }
 
 static volatile int order[4];
@@ -389,7 +395,74 @@ static void long_sleeper_cannot_monopolize(struct ktest *t)
     KT_EXPECT_GT(t, (uint64_t)b1 * 5, a1);
 }
 
+/* A thread that goes up in priority and back (the rump layer's spin-mutex
+ * ceiling does so many times a system call) keeps its place among its
+ * peers: woken ahead of a computing peer, it stays ahead. */
+static volatile uint32_t rt_spins;
+static volatile bool rt_kick, rt_stop;
+static struct waitq rt_wq = WAITQ_INIT(rt_wq);
+
+static void *rt_hog(void *arg)
+{
+    (void)arg;
+    uint64_t end = clock_gettime_ns() + 20 * NSEC_PER_MSEC;
+    while (clock_gettime_ns() < end)
+        rt_spins++;
+    rt_kick = true;
+    irqflags_t f = irq_save();
+    waitq_wake_one(&rt_wq);
+    irq_restore(f);
+    sched_preempt_check();
+    while (!rt_stop)
+        rt_spins++;
+    return NULL;
+}
+
+static void *rt_nothing(void *arg) { return arg; }
+
+static void *rt_waiter(void *arg)
+{
+    (void)arg;
+    irqflags_t f = irq_save();
+    while (!rt_kick)
+        waitq_wait(&rt_wq, 0, false);
+    irq_restore(f);
+    struct thread *self = thread_current();
+    thread_set_priority(self, PRIO_MAX);
+    thread_set_priority(self, FAIR_PRIO);
+    /* A higher thread takes the CPU and ends: then the least served of
+     * our level runs, which must still be us. */
+    uint32_t c0 = rt_spins;
+    struct thread_attr z = { .name = "z", .prio = PRIO_MAX - 1, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *zt = NULL;
+    int r = thread_create(&z, rt_nothing, NULL, &zt);
+    uint32_t c1 = rt_spins;
+    if (r == 0)
+        thread_join(zt, NULL);
+    rt_stop = true;
+    return (void *)(uintptr_t)(r == 0 && c1 == c0);
+}
+
+static void priority_round_trip_keeps_place(struct ktest *t)
+{
+    rt_spins = 0;
+    rt_kick = rt_stop = false;
+    int myprio = thread_current()->prio;
+    thread_set_priority(thread_current(), PRIO_MAX);
+    struct thread_attr a = { .name = "rt-wait", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread_attr b = { .name = "rt-hog", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *w, *h;
+    void *rv = NULL;
+    KT_ASSERT_EQ(t, thread_create(&a, rt_waiter, NULL, &w), 0);
+    KT_ASSERT_EQ(t, thread_create(&b, rt_hog, NULL, &h), 0);
+    thread_join(w, &rv);
+    thread_set_priority(thread_current(), myprio);
+    thread_join(h, NULL);
+    KT_EXPECT_TRUE(t, rv != NULL);
+}
+
 KTEST_SUITE(sched, KTEST_CASE(create_join_1000), KTEST_CASE(exit_value_and_detached), KTEST_CASE(bad_arguments),
             KTEST_CASE(no_starvation), KTEST_CASE(priorities_honoured), KTEST_CASE(sleeps_never_early),
             KTEST_CASE(kill_wakes_sleeper), KTEST_CASE(big_stacks), KTEST_CASE(woken_thread_preempts_busier_peer),
-            KTEST_CASE(yield_gives_way_to_busier_peer), KTEST_CASE(long_sleeper_cannot_monopolize));
+            KTEST_CASE(yield_gives_way_to_busier_peer), KTEST_CASE(long_sleeper_cannot_monopolize),
+            KTEST_CASE(priority_round_trip_keeps_place));

@@ -26,7 +26,7 @@ STRUCTS = ["sockaddr", "sockaddr_in", "sockaddr_in6", "sockaddr_dl", "sockaddr_s
            "kinfo_pcb", "pollfd", "linger", "bpf_hdr", "bpf_program", "bpf_insn", "timeval",
            "usb_device_info", "usb_event", "scsireq", "ufs_args", "msdosfs_args", "iso_args", "pool_sysctl",
            "audio_prinfo", "audio_info", "audio_device", "audio_encoding", "mixer_devinfo", "mixer_ctrl",
-           "zfs_cmd", "dmu_objset_stats", "mounta", "zio", "vdev", "vdev_ops", "uvm_object", "vm_page", "buf"]
+           "zfs_cmd", "dmu_objset_stats", "mounta", "zio", "vdev", "vdev_ops", "uvm_object", "vm_page", "buf", "uio"]
 # The mount argument structures of src/rump/rump_sys.h live in the file
 # systems' archives, read from the directory of the archives given to
 # extract whether or not they are linked (an absent archive: its structure
