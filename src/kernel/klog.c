@@ -45,13 +45,21 @@ static void (*prompt_redraw)(void); /* a prompt is shown; protected by prompt_lo
 static bool log_mid_line;           /* the console shows part of a log line; prompt_lock */
 
 /* A log line's text to the console, around the prompt if one is shown. */
-static void console_log(const char *s, size_t n)
+/* Shows s, unless may_hold and a hold is on: returns whether it showed it.
+ * The hold is looked at under the prompt lock, which klog_hold takes too,
+ * so a hold that began after the message did (the shell's Enter while
+ * another thread was in the middle of logging) still holds it. */
+static bool console_log(const char *s, size_t n, bool may_hold)
 {
     if (panic_in_progress()) {
         console_write(s, n);
-        return;
+        return true;
     }
     irqflags_t f = spin_lock_irqsave(&prompt_lock);
+    if (may_hold && holding) {
+        spin_unlock_irqrestore(&prompt_lock, f);
+        return false;
+    }
     if (prompt_redraw && !log_mid_line)
         console_write("\r\033[K", 4);
     console_write(s, n);
@@ -62,6 +70,7 @@ static void console_log(const char *s, size_t n)
         prompt_redraw();
     }
     spin_unlock_irqrestore(&prompt_lock, f);
+    return true;
 }
 
 irqflags_t klog_prompt_lock(void) { return spin_lock_irqsave(&prompt_lock); }
@@ -124,14 +133,17 @@ struct out_ctx {
     int level;
     bool to_console;
     bool held; /* for the console, but it is held */
+    bool may_hold; /* not the foreground's, nor a panic's */
+    bool shown;    /* part of it is on the console */
     char buf[128];
     size_t n;
 };
 
 static void flush(struct out_ctx *o)
 {
-    if (o->to_console && !o->held)
-        console_log(o->buf, o->n);
+    if (o->to_console && !o->held) /* a message begun on the console ends there */
+        o->held = !console_log(o->buf, o->n, o->may_hold && !o->shown);
+    o->shown |= !o->held;
     if (!panic_in_progress()) {
         irqflags_t f = spin_lock_irqsave(&log_lock);
         log_text(o->level, o->buf, o->n, o->held);
@@ -161,7 +173,8 @@ static int vlog(int level, const char *fmt, va_list ap)
         fmt += 2;
     }
     struct out_ctx o = { .level = level, .to_console = level <= console_level, .n = 0 };
-    o.held = o.to_console && holding && !panic_in_progress() && !is_foreground();
+    o.may_hold = !panic_in_progress() && !is_foreground();
+    o.held = o.to_console && holding && o.may_hold;
     int n = kvformat(put, &o, fmt, ap);
     if (o.n)
         flush(&o);
@@ -288,7 +301,7 @@ void klog_release(void)
     unsigned i = hold_from;
     size_t n;
     while ((n = next_held(&i, line)) > 0)
-        console_log(line, n);
+        console_log(line, n, false);
     irqflags_t f = spin_lock_irqsave(&log_lock);
     unsigned lost = held_recs > held_shown ? held_recs - held_shown : 0;
     spin_unlock_irqrestore(&log_lock, f);
