@@ -133,6 +133,9 @@ int thread_set_priority(struct thread *t, int prio);
 /* Calls fn for every thread (interrupts off during the walk: keep fn short). */
 void thread_foreach(void (*fn)(const struct thread *t, void *ctx), void *ctx);
 int thread_count(void);
+/* The CPU time t has used as the scheduler orders it (vruntime), its
+ * current run included when it is the calling thread. */
+uint64_t thread_vruntime(const struct thread *t);
 /* Prints every thread, its state and where each waiting one stopped (a
  * backtrace): the shell's Ctrl-T and `ps -k` (src/kernel/threaddump.c). */
 void thread_dump(void);

@@ -39,6 +39,11 @@
 #define EARLY_NS (300 * NSEC_PER_USEC)
 #define SCHED_WAKEUP_GRAN_NS (1 * NSEC_PER_MSEC)
 #define SCHED_SLEEPER_CREDIT_NS (SLICE_NS / 2)
+/* Where every level's vruntime starts: far enough from 0 that a place
+ * behind a level's least served never needs clamping (a thread moved to a
+ * level whose threads have run less than the credit would lose its
+ * place). */
+#define SCHED_VRUNTIME_BASE (1ull << 40)
 #define THREAD_MAGIC 0x7468720au
 
 extern char _tdata_start[], _tdata_end[], _tbss_end[];
@@ -680,6 +685,14 @@ uint64_t sched_context_switches(void) { return nswitches; }
 uint64_t sched_timer_interrupts(void) { return ntimer; }
 int thread_count(void) { return nthreads; }
 
+uint64_t thread_vruntime(const struct thread *t)
+{
+    irqflags_t f = irq_save();
+    uint64_t v = t == current ? current_vruntime() : t->vruntime;
+    irq_restore(f);
+    return v;
+}
+
 int thread_set_priority(struct thread *t, int prio)
 {
     if (prio < PRIO_MIN || prio > PRIO_MAX || !t)
@@ -751,8 +764,10 @@ static void *idle_loop(void *arg)
 
 void sched_init(void)
 {
-    for (int p = 0; p < NPRIO; p++)
+    for (int p = 0; p < NPRIO; p++) {
         list_init(&runq[p]);
+        min_vruntime[p] = SCHED_VRUNTIME_BASE;
+    }
     tls_size = (size_t)(_tbss_end - _tdata_start);
     KASSERT((tls_size & 15) == 0);
 
@@ -769,6 +784,7 @@ void sched_init(void)
     m->magic = THREAD_MAGIC;
     strlcpy(m->name, "main", sizeof(m->name));
     m->prio = PRIO_NORMAL;
+    m->vruntime = SCHED_VRUNTIME_BASE;
     m->state = T_RUNNING;
     m->flags = PROCESS_FLAG_THREAD;
     m->fpu = kmalloc_aligned(arch_fpu_state_size(), 16);

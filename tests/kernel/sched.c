@@ -315,9 +315,9 @@ static void woken_thread_preempts_busier_peer(struct ktest *t)
     uint64_t n = 0;
     KT_EXPECT_TRUE(t, wake_round(t, 0, &n));
     KT_EXPECT_EQ(t, n, 1);
-    /* The waiter used 8 ms before it blocked: more than the waker, which
+    /* The waiter used 30 ms before it blocked: more than the waker, which
      * keeps the CPU (a woken thread does not simply go first). */
-    KT_EXPECT_FALSE(t, wake_round(t, 8, &n));
+    KT_EXPECT_FALSE(t, wake_round(t, 30, &n));
     KT_EXPECT_EQ(t, n, 0);
 }
 
@@ -399,7 +399,9 @@ static void long_sleeper_cannot_monopolize(struct ktest *t)
  * ceiling does so many times a system call) keeps its place among its
  * peers: woken ahead of a computing peer, it stays ahead. */
 static volatile uint32_t rt_spins;
-static volatile bool rt_kick, rt_stop;
+static volatile bool rt_kick, rt_stop, rt_hog_ran;
+static volatile int64_t rt_ahead[2];
+static struct thread *volatile rt_hog_thread;
 static struct waitq rt_wq = WAITQ_INIT(rt_wq);
 
 static void *rt_hog(void *arg)
@@ -428,10 +430,15 @@ static void *rt_waiter(void *arg)
         waitq_wait(&rt_wq, 0, false);
     irq_restore(f);
     struct thread *self = thread_current();
+    /* How far ahead of the hog (ready, its count still) we are, before
+     * and after going up and back; not lost in between. */
+    uint64_t hog = rt_hog_thread->vruntime;
+    int64_t ahead0 = (int64_t)(hog - thread_vruntime(self));
     thread_set_priority(self, PRIO_MAX);
     thread_set_priority(self, FAIR_PRIO);
-    /* A higher thread takes the CPU and ends: then the least served of
-     * our level runs, which must still be us. */
+    int64_t ahead1 = (int64_t)(hog - thread_vruntime(self));
+    /* And so: a higher thread takes the CPU and ends; then the least
+     * served of our level runs, which is still us. */
     uint32_t c0 = rt_spins;
     struct thread_attr z = { .name = "z", .prio = PRIO_MAX - 1, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
     struct thread *zt = NULL;
@@ -440,7 +447,10 @@ static void *rt_waiter(void *arg)
     if (r == 0)
         thread_join(zt, NULL);
     rt_stop = true;
-    return (void *)(uintptr_t)(r == 0 && c1 == c0);
+    rt_ahead[0] = ahead0;
+    rt_ahead[1] = ahead1;
+    rt_hog_ran = c1 != c0;
+    return (void *)(uintptr_t)(r == 0);
 }
 
 static void priority_round_trip_keeps_place(struct ktest *t)
@@ -455,10 +465,18 @@ static void priority_round_trip_keeps_place(struct ktest *t)
     void *rv = NULL;
     KT_ASSERT_EQ(t, thread_create(&a, rt_waiter, NULL, &w), 0);
     KT_ASSERT_EQ(t, thread_create(&b, rt_hog, NULL, &h), 0);
+    rt_hog_thread = h;
     thread_join(w, &rv);
     thread_set_priority(thread_current(), myprio);
     thread_join(h, NULL);
     KT_EXPECT_TRUE(t, rv != NULL);
+    ktest_log(t, "ahead of the computing peer: %lld us, after the round trip %lld us; it ran meanwhile: %d",
+              (long long)(rt_ahead[0] / 1000), (long long)(rt_ahead[1] / 1000), rt_hog_ran);
+    /* Woken 5 ms (the sleeper's credit) ahead of it; the round trip costs
+     * microseconds of its own time, never the place. */
+    KT_EXPECT_GT(t, rt_ahead[0], (int64_t)NSEC_PER_MSEC);
+    KT_EXPECT_GT(t, rt_ahead[1], rt_ahead[0] - (int64_t)NSEC_PER_MSEC);
+    KT_EXPECT_FALSE(t, rt_hog_ran);
 }
 
 KTEST_SUITE(sched, KTEST_CASE(create_join_1000), KTEST_CASE(exit_value_and_detached), KTEST_CASE(bad_arguments),
