@@ -80,6 +80,12 @@ struct thread {
      * back than SCHED_SLEEPER_CREDIT behind the level's least served). */
     uint64_t vruntime;
     uint64_t wake_preemptions;  /* times it took the CPU from a peer on waking */
+    /* Lifted by thread_set_priority (the rump layer's spin-mutex ceiling):
+     * its place at the priority it came from, for the way back. */
+    bool raised;
+    int low_prio;
+    int64_t low_lag;            /* ns behind (+) or ahead (-) of that level's least served */
+    uint64_t raised_vruntime;   /* its vruntime when lifted */
     uint64_t ready_tsc;         /* when it last went into a run queue */
     uint64_t ready_wait_ns;     /* time spent ready, waiting for the CPU */
     uint32_t magic;

@@ -205,7 +205,7 @@ static void make_ready_as(struct thread *t, bool woken)
     if (t->prio > current->prio || current == idle_thread) {
         need_resched = true;
     } else if (t->prio == current->prio) {
-        if (woken && t->vruntime + SCHED_WAKEUP_GRAN_NS < current_vruntime()) {
+        if (woken && !current->raised && t->vruntime + SCHED_WAKEUP_GRAN_NS < current_vruntime()) {
             need_resched = true;
             t->wake_preemptions++;
         } else if (!in_timer_event) {
@@ -699,17 +699,41 @@ int thread_set_priority(struct thread *t, int prio)
         return -EINVAL;
     irqflags_t f = irq_save();
     if (prio != t->prio) {
-        /* It keeps its place relative to the least served of its level
-         * (the sleeper's credit at most ahead): a command that takes one
-         * of NetBSD's spin mutexes goes up to the priority ceiling and back
-         * (rumpuser_sync.c) many times a system call, and would otherwise
-         * lose its place behind a computing peer each time. */
+        /* Its place among its new peers.  Lifted (the rump layer's ceiling
+         * for NetBSD's spin mutexes, rumpuser_sync.c, many times a system
+         * call), it goes first among them, as a woken sleeper would, and
+         * none of them takes the CPU from it by waking (make_ready_as): the
+         * ceiling is there so that the interrupt threads wait for it.  Back
+         * down, it has its old place again, plus the CPU time it used up
+         * there; otherwise a command that takes spin mutexes would lose its
+         * place behind a computing peer each time.  Any other change keeps
+         * its place relative to the least served (a sleeper's credit at
+         * most ahead). */
         uint64_t live = t == current ? clock_cycles_to_ns(arch_cycles() - t->start_tsc) : 0;
-        int64_t lag = (int64_t)(t->vruntime + live - min_vruntime[t->prio]);
+        uint64_t cur = t->vruntime + live;
+        int64_t lag = (int64_t)(cur - min_vruntime[t->prio]);
         if (lag < -(int64_t)SCHED_SLEEPER_CREDIT_NS)
             lag = -(int64_t)SCHED_SLEEPER_CREDIT_NS;
         uint64_t to = level_min_vruntime(prio);
-        uint64_t v = lag < 0 && (uint64_t)-lag > to ? 0 : to + (uint64_t)lag;
+        uint64_t v;
+        if (prio > t->prio) {
+            v = to - SCHED_SLEEPER_CREDIT_NS;
+            if (!t->raised) {
+                t->raised = true;
+                t->low_prio = t->prio;
+                t->low_lag = lag;
+                t->raised_vruntime = v;
+            }
+        } else if (t->raised && prio <= t->low_prio) {
+            if (prio == t->low_prio)
+                lag = t->low_lag + (int64_t)(cur - t->raised_vruntime);
+            if (lag < -(int64_t)SCHED_SLEEPER_CREDIT_NS)
+                lag = -(int64_t)SCHED_SLEEPER_CREDIT_NS;
+            t->raised = false;
+            v = to + (uint64_t)lag;
+        } else {
+            v = to + (uint64_t)lag;
+        }
         if (t->state == T_READY)
             rq_remove(t);
         t->vruntime = v - MIN(v, live); /* current_vruntime() adds the live part */
@@ -824,4 +848,3 @@ void sched_start_timer(void)
     program_timer();
     irq_restore(f);
 }
-

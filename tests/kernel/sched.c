@@ -479,8 +479,68 @@ static void priority_round_trip_keeps_place(struct ktest *t)
     KT_EXPECT_FALSE(t, rt_hog_ran);
 }
 
+/* A thread lifted to a priority (the rump layer's ceiling for NetBSD's
+ * spin mutexes) is not preempted there by a peer that wakes, however
+ * little CPU time the peer has used: interrupt threads wait for it. */
+static void *raised_waker(void *arg)
+{
+    (void)arg;
+    struct thread *self = thread_current();
+    thread_set_priority(self, FAIR_PRIO); /* lifted from FAIR_PRIO - 2 */
+    /* Lifted, it goes first among its new peers (5 ms ahead of their least
+     * served); 3 ms of CPU time puts it behind the waiter, placed 5 ms
+     * ahead on waking, by more than the 1 ms a wake needs, and within
+     * its slice. */
+    uint64_t end = clock_gettime_ns() + 3 * NSEC_PER_MSEC;
+    while (clock_gettime_ns() < end)
+        ;
+    fair_kick = true;
+    irqflags_t f = irq_save();
+    waitq_wake_one(&fair_wq);
+    irq_restore(f);
+    sched_preempt_check();
+    bool before = fair_ran;
+    thread_set_priority(self, FAIR_PRIO - 2); /* back down: the waiter runs */
+    return (void *)(uintptr_t)((before ? 1 : 0) | (fair_ran ? 2 : 0));
+}
+
+/* Computes 20 ms, naps 1 ms: picked again, it moves its level's least
+ * served 20 ms on (the level counts only threads that may run). */
+static void *spin_then_nap(void *arg)
+{
+    uint64_t end = clock_gettime_ns() + 20 * NSEC_PER_MSEC;
+    while (clock_gettime_ns() < end)
+        ;
+    process_sleep(NSEC_PER_MSEC);
+    return arg;
+}
+
+static void lifted_thread_not_preempted_by_peer(struct ktest *t)
+{
+    fair_kick = fair_ran = false;
+    struct thread_attr a = { .name = "waiter", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread_attr b = { .name = "lifted", .prio = FAIR_PRIO - 2, .stack_size = 8192,
+                             .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *w, *k;
+    void *rv = NULL;
+    KT_ASSERT_EQ(t, thread_create(&a, fair_waiter, NULL, &w), 0); /* runs and blocks */
+    /* A peer computes 20 ms meanwhile: the waiter, which used none, wakes
+     * at the front (its place no further than 5 ms ahead of this one). */
+    struct thread_attr c = { .name = "spin", .prio = FAIR_PRIO, .stack_size = 8192, .flags = PROCESS_FLAG_JOINABLE };
+    struct thread *sp;
+    KT_ASSERT_EQ(t, thread_create(&c, spin_then_nap, NULL, &sp), 0);
+    thread_join(sp, NULL);
+    fair_kick = fair_ran = false;
+    KT_ASSERT_EQ(t, thread_create(&b, raised_waker, NULL, &k), 0);
+    thread_join(k, &rv);
+    thread_join(w, NULL);
+    /* bit 0: the waiter ran while the waker was lifted (it must not);
+     * bit 1: it ran once the waker came down (it must). */
+    KT_EXPECT_EQ(t, (uintptr_t)rv, 2);
+}
+
 KTEST_SUITE(sched, KTEST_CASE(create_join_1000), KTEST_CASE(exit_value_and_detached), KTEST_CASE(bad_arguments),
             KTEST_CASE(no_starvation), KTEST_CASE(priorities_honoured), KTEST_CASE(sleeps_never_early),
             KTEST_CASE(kill_wakes_sleeper), KTEST_CASE(big_stacks), KTEST_CASE(woken_thread_preempts_busier_peer),
             KTEST_CASE(yield_gives_way_to_busier_peer), KTEST_CASE(long_sleeper_cannot_monopolize),
-            KTEST_CASE(priority_round_trip_keeps_place));
+            KTEST_CASE(priority_round_trip_keeps_place), KTEST_CASE(lifted_thread_not_preempted_by_peer));
