@@ -274,9 +274,9 @@ static void *fair_waiter(void *arg)
     return NULL;
 }
 
-/* Spins 3 ms (using that much CPU time), wakes the waiter and says
+/* Spins 3 ms (using that much CPU time), wakes the waiter; returns
  * whether it ran before the wake call returned. */
-static void *fair_waker(void *arg)
+static bool spin_then_kick(void)
 {
     uint64_t end = clock_gettime_ns() + 3 * NSEC_PER_MSEC;
     while (clock_gettime_ns() < end)
@@ -286,7 +286,13 @@ static void *fair_waker(void *arg)
     waitq_wake_one(&fair_wq);
     irq_restore(f);
     sched_preempt_check();
-    return (void *)(uintptr_t)fair_ran;
+    return fair_ran;
+}
+
+static void *fair_waker(void *arg)
+{
+    (void)arg;
+    return (void *)(uintptr_t)spin_then_kick();
 }
 
 /* One round: a waiter that used spin_ms of CPU before it blocked, a waker
@@ -491,15 +497,7 @@ static void *raised_waker(void *arg)
      * served); 3 ms of CPU time puts it behind the waiter, placed 5 ms
      * ahead on waking, by more than the 1 ms a wake needs, and within
      * its slice. */
-    uint64_t end = clock_gettime_ns() + 3 * NSEC_PER_MSEC;
-    while (clock_gettime_ns() < end)
-        ;
-    fair_kick = true;
-    irqflags_t f = irq_save();
-    waitq_wake_one(&fair_wq);
-    irq_restore(f);
-    sched_preempt_check();
-    bool before = fair_ran;
+    bool before = spin_then_kick();
     thread_set_priority(self, FAIR_PRIO - 2); /* back down: the waiter runs */
     return (void *)(uintptr_t)((before ? 1 : 0) | (fair_ran ? 2 : 0));
 }
