@@ -77,7 +77,7 @@ struct thread {
     uint64_t runtime_ns, switches, start_tsc;
     /* CPU time used, as the scheduler orders threads of one priority by it:
      * the least served runs first (a woken thread is placed no further
-     * back than SCHED_SLEEPER_CREDIT behind the level's least served). */
+     * ahead than SCHED_SLEEPER_CREDIT_NS of the level's least served). */
     uint64_t vruntime;
     uint64_t wake_preemptions;  /* times it took the CPU from a peer on waking */
     /* Lifted by thread_set_priority (the rump layer's spin-mutex ceiling):

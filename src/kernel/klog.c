@@ -44,8 +44,8 @@ static spinlock_t prompt_lock = SPINLOCK_INIT("prompt");
 static void (*prompt_redraw)(void); /* a prompt is shown; protected by prompt_lock */
 static bool log_mid_line;           /* the console shows part of a log line; prompt_lock */
 
-/* A log line's text to the console, around the prompt if one is shown. */
-/* Shows s, unless may_hold and a hold is on: returns whether it showed it.
+/* A log line's text to the console, around the prompt if one is shown.
+ * Shows s, unless may_hold and a hold is on: returns whether it showed it.
  * The hold is looked at under the prompt lock, which klog_hold takes too,
  * so a hold that began after the message did (the shell's Enter while
  * another thread was in the middle of logging) still holds it. */

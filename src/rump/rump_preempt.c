@@ -24,7 +24,7 @@
 #include "../rumpuser/rumpuser_adros.h"
 #include "rump_preempt.h"
 
-static unsigned long yields;
+static volatile unsigned long yields;
 
 unsigned long rump_preempt_yields(void) { return yields; }
 
@@ -39,7 +39,7 @@ int __wrap_rumpns_uiomove(void *buf, size_t n, struct nb_uio *uio)
 {
     if (uio->uio_vmspace == rump_vmspace_local && rumpuser_adros_mutex_wanted(rump_giantlock) &&
         rumpns__kernel_locked_p()) {
-        yields++;
+        __atomic_add_fetch(&yields, 1, __ATOMIC_RELAXED);
         rumpns_yield();
     }
     return __real_rumpns_uiomove(buf, n, uio);
