@@ -98,8 +98,8 @@ endif
 # librumpdev_pci is linked from a copy in which some functions are weak, so
 # AdrOS's take their place: the stubs that panic (pci_intr_disestablish,
 # bus_space_unmap, bus_space_mmap: src/rump/rump_pci_glue.c) and the
-# register writes (bus_space_write_{1,2,4}: src/rump/rump_bus_space.c, where
-# QEMU's intel-hda quirks are handled).
+# register writes and 32-bit reads (bus_space_write_{1,2,4}, bus_space_read_4:
+# src/rump/rump_bus_space.c, where QEMU's device quirks are handled).
 RUMP_PCI_COPY := $(BUILD)/rump/librumpdev_pci.a
 # librumpdev_virtio_viornd is linked from a copy whose calls to rnd_add_data
 # go to AdrOS first (src/rump/rump_viornd.c: the data feeds AdrOS's entropy
@@ -151,7 +151,7 @@ $(RUMP_PCI_COPY): $(RUMP_DIR)/lib/librumpdev_pci.a mk/rump.mk
 	   --weaken-symbol=rumpns_pciide_machdep_compat_intr_disestablish \
 	   --weaken-symbol=rumpns_bus_space_unmap --weaken-symbol=rumpns_bus_space_mmap \
 	   --weaken-symbol=rumpns_bus_space_write_1 --weaken-symbol=rumpns_bus_space_write_2 \
-	   --weaken-symbol=rumpns_bus_space_write_4 $< $@
+	   --weaken-symbol=rumpns_bus_space_write_4 --weaken-symbol=rumpns_bus_space_read_4 $< $@
 
 $(RUMP_VIORND_COPY): $(RUMP_DIR)/lib/librumpdev_virtio_viornd.a mk/rump.mk
 	@mkdir -p $(dir $@)

@@ -16,12 +16,12 @@
  * declined), and kept in a table.  The check is RFC 5227's ARP probe made
  * quick: two probes 100 ms apart, answered within 200 ms in all, where the
  * stack's own detection (ip_dad_count 3: PROBE_WAIT, three probes 1-2 s
- * apart, ANNOUNCE_WAIT) held a new address back for 4 to 7 s.  A host on
- * the link answers an ARP request within milliseconds; one slower than
- * 200 ms is missed (the stack's detection gave it seconds), but NetBSD still
- * notices and logs a conflict it sees later in ARP traffic.  Addresses
- * added for a lease skip the stack's detection (dad_count 0 while adding
- * them), and the stack announces them with a gratuitous ARP.
+ * apart, ANNOUNCE_WAIT) held a new address back for 4 to 7 s, and again at
+ * every link-up; it is off (netif.c).  A host on the link answers an ARP
+ * request within milliseconds; one slower than 200 ms is missed (the
+ * stack's detection gave it seconds), but NetBSD still notices and logs a
+ * conflict it sees later in ARP traffic.  The stack announces the address
+ * with a gratuitous ARP.
  *
  * A thread per interface renews the lease at T1 (unicast to the server,
  * from our address), rebinds from T2 (broadcast), and when it expires, or
@@ -82,7 +82,6 @@ static const struct nb_bpf_insn arp_filter[] = {
 
 #define PROBES 2
 #define PROBE_NS (200 * NSEC_PER_MSEC) /* the whole check */
-#define NB_IPCTL_DAD_COUNT 25          /* netinet/in.h */
 
 /* ---- exchanges ---- */
 
@@ -258,16 +257,6 @@ static int probe(const char *ifname, const uint8_t mac[6], const uint8_t ip[4])
     return r;
 }
 
-/* Sets the stack's DAD probe count; the previous one, or -errno. */
-static int dad_count(int n)
-{
-    static const int mib[4] = { NB_CTL_NET, NB_AF_INET, NB_IPPROTO_IP, NB_IPCTL_DAD_COUNT };
-    int old = 0;
-    size_t len = sizeof(old);
-    int r = net__sysctl(mib, 4, &old, &len, &n, sizeof(n));
-    return r < 0 ? r : old;
-}
-
 static void to_addr(struct net_addr *a, const uint8_t ip[4])
 {
     memset(a, 0, sizeof(*a));
@@ -288,20 +277,12 @@ static int apply(const char *ifname, const struct dhcp_reply *ack, const struct 
         net__drop_default(&old->router);
         net__if_del_addr(ifname, &old->addr);
     }
+    /* Checked by probe() already, and the stack's own detection is off
+     * (netif.c): usable at once. */
     if (!net__if_has_addr(ifname, &a, ack->prefix)) {
-        /* Checked by probe() already: usable at once (else the stack's
-         * DAD applies, and net__if_wait_dad waits for it). */
-        int old = dad_count(0);
         int r = net_if_addr(ifname, &a, ack->prefix);
-        if (old > 0)
-            dad_count(old);
         if (r < 0)
             return r;
-    }
-    int r = net__if_wait_dad(ifname, &a);
-    if (r < 0) {
-        net__if_del_addr(ifname, &a);
-        return r;
     }
     if (!gw.family) {
         if (old)

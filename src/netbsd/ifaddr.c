@@ -12,8 +12,6 @@
 #include "../rump/rump_sys.h"
 #include "net_int.h"
 
-#define DAD_WAIT_NS (10 * NSEC_PER_SEC)
-
 int net__default_gw(struct net_addr *gw)
 {
     enum { MAXRT = 64 };
@@ -37,7 +35,7 @@ void net__drop_default(const struct net_addr *gw)
         net_route_default(NULL, false);
 }
 
-/* An address ioctl (SIOCDIFADDR, SIOCGIFAFLAG_IN) on an AF_INET socket;
+/* An address ioctl (SIOCDIFADDR) on an AF_INET socket;
  * the request's address is a's. */
 static int addr_ioctl(const char *ifname, const struct net_addr *a, unsigned long cmd, struct nb_ifreq *ifr)
 {
@@ -56,31 +54,6 @@ int net__if_del_addr(const char *ifname, const struct net_addr *a)
 {
     struct nb_ifreq ifr;
     return addr_ioctl(ifname, a, NB_SIOCDIFADDR, &ifr);
-}
-
-int net__if_addr_flags(const char *ifname, const struct net_addr *a)
-{
-    struct nb_ifreq ifr;
-    int r = addr_ioctl(ifname, a, NB_SIOCGIFAFLAG_IN, &ifr);
-    return r < 0 ? r : ifr.ifr_ifru.ifru_addrflags;
-}
-
-/* RFC 5227 probing takes the stack 4 to 7 s; until it ends the stack does
- * not take packets sent to the address.  Polled: the stack announces the
- * end only on routing sockets. */
-int net__if_wait_dad(const char *ifname, const struct net_addr *a)
-{
-    uint64_t until = clock_gettime_ns() + DAD_WAIT_NS;
-    for (;;) {
-        int f = net__if_addr_flags(ifname, a);
-        if (f < 0)
-            return f;
-        if (f & NB_IN_IFF_DUPLICATED)
-            return -EADDRINUSE;
-        if (!(f & (NB_IN_IFF_TENTATIVE | NB_IN_IFF_TRYTENTATIVE)) || clock_gettime_ns() >= until)
-            return 0;
-        process_sleep(100 * NSEC_PER_MSEC);
-    }
 }
 
 bool net__if_has_addr(const char *ifname, const struct net_addr *a, int prefix)

@@ -26,12 +26,7 @@ void net__dhcp_hold(const char *ifname, bool on);
 
 /* IPv4 addresses and the default route (ifaddr.c). */
 int net__if_del_addr(const char *ifname, const struct net_addr *a);
-int net__if_addr_flags(const char *ifname, const struct net_addr *a); /* NB_IN_IFF_* */
 bool net__if_has_addr(const char *ifname, const struct net_addr *a, int prefix);
-/* Waits while a new address is tentative (duplicate address detection):
- * 0 when usable (or still tentative after 10 s), -EADDRINUSE when another
- * host has it. */
-int net__if_wait_dad(const char *ifname, const struct net_addr *a);
 /* The IPv4 default route's gateway: 1 (in *gw), 0 (none) or -errno. */
 int net__default_gw(struct net_addr *gw);
 /* Removes the default route if it goes through gw (family 0: never). */

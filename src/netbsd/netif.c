@@ -527,6 +527,21 @@ static void sysctl_set_int(int *mib, unsigned depth, const char *what, int v)
         kprintf(KERN_ERR "net: %s = %d: %s\n", what, v, strerror(r));
 }
 
+/* NetBSD's own IPv4 duplicate address detection is off (net.inet.ip.
+ * dad_count 0; Linux has none).  With RFC 5227's timings it held an
+ * address back for 4 to 7 s: one added while the link is up, and then at
+ * every link-up (`ifconfig down` and `up`, a cable put back) again, which
+ * for a DHCP lease meant 6.6 s without a reply after `ifconfig wm0 down;
+ * ifconfig wm0 up` (docs/PERFORMANCE.md).  The DHCP client checks a lease
+ * itself, in 200 ms (dhcp.c); NetBSD announces an address added while the
+ * link is up, and each one at every link-up, with a gratuitous ARP, and
+ * logs a conflict that it sees later in ARP traffic. */
+static void stack_dad_off(void)
+{
+    int mib[4] = { NB_CTL_NET, NB_AF_INET, NB_IPPROTO_IP, NB_IPCTL_DAD_COUNT };
+    sysctl_set_int(mib, 4, "net.inet.ip.dad_count", 0);
+}
+
 static void tcp_buffers(void)
 {
     const char *opt = cmdline_get("net.tcpbuf");
@@ -576,6 +591,7 @@ static void *net_boot_configure(void)
         return NULL;
     }
     host_not_router();
+    stack_dad_off();
     tcp_buffers();
     if (opt && strcmp(opt, "off") == 0) {
         strlcpy(boot_status, "off (net=off)", sizeof(boot_status));

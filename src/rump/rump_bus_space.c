@@ -5,9 +5,10 @@
  *
  * The accesses are those of NetBSD's: tag 0 is I/O space (the handle is the
  * port), any other tag memory space (the handle is the virtual address
- * rumpcomp_pci_map returned).  After a memory write that lands in a range
- * registered here, the range's quirk runs; any other write costs one
- * compare against the union of the ranges.
+ * rumpcomp_pci_map returned).  A memory access that lands in a range
+ * registered here goes through the range's quirk (before or after a write,
+ * after a 32-bit read); any other access costs one compare against the
+ * union of the ranges.
  *
  * QEMU quirks of intel-hda (hw/audio/intel-hda.c, checked on QEMU 7.2),
  * worked around here without touching NetBSD's hdaudio:
@@ -38,7 +39,31 @@
  * command queued since the last one (the ring's address is what NetBSD
  * wrote to CRCR; DMA memory is identity-mapped).
  *
- * Writes come from rump kernel threads holding a rump CPU; registration
+ * QEMU's e1000 (hw/net/e1000.c, set_rx_control, checked on QEMU 7.2):
+ * every write of the receive control register, even one that changes
+ * nothing, arms a one-second timer during which the device takes no
+ * received frame (they queue in QEMU, and arrive together when it
+ * expires).  NetBSD's wm rewrites RCTL with the same value on each change
+ * of its multicast filter (wm_set_filter), so the 224.0.0.1 join that
+ * comes with a new IPv4 address held the first reply after a DHCP lease
+ * for about 950 ms (docs/PERFORMANCE.md).  On the hardware a write of the
+ * value the register holds does nothing, so here it is not made: RCTL is
+ * read first, and an equal value skipped (counted for `rump status`).  A
+ * write that changes the register goes through, and QEMU's hold with it.
+ *
+ * QEMU's e1000e (hw/net/e1000e_core.c, set_eerd): its NVM has 64 words,
+ * and a read through EERD of a word beyond them never completes (DONE
+ * stays clear).  NetBSD's wm reads four such words of the 82574's NVM at
+ * attach, only to print versions (the image's unique ID, the option ROM's
+ * version: wm_nvm_version), and polls each for 100,000 x DELAY(5): 2.1 of
+ * rump_init's 2.4 s with an e1000e.  A real 82574 completes every read in
+ * microseconds.  So on QEMU's e1000e (8086:10d3 with the subsystem QEMU
+ * gives it, 8086:0000), a read of EERD after a read of a word beyond the
+ * 64 was started answers it done, with an erased word (0xffff, what
+ * NetBSD takes for "not programmed").  This needs bus_space_read_4 to be
+ * AdrOS's too (weak in the copy of librumpdev_pci, as the writes).
+ *
+ * Accesses come from rump kernel threads holding a rump CPU; registration
  * (bus_space_mapped) from rumpcomp_pci_map, before the driver uses the
  * registers: the hypercall library calls it through the hook that
  * rump__bus_space_init installs (rumpuser_adros_set_pci_map_hook). */
@@ -54,6 +79,7 @@
 void rumpns_bus_space_write_1(unsigned long tag, unsigned long h, unsigned long off, uint8_t v);
 void rumpns_bus_space_write_2(unsigned long tag, unsigned long h, unsigned long off, uint16_t v);
 void rumpns_bus_space_write_4(unsigned long tag, unsigned long h, unsigned long off, uint32_t v);
+uint32_t rumpns_bus_space_read_4(unsigned long tag, unsigned long h, unsigned long off);
 
 /* Intel HD Audio controller registers. */
 #define HDA_GCTL 0x08
@@ -66,13 +92,20 @@ void rumpns_bus_space_write_4(unsigned long tag, unsigned long h, unsigned long 
 #define HDA_RIRBSTS_RINTFL 0x1u
 #define HDA_MMIO_SIZE 0x4000
 
-struct quirk_range {
-    uintptr_t base, len;
-    void (*fn)(uintptr_t base, uintptr_t off);                /* after a write, or NULL */
-    void (*pre)(uintptr_t base, uintptr_t off, uint32_t val); /* before a 32-bit write, or NULL */
+/* What a device's quirk does; each may be NULL. */
+struct quirk_ops {
+    void (*written)(uintptr_t base, uintptr_t off);                /* after a write */
+    bool (*pre)(uintptr_t base, uintptr_t off, uint32_t val);      /* before a 32-bit write: false
+                                                                      to leave it out */
+    uint32_t (*read)(uintptr_t base, uintptr_t off, uint32_t val); /* a 32-bit read's answer */
 };
 
-#define MAX_QUIRKS 4
+struct quirk_range {
+    uintptr_t base, len;
+    const struct quirk_ops *ops;
+};
+
+#define MAX_QUIRKS 8
 static struct quirk_range quirks[MAX_QUIRKS];
 static unsigned nquirks;
 static uintptr_t q_lo = ~(uintptr_t)0, q_hi; /* the union of the ranges */
@@ -99,23 +132,35 @@ static void hda_quirk(uintptr_t base, uintptr_t off)
     }
 }
 
-static inline void quirk_check(uintptr_t a)
+static inline bool in_quirks(uintptr_t a) { return __builtin_expect(a - q_lo < q_hi - q_lo, 0); }
+
+static void quirk_written(uintptr_t a)
 {
-    if (__builtin_expect(a - q_lo < q_hi - q_lo, 0)) {
-        for (unsigned i = 0; i < nquirks; i++)
-            if (a - quirks[i].base < quirks[i].len && quirks[i].fn)
-                quirks[i].fn(quirks[i].base, a - quirks[i].base);
-    }
+    for (unsigned i = 0; i < nquirks; i++)
+        if (a - quirks[i].base < quirks[i].len && quirks[i].ops->written)
+            quirks[i].ops->written(quirks[i].base, a - quirks[i].base);
 }
 
-static inline void quirk_pre(uintptr_t a, uint32_t v)
+/* Whether the 32-bit write of v at a is to be made. */
+static bool quirk_pre(uintptr_t a, uint32_t v)
 {
-    if (__builtin_expect(a - q_lo < q_hi - q_lo, 0)) {
-        for (unsigned i = 0; i < nquirks; i++)
-            if (a - quirks[i].base < quirks[i].len && quirks[i].pre)
-                quirks[i].pre(quirks[i].base, a - quirks[i].base, v);
-    }
+    bool write = true;
+    for (unsigned i = 0; i < nquirks; i++)
+        if (a - quirks[i].base < quirks[i].len && quirks[i].ops->pre &&
+            !quirks[i].ops->pre(quirks[i].base, a - quirks[i].base, v))
+            write = false;
+    return write;
 }
+
+static uint32_t quirk_read(uintptr_t a, uint32_t v)
+{
+    for (unsigned i = 0; i < nquirks; i++)
+        if (a - quirks[i].base < quirks[i].len && quirks[i].ops->read)
+            v = quirks[i].ops->read(quirks[i].base, a - quirks[i].base, v);
+    return v;
+}
+
+static const struct quirk_ops hda_ops = { .written = hda_quirk };
 
 /* xHCI registers and command ring TRBs. */
 #define XHCI_CAPLENGTH 0x00
@@ -136,14 +181,14 @@ static struct xhci_q {
     uint32_t cycle; /* the producer's cycle bit for it */
 } xhcis[XHCI_MAX];
 
-static void xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
+static bool xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
 {
     struct xhci_q *x = NULL;
     for (unsigned i = 0; i < XHCI_MAX; i++)
         if (xhcis[i].base == base)
             x = &xhcis[i];
     if (!x)
-        return;
+        return true;
     uintptr_t op = *reg8(base, XHCI_CAPLENGTH);
     uintptr_t db = *(volatile uint32_t *)(base + XHCI_DBOFF) & ~(uintptr_t)3;
     if (off == op + XHCI_OP_CRCR_LO) {
@@ -152,10 +197,10 @@ static void xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
             x->next = 0;
             x->cycle = v & 1u; /* RCS */
         }
-        return;
+        return true;
     }
     if (off == op + XHCI_OP_CRCR_HI || off != db || !x->ring)
-        return; /* not the command ring's doorbell (doorbell 0) */
+        return true; /* not the command ring's doorbell (doorbell 0) */
     /* The TRBs NetBSD queued since the last doorbell: from x->next while
      * their cycle bit is the producer's (one not yet written this pass has
      * the other, or is still zero); a Link TRB sends us back to the start
@@ -183,6 +228,86 @@ static void xhci_pre(uintptr_t base, uintptr_t off, uint32_t v)
         }
         x->next++;
     }
+    return true;
+}
+
+static const struct quirk_ops xhci_ops = { .pre = xhci_pre };
+
+/* QEMU's e1000: the receive control register. */
+#define E1000_RCTL 0x100
+
+static volatile unsigned long rctl_skipped;
+static bool have_e1000;
+
+static bool e1000_pre(uintptr_t base, uintptr_t off, uint32_t v)
+{
+    if (off != E1000_RCTL || *(volatile uint32_t *)(base + off) != v)
+        return true;
+    __atomic_add_fetch(&rctl_skipped, 1, __ATOMIC_RELAXED);
+    return false;
+}
+
+static const struct quirk_ops e1000_ops = { .pre = e1000_pre };
+
+bool rump__e1000_rctl_skipped(unsigned long *n)
+{
+    *n = rctl_skipped;
+    return have_e1000;
+}
+
+/* QEMU's e1000e: the NVM read register (82574: start bit 0, done bit 1,
+ * the word's address from bit 2, its data from bit 16). */
+#define E1000E_EERD 0x14
+#define EERD_START 0x1u
+#define EERD_DONE 0x2u
+#define EERD_ADDR_SHIFT 2
+#define EERD_ADDR_MASK 0x3fffu
+#define EERD_DATA_SHIFT 16
+#define QEMU_E1000E_NVM_WORDS 64
+#define E1000E_MAX 2
+
+static struct e1000e_q {
+    uintptr_t base;
+    bool beyond;   /* the read started is of a word QEMU does not have */
+    uint32_t addr; /* its address */
+} e1000es[E1000E_MAX];
+static volatile unsigned long nvm_answered;
+
+static struct e1000e_q *e1000e_of(uintptr_t base)
+{
+    for (unsigned i = 0; i < E1000E_MAX; i++)
+        if (e1000es[i].base == base)
+            return &e1000es[i];
+    return NULL;
+}
+
+/* NetBSD serializes its NVM reads (wm's NVM lock): no lock here. */
+static bool e1000e_pre(uintptr_t base, uintptr_t off, uint32_t v)
+{
+    struct e1000e_q *q = off == E1000E_EERD ? e1000e_of(base) : NULL;
+    if (q) {
+        q->addr = (v >> EERD_ADDR_SHIFT) & EERD_ADDR_MASK;
+        q->beyond = (v & EERD_START) && q->addr >= QEMU_E1000E_NVM_WORDS;
+    }
+    return true;
+}
+
+static uint32_t e1000e_read(uintptr_t base, uintptr_t off, uint32_t v)
+{
+    struct e1000e_q *q = off == E1000E_EERD ? e1000e_of(base) : NULL;
+    if (!q || !q->beyond || (v & EERD_DONE))
+        return v;
+    q->beyond = false;
+    __atomic_add_fetch(&nvm_answered, 1, __ATOMIC_RELAXED);
+    return 0xffffu << EERD_DATA_SHIFT | q->addr << EERD_ADDR_SHIFT | EERD_DONE;
+}
+
+static const struct quirk_ops e1000e_ops = { .pre = e1000e_pre, .read = e1000e_read };
+
+bool rump__e1000e_nvm_answered(unsigned long *n)
+{
+    *n = nvm_answered;
+    return e1000es[0].base != 0;
 }
 
 void rumpns_bus_space_write_1(unsigned long tag, unsigned long h, unsigned long off, uint8_t v)
@@ -192,7 +317,8 @@ void rumpns_bus_space_write_1(unsigned long tag, unsigned long h, unsigned long 
         return;
     }
     *(volatile uint8_t *)(h + off) = v;
-    quirk_check(h + off);
+    if (in_quirks(h + off))
+        quirk_written(h + off);
 }
 
 void rumpns_bus_space_write_2(unsigned long tag, unsigned long h, unsigned long off, uint16_t v)
@@ -202,7 +328,8 @@ void rumpns_bus_space_write_2(unsigned long tag, unsigned long h, unsigned long 
         return;
     }
     *(volatile uint16_t *)(h + off) = v;
-    quirk_check(h + off);
+    if (in_quirks(h + off))
+        quirk_written(h + off);
 }
 
 void rumpns_bus_space_write_4(unsigned long tag, unsigned long h, unsigned long off, uint32_t v)
@@ -211,13 +338,24 @@ void rumpns_bus_space_write_4(unsigned long tag, unsigned long h, unsigned long 
         outl((uint16_t)(h + off), v);
         return;
     }
-    quirk_pre(h + off, v);
-    *(volatile uint32_t *)(h + off) = v;
-    quirk_check(h + off);
+    if (!in_quirks(h + off)) {
+        *(volatile uint32_t *)(h + off) = v;
+        return;
+    }
+    if (quirk_pre(h + off, v))
+        *(volatile uint32_t *)(h + off) = v;
+    quirk_written(h + off);
 }
 
-static void quirk_add(uintptr_t base, uintptr_t len, void (*fn)(uintptr_t, uintptr_t),
-                      void (*pre)(uintptr_t, uintptr_t, uint32_t))
+uint32_t rumpns_bus_space_read_4(unsigned long tag, unsigned long h, unsigned long off)
+{
+    if (tag == 0)
+        return inl((uint16_t)(h + off));
+    uint32_t v = *(volatile uint32_t *)(h + off);
+    return in_quirks(h + off) ? quirk_read(h + off, v) : v;
+}
+
+static void quirk_add(uintptr_t base, uintptr_t len, const struct quirk_ops *ops)
 {
     for (unsigned i = 0; i < nquirks; i++)
         if (quirks[i].base == base)
@@ -226,31 +364,54 @@ static void quirk_add(uintptr_t base, uintptr_t len, void (*fn)(uintptr_t, uintp
         kprintf(KERN_WARN "rump: no room for a device quirk at %#lx\n", (unsigned long)base);
         return;
     }
-    quirks[nquirks++] = (struct quirk_range){ base, len, fn, pre };
+    quirks[nquirks++] = (struct quirk_range){ base, len, ops };
     if (base < q_lo)
         q_lo = base;
     if (base + len > q_hi)
         q_hi = base + len;
 }
 
-/* The Intel HDA controller (class 04/03, vendor 8086) whose memory BAR 0
- * is at pa, or NULL. */
-static struct pci_dev *hda_at(unsigned long pa)
+static void e1000e_mapped(struct pci_dev *d, uintptr_t base, unsigned long len)
 {
-    for (struct pci_dev *d = pci_find_class(0x04, 0x03, NULL); d; d = pci_find_class(0x04, 0x03, d))
-        if (d->vendor == 0x8086 && d->bar[0].type != PCI_BAR_IO && d->bar[0].base == pa)
+    for (unsigned i = 0; i < E1000E_MAX; i++) {
+        if (e1000es[i].base == base)
+            return; /* mapped again */
+        if (!e1000es[i].base) {
+            e1000es[i].base = base;
+            quirk_add(base, len, &e1000e_ops);
+            kprintf(KERN_INFO "rump: e1000e %02x:%02x.%u: NVM reads beyond QEMU's 64 words answered as erased\n",
+                    d->bus, d->dev, d->func);
+            return;
+        }
+    }
+}
+
+/* The device of class cls/sub whose memory BAR 0 is at pa and that is
+ * the one the quirk is for, or NULL. */
+static struct pci_dev *dev_at(uint8_t cls, uint8_t sub, unsigned long pa, bool (*is)(const struct pci_dev *))
+{
+    for (struct pci_dev *d = pci_find_class(cls, sub, NULL); d; d = pci_find_class(cls, sub, d))
+        if (d->bar[0].type != PCI_BAR_IO && d->bar[0].base == pa && is(d))
             return d;
     return NULL;
 }
 
-/* The xHCI controller (class 0c/03/30) whose memory BAR 0 is at pa, or
- * NULL. */
-static struct pci_dev *xhci_at(unsigned long pa)
+/* Intel HD Audio controllers (class 04/03). */
+static bool is_hda(const struct pci_dev *d) { return d->vendor == 0x8086; }
+/* xHCI controllers (class 0c/03). */
+static bool is_xhci(const struct pci_dev *d) { return d->prog_if == 0x30; }
+/* QEMU's e1000 models (class 02/00): 82540EM, 82544GC, 82545EM, with the
+ * subsystem vendor QEMU gives a device that names none (1af4). */
+static bool is_qemu_e1000(const struct pci_dev *d)
 {
-    for (struct pci_dev *d = pci_find_class(0x0c, 0x03, NULL); d; d = pci_find_class(0x0c, 0x03, d))
-        if (d->prog_if == 0x30 && d->bar[0].type != PCI_BAR_IO && d->bar[0].base == pa)
-            return d;
-    return NULL;
+    return d->vendor == 0x8086 && (d->device == 0x100e || d->device == 0x100c || d->device == 0x100f) &&
+           d->subsys_vendor == 0x1af4;
+}
+/* QEMU's e1000e (class 02/00): an 82574L with QEMU's default subsystem,
+ * 8086:0000. */
+static bool is_qemu_e1000e(const struct pci_dev *d)
+{
+    return d->vendor == 0x8086 && d->device == 0x10d3 && d->subsys_vendor == 0x8086 && d->subsys_id == 0;
 }
 
 static void xhci_mapped(struct pci_dev *d, uintptr_t base, unsigned long len)
@@ -260,7 +421,7 @@ static void xhci_mapped(struct pci_dev *d, uintptr_t base, unsigned long len)
             return; /* mapped again */
         if (!xhcis[i].base) {
             xhcis[i].base = base;
-            quirk_add(base, len, NULL, xhci_pre);
+            quirk_add(base, len, &xhci_ops);
             kprintf(KERN_INFO "rump: xHCI %02x:%02x.%u: Configure Endpoint commands get the slot context's "
                               "Add flag\n", d->bus, d->dev, d->func);
             return;
@@ -271,16 +432,29 @@ static void xhci_mapped(struct pci_dev *d, uintptr_t base, unsigned long len)
 /* Called by rumpcomp_pci_map (rumpuser_pci.c) for every memory BAR. */
 static void bus_space_mapped(unsigned long pa, unsigned long len, void *va)
 {
-    struct pci_dev *x = xhci_at(pa);
+    struct pci_dev *x = dev_at(0x0c, 0x03, pa, is_xhci);
     if (x && va) {
         xhci_mapped(x, (uintptr_t)va, len);
         return;
     }
-    struct pci_dev *d = hda_at(pa);
+    struct pci_dev *e = dev_at(0x02, 0x00, pa, is_qemu_e1000e);
+    if (e && va) {
+        e1000e_mapped(e, (uintptr_t)va, len);
+        return;
+    }
+    e = dev_at(0x02, 0x00, pa, is_qemu_e1000);
+    if (e && va) {
+        quirk_add((uintptr_t)va, len, &e1000_ops);
+        have_e1000 = true;
+        kprintf(KERN_INFO "rump: e1000 %02x:%02x.%u: RCTL rewrites that change nothing are skipped (QEMU "
+                          "holds received frames for 1 s after each)\n", e->bus, e->dev, e->func);
+        return;
+    }
+    struct pci_dev *d = dev_at(0x04, 0x03, pa, is_hda);
     if (!d || !va || len < HDA_MMIO_SIZE)
         return;
     uintptr_t base = (uintptr_t)va;
-    quirk_add(base, len, hda_quirk, NULL);
+    quirk_add(base, len, &hda_ops);
     /* Leave reset as PC firmware does (see the top of the file). */
     pci_enable(d, PCI_CMD_MEM);
     volatile uint32_t *gctl = (volatile uint32_t *)(base + HDA_GCTL);
@@ -298,4 +472,14 @@ void rump__bus_space_init(void) { rumpuser_adros_set_pci_map_hook(bus_space_mapp
 #else /* no PCI component: nothing to fix up */
 #include "rump_int.h"
 void rump__bus_space_init(void) {}
+bool rump__e1000_rctl_skipped(unsigned long *n)
+{
+    *n = 0;
+    return false;
+}
+bool rump__e1000e_nvm_answered(unsigned long *n)
+{
+    *n = 0;
+    return false;
+}
 #endif

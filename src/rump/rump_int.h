@@ -19,6 +19,13 @@ void rump__etfs_put(const char *key);
 /* Installs the PCI device quirks (rump_bus_space.c) as the hypercall
  * library's map hook; called before the rump kernel starts. */
 void rump__bus_space_init(void);
+/* Whether a QEMU e1000 is mapped, and how many writes of its receive
+ * control register that would not have changed it were skipped
+ * (rump_bus_space.c). */
+bool rump__e1000_rctl_skipped(unsigned long *n);
+/* Whether a QEMU e1000e is mapped, and how many of its NVM reads of a word
+ * beyond QEMU's 64 were answered (rump_bus_space.c). */
+bool rump__e1000e_nvm_answered(unsigned long *n);
 /* Writes everything NetBSD caches for the file system of AdrOS mount mp
  * to its disk and waits for it (NetBSD's VFS_SYNC with MNT_WAIT: file data,
  * inodes or directory entries, and what the file system keeps on the

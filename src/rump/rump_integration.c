@@ -357,6 +357,14 @@ void rump_print_status(void)
             (unsigned long long)ws.tlb_flushes);
     kprintf("  the big lock given up in uiomove for a waiting thread: %lu times (src/rump/rump_preempt.c)\n",
             rump_preempt_yields());
+    unsigned long rctl;
+    if (rump__e1000_rctl_skipped(&rctl))
+        kprintf("  QEMU e1000: %lu rewrites of RCTL with the value it holds skipped, each a 1 s receive hold "
+                "(src/rump/rump_bus_space.c)\n", rctl);
+    unsigned long nvm;
+    if (rump__e1000e_nvm_answered(&nvm))
+        kprintf("  QEMU e1000e: %lu NVM reads of words beyond its 64 answered as erased, each a 0.5 s poll "
+                "(src/rump/rump_bus_space.c)\n", nvm);
 #endif
     kprintf("  rump_init: %llu us, last mount: %llu us\n", (unsigned long long)(init_ns / 1000),
             (unsigned long long)(last_mount_ns / 1000));

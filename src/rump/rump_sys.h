@@ -242,9 +242,6 @@ struct nb_ifreq {
 #define NB_SIOCDIFADDR NB_IOW('i', 25, sizeof(struct nb_ifreq))
 #define NB_SIOCGIFAFLAG_IN NB_IOWR('i', 39, sizeof(struct nb_ifreq))
 /* An IPv4 address's flags (netinet/in_var.h): duplicate address detection. */
-#define NB_IN_IFF_TENTATIVE 0x01
-#define NB_IN_IFF_DUPLICATED 0x02
-#define NB_IN_IFF_TRYTENTATIVE 0x08
 #define NB_SIOCGIFMTU NB_IOWR('i', 126, sizeof(struct nb_ifreq))
 
 struct nb_in_aliasreq {
@@ -336,6 +333,7 @@ struct nb_ifa_msghdr {
 #define NB_NET_RT_DUMP 1
 #define NB_NET_RT_IFLIST 5
 #define NB_IPCTL_FORWARDING 1
+#define NB_IPCTL_DAD_COUNT 25
 #define NB_SYSCTL_VERSION 0x01000000
 
 struct nb_sysctlnode {

@@ -261,8 +261,9 @@ uptime_cs() {
 
 # A DHCP lease from QEMU's user network, as AdrOS's dhcp bench boot takes
 # one: the time from bringing eth0 up (link negotiation included) to the
-# address applied, by busybox's udhcpc (its script adds the address); then
-# the address is removed again for net_up's static one.
+# address applied, by busybox's udhcpc (its script adds the address); the
+# first ping of the gateway with the new address; then the address is
+# removed again for net_up's static one.
 wl_dhcp() {
     ip link set lo up
     printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"\nexit 0\n' >/tmp/udhcpc.sh
@@ -274,6 +275,8 @@ wl_dhcp() {
     set -- $(lrio now)
     echo "LINUXREF dhcp lease in $(awk -v a="$t0" -v b="$2" 'BEGIN { printf "%d", (b - a) / 1e6 }') ms:" \
         "$(ip -4 addr show eth0 | awk '/inet / { print $2 }')"
+    ping -c 1 -W 5 10.0.2.2 >/tmp/ping1.out 2>&1
+    echo "LINUXREF dhcp first ping: $(grep -o 'time=[0-9.]* ms' /tmp/ping1.out)"
     ip addr flush dev eth0
 }
 
@@ -651,6 +654,9 @@ class NetHost:
         m = re.search(r"LINUXREF dhcp lease in (\d+) ms", text)
         if m:
             d["dhcp_ms"] = int(m.group(1))
+        m = re.search(r"LINUXREF dhcp first ping: time=([\d.]+) ms", text)
+        if m:
+            d["dhcp_ping_ms"] = float(m.group(1))
         m = re.search(r"LINUXREF ping begin\n([\s\S]*?)LINUXREF ping end", text)
         if m:
             d["rtts"] = netbench.rtts_ms(m.group(1))

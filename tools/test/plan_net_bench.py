@@ -292,25 +292,29 @@ def _run_bench(kernel, build, spec):
 # The NICs whose DHCP lease is timed: QEMU model, AdrOS's interface, the
 # archive it needs (vioif: NetBSD's virtio network driver).
 DHCP_NICS = [("e1000", "e1000", "wm0", None),
+             ("e1000e", "e1000e", "wm0", None),
              ("virtio", "virtio-net-pci", "vioif0", "librumpdev_virtio_if_vioif")]
 
 
 def _run_dhcp(kernel, build, spec):
     """Time to a DHCP lease (QEMU's user network, restrict=on, whose DHCP
-    server answers at once), on the e1000 and, when NetBSD's vioif is
-    linked, on virtio-net: the boot's own line "net: wm0: ... by DHCP in N
+    server answers at once), on the e1000, the e1000e and, when NetBSD's
+    vioif is linked, on virtio-net: the boot's own line "net: wm0: ... by DHCP in N
     ms (...), M ms after boot", N from the DHCP thread's start (the NIC
     brought up, link negotiation, the exchange, AdrOS's two ARP probes) to
     the address usable, M the guest time since the kernel started.  The
     Linux mirror times busybox's udhcpc from `ip link set eth0 up` to its
-    address on the e1000 (tools/bench/linuxref.py, wl_dhcp).  Medians of
+    address on the e1000 (tools/bench/linuxref.py, wl_dhcp).  Also the
+    round trip of the boot's first ping, which waits for the lease and is
+    sent at once (on QEMU's e1000, a write of RCTL after the lease held
+    its reply for a second: src/rump/rump_bus_space.c).  Medians of
     RUMP_SAMPLES boots each."""
     results, last = [], None
     for nic, model, ifname, archive in DHCP_NICS:
         if archive and archive not in linked_archives():
             print(f"# DHCP on {nic} skipped: {archive} not linked", flush=True)
             continue
-        took, boot = [], []
+        took, boot, first = [], [], []
         for _ in range(RUMP_SAMPLES):
             last = qemu.boot(kernel, 'run="ping -c 1 10.0.2.2"', timeout=120,
                              extra=["-nic", f"user,model={model},restrict=on"])
@@ -319,11 +323,17 @@ def _run_dhcp(kernel, build, spec):
                 return last, []
             took.append(int(m.group(1)))
             boot.append(int(m.group(2)))
+            p = re.search(r"bytes from 10\.0\.2\.2: icmp_seq=0 ttl=\d+ time=([\d.]+) ms", last.output)
+            if not p:
+                return last, []
+            first.append(float(p.group(1)))
         note = "QEMU's user network (restrict=on)"
         results += nb.results(nb.bench_name("net", nic), {
             "dhcp_ms": statistics.median(took), "dhcp_boot_ms": statistics.median(boot),
             "dhcp_note": f"median of {len(took)} boots: " + ", ".join(map(str, took)) + f" ms; {note}",
-            "dhcp_boot_note": f"median of {len(boot)} boots: " + ", ".join(map(str, boot)) + f" ms; {note}"})
+            "dhcp_boot_note": f"median of {len(boot)} boots: " + ", ".join(map(str, boot)) + f" ms; {note}",
+            "dhcp_ping_ms": statistics.median(first),
+            "dhcp_ping_note": f"median of {len(first)} boots: " + ", ".join(f"{t:.1f}" for t in first) + " ms"})
     return last, results
 
 
