@@ -533,9 +533,9 @@ static void sysctl_set_int(int *mib, unsigned depth, const char *what, int v)
  * every link-up (`ifconfig down` and `up`, a cable put back) again, which
  * for a DHCP lease meant 6.6 s without a reply after `ifconfig wm0 down;
  * ifconfig wm0 up` (docs/PERFORMANCE.md).  The DHCP client checks a lease
- * itself, in 200 ms (dhcp.c); NetBSD announces an address added while the
- * link is up, and each one at every link-up, with a gratuitous ARP, and
- * logs a conflict that it sees later in ARP traffic. */
+ * itself, in 200 ms (dhcp.c).  NetBSD announces an address added while the
+ * link is up with a gratuitous ARP, then and at every later link-up, and
+ * logs a conflict that it sees in ARP traffic. */
 static void stack_dad_off(void)
 {
     int mib[4] = { NB_CTL_NET, NB_AF_INET, NB_IPPROTO_IP, NB_IPCTL_DAD_COUNT };
@@ -590,6 +590,8 @@ static void *net_boot_configure(void)
             kprintf(KERN_ERR "net: net=%s ignored: the rump kernel is not running\n", opt);
         return NULL;
     }
+    /* The stack's settings first, whatever net= says: users of the
+     * network wait for this thread (net__boot_wait). */
     host_not_router();
     stack_dad_off();
     tcp_buffers();

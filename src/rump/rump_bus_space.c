@@ -1,7 +1,8 @@
-/* bus_space_write_{1,2,4} for NetBSD's rump PCI drivers, supplied by AdrOS
- * in place of librumpdev_pci's (rumpdev_bus_space.c; the build links a copy
- * of the archive in which those are weak, mk/rump.mk), with a hook for
- * platform quirks of emulated devices.
+/* bus_space_write_{1,2,4} and bus_space_read_4 for NetBSD's rump PCI
+ * drivers, supplied by AdrOS in place of librumpdev_pci's
+ * (rumpdev_bus_space.c; the build links a copy of the archive in which
+ * those are weak, mk/rump.mk), with hooks for platform quirks of emulated
+ * devices.
  *
  * The accesses are those of NetBSD's: tag 0 is I/O space (the handle is the
  * port), any other tag memory space (the handle is the virtual address
@@ -58,10 +59,14 @@
  * version: wm_nvm_version), and polls each for 100,000 x DELAY(5): 2.1 of
  * rump_init's 2.4 s with an e1000e.  A real 82574 completes every read in
  * microseconds.  So on QEMU's e1000e (8086:10d3 with the subsystem QEMU
- * gives it, 8086:0000), a read of EERD after a read of a word beyond the
- * 64 was started answers it done, with an erased word (0xffff, what
- * NetBSD takes for "not programmed").  This needs bus_space_read_4 to be
+ * gives it, 8086:0000), a read of a word beyond the 64 that is still not
+ * done 1 ms after it was started is answered done, with an erased word
+ * (0xffff, what NetBSD takes for "not programmed"), by every read of EERD
+ * until the next read is started (NetBSD polls for DONE, then reads the
+ * register again for the data).  This needs bus_space_read_4 to be
  * AdrOS's too (weak in the copy of librumpdev_pci, as the writes).
+ * NetBSD's bus_space_read_multi_4 and write_multi_4 make their accesses
+ * inline and pass no quirk; no quirk here needs them.
  *
  * Accesses come from rump kernel threads holding a rump CPU; registration
  * (bus_space_mapped) from rumpcomp_pci_map, before the driver uses the
@@ -268,8 +273,10 @@ bool rump__e1000_rctl_skipped(unsigned long *n)
 
 static struct e1000e_q {
     uintptr_t base;
-    bool beyond;   /* the read started is of a word QEMU does not have */
-    uint32_t addr; /* its address */
+    bool beyond;       /* the read started is of a word QEMU does not have */
+    bool answered;     /* and has been answered (counted once) */
+    uint32_t addr;     /* its address */
+    uint64_t start_ns; /* when it was started */
 } e1000es[E1000E_MAX];
 static volatile unsigned long nvm_answered;
 
@@ -281,24 +288,37 @@ static struct e1000e_q *e1000e_of(uintptr_t base)
     return NULL;
 }
 
-/* NetBSD serializes its NVM reads (wm's NVM lock): no lock here. */
+/* NetBSD reads the NVM from one thread at a time (at attach, and under
+ * wm's core lock after it): no lock here. */
 static bool e1000e_pre(uintptr_t base, uintptr_t off, uint32_t v)
 {
     struct e1000e_q *q = off == E1000E_EERD ? e1000e_of(base) : NULL;
     if (q) {
         q->addr = (v >> EERD_ADDR_SHIFT) & EERD_ADDR_MASK;
         q->beyond = (v & EERD_START) && q->addr >= QEMU_E1000E_NVM_WORDS;
+        q->answered = false;
+        q->start_ns = clock_gettime_ns();
     }
     return true;
 }
+
+/* The read is answered once it has stayed undone for NVM_GIVE_UP_NS (a
+ * real 82574 completes one in microseconds; QEMU never does), and then
+ * every read of EERD answers it, as the register keeps a completed read
+ * until the next: NetBSD polls for DONE and reads the data again after. */
+#define NVM_GIVE_UP_NS (1000 * 1000)
 
 static uint32_t e1000e_read(uintptr_t base, uintptr_t off, uint32_t v)
 {
     struct e1000e_q *q = off == E1000E_EERD ? e1000e_of(base) : NULL;
     if (!q || !q->beyond || (v & EERD_DONE))
         return v;
-    q->beyond = false;
-    __atomic_add_fetch(&nvm_answered, 1, __ATOMIC_RELAXED);
+    if (!q->answered) {
+        if (clock_gettime_ns() - q->start_ns < NVM_GIVE_UP_NS)
+            return v;
+        q->answered = true;
+        __atomic_add_fetch(&nvm_answered, 1, __ATOMIC_RELAXED);
+    }
     return 0xffffu << EERD_DATA_SHIFT | q->addr << EERD_ADDR_SHIFT | EERD_DONE;
 }
 

@@ -29,7 +29,8 @@ are absent.
                     virtio a value out of range: a clear error, the
                     network still works.  On e1000e `rump status` shows
                     the NVM reads beyond QEMU's 64 words answered
-                    (src/rump/rump_bus_space.c), and ifconfig QEMU's MAC.
+                    (src/rump/rump_bus_space.c), NetBSD's attach line
+                    (RUMP_VERBOSE) the words erased, ifconfig QEMU's MAC.
   nic-virtio-lossy  plan_reliability.py's rel-lossy-link on vioif: two
                     guests joined by tools/qemu/lossyrelay.py, ttcp's
                     pattern through the faults, sha256 equal in both guests
@@ -213,19 +214,22 @@ TCPBUF = {"e1000e": ("1048576", r"^(?![\s\S]*net: (net\.tcpbuf|kern\.sbmax|net\.
                      "net.tcpbuf out of range: a clear error")}
 
 
-# A static boot's own last command and what it must print: on e1000e,
-# the NVM reads beyond QEMU's 64 words that NetBSD's attach makes (only
-# for the versions it prints) were answered, not polled for 0.5 s each
-# (src/rump/rump_bus_space.c), and the MAC, from the words QEMU has, is
-# QEMU's.
-OWN = {"e1000e": ("rump status", [(r"QEMU e1000e: [1-9]\d* NVM reads of words beyond its 64 answered as erased",
-                                   "NVM reads beyond QEMU's 64 words answered (no 0.5 s poll each)"),
-                                  (r"address: 52:54:00:12:34:56", "the MAC from the NVM is QEMU's")])}
+# A static boot's own last command, kernel options and what the boot must
+# print: on e1000e, the NVM reads beyond QEMU's 64 words that NetBSD's
+# attach makes (only for the versions it prints) were answered, not polled
+# for 0.5 s each (src/rump/rump_bus_space.c), NetBSD got them as erased
+# words (its attach line, printed with RUMP_VERBOSE: the image's unique ID
+# is words 0x43 and 0x42), and the MAC, from the words QEMU has, is QEMU's.
+OWN = {"e1000e": ("rump status", "rump.RUMP_VERBOSE=1 ",
+                  [(r"QEMU e1000e: [1-9]\d* NVM reads of words beyond its 64 answered as erased",
+                    "NVM reads beyond QEMU's 64 words answered (no 0.5 s poll each)"),
+                   (r"wm0: .*Image Unique ID ffffffff", "NetBSD reads those words as erased (0xffff)"),
+                   (r"address: 52:54:00:12:34:56", "the MAC from the NVM is QEMU's")])}
 
 
 def _static_boot(build, nic, dev, ifn):
     tcpbuf, tcpbuf_rx, tcpbuf_what = TCPBUF[nic]
-    own_cmd, own_want = OWN.get(nic, (None, []))
+    own_cmd, own_opts, own_want = OWN.get(nic, (None, "", []))
 
     def check(b, res):
         name = res.group
@@ -240,7 +244,7 @@ def _static_boot(build, nic, dev, ifn):
                 (r"httpd: serving / on port 80", "httpd's socket is made"),
                 (rf"script: {6 if own_cmd else 5} commands, 0 failed", "every command succeeded")] + own_want
         check_patterns(res, b.output, want, f"{name}: ", b.tail(30))
-    return {"name": f"nic-{nic}-static", "cmdline": f'net={ifn}:10.0.2.15/24,gw=10.0.2.2 net.tcpbuf={tcpbuf} '
+    return {"name": f"nic-{nic}-static", "cmdline": f'{own_opts}net={ifn}:10.0.2.15/24,gw=10.0.2.2 net.tcpbuf={tcpbuf} '
             f'run="ifconfig {ifn}; route; ping -c 5 10.0.2.2; httpd /; httpd stop{"; " + own_cmd if own_cmd else ""}"',
             "timeout": 120,
             "extra": _nic(build, dev), "check": check}
